@@ -1,0 +1,34 @@
+// Streams a JSONL file line by line with a bounded buffer; every byte of every line is kept (CR included).
+#pragma once
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+namespace ecpipe {
+
+class LineReader {
+ public:
+  explicit LineReader(const std::string& path);  // throws Error(Io)
+  ~LineReader();
+  LineReader(const LineReader&) = delete;
+  LineReader& operator=(const LineReader&) = delete;
+
+  // Next line without its '\n'; valid until the next call. A final line without '\n' is still a line;
+  // the empty remainder after a final '\n' is not.
+  bool next(std::string_view& line);
+  int64_t bytes_read() const { return bytes_; }
+
+ private:
+  bool fill();
+  FILE* file_;
+  std::string path_;
+  std::string buf_;
+  size_t begin_ = 0, end_ = 0;
+  bool eof_ = false;
+  int64_t bytes_ = 0;
+};
+
+// True when a line can be stored as PostgreSQL text in a UTF8 database: valid UTF-8 and no NUL byte.
+bool storable_as_text(std::string_view line);
+
+}  // namespace ecpipe

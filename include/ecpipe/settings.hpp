@@ -1,0 +1,21 @@
+// Run settings the checks depend on (the ecpipe.* GUCs as plain values) and the duration syntax they accept.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace ecpipe {
+
+struct Settings {
+  double min_pass_rate = 99.0;                     // ecpipe.min_pass_rate, percent
+  int min_year = 2020;                             // ecpipe.min_year: earlier written years fail check 5
+  int64_t max_future_us = 86400LL * 1000000;       // ecpipe.max_future: how far after now() a timestamp may be
+  double amount_tolerance = 1.0;                   // ecpipe.amount_tolerance, in currency units
+  int64_t now_us = 0;                              // now() as microseconds since 1970 (UTC)
+};
+
+// Parses a duration such as '1 day', '36 hours', '1d 12h', '90 min', '30s' (units: us, ms, s, min, h, d, w and
+// their spelled-out forms). Returns false and sets why for anything else or a negative total.
+bool parse_duration(std::string_view text, int64_t& micros, std::string& why);
+
+}  // namespace ecpipe

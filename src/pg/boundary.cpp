@@ -1,0 +1,23 @@
+// Maps caught C++ exceptions to SQLSTATEs and raises them as PostgreSQL ERRORs.
+#include "boundary.hpp"
+
+namespace ecpipe::pg {
+
+void raise_caught(const CaughtError& caught, const char* function_name) {
+  int code = ERRCODE_INTERNAL_ERROR;
+  switch (caught.kind) {
+    case CaughtKind::InvalidArgument: code = ERRCODE_INVALID_PARAMETER_VALUE; break;
+    case CaughtKind::SchemaInvalid: code = ERRCODE_CONFIG_FILE_ERROR; break;
+    case CaughtKind::Io: code = ERRCODE_IO_ERROR; break;
+    case CaughtKind::OutOfMemory: code = ERRCODE_OUT_OF_MEMORY; break;
+    case CaughtKind::Server: code = caught.server_sqlstate; break;
+    case CaughtKind::Internal:
+    case CaughtKind::None: break;
+  }
+  if (caught.kind == CaughtKind::Server)
+    ereport(ERROR, (errcode(code), errmsg("%s", caught.message), errcontext("ecpipe function %s", function_name)));
+  ereport(ERROR, (errcode(code), errmsg("ecpipe: %s", caught.message), errcontext("ecpipe function %s", function_name)));
+  pg_unreachable();
+}
+
+}  // namespace ecpipe::pg

@@ -1,0 +1,124 @@
+// ecpipe.* GUC definitions, their check hooks, and the server-backed time zone for the core.
+#include "settings.hpp"
+
+#include <string>
+
+extern "C" {
+#include "pgtime.h"
+#include "utils/datetime.h"
+}
+
+namespace ecpipe::pg {
+
+namespace {
+
+char* guc_timezone = nullptr;
+double guc_min_pass_rate = 99.0;
+int guc_min_year = 2020;
+char* guc_max_future = nullptr;
+double guc_amount_tolerance = 1.0;
+char* guc_landing_dir = nullptr;
+char* guc_landing_date = nullptr;
+
+int64_t max_future_us = 86400LL * 1000000;
+
+bool check_timezone(char** newval, void** extra, GucSource source) {
+  if (*newval == nullptr || pg_tzset(*newval) == nullptr) {
+    GUC_check_errdetail("\"%s\" is not a time zone known to this server.", *newval ? *newval : "");
+    return false;
+  }
+  return true;
+}
+
+bool check_max_future(char** newval, void** extra, GucSource source) {
+  int64_t micros = 0;
+  std::string why;
+  if (*newval == nullptr || !parse_duration(*newval, micros, why)) {
+    GUC_check_errdetail("%s", why.c_str());
+    return false;
+  }
+  return true;
+}
+
+void assign_max_future(const char* newval, void* extra) {
+  int64_t micros = 0;
+  std::string why;
+  if (newval && parse_duration(newval, micros, why)) max_future_us = micros;
+}
+
+bool check_landing_date(char** newval, void** extra, GucSource source) {
+  if (*newval == nullptr || **newval == '\0') return true;
+  int y, m, d;
+  char tail;
+  if (std::sscanf(*newval, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || m < 1 || m > 12 || d < 1 || d > 31) {
+    GUC_check_errdetail("Use a date written YYYY-MM-DD.");
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void define_settings() {
+  DefineCustomStringVariable("ecpipe.timezone", "Time zone of naive event timestamps and of event days.", nullptr,
+                             &guc_timezone, "UTC", PGC_USERSET, 0, check_timezone, nullptr, nullptr);
+  DefineCustomRealVariable("ecpipe.min_pass_rate", "A check passes when its pass rate (percent) is at least this.",
+                           nullptr, &guc_min_pass_rate, 99.0, 0.0, 100.0, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable("ecpipe.min_year", "Timestamps written with an earlier year fail check 5.", nullptr,
+                          &guc_min_year, 2020, 1, 9999, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+  DefineCustomStringVariable("ecpipe.max_future", "How far after now() an event timestamp may be (e.g. '1 day').",
+                             nullptr, &guc_max_future, "1 day", PGC_USERSET, 0, check_max_future, assign_max_future,
+                             nullptr);
+  DefineCustomRealVariable("ecpipe.amount_tolerance", "Allowed gap between total_amount and the order's items.",
+                           nullptr, &guc_amount_tolerance, 1.0, 0.0, 1e12, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+  DefineCustomStringVariable("ecpipe.landing_dir",
+                             "Directory of events_YYYYMMDD.jsonl files; when set, ecpipe_ingest reads only inside it.",
+                             nullptr, &guc_landing_dir, "", PGC_SUSET, 0, nullptr, nullptr, nullptr);
+  DefineCustomStringVariable("ecpipe.landing_date", "Batch date that \\copy into ecpipe.landing_import lands as.",
+                             nullptr, &guc_landing_date, "", PGC_USERSET, 0, check_landing_date, nullptr, nullptr);
+  MarkGUCPrefixReserved("ecpipe");
+}
+
+Settings current_settings() {
+  Settings s;
+  s.min_pass_rate = guc_min_pass_rate;
+  s.min_year = guc_min_year;
+  s.max_future_us = max_future_us;
+  s.amount_tolerance = guc_amount_tolerance;
+  // TimestampTz counts from 2000-01-01; the core counts from 1970-01-01.
+  s.now_us = GetCurrentTransactionStartTimestamp() +
+             (static_cast<int64_t>(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY);
+  return s;
+}
+
+const char* landing_dir() { return guc_landing_dir ? guc_landing_dir : ""; }
+
+ServerTimeZone::ServerTimeZone() : zone_(pg_tzset(guc_timezone)), utc_(false) {
+  const char* name = guc_timezone ? guc_timezone : "UTC";
+  utc_ = zone_ == nullptr || pg_strcasecmp(name, "UTC") == 0;
+}
+
+int64_t ServerTimeZone::offset_at_utc(int64_t utc_seconds) const {
+  if (utc_) return 0;
+  pg_time_t t = utc_seconds;
+  struct pg_tm* tm = pg_localtime(&t, zone_);
+  return tm ? tm->tm_gmtoff : 0;
+}
+
+int64_t ServerTimeZone::offset_for_local(int64_t local_seconds) const {
+  if (utc_) return 0;
+  int y, m, d;
+  const int64_t day = local_seconds >= 0 ? local_seconds / 86400 : (local_seconds - 86399) / 86400;
+  civil_from_days(day, y, m, d);
+  const int64_t secs = local_seconds - day * 86400;
+  struct pg_tm tm = {};
+  tm.tm_year = y;
+  tm.tm_mon = m;
+  tm.tm_mday = d;
+  tm.tm_hour = static_cast<int>(secs / 3600);
+  tm.tm_min = static_cast<int>(secs / 60 % 60);
+  tm.tm_sec = static_cast<int>(secs % 60);
+  return -DetermineTimeZoneOffset(&tm, zone_);  // PostgreSQL counts west of UTC
+}
+
+}  // namespace ecpipe::pg

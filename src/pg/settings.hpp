@@ -1,0 +1,30 @@
+// The ecpipe.* GUCs: definitions at load time and a snapshot of their values as core Settings.
+#pragma once
+#include "pg_includes.hpp"
+
+#include "ecpipe/settings.hpp"
+#include "ecpipe/timestamp.hpp"
+
+namespace ecpipe::pg {
+
+void define_settings();
+
+// The settings a validation uses, with now() taken from the current transaction's start.
+Settings current_settings();
+
+// ecpipe.landing_dir, or "" when unset.
+const char* landing_dir();
+
+// ecpipe.timezone through the server's time-zone database.
+class ServerTimeZone final : public TimeZone {
+ public:
+  ServerTimeZone();  // the zone named by ecpipe.timezone now
+  int64_t offset_at_utc(int64_t utc_seconds) const override;
+  int64_t offset_for_local(int64_t local_seconds) const override;
+
+ private:
+  pg_tz* zone_;
+  bool utc_;
+};
+
+}  // namespace ecpipe::pg
