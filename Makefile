@@ -46,6 +46,7 @@ unit: build/unit_tests
 
 test: all build/unit_tests
 	./build/unit_tests --gtest_brief=1
+	scripts/install_extension.sh
 	test/run_pgtap.sh
 
 deps:

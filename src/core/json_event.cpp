@@ -1,0 +1,236 @@
+// simdjson-based line parsing with repeated-key and NUL detection, out-of-range number handling, descriptions.
+#include "json_event.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "ecpipe/schema.hpp"
+#include "ecpipe/utf8.hpp"
+#include "ecpipe/core_only.hpp"
+
+namespace ecpipe::detail {
+
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+
+EventParser::EventParser() : parser_(), embedded_parser_() {
+  keys_.reserve(64);
+}
+
+bool EventParser::parse_with(simdjson::dom::parser& p, std::string& buffer, std::string_view text, element& root,
+                             std::string& why) {
+  if (buffer.size() < text.size() + simdjson::SIMDJSON_PADDING) buffer.resize(text.size() + simdjson::SIMDJSON_PADDING);
+  std::memcpy(&buffer[0], text.data(), text.size());
+  auto error = p.parse(buffer.data(), text.size(), false).get(root);
+  if (error == simdjson::NUMBER_ERROR) {
+    if (rewrite_out_of_range_numbers(text, rewritten_)) {
+      if (buffer.size() < rewritten_.size() + simdjson::SIMDJSON_PADDING)
+        buffer.resize(rewritten_.size() + simdjson::SIMDJSON_PADDING);
+      std::memcpy(&buffer[0], rewritten_.data(), rewritten_.size());
+      error = p.parse(buffer.data(), rewritten_.size(), false).get(root);
+    }
+  }
+  if (!error) return true;
+  switch (error) {
+    case simdjson::UTF8_ERROR: why = "invalid UTF-8"; break;
+    case simdjson::DEPTH_ERROR: why = "nested deeper than 1024 levels"; break;
+    case simdjson::STRING_ERROR: why = "invalid string (bad escape or lone surrogate)"; break;
+    case simdjson::UNESCAPED_CHARS: why = "unescaped control character in a string"; break;
+    case simdjson::NUMBER_ERROR:
+    case simdjson::EMPTY: why = "empty"; break;
+    default: why = std::string("not valid JSON (") + simdjson::error_message(error) + ")"; break;
+  }
+  return false;
+}
+
+namespace {
+
+// Walks every value: fails on a repeated key in any object, notes U+0000 in any string or key.
+bool walk(element v, std::vector<std::string_view>& keys, bool& has_nul, std::string& why) {
+  switch (v.type()) {
+    case element_type::OBJECT: {
+      const size_t start = keys.size();
+      for (auto field : simdjson::dom::object(v)) {
+        if (field.key.find('\0') != std::string_view::npos) has_nul = true;
+        keys.push_back(field.key);
+        if (!walk(field.value, keys, has_nul, why)) return false;
+      }
+      const size_t n = keys.size() - start;
+      bool repeated = false;
+      std::string_view dup;
+      if (n <= 12) {
+        for (size_t i = start; i < keys.size() && !repeated; ++i)
+          for (size_t j = i + 1; j < keys.size(); ++j)
+            if (keys[i] == keys[j]) {
+              repeated = true;
+              dup = keys[i];
+              break;
+            }
+      } else {
+        std::sort(keys.begin() + static_cast<long>(start), keys.end());
+        auto it = std::adjacent_find(keys.begin() + static_cast<long>(start), keys.end());
+        if (it != keys.end()) repeated = true, dup = *it;
+      }
+      if (repeated) {
+        why = "repeated key \"" + std::string(dup.substr(0, 40)) + "\"";
+        return false;
+      }
+      keys.resize(start);
+      return true;
+    }
+    case element_type::ARRAY:
+      for (element item : simdjson::dom::array(v))
+        if (!walk(item, keys, has_nul, why)) return false;
+      return true;
+    case element_type::STRING: {
+      std::string_view s(v.get_string().value_unsafe());
+      if (s.find('\0') != std::string_view::npos) has_nul = true;
+      return true;
+    }
+    default: return true;
+  }
+}
+
+}  // namespace
+
+bool EventParser::parse_object(std::string_view line, element& root, bool& has_nul, std::string& why) {
+  has_nul = false;
+  if (!parse_with(parser_, buffer_, line, root, why)) return false;
+  if (root.type() != element_type::OBJECT) {
+    why = std::string("not a JSON object (a JSON ") + json_type_name(root) + ")";
+    return false;
+  }
+  keys_.clear();
+  return walk(root, keys_, has_nul, why);
+}
+
+bool EventParser::parse_embedded(std::string_view text, element& root, std::string& why) {
+  if (!parse_with(embedded_parser_, embedded_buffer_, text, root, why)) return false;
+  bool nul = false;
+  keys_.clear();
+  return walk(root, keys_, nul, why);
+}
+
+bool rewrite_out_of_range_numbers(std::string_view in, std::string& out) {
+  out.clear();
+  bool changed = false, in_string = false;
+  for (size_t i = 0; i < in.size();) {
+    char c = in[i];
+    if (in_string) {
+      out += c;
+      if (c == '\\' && i + 1 < in.size()) out += in[++i];
+      else if (c == '"') in_string = false;
+      ++i;
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+      out += c;
+      ++i;
+      continue;
+    }
+    if (c != '-' && (c < '0' || c > '9')) {
+      out += c;
+      ++i;
+      continue;
+    }
+    size_t end = i + (c == '-');
+    bool integral = true;
+    while (end < in.size() && ((in[end] >= '0' && in[end] <= '9') || in[end] == '.' || in[end] == 'e' ||
+                               in[end] == 'E' || in[end] == '+' || in[end] == '-')) {
+      if (in[end] == '.' || in[end] == 'e' || in[end] == 'E') integral = false;
+      ++end;
+    }
+    std::string token(in.substr(i, end - i));
+    errno = 0;
+    char* stop = nullptr;
+    double value = std::strtod(token.c_str(), &stop);
+    const bool whole_token = stop == token.c_str() + token.size();
+    const size_t digits = token.size() - (token[0] == '-');
+    if (whole_token && ((errno == ERANGE && std::isinf(value)) || (integral && digits > 19))) {
+      char buf[40];
+      if (std::isinf(value)) value = std::copysign(1.7976931348623157e308, value);
+      std::snprintf(buf, sizeof buf, "%.17g", value);
+      out += buf;
+      if (!std::strpbrk(buf, ".e")) out += ".0";
+      changed = true;
+    } else {
+      out += token;
+    }
+    i = end;
+  }
+  return changed;
+}
+
+uint8_t json_type_bits(element v) {
+  switch (v.type()) {
+    case element_type::INT64:
+    case element_type::UINT64: return kInteger | kNumber;
+    case element_type::DOUBLE: {
+      double d = v.get_double().value_unsafe();
+      return std::isfinite(d) && d == std::floor(d) ? (kInteger | kNumber) : kNumber;
+    }
+    case element_type::STRING: return kString;
+    case element_type::BOOL: return kBoolean;
+    case element_type::NULL_VALUE: return kNull;
+    case element_type::ARRAY: return kArray;
+    case element_type::OBJECT: return kObject;
+  }
+  return 0;
+}
+
+const char* json_type_name(element v) {
+  switch (v.type()) {
+    case element_type::INT64:
+    case element_type::UINT64: return "integer";
+    case element_type::DOUBLE: return "number";
+    case element_type::STRING: return "string";
+    case element_type::BOOL: return "boolean";
+    case element_type::NULL_VALUE: return "null";
+    case element_type::ARRAY: return "array";
+    case element_type::OBJECT: return "object";
+  }
+  return "value";
+}
+
+std::string describe(element v) {
+  char buf[64];
+  switch (v.type()) {
+    case element_type::INT64:
+      std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v.get_int64().value_unsafe()));
+      return buf;
+    case element_type::UINT64:
+      std::snprintf(buf, sizeof buf, "%llu", static_cast<unsigned long long>(v.get_uint64().value_unsafe()));
+      return buf;
+    case element_type::DOUBLE:
+      std::snprintf(buf, sizeof buf, "%.15g", v.get_double().value_unsafe());
+      return buf;
+    case element_type::STRING: {
+      std::string_view s(v.get_string().value_unsafe());
+      std::string out = "\"";
+      size_t chars = 0, at = 0;
+      while (at < s.size() && chars < 40) {
+        size_t len = 0;
+        utf8_decode(s.substr(at), len);
+        out.append(s.substr(at, len));
+        at += len;
+        ++chars;
+      }
+      if (at < s.size()) out += "…";
+      for (auto& ch : out)
+        if (ch == '\0') ch = ' ';
+      return out + "\"";
+    }
+    case element_type::BOOL: return v.get_bool().value_unsafe() ? "true" : "false";
+    case element_type::NULL_VALUE: return "null";
+    case element_type::ARRAY: return "an array";
+    case element_type::OBJECT: return "an object";
+  }
+  return "a value";
+}
+
+}  // namespace ecpipe::detail

@@ -1,0 +1,526 @@
+// The seven checks in one pass over a batch: per-line checks (1, 2, 3, 5, 6, 7's device rule) as lines arrive,
+// session-ordered checks (4, 7's platform rule) from compact per-event records at the end.
+#include "ecpipe/validator.hpp"
+
+#include <algorithm>
+
+#include "ecpipe/error.hpp"
+#include "field_check.hpp"
+#include "interner.hpp"
+#include "json_event.hpp"
+#include "order_amount.hpp"
+#include "ecpipe/core_only.hpp"
+
+namespace ecpipe {
+
+using detail::StringInterner;
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+
+const char* check_name(CheckId id) {
+  switch (id) {
+    case CheckId::RequiredFields: return "required_fields";
+    case CheckId::DuplicateEventId: return "duplicate_event_id";
+    case CheckId::ValueValidity: return "value_validity";
+    case CheckId::FunnelSequence: return "funnel_sequence";
+    case CheckId::TimestampValidity: return "timestamp_validity";
+    case CheckId::OrderAmount: return "order_amount";
+    case CheckId::PlatformDevice: return "platform_device";
+  }
+  return "unknown";
+}
+
+const char* batch_status_name(BatchStatus s) {
+  switch (s) {
+    case BatchStatus::Passed: return "passed";
+    case BatchStatus::Failed: return "failed";
+    case BatchStatus::NoData: return "no_data";
+  }
+  return "unknown";
+}
+
+BatchStatus BatchReport::status(double min_pass_rate) const {
+  if (check(CheckId::RequiredFields).population == 0) return BatchStatus::NoData;
+  for (const auto& c : checks)
+    if (!c.passed(min_pass_rate)) return BatchStatus::Failed;
+  return BatchStatus::Passed;
+}
+
+std::string BatchReport::reason_codes(const LineVerdict& v) const {
+  std::string out = v.unparseable ? "unparseable" : "";
+  for (int i = 0; i < kCheckCount; ++i) {
+    if (!(v.failed & (1u << i))) continue;
+    if (v.unparseable && i == 0) continue;
+    if (!out.empty()) out += ',';
+    out += check_name(static_cast<CheckId>(i + 1));
+  }
+  return out;
+}
+
+namespace {
+
+enum class EventType : uint8_t { Unknown, PageView, Click, AddToCart, Purchase, Search };
+
+EventType event_type_of(std::string_view s) {
+  if (s == "page_view") return EventType::PageView;
+  if (s == "click") return EventType::Click;
+  if (s == "add_to_cart") return EventType::AddToCart;
+  if (s == "purchase") return EventType::Purchase;
+  if (s == "search") return EventType::Search;
+  return EventType::Unknown;
+}
+
+// The fields of one type's rules, found by name in a small open-addressing table.
+class FieldIndex {
+ public:
+  static constexpr int kMaxFields = 64;
+
+  explicit FieldIndex(const TypeRules& rules) {
+    std::fill(std::begin(slots_), std::end(slots_), -1);
+    for (const auto& f : rules.fields) add(f.name, &f);
+    for (const auto& r : rules.required) {
+      const int at = add(r, rules.field(r));
+      if (!(required_ >> at & 1)) required_order_.push_back(at);
+      required_ |= uint64_t{1} << at;
+    }
+  }
+  int find(std::string_view key) const {
+    for (size_t i = slot(key);; i = (i + 1) & (kSlots - 1)) {
+      const int at = slots_[i];
+      if (at < 0 || names_[at] == key) return at;
+    }
+  }
+  size_t size() const { return names_.size(); }
+  const std::string& name(int i) const { return names_[i]; }
+  const FieldRule* rule(int i) const { return rules_[i]; }
+  bool required(int i) const { return required_ >> i & 1; }
+  uint64_t required_mask() const { return required_; }
+  const std::vector<int>& required_in_order() const { return required_order_; }
+
+ private:
+  static constexpr size_t kSlots = 256;
+  static size_t slot(std::string_view k) {
+    return (k.size() * 131 + static_cast<unsigned char>(k.empty() ? 0 : k[0]) * 31 +
+            static_cast<unsigned char>(k.empty() ? 0 : k[k.size() - 1]) * 7 +
+            static_cast<unsigned char>(k.size() > 2 ? k[2] : 0)) &
+           (kSlots - 1);
+  }
+  int add(const std::string& name, const FieldRule* rule) {
+    int existing = find(name);
+    if (existing >= 0) return existing;
+    if (names_.size() >= kMaxFields)
+      throw Error(ErrorKind::SchemaInvalid, "event schema: more than 64 fields for one event type");
+    const int at = static_cast<int>(names_.size());
+    names_.push_back(name);
+    rules_.push_back(rule);
+    size_t i = slot(name);
+    while (slots_[i] >= 0) i = (i + 1) & (kSlots - 1);
+    slots_[i] = at;
+    return at;
+  }
+  std::vector<std::string> names_;
+  std::vector<const FieldRule*> rules_;
+  std::vector<int> required_order_;
+  uint64_t required_ = 0;
+  int slots_[kSlots];
+};
+
+// What the session-ordered checks need of one event: 32 bytes instead of the event.
+struct TimedEvent {
+  uint32_t session;
+  uint32_t line_index;
+  int64_t micros;
+  int64_t line_no;
+  uint32_t event_id;   // interned, or kNone
+  int16_t platform;    // interned platform, or -1 when absent or empty
+  EventType type;
+  bool platform_member;  // in check 7's population
+};
+
+bool blank(std::string_view s) {
+  for (char c : s)
+    if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return false;
+  return true;
+}
+
+}  // namespace
+
+class BatchValidator::Impl {
+ public:
+  Impl(const CompiledSchema& schema, const Settings& settings, const TimeZone& zone)
+      : settings_(settings), zone_(zone), common_(schema.common()) {
+    for (const auto& t : schema.types()) typed_.push_back({t.event_type, FieldIndex(t)});
+    for (int i = 0; i < kCheckCount; ++i) report_.checks[i].id = static_cast<CheckId>(i + 1);
+  }
+
+  void add(int64_t line_no, std::string_view line) {
+    report_.fingerprint = detail::hash_bytes(line, report_.fingerprint ^ static_cast<uint64_t>(line_no));
+    LineVerdict v;
+    v.line_no = line_no;
+    detail_.clear();
+    if (blank(line)) {
+      ++report_.blank_lines;
+      report_.lines.push_back(v);
+      return;
+    }
+    check(CheckId::RequiredFields).population++;
+    element root;
+    bool has_nul = false;
+    std::string why;
+    if (!parser_.parse_object(line, root, has_nul, why)) {
+      v.unparseable = true;
+      fail(v, CheckId::RequiredFields, "", "unparseable: " + why);
+      finish_line(v);
+      return;
+    }
+    ++report_.parsed_events;
+    judge_event(v, root, has_nul);
+    finish_line(v);
+  }
+
+  BatchReport finish() {
+    session_checks();
+    for (auto& c : report_.checks) {
+      std::sort(c.samples.begin(), c.samples.end(), [](const Sample& a, const Sample& b) { return a.line_no < b.line_no; });
+      if (c.samples.size() > kMaxSamples) c.samples.resize(kMaxSamples);
+    }
+    return std::move(report_);
+  }
+
+ private:
+  struct Fields {
+    element event_id, event_type, session_id, timestamp, platform, device_type, order_id;
+    bool has_event_id = false, has_event_type = false, has_session_id = false, has_timestamp = false,
+         has_platform = false, has_device_type = false, has_order_id = false;
+  };
+
+  CheckResult& check(CheckId id) { return report_.checks[check_index(id)]; }
+
+  void fail(LineVerdict& v, CheckId id, std::string_view event_id, const std::string& reason) {
+    const uint8_t bit = check_bit(id);
+    if (v.failed & bit) return;  // a member fails a check once
+    v.failed |= bit;
+    CheckResult& c = check(id);
+    ++c.failed;
+    if (c.samples.size() < kMaxSamples) c.samples.push_back({v.line_no, std::string(event_id), reason});
+    if (!detail_.empty()) detail_ += "; ";
+    detail_ += check_name(id);
+    detail_ += ": ";
+    detail_ += reason;
+  }
+
+  void finish_line(LineVerdict& v) {
+    v.disposition = (v.unparseable || (v.failed & kQuarantineChecks)) ? Disposition::Quarantine : Disposition::Raw;
+    if (!detail_.empty()) {
+      v.detail = static_cast<int32_t>(report_.details.size());
+      report_.details.push_back(detail_);
+    }
+    report_.lines.push_back(v);
+  }
+
+  static std::string_view string_of(element e) { return std::string_view(e.get_string().value_unsafe()); }
+  static bool non_empty_string(element e) { return e.is_string() && !string_of(e).empty(); }
+
+  void collect(simdjson::dom::object obj, Fields& f) {
+    for (auto field : obj) {
+      const std::string_view k = field.key;
+      switch (k.size()) {
+        case 8:
+          if (k == "event_id") f.event_id = field.value, f.has_event_id = true;
+          else if (k == "order_id") f.order_id = field.value, f.has_order_id = true;
+          else if (k == "platform") f.platform = field.value, f.has_platform = true;
+          break;
+        case 9:
+          if (k == "timestamp") f.timestamp = field.value, f.has_timestamp = true;
+          break;
+        case 10:
+          if (k == "event_type") f.event_type = field.value, f.has_event_type = true;
+          else if (k == "session_id") f.session_id = field.value, f.has_session_id = true;
+          break;
+        case 11:
+          if (k == "device_type") f.device_type = field.value, f.has_device_type = true;
+          break;
+        default: break;
+      }
+    }
+  }
+
+  void judge_event(LineVerdict& v, element root, bool has_nul) {
+    simdjson::dom::object obj = root.get_object().value_unsafe();
+    Fields f;
+    collect(obj, f);
+    const std::string_view event_id = f.has_event_id && f.event_id.is_string() ? string_of(f.event_id) : "";
+    const EventType type = f.has_event_type && f.event_type.is_string() ? event_type_of(string_of(f.event_type))
+                                                                        : EventType::Unknown;
+    const FieldIndex& index = index_for(f);
+
+    required_and_values(v, obj, index, event_id, has_nul);
+    const uint32_t event_id_key = duplicate_event_id(v, event_id);
+    const bool timed = timestamp_validity(v, f, event_id);
+    if (type == EventType::Purchase) order_amount(v, root, f, event_id);
+    platform_device(v, f, event_id);
+
+    if (timed && f.has_session_id && non_empty_string(f.session_id)) {
+      bool added = false;
+      TimedEvent t;
+      t.session = sessions_.intern(string_of(f.session_id), added);
+      t.line_index = static_cast<uint32_t>(report_.lines.size());
+      t.micros = v.event_micros;
+      t.line_no = v.line_no;
+      t.event_id = event_id_key;
+      t.platform = platform_key(f);
+      t.type = type;
+      t.platform_member = f.has_platform && non_empty_string(f.platform);
+      timed_.push_back(t);
+    }
+  }
+
+  const FieldIndex& index_for(const Fields& f) const {
+    if (f.has_event_type && f.event_type.is_string()) {
+      const std::string_view t = string_of(f.event_type);
+      for (const auto& [name, idx] : typed_)
+        if (name == t) return idx;
+    }
+    return common_;
+  }
+
+  // Checks 1 and 3 from the compiled schema, in one walk over the event's fields.
+  void required_and_values(LineVerdict& v, simdjson::dom::object obj, const FieldIndex& index,
+                           std::string_view event_id, bool has_nul) {
+    uint64_t present = 0;
+    std::string reason;
+    bool value_failed = false;
+    std::string value_reason;
+    if (has_nul) value_failed = true, value_reason = "a string contains U+0000";
+    for (auto field : obj) {
+      const int i = index.find(field.key);
+      if (i < 0) continue;  // unknown fields are kept, not judged
+      const element value = field.value;
+      const bool is_null = value.is_null();
+      const bool is_empty = value.is_string() && string_of(value).empty();
+      if (!is_null && !(is_empty && index.required(i))) present |= uint64_t{1} << i;
+      const FieldRule* rule = index.rule(i);
+      if (!rule || value_failed || index.name(i) == "timestamp") continue;
+      if (is_null) {
+        if (!index.required(i) && !rule->allows_null()) value_failed = true, value_reason = rule->name + ": null is not allowed";
+        continue;
+      }
+      if (is_empty && index.required(i)) continue;  // check 1 counts it as missing
+      if (!detail::value_satisfies(*rule, value, reason)) value_failed = true, value_reason = reason;
+    }
+    const uint64_t missing = index.required_mask() & ~present;
+    if (missing) {
+      std::string names;
+      for (int i : index.required_in_order())
+        if (missing >> i & 1) names += (names.empty() ? "" : ", ") + index.name(i);
+      fail(v, CheckId::RequiredFields, event_id, "missing required " + names);
+    }
+    check(CheckId::ValueValidity).population++;
+    if (value_failed) fail(v, CheckId::ValueValidity, event_id, value_reason);
+  }
+
+  uint32_t duplicate_event_id(LineVerdict& v, std::string_view event_id) {
+    check(CheckId::DuplicateEventId).population++;
+    if (event_id.empty()) return StringInterner::kNone;
+    bool added = false;
+    const uint32_t key = event_ids_.intern(event_id, added);
+    if (added) {
+      first_line_of_id_.push_back(v.line_no);
+    } else {
+      fail(v, CheckId::DuplicateEventId, event_id,
+           "event_id already seen at line " + std::to_string(first_line_of_id_[key]));
+    }
+    return key;
+  }
+
+  bool timestamp_validity(LineVerdict& v, const Fields& f, std::string_view event_id) {
+    check(CheckId::TimestampValidity).population++;
+    std::string reason;
+    if (!f.has_timestamp) {
+      reason = "timestamp is missing";
+    } else if (!f.timestamp.is_string()) {
+      reason = std::string("timestamp is ") + detail::json_type_name(f.timestamp) + ", not a string";
+    } else {
+      WrittenTimestamp ts;
+      std::string why;
+      const std::string_view text = string_of(f.timestamp);
+      if (!parse_timestamp(text, ts, why)) {
+        reason = "timestamp " + detail::describe(f.timestamp) + ": " + why;
+      } else if (ts.year < settings_.min_year) {
+        reason = "timestamp year " + std::to_string(ts.year) + " < ecpipe.min_year " + std::to_string(settings_.min_year);
+      } else {
+        const EventTime t = resolve_timestamp(ts, zone_);
+        if (t.unix_micros - settings_.now_us > settings_.max_future_us) {
+          reason = "timestamp " + std::string(text) + " is more than ecpipe.max_future after now";
+        } else {
+          v.has_time = true;
+          v.event_micros = t.unix_micros;
+          v.event_day = t.event_day;
+          return true;
+        }
+      }
+    }
+    fail(v, CheckId::TimestampValidity, event_id, reason);
+    return false;
+  }
+
+  void order_amount(LineVerdict& v, element root, const Fields& f, std::string_view event_id) {
+    check(CheckId::OrderAmount).population++;
+    std::string reason;
+    if (!detail::order_amount_consistent(root, parser_, settings_.amount_tolerance, reason)) {
+      fail(v, CheckId::OrderAmount, event_id, reason);
+    }
+    if (!(f.has_order_id && f.order_id.is_string())) return;
+    // An order_id belongs to the first purchase line that used it; a later line with another event_id fails.
+    bool added = false;
+    const uint32_t order = order_ids_.intern(string_of(f.order_id), added);
+    bool id_added = false;
+    const uint32_t eid = event_id.empty() ? StringInterner::kNone : order_event_ids_.intern(event_id, id_added);
+    if (added) {
+      orders_.push_back({eid, false, v.line_no});
+      return;
+    }
+    OrderOwner& owner = orders_[order];
+    if (owner.event_id != eid || owner.contested)
+      fail(v, CheckId::OrderAmount, event_id,
+           "order_id " + std::string(string_of(f.order_id)) + " already used by another event at line " +
+               std::to_string(owner.first_line));
+    if (owner.event_id != eid) owner.contested = true;
+  }
+
+  int16_t platform_key(const Fields& f) {
+    if (!f.has_platform || !non_empty_string(f.platform)) return -1;
+    bool added = false;
+    const uint32_t k = platforms_.intern(string_of(f.platform), added);
+    return static_cast<int16_t>(std::min<uint32_t>(k, 32000));
+  }
+
+  // Check 7's device rule; the session rule runs in session_checks().
+  void platform_device(LineVerdict& v, const Fields& f, std::string_view event_id) {
+    if (!f.has_platform || !non_empty_string(f.platform)) return;
+    check(CheckId::PlatformDevice).population++;
+    const std::string_view platform = string_of(f.platform);
+    const bool mobile_only = platform == "ios" || platform == "android";
+    if (!mobile_only && platform != "web") return;
+    const std::string_view device = f.has_device_type && f.device_type.is_string() ? string_of(f.device_type) : "";
+    const bool allowed = mobile_only ? device == "mobile" : (device == "desktop" || device == "mobile" || device == "tablet");
+    if (allowed) return;
+    const std::string shown = f.has_device_type ? detail::describe(f.device_type) : "missing";
+    fail(v, CheckId::PlatformDevice, event_id,
+         "device_type " + shown + " is not allowed on " + std::string(platform) +
+             (mobile_only ? " (mobile only)" : " (desktop, mobile or tablet)"));
+  }
+
+  // A failure found after the line was recorded: update its verdict, detail and the check's counts.
+  void fail_late(const TimedEvent& t, CheckId id, const std::string& reason) {
+    LineVerdict& v = report_.lines[t.line_index];
+    const uint8_t bit = check_bit(id);
+    if (v.failed & bit) return;
+    v.failed |= bit;
+    CheckResult& c = check(id);
+    ++c.failed;
+    late_samples_[check_index(id)].push_back({t.line_no, t.event_id == StringInterner::kNone ? "" : std::string(event_ids_.at(t.event_id)), reason});
+    append_detail(v, std::string(check_name(id)) + ": " + reason);
+  }
+
+  void append_detail(LineVerdict& v, const std::string& text) {
+    if (v.detail < 0) {
+      v.detail = static_cast<int32_t>(report_.details.size());
+      report_.details.push_back(text);
+    } else {
+      report_.details[v.detail] += "; " + text;
+    }
+  }
+
+  // Checks 4 and 7 (platform consistency) walk each session in (instant, line_no) order.
+  void session_checks() {
+    std::sort(timed_.begin(), timed_.end(), [](const TimedEvent& a, const TimedEvent& b) {
+      if (a.session != b.session) return a.session < b.session;
+      if (a.micros != b.micros) return a.micros < b.micros;
+      return a.line_no < b.line_no;
+    });
+    CheckResult& funnel = check(CheckId::FunnelSequence);
+    for (size_t begin = 0; begin < timed_.size();) {
+      size_t end = begin;
+      while (end < timed_.size() && timed_[end].session == timed_[begin].session) ++end;
+      const std::string session(sessions_.at(timed_[begin].session));
+      bool member = false, session_failed = false, seen_view = false, seen_cart = false;
+      const TimedEvent& first = timed_[begin];
+      for (size_t i = begin; i < end; ++i) {
+        const TimedEvent& t = timed_[i];
+        if (t.platform_member && first.platform >= 0 && t.platform != first.platform)
+          fail_late(t, CheckId::PlatformDevice,
+                    "platform " + std::string(platforms_.at(static_cast<uint32_t>(t.platform))) + " differs from " +
+                        std::string(platforms_.at(static_cast<uint32_t>(first.platform))) +
+                        ", the platform of session " + session + " at line " + std::to_string(first.line_no));
+        if (t.type == EventType::Unknown) continue;
+        member = true;
+        std::string reason;
+        if (t.type == EventType::Purchase && !seen_cart)
+          reason = "purchase at line " + std::to_string(t.line_no) + " has no add_to_cart before it in session " + session;
+        else if (t.type == EventType::AddToCart && !seen_view)
+          reason = "add_to_cart at line " + std::to_string(t.line_no) +
+                   " has no page_view or click before it in session " + session;
+        if (!reason.empty()) {
+          LineVerdict& v = report_.lines[t.line_index];
+          v.failed |= check_bit(CheckId::FunnelSequence);
+          append_detail(v, std::string(check_name(CheckId::FunnelSequence)) + ": " + reason);
+          if (!session_failed) {
+            session_failed = true;
+            ++funnel.failed;
+            late_samples_[check_index(CheckId::FunnelSequence)].push_back(
+                {t.line_no, t.event_id == StringInterner::kNone ? "" : std::string(event_ids_.at(t.event_id)), reason});
+          }
+        }
+        if (t.type == EventType::PageView || t.type == EventType::Click) seen_view = true;
+        if (t.type == EventType::AddToCart) seen_cart = true;
+      }
+      if (member) ++funnel.population;
+      begin = end;
+    }
+    for (int i = 0; i < kCheckCount; ++i) {
+      auto& late = late_samples_[i];
+      if (late.empty()) continue;
+      std::sort(late.begin(), late.end(), [](const Sample& a, const Sample& b) { return a.line_no < b.line_no; });
+      auto& samples = report_.checks[i].samples;
+      for (auto& s : late) {
+        if (samples.size() >= kMaxSamples * 2) break;
+        samples.push_back(std::move(s));
+      }
+    }
+  }
+
+  struct OrderOwner {
+    uint32_t event_id;
+    bool contested;  // some earlier line used this order_id with another event_id
+    int64_t first_line;
+  };
+
+  Settings settings_;
+  const TimeZone& zone_;
+  FieldIndex common_;
+  std::vector<std::pair<std::string, FieldIndex>> typed_;
+  detail::EventParser parser_;
+  BatchReport report_;
+  std::string detail_;
+  StringInterner event_ids_, sessions_, order_ids_, order_event_ids_, platforms_;
+  std::vector<int64_t> first_line_of_id_;
+  std::vector<OrderOwner> orders_;
+  std::vector<TimedEvent> timed_;
+  std::array<std::vector<Sample>, kCheckCount> late_samples_;
+};
+
+BatchValidator::BatchValidator(const CompiledSchema& schema, const Settings& settings, const TimeZone& zone)
+    : impl_(std::make_unique<Impl>(schema, settings, zone)) {}
+BatchValidator::~BatchValidator() = default;
+void BatchValidator::add(int64_t line_no, std::string_view line) { impl_->add(line_no, line); }
+BatchReport BatchValidator::finish() { return impl_->finish(); }
+
+BatchReport validate_lines(const std::vector<std::string>& lines, const CompiledSchema& schema,
+                           const Settings& settings, const TimeZone& zone) {
+  BatchValidator v(schema, settings, zone);
+  for (size_t i = 0; i < lines.size(); ++i) v.add(static_cast<int64_t>(i + 1), lines[i]);
+  return v.finish();
+}
+
+}  // namespace ecpipe

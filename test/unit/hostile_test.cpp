@@ -1,0 +1,93 @@
+// Hostile lines: each ends as a failed check with a reason (usually unparseable), never a crash.
+#include <gtest/gtest.h>
+
+#include "event_fixture.hpp"
+
+using namespace ecpipe;
+using fixture::event;
+
+namespace {
+std::string detail(const BatchReport& r, size_t i) { return r.lines[i].detail < 0 ? "" : r.details[r.lines[i].detail]; }
+BatchReport one(const std::string& line) { return fixture::run(std::vector<std::string>{line}); }
+}  // namespace
+
+TEST(Hostile, InvalidUtf8AndLoneSurrogates) {
+  auto r = one("{\"a\": \"\xff\xfe\"}");
+  EXPECT_TRUE(r.lines[0].unparseable);
+  EXPECT_EQ(detail(r, 0), "required_fields: unparseable: invalid UTF-8");
+  r = one(R"({"a": "\ud800"})");
+  EXPECT_EQ(detail(r, 0), "required_fields: unparseable: invalid string (bad escape or lone surrogate)");
+  r = one(R"({"a": "\udc00x"})");
+  EXPECT_TRUE(r.lines[0].unparseable);
+}
+
+TEST(Hostile, NanInfinityAndRepeatedKeys) {
+  for (const char* s : {R"({"a": NaN})", R"({"a": Infinity})", R"({"a": -inf})"}) EXPECT_TRUE(one(s).lines[0].unparseable) << s;
+  auto r = one(R"({"a": 1, "b": {"c": 1, "c": 2}})");
+  EXPECT_EQ(detail(r, 0), "required_fields: unparseable: repeated key \"c\"");
+  std::string many = "{";
+  for (int i = 0; i < 40; ++i) many += "\"k" + std::to_string(i) + "\": 1, ";
+  many += "\"k7\": 2}";
+  EXPECT_EQ(detail(one(many), 0), "required_fields: unparseable: repeated key \"k7\"");
+  EXPECT_TRUE(one(R"({"a\u0062": 1, "ab": 2})").lines[0].unparseable) << "keys compare after unescaping";
+}
+
+TEST(Hostile, DeepNesting) {
+  std::string deep = "{\"a\": " + std::string(10000, '[') + std::string(10000, ']') + "}";
+  auto r = one(deep);
+  EXPECT_EQ(detail(r, 0), "required_fields: unparseable: nested deeper than 1024 levels");
+  std::string ok = "{\"a\": " + std::string(500, '[') + std::string(500, ']') + "}";
+  EXPECT_FALSE(one(ok).lines[0].unparseable);
+}
+
+TEST(Hostile, HugeNumbersAreJudgedNotCrashed) {
+  auto e = event("add_to_cart", 1).dump();
+  const std::string q = "\"quantity\":1";
+  std::string huge = e;
+  huge.replace(huge.find(q), q.size(), "\"quantity\": 1e400");
+  auto r = one(huge);
+  EXPECT_FALSE(r.lines[0].unparseable);
+  EXPECT_EQ(r.check(CheckId::ValueValidity).failed, 1);
+  EXPECT_EQ(detail(r, 0).substr(0, detail(r, 0).find("; ")), "value_validity: quantity: 1.79769313486232e+308 > maximum 99");
+  std::string bigint = e;
+  bigint.replace(bigint.find(q), q.size(), "\"quantity\": 123456789012345678901234567890");
+  EXPECT_EQ(one(bigint).check(CheckId::ValueValidity).failed, 1);
+  std::string kept = e;
+  kept.insert(1, "\"extra\": -1e999, ");
+  EXPECT_EQ(one(kept).check(CheckId::ValueValidity).failed, 0) << "unknown fields are kept, not judged";
+  std::string tiny = e;
+  tiny.insert(1, "\"extra\": 1e-400, \"s\": \"1e400 in a string\", ");
+  EXPECT_FALSE(one(tiny).lines[0].unparseable);
+}
+
+TEST(Hostile, NumbersAsStringsAndWrongTypes) {
+  auto e = event("add_to_cart", 1);
+  e["quantity"] = "2";
+  e["unit_price"] = true;
+  auto r = fixture::run_events({e});
+  EXPECT_EQ(r.check(CheckId::ValueValidity).failed, 1);
+  EXPECT_EQ(r.lines[0].disposition, Disposition::Quarantine);
+}
+
+TEST(Hostile, MegabyteStringsAndSqlText) {
+  auto e = event("search", 1);
+  e["search_query"] = std::string(1 << 20, 'x');
+  EXPECT_EQ(fixture::run_events({e}).check(CheckId::ValueValidity).failed, 1);
+  auto big_extra = event("page_view", 2);
+  big_extra["blob"] = std::string(1 << 20, 'y');
+  EXPECT_EQ(fixture::run_events({big_extra}).check(CheckId::ValueValidity).failed, 0);
+  auto sql = event("search", 3);
+  sql["search_query"] = "'); DROP TABLE ecpipe.raw_events; --";
+  EXPECT_EQ(fixture::run_events({sql}).check(CheckId::ValueValidity).failed, 0);
+  auto long_id = event("page_view", 4);
+  long_id["user_id"] = std::string(1 << 20, '9');
+  EXPECT_EQ(fixture::run_events({long_id}).check(CheckId::ValueValidity).failed, 1);
+}
+
+TEST(Hostile, NotJsonAtAll) {
+  std::vector<std::string> ls = {"hello", "{", "}", "\"just a string\"", "42", "null", "{\"a\":1} {\"b\":2}",
+                                 "\xEF\xBB\xBF{\"bom\": 1}", std::string("{\"a\": \"x\0y\"}", 13)};
+  auto r = fixture::run(ls);
+  EXPECT_EQ(r.check(CheckId::RequiredFields).population, static_cast<int64_t>(ls.size()));
+  for (size_t i = 0; i < ls.size(); ++i) EXPECT_TRUE(r.lines[i].unparseable) << i;
+}
