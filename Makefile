@@ -40,7 +40,13 @@ build/unit_tests: $(UNIT_SRCS) $(CORE_LIB) $(wildcard include/ecpipe/*.hpp)
 	$(CXX) -std=c++17 $(OPTFLAGS) -Wall -Wextra -Iinclude -DECPIPE_SOURCE_DIR='"$(CURDIR)"' \
 	  $(UNIT_SRCS) $(CORE_LIB) $(GTEST_LIBS) -o $@
 
-.PHONY: unit test demo deps bench-core clean-build
+build/core_bench: bench/core_bench.cpp $(CORE_LIB) $(wildcard include/ecpipe/*.hpp)
+	$(CXX) -std=c++17 -O2 -DNDEBUG -Iinclude -DECPIPE_SOURCE_DIR='"$(CURDIR)"' $< $(CORE_LIB) \
+	  -lbenchmark -lpthread -lsimdjson -o $@
+
+.PHONY: unit test demo deps bench-core
+bench-core: build/core_bench
+	./build/core_bench
 unit: build/unit_tests
 	./build/unit_tests --gtest_brief=1
 

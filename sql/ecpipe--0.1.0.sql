@@ -81,3 +81,85 @@ AS 'MODULE_PATHNAME', 'ecpipe_schema_info'
 LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION ecpipe_schema_info(text) IS
     'Compiles an event schema (the installed one when NULL) and summarises it; raises the compile error if any';
+
+-------------------------------------------------------------------------------------------------------------------
+-- Validation: the seven checks, their history, and the verdicts of lines that failed something.
+-------------------------------------------------------------------------------------------------------------------
+CREATE SEQUENCE ecpipe.run_id_seq;
+COMMENT ON SEQUENCE ecpipe.run_id_seq IS 'run ids shared by validations and pipeline runs';
+SELECT pg_catalog.pg_extension_config_dump('ecpipe.run_id_seq', '');
+
+CREATE TABLE ecpipe.validations (
+    run_id        bigint      PRIMARY KEY,
+    batch_date    date        NOT NULL,
+    status        text        NOT NULL CHECK (status IN ('passed', 'failed', 'no_data')),
+    lines         bigint      NOT NULL,     -- landed lines, blank ones included
+    blank_lines   bigint      NOT NULL,
+    events        bigint      NOT NULL,     -- lines that parsed as JSON objects
+    quarantined   bigint      NOT NULL,     -- lines that go to quarantine if the batch is loaded
+    fingerprint   bigint      NOT NULL,     -- hash of the landed lines: a changed batch needs a new validation
+    settings      jsonb       NOT NULL,     -- the ecpipe.* settings the checks ran with
+    validated_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX validations_batch ON ecpipe.validations (batch_date, run_id DESC);
+COMMENT ON TABLE ecpipe.validations IS 'one row per ecpipe_validate: the batch verdict and what it was computed from';
+SELECT pg_catalog.pg_extension_config_dump('ecpipe.validations', '');
+
+CREATE TABLE ecpipe.quality_log (
+    run_id      bigint      NOT NULL REFERENCES ecpipe.validations ON DELETE CASCADE,
+    batch_date  date        NOT NULL,
+    check_no    int         NOT NULL CHECK (check_no BETWEEN 1 AND 7),
+    check_name  text        NOT NULL,
+    population  bigint      NOT NULL,
+    failed      bigint      NOT NULL,
+    pass_rate   numeric(5,2) NOT NULL,  -- rounded for display; status compares the exact rate
+    status      text        NOT NULL CHECK (status IN ('PASS', 'FAIL')),
+    samples     jsonb       NOT NULL,   -- up to 20 of [{line_no, event_id, reason}]
+    checked_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (run_id, check_no)
+);
+CREATE INDEX quality_log_batch ON ecpipe.quality_log (batch_date, check_no);
+COMMENT ON TABLE ecpipe.quality_log IS 'one row per check per validation, kept to track quality over time';
+SELECT pg_catalog.pg_extension_config_dump('ecpipe.quality_log', '');
+
+CREATE TABLE ecpipe.line_verdicts (
+    run_id         bigint   NOT NULL REFERENCES ecpipe.validations ON DELETE CASCADE,
+    batch_date     date     NOT NULL,
+    line_no        bigint   NOT NULL,
+    disposition    text     NOT NULL CHECK (disposition IN ('quarantine', 'raw')),
+    failed_checks  smallint NOT NULL,   -- bit n-1 set when check n failed
+    reasons        text[]   NOT NULL,   -- 'unparseable' or check names
+    detail         text     NOT NULL,
+    PRIMARY KEY (run_id, line_no)
+);
+CREATE INDEX line_verdicts_batch ON ecpipe.line_verdicts (batch_date);
+COMMENT ON TABLE ecpipe.line_verdicts IS
+    'lines of the latest validation of each batch that failed a check: quarantined, or loaded raw with flags';
+SELECT pg_catalog.pg_extension_config_dump('ecpipe.line_verdicts', '');
+
+CREATE VIEW ecpipe.quality_trend AS
+SELECT DISTINCT ON (q.batch_date, q.check_no)
+       q.batch_date, q.check_no, q.check_name, q.population, q.failed, q.pass_rate, q.status, q.run_id, q.checked_at
+FROM ecpipe.quality_log q
+ORDER BY q.batch_date, q.check_no, q.run_id DESC;
+COMMENT ON VIEW ecpipe.quality_trend IS 'pass rate of each check per batch day (latest validation), over time';
+
+CREATE FUNCTION ecpipe.validate_batch(ds date, run_id bigint) RETURNS text
+AS 'MODULE_PATHNAME', 'ecpipe_validate_batch'
+LANGUAGE C STRICT VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION ecpipe.validate_batch(date, bigint) IS
+    'runs the seven checks on landed batch ds as run run_id; writes validations, quality_log, line_verdicts';
+
+CREATE FUNCTION ecpipe_validate(ds date)
+RETURNS TABLE (check_no int, check_name text, population bigint, failed bigint, pass_rate numeric, status text)
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_run bigint := nextval('ecpipe.run_id_seq');
+BEGIN
+    PERFORM ecpipe.validate_batch(ds, v_run);
+    RETURN QUERY
+        SELECT q.check_no, q.check_name, q.population, q.failed, q.pass_rate, q.status
+        FROM ecpipe.quality_log q WHERE q.run_id = v_run ORDER BY q.check_no;
+END $$;
+COMMENT ON FUNCTION ecpipe_validate(date) IS
+    'the seven quality checks on the landed batch ds; one row per check; writes the quality log';

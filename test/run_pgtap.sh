@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 FIXTURES=$(mktemp -d /tmp/ecpipe-fixtures.XXXXXX)
 test/fixtures/make_fixtures.sh "$FIXTURES"
 chmod -R a+rX "$FIXTURES"
+chmod 777 "$FIXTURES"  # the server writes generated days here
 CLUSTER_DB=ecpipe_test cluster_start
 trap 'rc=$?; rm -rf "$FIXTURES"; (exit $rc); cluster_stop' EXIT
 psql -q -c "CREATE EXTENSION pgtap" >/dev/null

@@ -23,7 +23,13 @@ class Regex {
   struct CharSet {
     bool negated = false;
     std::vector<std::pair<char32_t, char32_t>> ranges;
-    bool contains(char32_t c) const;
+    uint64_t ascii[2] = {0, 0};  // membership of code points 0..127, filled by finalize()
+    void finalize();
+    bool contains(char32_t c) const {
+      if (c < 128) return ascii[c >> 6] >> (c & 63) & 1;
+      return contains_slow(c);
+    }
+    bool contains_slow(char32_t c) const;
   };
   enum class Op : uint8_t { Char, Split, Jump, AssertStart, AssertEnd, Match };
   struct Inst {
@@ -32,6 +38,16 @@ class Regex {
     int y = 0;  // Split: second target
   };
   friend class RegexCompiler;
+
+  // Fast path for patterns that are ^ item item ... $ where every item is a class with a fixed count, except
+  // possibly the last (e.g. ^U\d{6}$, ^ORD\d{13,}$): matched in one deterministic left-to-right scan.
+  struct Run {
+    int set;
+    int min, max;  // max < 0: unbounded
+  };
+  bool search_simple(std::string_view utf8) const;
+  std::vector<Run> simple_;
+  bool has_simple_ = false;
 
   std::string source_;
   std::vector<Inst> program_;

@@ -38,12 +38,18 @@ bool hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c
 }  // namespace
 
 bool is_uuid(std::string_view s) {
-  if (s.size() != 36) return false;
-  for (size_t i = 0; i < 36; ++i) {
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? s[i] != '-' : !hex(s[i])) return false;
-  }
-  return true;
+  if (s.size() != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-') return false;
+  static const struct HexTable {
+    unsigned char v[256] = {};
+    HexTable() {
+      for (int c = 0; c < 256; ++c) v[c] = hex(static_cast<char>(c)) ? 0 : 1;
+    }
+  } table;
+  static const unsigned char kHexAt[] = {0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 14, 15, 16, 17,
+                                         19, 20, 21, 22, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35};
+  unsigned bad = 0;
+  for (unsigned char i : kHexAt) bad |= table.v[static_cast<unsigned char>(s[i])];
+  return bad == 0;
 }
 
 bool is_absolute_uri(std::string_view s) {
@@ -56,6 +62,11 @@ bool is_absolute_uri(std::string_view s) {
     if (!(alpha(c) || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.')) return false;
   }
   for (size_t i = 0; i < s.size();) {
+    const unsigned char b = static_cast<unsigned char>(s[i]);
+    if (b > 0x20 && b < 0x7F) {  // printable ASCII: the common case
+      ++i;
+      continue;
+    }
     size_t len = 0;
     char32_t cp = utf8_decode(s.substr(i), len);
     if (cp <= 0x20 || cp == 0x7F || cp == 0x85 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||

@@ -49,42 +49,63 @@ bool EventParser::parse_with(simdjson::dom::parser& p, std::string& buffer, std:
 
 namespace {
 
-// Walks every value: fails on a repeated key in any object, notes U+0000 in any string or key.
-bool walk(element v, std::vector<std::string_view>& keys, bool& has_nul, std::string& why) {
+// A cheap signature of a key (length, first and last bytes): equal keys have equal signatures.
+uint64_t key_signature(std::string_view k) {
+  uint64_t sig = k.size() * 0x9E3779B97F4A7C15ULL;
+  if (!k.empty()) sig ^= static_cast<unsigned char>(k[0]) << 8 ^ static_cast<unsigned char>(k[k.size() - 1]) << 16;
+  if (k.size() > 2) sig ^= static_cast<uint64_t>(static_cast<unsigned char>(k[k.size() / 2])) << 24;
+  return sig;
+}
+
+// Walks every value: fails on a repeated key in any object. U+0000 can only come from a \u0000 escape, so the
+// walk looks for it only when the line contains one (`may_have_nul`). Keys are first screened with a 512-bit
+// mask of their signatures; only an object with a signature collision gets the exact pairwise comparison.
+bool walk(element v, std::vector<std::string_view>& keys, bool may_have_nul, bool& has_nul, std::string& why) {
   switch (v.type()) {
     case element_type::OBJECT: {
       const size_t start = keys.size();
+      uint64_t mask[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+      bool collision = false;
       for (auto field : simdjson::dom::object(v)) {
-        if (field.key.find('\0') != std::string_view::npos) has_nul = true;
+        if (may_have_nul && field.key.find('\0') != std::string_view::npos) has_nul = true;
+        const uint64_t sig = key_signature(field.key);
+        const unsigned bit = static_cast<unsigned>((sig ^ (sig >> 29)) & 511);
+        collision |= (mask[bit >> 6] >> (bit & 63)) & 1;
+        mask[bit >> 6] |= uint64_t{1} << (bit & 63);
         keys.push_back(field.key);
-        if (!walk(field.value, keys, has_nul, why)) return false;
+        const element_type t = field.value.type();
+        if (t == element_type::OBJECT || t == element_type::ARRAY || (may_have_nul && t == element_type::STRING))
+          if (!walk(field.value, keys, may_have_nul, has_nul, why)) return false;
       }
-      const size_t n = keys.size() - start;
-      bool repeated = false;
-      std::string_view dup;
-      if (n <= 12) {
-        for (size_t i = start; i < keys.size() && !repeated; ++i)
-          for (size_t j = i + 1; j < keys.size(); ++j)
-            if (keys[i] == keys[j]) {
-              repeated = true;
-              dup = keys[i];
-              break;
-            }
-      } else {
-        std::sort(keys.begin() + static_cast<long>(start), keys.end());
-        auto it = std::adjacent_find(keys.begin() + static_cast<long>(start), keys.end());
-        if (it != keys.end()) repeated = true, dup = *it;
-      }
-      if (repeated) {
-        why = "repeated key \"" + std::string(dup.substr(0, 40)) + "\"";
-        return false;
+      if (collision) {
+        const size_t n = keys.size() - start;
+        std::string_view dup;
+        if (n <= 32) {
+          for (size_t i = start; i < keys.size() && dup.data() == nullptr; ++i)
+            for (size_t j = i + 1; j < keys.size(); ++j)
+              if (keys[i] == keys[j]) {
+                dup = keys[i];
+                break;
+              }
+        } else {
+          std::sort(keys.begin() + static_cast<long>(start), keys.end());
+          auto it = std::adjacent_find(keys.begin() + static_cast<long>(start), keys.end());
+          if (it != keys.end()) dup = *it;
+        }
+        if (dup.data() != nullptr) {
+          why = "repeated key \"" + std::string(dup.substr(0, 40)) + "\"";
+          return false;
+        }
       }
       keys.resize(start);
       return true;
     }
     case element_type::ARRAY:
-      for (element item : simdjson::dom::array(v))
-        if (!walk(item, keys, has_nul, why)) return false;
+      for (element item : simdjson::dom::array(v)) {
+        const element_type t = item.type();
+        if (t == element_type::OBJECT || t == element_type::ARRAY || (may_have_nul && t == element_type::STRING))
+          if (!walk(item, keys, may_have_nul, has_nul, why)) return false;
+      }
       return true;
     case element_type::STRING: {
       std::string_view s(v.get_string().value_unsafe());
@@ -105,14 +126,15 @@ bool EventParser::parse_object(std::string_view line, element& root, bool& has_n
     return false;
   }
   keys_.clear();
-  return walk(root, keys_, has_nul, why);
+  const bool may_have_nul = line.find("\\u0000") != std::string_view::npos;
+  return walk(root, keys_, may_have_nul, has_nul, why);
 }
 
 bool EventParser::parse_embedded(std::string_view text, element& root, std::string& why) {
   if (!parse_with(embedded_parser_, embedded_buffer_, text, root, why)) return false;
   bool nul = false;
   keys_.clear();
-  return walk(root, keys_, nul, why);
+  return walk(root, keys_, false, nul, why);
 }
 
 bool rewrite_out_of_range_numbers(std::string_view in, std::string& out) {

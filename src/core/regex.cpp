@@ -26,7 +26,13 @@ struct Node {
 
 }  // namespace
 
-bool Regex::CharSet::contains(char32_t c) const {
+void Regex::CharSet::finalize() {
+  ascii[0] = ascii[1] = 0;
+  for (char32_t c = 0; c < 128; ++c)
+    if (contains_slow(c)) ascii[c >> 6] |= uint64_t{1} << (c & 63);
+}
+
+bool Regex::CharSet::contains_slow(char32_t c) const {
   bool in = false;
   for (const auto& r : ranges) {
     if (c >= r.first && c <= r.second) {
@@ -46,6 +52,7 @@ class RegexCompiler {
   void run() {
     auto root = alternation();
     if (pos_ != p_.size()) fail(p_, "unbalanced ')' at offset " + std::to_string(pos_));
+    find_simple_form(*root);
     emit(*root);
     out_.program_.push_back({Regex::Op::Match});
     out_.anchored_start_ = !out_.program_.empty() && out_.program_[0].op == Regex::Op::AssertStart;
@@ -54,6 +61,27 @@ class RegexCompiler {
  private:
   using Ptr = std::unique_ptr<Node>;
   using CharSet = Regex::CharSet;
+
+  // ^ (Set | Set{n} ...)* $ with only the last run allowed a variable count.
+  void find_simple_form(const Node& root) {
+    if (root.kind != Node::Concat || root.kids.size() < 2) return;
+    if (root.kids.front()->kind != Node::Start || root.kids.back()->kind != Node::End) return;
+    std::vector<Regex::Run> runs;
+    for (size_t i = 1; i + 1 < root.kids.size(); ++i) {
+      const Node& k = *root.kids[i];
+      if (k.kind == Node::Set) {
+        runs.push_back({k.set, 1, 1});
+      } else if (k.kind == Node::Repeat && k.kids[0]->kind == Node::Set) {
+        runs.push_back({k.kids[0]->set, k.min, k.max});
+      } else {
+        return;
+      }
+    }
+    for (size_t i = 0; i + 1 < runs.size(); ++i)
+      if (runs[i].min != runs[i].max) return;
+    out_.simple_ = std::move(runs);
+    out_.has_simple_ = true;
+  }
 
   bool more() const { return pos_ < p_.size(); }
   char peek() const { return p_[pos_]; }
@@ -129,6 +157,7 @@ class RegexCompiler {
     auto n = std::make_unique<Node>();
     n->kind = Node::Set;
     n->set = static_cast<int>(out_.sets_.size());
+    s.finalize();
     out_.sets_.push_back(std::move(s));
     return n;
   }
@@ -323,12 +352,32 @@ Regex Regex::compile(std::string_view pattern) {
   return re;
 }
 
+bool Regex::search_simple(std::string_view text) const {
+  size_t at = 0;
+  for (const Run& run : simple_) {
+    const CharSet& set = sets_[run.set];
+    int taken = 0;
+    while (at < text.size() && (run.max < 0 || taken < run.max)) {
+      size_t len = 0;
+      const char32_t c = utf8_decode(text.substr(at), len);
+      if (!set.contains(c)) break;
+      at += len;
+      ++taken;
+    }
+    if (taken < run.min) return false;
+  }
+  return at == text.size();
+}
+
 bool Regex::search(std::string_view text) const {
+  if (has_simple_) return search_simple(text);
   const int n = static_cast<int>(program_.size());
-  // Sparse sets of live threads, deduplicated by program counter (Pike VM without captures).
-  std::vector<int> cur, next, stack;
-  std::vector<size_t> seen(n, SIZE_MAX);
-  cur.reserve(n), next.reserve(n), stack.reserve(n);
+  // Sparse sets of live threads, deduplicated by program counter (Pike VM without captures). The buffers are
+  // per thread and reused, so a search allocates nothing once warm.
+  thread_local std::vector<int> cur, next, stack;
+  thread_local std::vector<size_t> seen;
+  cur.clear(), next.clear(), stack.clear();
+  seen.assign(n, SIZE_MAX);
   size_t generation = 0;
   bool matched = false;
 

@@ -78,6 +78,7 @@ class FieldIndex {
   explicit FieldIndex(const TypeRules& rules) {
     std::fill(std::begin(slots_), std::end(slots_), -1);
     for (const auto& f : rules.fields) add(f.name, &f);
+    timestamp_ = find("timestamp");
     for (const auto& r : rules.required) {
       const int at = add(r, rules.field(r));
       if (!(required_ >> at & 1)) required_order_.push_back(at);
@@ -87,7 +88,7 @@ class FieldIndex {
   int find(std::string_view key) const {
     for (size_t i = slot(key);; i = (i + 1) & (kSlots - 1)) {
       const int at = slots_[i];
-      if (at < 0 || names_[at] == key) return at;
+      if (at < 0 || detail::same_bytes(names_[at], key)) return at;
     }
   }
   size_t size() const { return names_.size(); }
@@ -96,6 +97,8 @@ class FieldIndex {
   bool required(int i) const { return required_ >> i & 1; }
   uint64_t required_mask() const { return required_; }
   const std::vector<int>& required_in_order() const { return required_order_; }
+  // The timestamp field is judged by check 5, never by check 3.
+  bool judged_by_check3(int i) const { return i != timestamp_; }
 
  private:
   static constexpr size_t kSlots = 256;
@@ -122,6 +125,7 @@ class FieldIndex {
   std::vector<const FieldRule*> rules_;
   std::vector<int> required_order_;
   uint64_t required_ = 0;
+  int timestamp_ = -1;
   int slots_[kSlots];
 };
 
@@ -136,6 +140,13 @@ struct TimedEvent {
   EventType type;
   bool platform_member;  // in check 7's population
 };
+
+// Text headed for the quality log and quarantine details: PostgreSQL text and jsonb cannot hold U+0000.
+std::string printable(std::string_view s) {
+  std::string out(s);
+  for (size_t at = out.find('\0'); at != std::string::npos; at = out.find('\0', at)) out.replace(at, 1, "\\u0000");
+  return out;
+}
 
 bool blank(std::string_view s) {
   for (char c : s)
@@ -202,11 +213,11 @@ class BatchValidator::Impl {
     v.failed |= bit;
     CheckResult& c = check(id);
     ++c.failed;
-    if (c.samples.size() < kMaxSamples) c.samples.push_back({v.line_no, std::string(event_id), reason});
+    if (c.samples.size() < kMaxSamples) c.samples.push_back({v.line_no, printable(event_id), printable(reason)});
     if (!detail_.empty()) detail_ += "; ";
     detail_ += check_name(id);
     detail_ += ": ";
-    detail_ += reason;
+    detail_ += printable(reason);
   }
 
   void finish_line(LineVerdict& v) {
@@ -300,7 +311,7 @@ class BatchValidator::Impl {
       const bool is_empty = value.is_string() && string_of(value).empty();
       if (!is_null && !(is_empty && index.required(i))) present |= uint64_t{1} << i;
       const FieldRule* rule = index.rule(i);
-      if (!rule || value_failed || index.name(i) == "timestamp") continue;
+      if (!rule || value_failed || !index.judged_by_check3(i)) continue;
       if (is_null) {
         if (!index.required(i) && !rule->allows_null()) value_failed = true, value_reason = rule->name + ": null is not allowed";
         continue;
@@ -388,11 +399,15 @@ class BatchValidator::Impl {
     if (owner.event_id != eid) owner.contested = true;
   }
 
+  // Platforms are few: a linear look-up beats hashing.
   int16_t platform_key(const Fields& f) {
     if (!f.has_platform || !non_empty_string(f.platform)) return -1;
-    bool added = false;
-    const uint32_t k = platforms_.intern(string_of(f.platform), added);
-    return static_cast<int16_t>(std::min<uint32_t>(k, 32000));
+    const std::string_view p = string_of(f.platform);
+    for (size_t i = 0; i < platform_names_.size(); ++i)
+      if (detail::same_bytes(platform_names_[i], p)) return static_cast<int16_t>(i);
+    if (platform_names_.size() >= 32000) return 31999;  // hostile variety: they all differ from the first anyway
+    platform_names_.emplace_back(p);
+    return static_cast<int16_t>(platform_names_.size() - 1);
   }
 
   // Check 7's device rule; the session rule runs in session_checks().
@@ -419,11 +434,16 @@ class BatchValidator::Impl {
     v.failed |= bit;
     CheckResult& c = check(id);
     ++c.failed;
-    late_samples_[check_index(id)].push_back({t.line_no, t.event_id == StringInterner::kNone ? "" : std::string(event_ids_.at(t.event_id)), reason});
+    late_samples_[check_index(id)].push_back({t.line_no, event_id_text(t), printable(reason)});
     append_detail(v, std::string(check_name(id)) + ": " + reason);
   }
 
-  void append_detail(LineVerdict& v, const std::string& text) {
+  std::string event_id_text(const TimedEvent& t) const {
+    return t.event_id == StringInterner::kNone ? "" : printable(event_ids_.at(t.event_id));
+  }
+
+  void append_detail(LineVerdict& v, const std::string& raw) {
+    const std::string text = printable(raw);
     if (v.detail < 0) {
       v.detail = static_cast<int32_t>(report_.details.size());
       report_.details.push_back(text);
@@ -450,8 +470,8 @@ class BatchValidator::Impl {
         const TimedEvent& t = timed_[i];
         if (t.platform_member && first.platform >= 0 && t.platform != first.platform)
           fail_late(t, CheckId::PlatformDevice,
-                    "platform " + std::string(platforms_.at(static_cast<uint32_t>(t.platform))) + " differs from " +
-                        std::string(platforms_.at(static_cast<uint32_t>(first.platform))) +
+                    "platform " + platform_names_[t.platform] + " differs from " +
+                        platform_names_[first.platform] +
                         ", the platform of session " + session + " at line " + std::to_string(first.line_no));
         if (t.type == EventType::Unknown) continue;
         member = true;
@@ -468,8 +488,7 @@ class BatchValidator::Impl {
           if (!session_failed) {
             session_failed = true;
             ++funnel.failed;
-            late_samples_[check_index(CheckId::FunnelSequence)].push_back(
-                {t.line_no, t.event_id == StringInterner::kNone ? "" : std::string(event_ids_.at(t.event_id)), reason});
+            late_samples_[check_index(CheckId::FunnelSequence)].push_back({t.line_no, event_id_text(t), printable(reason)});
           }
         }
         if (t.type == EventType::PageView || t.type == EventType::Click) seen_view = true;
@@ -503,7 +522,8 @@ class BatchValidator::Impl {
   detail::EventParser parser_;
   BatchReport report_;
   std::string detail_;
-  StringInterner event_ids_, sessions_, order_ids_, order_event_ids_, platforms_;
+  StringInterner event_ids_, sessions_, order_ids_, order_event_ids_;
+  std::vector<std::string> platform_names_;
   std::vector<int64_t> first_line_of_id_;
   std::vector<OrderOwner> orders_;
   std::vector<TimedEvent> timed_;

@@ -5,7 +5,7 @@
 
 #include "dates.hpp"
 #include "settings.hpp"
-#include "spi.hpp"
+#include "bulk_insert.hpp"
 
 #include "ecpipe/error.hpp"
 #include "ecpipe/line_reader.hpp"
@@ -13,9 +13,6 @@
 namespace ecpipe::pg {
 
 namespace {
-
-constexpr size_t kChunkLines = 10000;
-constexpr size_t kChunkBytes = 16 << 20;
 
 // Reading server files is the privilege of superusers and pg_read_server_files, as for COPY FROM a file.
 void require_read_privilege() {
@@ -41,78 +38,6 @@ std::string resolve_path(const std::string& path) {
   return real_file;
 }
 
-// Buffers lines and inserts them a chunk at a time through one prepared INSERT ... unnest.
-class LandingWriter {
- public:
-  explicit LandingWriter(DateADT batch) : batch_(batch) {
-    plan_ = spi_prepare(
-        "INSERT INTO ecpipe.landing (batch_date, line_no, line, line_bytes) "
-        "SELECT $1, $2 + u.o - 1, u.l, u.b FROM unnest($3::text[], $4::bytea[]) WITH ORDINALITY AS u(l, b, o)",
-        {DATEOID, INT8OID, TEXTARRAYOID, BYTEAARRAYOID});
-    server_call([&] {
-      chunk_ctx_ = AllocSetContextCreate(CurrentMemoryContext, "ecpipe landing chunk", ALLOCSET_DEFAULT_SIZES);
-    });
-  }
-
-  void add(std::string_view line) {
-    const bool text = storable_as_text(line);
-    Datum d = 0;
-    server_call([&] {
-      MemoryContext old = MemoryContextSwitchTo(chunk_ctx_);
-      d = text ? PointerGetDatum(cstring_to_text_with_len(line.data(), static_cast<int>(line.size())))
-               : PointerGetDatum(bytea_from(line));
-      MemoryContextSwitchTo(old);
-    });
-    texts_.push_back(text ? d : (Datum)0);
-    text_nulls_.push_back(!text);
-    bytes_.push_back(text ? (Datum)0 : d);
-    byte_nulls_.push_back(text);
-    chunk_bytes_ += line.size();
-    if (texts_.size() >= kChunkLines || chunk_bytes_ >= kChunkBytes) flush();
-  }
-
-  int64_t flush() {
-    if (texts_.empty()) return written_;
-    const int64_t first = written_ + 1;
-    Datum text_array = 0, byte_array = 0;
-    server_call([&] {
-      MemoryContext old = MemoryContextSwitchTo(chunk_ctx_);
-      text_array = array_of(texts_, text_nulls_, TEXTOID);
-      byte_array = array_of(bytes_, byte_nulls_, BYTEAOID);
-      MemoryContextSwitchTo(old);
-    });
-    spi_exec_plan(plan_, {DateADTGetDatum(batch_), Int64GetDatum(first), text_array, byte_array});
-    written_ += static_cast<int64_t>(texts_.size());
-    texts_.clear(), bytes_.clear(), text_nulls_.clear(), byte_nulls_.clear();
-    chunk_bytes_ = 0;
-    server_call([&] { MemoryContextReset(chunk_ctx_); });
-    return written_;
-  }
-
- private:
-  static bytea* bytea_from(std::string_view s) {
-    bytea* b = static_cast<bytea*>(palloc(VARHDRSZ + s.size()));
-    SET_VARSIZE(b, VARHDRSZ + s.size());
-    memcpy(VARDATA(b), s.data(), s.size());
-    return b;
-  }
-  static Datum array_of(std::vector<Datum>& values, std::vector<bool>& nulls, Oid type) {
-    int dims[1] = {static_cast<int>(values.size())};
-    int lbs[1] = {1};
-    bool* isnull = static_cast<bool*>(palloc(sizeof(bool) * values.size()));
-    for (size_t i = 0; i < values.size(); ++i) isnull[i] = nulls[i];
-    return PointerGetDatum(construct_md_array(values.data(), isnull, 1, dims, lbs, type, -1, false, TYPALIGN_INT));
-  }
-
-  DateADT batch_;
-  SPIPlanPtr plan_ = nullptr;
-  MemoryContext chunk_ctx_ = nullptr;
-  std::vector<Datum> texts_, bytes_;
-  std::vector<bool> text_nulls_, byte_nulls_;
-  size_t chunk_bytes_ = 0;
-  int64_t written_ = 0;
-};
-
 }  // namespace
 
 // Checks that the database can hold the lines as UTF-8 text (the event format is UTF-8).
@@ -134,11 +59,26 @@ ECPIPE_FUNCTION(ecpipe_ingest) {
 
   SpiConnection spi;
   spi_exec("DELETE FROM ecpipe.landing WHERE batch_date = $1", {DATEOID}, {DateADTGetDatum(batch)});
-  LandingWriter writer(batch);
+  BulkInsert writer(
+      "INSERT INTO ecpipe.landing (batch_date, line_no, line, line_bytes) "
+      "SELECT $1, u.n, u.l, u.b FROM unnest($2::int8[], $3::text[], $4::bytea[]) AS u(n, l, b)",
+      {DATEOID}, {DateADTGetDatum(batch)}, {INT8OID, TEXTOID, BYTEAOID});
   std::string_view line;
+  std::vector<Datum> values(3);
+  std::vector<bool> nulls(3, false);
+  int64_t line_no = 0;
   while (reader.next(line)) {
-    writer.add(line);
-    server_call([] { CHECK_FOR_INTERRUPTS(); });
+    values[0] = Int64GetDatum(++line_no);
+    const bool as_text = ecpipe::storable_as_text(line);
+    server_call([&] {
+      CHECK_FOR_INTERRUPTS();
+      MemoryContext old = MemoryContextSwitchTo(writer.chunk_context());
+      values[as_text ? 1 : 2] = as_text ? text_datum(line) : bytea_datum(line);
+      MemoryContextSwitchTo(old);
+    });
+    nulls[1] = !as_text;
+    nulls[2] = as_text;
+    writer.add_row(values, nulls, line.size());
   }
   const int64_t lines = writer.flush();
   spi.finish();

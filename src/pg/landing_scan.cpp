@@ -1,0 +1,51 @@
+// Cursor over ecpipe.landing for one batch; rows are detoasted into a per-fetch memory context.
+#include "landing_scan.hpp"
+
+#include <utility>
+#include <vector>
+
+namespace ecpipe::pg {
+
+void scan_landing(DateADT batch, const std::function<void(int64_t, std::string_view)>& visit) {
+  Portal portal = nullptr;
+  MemoryContext fetch_ctx = nullptr;
+  server_call([&] {
+    Oid types[1] = {DATEOID};
+    Datum values[1] = {DateADTGetDatum(batch)};
+    portal = SPI_cursor_open_with_args(
+        nullptr, "SELECT line_no, line, line_bytes FROM ecpipe.landing "
+                 "WHERE batch_date = $1 ORDER BY line_no",
+        1, types, values, nullptr, true, 0);
+    fetch_ctx = AllocSetContextCreate(CurrentMemoryContext, "ecpipe landing scan", ALLOCSET_DEFAULT_SIZES);
+  });
+  std::vector<std::pair<int64_t, std::string_view>> rows;
+  for (;;) {
+    rows.clear();
+    server_call([&] {
+      CHECK_FOR_INTERRUPTS();
+      MemoryContextReset(fetch_ctx);
+      if (SPI_tuptable) SPI_freetuptable(SPI_tuptable);
+      SPI_cursor_fetch(portal, true, 5000);
+      MemoryContext old = MemoryContextSwitchTo(fetch_ctx);
+      for (uint64 i = 0; i < SPI_processed; ++i) {
+        bool null_no = false, null_text = false, null_bytes = false;
+        HeapTuple tuple = SPI_tuptable->vals[i];
+        const int64_t line_no = DatumGetInt64(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 1, &null_no));
+        Datum d = SPI_getbinval(tuple, SPI_tuptable->tupdesc, 2, &null_text);
+        if (null_text) d = SPI_getbinval(tuple, SPI_tuptable->tupdesc, 3, &null_bytes);
+        struct varlena* b = null_bytes ? nullptr : pg_detoast_datum_packed(reinterpret_cast<struct varlena*>(DatumGetPointer(d)));
+        rows.emplace_back(line_no, b ? std::string_view(VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b)) : std::string_view());
+      }
+      MemoryContextSwitchTo(old);
+    });
+    if (rows.empty()) break;
+    for (const auto& [line_no, bytes] : rows) visit(line_no, bytes);
+  }
+  server_call([&] {
+    if (SPI_tuptable) SPI_freetuptable(SPI_tuptable);
+    SPI_cursor_close(portal);
+    MemoryContextDelete(fetch_ctx);
+  });
+}
+
+}  // namespace ecpipe::pg

@@ -1,0 +1,14 @@
+// Reads a landed batch in line order through an SPI cursor, handing each line's bytes to a C++ callback.
+#pragma once
+#include <functional>
+#include <string_view>
+
+#include "spi.hpp"
+
+namespace ecpipe::pg {
+
+// Calls visit(line_no, bytes) for every line of the batch (text or bytes, whichever it was stored as), in
+// line_no order, a few thousand rows at a time. Needs an open SpiConnection.
+void scan_landing(DateADT batch, const std::function<void(int64_t, std::string_view)>& visit);
+
+}  // namespace ecpipe::pg

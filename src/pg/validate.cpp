@@ -1,0 +1,142 @@
+// ecpipe.validate_batch(ds, run_id): the seven checks over a landed batch; writes the validation, the quality
+// log (one row per check, with samples) and the verdicts of lines that failed anything.
+#include <string>
+
+#include "bulk_insert.hpp"
+#include "dates.hpp"
+#include "landing_scan.hpp"
+#include "schema_cache.hpp"
+#include "settings.hpp"
+
+#include "ecpipe/json_writer.hpp"
+#include "ecpipe/validator.hpp"
+
+namespace ecpipe::pg {
+
+namespace {
+
+std::string samples_json(const CheckResult& c) {
+  std::string out = "[";
+  for (const auto& s : c.samples) {
+    if (out.size() > 1) out += ", ";
+    JsonObjectWriter(out).num("line_no", s.line_no).str("event_id", s.event_id).str("reason", s.reason).close();
+  }
+  return out + "]";
+}
+
+std::string settings_json(const Settings& s) {
+  std::string out;
+  char rate[32], tol[32];
+  snprintf(rate, sizeof rate, "%g", s.min_pass_rate);
+  snprintf(tol, sizeof tol, "%g", s.amount_tolerance);
+  const char* timezone = nullptr;
+  const char* max_future = nullptr;
+  server_call([&] {
+    timezone = GetConfigOption("ecpipe.timezone", false, false);
+    max_future = GetConfigOption("ecpipe.max_future", false, false);
+  });
+  JsonObjectWriter(out)
+      .str("timezone", timezone)
+      .raw("min_pass_rate", rate)
+      .num("min_year", s.min_year)
+      .str("max_future", max_future)
+      .raw("amount_tolerance", tol)
+      .close();
+  return out;
+}
+
+void write_validation(int64_t run_id, DateADT batch, const BatchReport& r, const Settings& s) {
+  const BatchStatus status = r.status(s.min_pass_rate);
+  int64_t quarantined = 0;
+  for (const auto& v : r.lines) quarantined += v.disposition == Disposition::Quarantine;
+  // Older verdicts of this batch are superseded: only the latest validation can be loaded.
+  spi_exec("DELETE FROM ecpipe.line_verdicts WHERE batch_date = $1", {DATEOID}, {DateADTGetDatum(batch)});
+  Datum settings = 0, status_text = 0;
+  const std::string settings_text = settings_json(s);
+  server_call([&] {
+    settings = DirectFunctionCall1(jsonb_in, CStringGetDatum(settings_text.c_str()));
+    status_text = text_datum(batch_status_name(status));
+  });
+  spi_exec("INSERT INTO ecpipe.validations (run_id, batch_date, status, lines, blank_lines, events, quarantined, "
+           "fingerprint, settings) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+           {INT8OID, DATEOID, TEXTOID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, JSONBOID},
+           {Int64GetDatum(run_id), DateADTGetDatum(batch), status_text,
+            Int64GetDatum(static_cast<int64_t>(r.lines.size())), Int64GetDatum(r.blank_lines),
+            Int64GetDatum(r.parsed_events), Int64GetDatum(quarantined),
+            Int64GetDatum(static_cast<int64_t>(r.fingerprint)), settings});
+
+  BulkInsert log("INSERT INTO ecpipe.quality_log (run_id, batch_date, check_no, check_name, population, failed, "
+                 "pass_rate, status, samples) "
+                 "SELECT $1, $2, u.no, u.name, u.pop, u.failed, "
+                 "CASE WHEN u.pop = 0 THEN 100 ELSE round(100 * (1 - u.failed::numeric / u.pop), 2) END, "
+                 "u.status, u.samples::jsonb FROM unnest($3::int4[], $4::text[], $5::int8[], $6::int8[], $7::text[], "
+                 "$8::text[]) AS u(no, name, pop, failed, status, samples)",
+                 {INT8OID, DATEOID}, {Int64GetDatum(run_id), DateADTGetDatum(batch)},
+                 {INT4OID, TEXTOID, INT8OID, INT8OID, TEXTOID, TEXTOID});
+  for (const auto& c : r.checks) {
+    std::vector<Datum> values(6);
+    const std::string samples = samples_json(c);
+    server_call([&] {
+      MemoryContext old = MemoryContextSwitchTo(log.chunk_context());
+      values[0] = Int32GetDatum(static_cast<int>(c.id));
+      values[1] = text_datum(check_name(c.id));
+      values[2] = Int64GetDatum(c.population);
+      values[3] = Int64GetDatum(c.failed);
+      values[4] = text_datum(c.passed(s.min_pass_rate) ? "PASS" : "FAIL");
+      values[5] = text_datum(samples);
+      MemoryContextSwitchTo(old);
+    });
+    log.add_row(values, std::vector<bool>(6, false));
+  }
+  log.flush();
+
+  BulkInsert verdicts("INSERT INTO ecpipe.line_verdicts (run_id, batch_date, line_no, disposition, failed_checks, "
+                      "reasons, detail) SELECT $1, $2, u.n, u.d, u.f, string_to_array(u.r, ','), u.t "
+                      "FROM unnest($3::int8[], $4::text[], $5::int2[], $6::text[], $7::text[]) AS u(n, d, f, r, t)",
+                      {INT8OID, DATEOID}, {Int64GetDatum(run_id), DateADTGetDatum(batch)},
+                      {INT8OID, TEXTOID, INT2OID, TEXTOID, TEXTOID});
+  std::vector<Datum> values(5);
+  std::vector<bool> nulls(5, false);
+  for (const auto& v : r.lines) {
+    if (v.disposition == Disposition::Blank || (v.failed == 0 && !v.unparseable)) continue;
+    const std::string codes = r.reason_codes(v);
+    const std::string& detail = v.detail >= 0 ? r.details[v.detail] : codes;
+    server_call([&] {
+      MemoryContext old = MemoryContextSwitchTo(verdicts.chunk_context());
+      values[0] = Int64GetDatum(v.line_no);
+      values[1] = text_datum(v.disposition == Disposition::Quarantine ? "quarantine" : "raw");
+      values[2] = Int16GetDatum(static_cast<int16>(v.failed));
+      values[3] = text_datum(codes);
+      values[4] = text_datum(detail);
+      MemoryContextSwitchTo(old);
+    });
+    verdicts.add_row(values, nulls, detail.size());
+  }
+  verdicts.flush();
+}
+
+}  // namespace
+
+// Runs the checks over the batch's landed lines; used by ecpipe_validate and, later, the loader.
+BatchReport validate_landed(DateADT batch, const Settings& settings) {
+  ServerTimeZone zone;
+  BatchValidator validator(current_schema(), settings, zone);
+  scan_landing(batch, [&](int64_t line_no, std::string_view line) { validator.add(line_no, line); });
+  return validator.finish();
+}
+
+}  // namespace ecpipe::pg
+
+ECPIPE_FUNCTION(ecpipe_validate_batch) {
+  using namespace ecpipe::pg;
+  const DateADT batch = PG_GETARG_DATEADT(0);
+  const int64_t run_id = PG_GETARG_INT64(1);
+  const ecpipe::Settings settings = current_settings();
+  SpiConnection spi;
+  const ecpipe::BatchReport report = validate_landed(batch, settings);
+  write_validation(run_id, batch, report, settings);
+  spi.finish();
+  Datum status = 0;
+  server_call([&] { status = text_datum(ecpipe::batch_status_name(report.status(settings.min_pass_rate))); });
+  return status;
+}
