@@ -163,3 +163,298 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION ecpipe_validate(date) IS
     'the seven quality checks on the landed batch ds; one row per check; writes the quality log';
+
+-------------------------------------------------------------------------------------------------------------------
+-- Raw events (typed, one partition per event day) and quarantine.
+-------------------------------------------------------------------------------------------------------------------
+CREATE TABLE ecpipe.raw_events (
+    event_day          date        NOT NULL,   -- date of event_time in ecpipe.timezone
+    batch_date         date        NOT NULL,
+    line_no            bigint      NOT NULL,
+    run_id             bigint      NOT NULL,
+    event_id           text        NOT NULL,
+    event_type         text        NOT NULL,
+    user_id            text        NOT NULL,
+    session_id         text        NOT NULL,
+    event_time         timestamptz NOT NULL,
+    platform           text        NOT NULL,
+    device_type        text        NOT NULL,
+    os                 text,
+    browser            text,
+    page_url           text,
+    page_type          text,
+    referrer           text,
+    element_id         text,
+    element_type       text,
+    product_id         text,
+    category_id        text,
+    position           bigint,
+    quantity           bigint,
+    unit_price         numeric(14,2),
+    source_page        text,
+    is_recommendation  boolean,
+    order_id           text,
+    total_amount       numeric(14,2),
+    payment_method     text,
+    extra_data         jsonb,                  -- always an object; decoded when it arrived as a string
+    search_query       text,
+    result_count       bigint,
+    category_filter    text,
+    sort_type          text,
+    page_number        bigint,
+    extras             jsonb,                  -- fields with no column of their own, kept as they came
+    failed_checks      smallint    NOT NULL DEFAULT 0,  -- bit n-1: failed check n (only 4, 6, 7 reach raw)
+    PRIMARY KEY (event_day, batch_date, line_no)
+) PARTITION BY RANGE (event_day);
+CREATE INDEX raw_events_batch ON ecpipe.raw_events (batch_date);
+CREATE INDEX raw_events_user ON ecpipe.raw_events (user_id, event_time);
+CREATE INDEX raw_events_session ON ecpipe.raw_events (session_id, event_time);
+CREATE INDEX raw_events_type ON ecpipe.raw_events (event_day, event_type);
+COMMENT ON TABLE ecpipe.raw_events IS
+    'loaded events, typed; partitioned by event day (partitions are created on demand, named raw_events_YYYYMMDD)';
+SELECT pg_catalog.pg_extension_config_dump('ecpipe.raw_events', '');
+
+CREATE TABLE ecpipe.quarantine (
+    batch_date      date        NOT NULL,
+    line_no         bigint      NOT NULL,
+    line            text,                  -- the line as received (or line_bytes when it is not UTF-8 text)
+    line_bytes      bytea,
+    reasons         text[]      NOT NULL,  -- 'unparseable' and/or check names
+    detail          text        NOT NULL,  -- e.g. 'value_validity: quantity: 120 > maximum 99'
+    run_id          bigint      NOT NULL,
+    quarantined_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (batch_date, line_no)
+);
+COMMENT ON TABLE ecpipe.quarantine IS 'lines not loaded: unparseable, or failing checks 1, 2, 3 or 5; never dropped';
+SELECT pg_catalog.pg_extension_config_dump('ecpipe.quarantine', '');
+
+-- Creates the partition of raw_events for one event day if it does not exist yet.
+CREATE FUNCTION ecpipe.ensure_raw_partition(day date) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    part text := 'raw_events_' || to_char(day, 'YYYYMMDD');
+BEGIN
+    IF to_regclass('ecpipe.' || part) IS NULL THEN
+        EXECUTE format('CREATE TABLE ecpipe.%I PARTITION OF ecpipe.raw_events FOR VALUES FROM (%L) TO (%L)',
+                       part, day, day + 1);
+    END IF;
+END $$;
+
+-------------------------------------------------------------------------------------------------------------------
+-- The four marts, rebuilt per event day.
+-------------------------------------------------------------------------------------------------------------------
+CREATE TABLE ecpipe.mart_user_daily (
+    activity_date           date          NOT NULL,
+    user_id                 text          NOT NULL,
+    session_count           bigint        NOT NULL,
+    page_view_count         bigint        NOT NULL,
+    click_count             bigint        NOT NULL,
+    add_to_cart_count       bigint        NOT NULL,
+    purchase_count          bigint        NOT NULL,
+    search_count            bigint        NOT NULL,
+    total_purchase_amount   numeric(14,2) NOT NULL,
+    first_event_at          timestamptz   NOT NULL,
+    last_event_at           timestamptz   NOT NULL,
+    session_duration_total  interval      NOT NULL,
+    run_id                  bigint        NOT NULL,
+    PRIMARY KEY (activity_date, user_id)
+);
+SELECT pg_catalog.pg_extension_config_dump('ecpipe.mart_user_daily', '');
+
+CREATE TABLE ecpipe.mart_funnel_daily (
+    funnel_date              date         NOT NULL,
+    platform                 text         NOT NULL,
+    step1_viewers            bigint       NOT NULL,
+    step2_clickers           bigint       NOT NULL,
+    step3_cart_adders        bigint       NOT NULL,
+    step4_purchasers         bigint       NOT NULL,
+    view_to_click_rate       numeric(6,2),
+    click_to_cart_rate       numeric(6,2),
+    cart_to_purchase_rate    numeric(6,2),
+    overall_conversion_rate  numeric(6,2),
+    run_id                   bigint       NOT NULL,
+    PRIMARY KEY (funnel_date, platform)
+);
+SELECT pg_catalog.pg_extension_config_dump('ecpipe.mart_funnel_daily', '');
+
+CREATE TABLE ecpipe.mart_product_daily (
+    activity_date    date          NOT NULL,
+    product_id       text          NOT NULL,
+    click_count      bigint        NOT NULL,
+    cart_add_count   bigint        NOT NULL,
+    purchase_count   bigint        NOT NULL,
+    units_sold       numeric       NOT NULL,
+    revenue          numeric(14,2) NOT NULL,
+    unique_viewers   bigint        NOT NULL,
+    unique_buyers    bigint        NOT NULL,
+    conversion_rate  numeric(6,2),
+    run_id           bigint        NOT NULL,
+    PRIMARY KEY (activity_date, product_id)
+);
+SELECT pg_catalog.pg_extension_config_dump('ecpipe.mart_product_daily', '');
+
+CREATE TABLE ecpipe.mart_orders (
+    order_date       date          NOT NULL,
+    order_id         text          NOT NULL,
+    order_timestamp  timestamptz   NOT NULL,
+    user_id          text          NOT NULL,
+    session_id       text          NOT NULL,
+    platform         text          NOT NULL,
+    payment_method   text,
+    total_amount     numeric(14,2),
+    discount_amount  numeric(14,2) NOT NULL,
+    shipping_fee     numeric(14,2) NOT NULL,
+    coupon_code      text,
+    item_count       bigint        NOT NULL,
+    unit_count       numeric       NOT NULL,
+    items_amount     numeric(14,2) NOT NULL,
+    run_id           bigint        NOT NULL,
+    PRIMARY KEY (order_date, order_id)
+);
+SELECT pg_catalog.pg_extension_config_dump('ecpipe.mart_orders', '');
+
+-- Line items of a purchase's extra_data: entries with a non-empty string product_id and numeric quantity and
+-- unit_price; every mart ignores the other entries.
+CREATE FUNCTION ecpipe.line_items(extra_data jsonb)
+RETURNS TABLE (product_id text, quantity numeric, unit_price numeric)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT i->>'product_id', (i->>'quantity')::numeric, (i->>'unit_price')::numeric
+    FROM jsonb_array_elements(CASE WHEN jsonb_typeof(extra_data->'products') = 'array'
+                                   THEN extra_data->'products' ELSE '[]'::jsonb END) AS i
+    WHERE jsonb_typeof(i) = 'object'
+      AND jsonb_typeof(i->'product_id') = 'string' AND i->>'product_id' <> ''
+      AND jsonb_typeof(i->'quantity') = 'number' AND jsonb_typeof(i->'unit_price') = 'number'
+$$;
+
+-- A rate as the marts show it: round(100 × n / d, 2), NULL when d is 0.
+CREATE FUNCTION ecpipe.rate(n numeric, d numeric) RETURNS numeric(6,2)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE WHEN d = 0 THEN NULL ELSE round(100 * n / d, 2) END
+$$;
+
+-- An amount from extra_data: a JSON number, else 0 (absent, null or not a number).
+CREATE FUNCTION ecpipe.amount_or_zero(v jsonb) RETURNS numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE WHEN jsonb_typeof(v) = 'number' THEN v::text::numeric ELSE 0 END
+$$;
+
+CREATE FUNCTION ecpipe.build_marts(day date, run_id bigint) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_run  bigint := coalesce(run_id, nextval('ecpipe.run_id_seq'));
+    v_out  jsonb;
+BEGIN
+    IF day IS NULL THEN
+        RAISE EXCEPTION 'ecpipe_build_marts: day must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    DELETE FROM ecpipe.mart_user_daily WHERE activity_date = day;
+    DELETE FROM ecpipe.mart_funnel_daily WHERE funnel_date = day;
+    DELETE FROM ecpipe.mart_product_daily WHERE activity_date = day;
+    DELETE FROM ecpipe.mart_orders WHERE order_date = day;
+
+    -- One scan of the day's raw events (materialized once) feeds all four marts.
+    WITH ev AS MATERIALIZED (
+        SELECT r.event_type, r.user_id, r.session_id, r.platform, r.event_time, r.batch_date, r.line_no,
+               r.product_id, r.order_id, r.total_amount, r.payment_method, r.extra_data
+        FROM ecpipe.raw_events r WHERE r.event_day = day
+    ),
+    items AS MATERIALIZED (
+        SELECT e.user_id, e.order_id, e.event_time, e.batch_date, e.line_no, li.product_id, li.quantity, li.unit_price
+        FROM ev e CROSS JOIN LATERAL ecpipe.line_items(e.extra_data) li
+        WHERE e.event_type = 'purchase'
+    ),
+    durations AS (
+        SELECT s.user_id, sum(s.duration) AS total
+        FROM (SELECT e.user_id, max(e.event_time) - min(e.event_time) AS duration
+              FROM ev e GROUP BY e.user_id, e.session_id) s
+        GROUP BY s.user_id
+    ),
+    users AS (
+        INSERT INTO ecpipe.mart_user_daily
+        SELECT day, u.user_id, u.sessions, u.page_views, u.clicks, u.carts, u.purchases, u.searches, u.amount,
+               u.first_at, u.last_at, d.total, v_run
+        FROM (SELECT e.user_id, count(DISTINCT e.session_id) AS sessions,
+                     count(*) FILTER (WHERE e.event_type = 'page_view') AS page_views,
+                     count(*) FILTER (WHERE e.event_type = 'click') AS clicks,
+                     count(*) FILTER (WHERE e.event_type = 'add_to_cart') AS carts,
+                     count(*) FILTER (WHERE e.event_type = 'purchase') AS purchases,
+                     count(*) FILTER (WHERE e.event_type = 'search') AS searches,
+                     coalesce(sum(e.total_amount) FILTER (WHERE e.event_type = 'purchase'), 0) AS amount,
+                     min(e.event_time) AS first_at, max(e.event_time) AS last_at
+              FROM ev e GROUP BY e.user_id) u
+        JOIN durations d ON d.user_id = u.user_id
+        RETURNING 1
+    ),
+    funnel AS (
+        INSERT INTO ecpipe.mart_funnel_daily
+        SELECT day, f.platform, f.s1, f.s2, f.s3, f.s4,
+               ecpipe.rate(f.s2, f.s1), ecpipe.rate(f.s3, f.s2), ecpipe.rate(f.s4, f.s3), ecpipe.rate(f.s4, f.s1), v_run
+        FROM (SELECT e.platform,
+                     count(DISTINCT e.user_id) FILTER (WHERE e.event_type = 'page_view') AS s1,
+                     count(DISTINCT e.user_id) FILTER (WHERE e.event_type = 'click') AS s2,
+                     count(DISTINCT e.user_id) FILTER (WHERE e.event_type = 'add_to_cart') AS s3,
+                     count(DISTINCT e.user_id) FILTER (WHERE e.event_type = 'purchase') AS s4
+              FROM ev e GROUP BY e.platform) f
+        RETURNING 1
+    ),
+    product_events AS (
+        SELECT e.product_id, e.user_id, e.event_type AS source, NULL::numeric AS quantity, NULL::numeric AS unit_price
+        FROM ev e
+        WHERE (e.event_type = 'click' AND e.product_id IS NOT NULL) OR e.event_type = 'add_to_cart'
+        UNION ALL
+        SELECT i.product_id, i.user_id, 'line_item', i.quantity, i.unit_price FROM items i
+    ),
+    products AS (
+        INSERT INTO ecpipe.mart_product_daily
+        SELECT day, p.product_id,
+               count(*) FILTER (WHERE p.source = 'click'),
+               count(*) FILTER (WHERE p.source = 'add_to_cart'),
+               count(*) FILTER (WHERE p.source = 'line_item'),
+               coalesce(sum(p.quantity), 0),
+               coalesce(sum(p.quantity * p.unit_price), 0),
+               count(DISTINCT p.user_id) FILTER (WHERE p.source = 'click'),
+               count(DISTINCT p.user_id) FILTER (WHERE p.source = 'line_item'),
+               ecpipe.rate(count(DISTINCT p.user_id) FILTER (WHERE p.source = 'line_item'),
+                           count(DISTINCT p.user_id) FILTER (WHERE p.source = 'click')),
+               v_run
+        FROM product_events p GROUP BY p.product_id
+        RETURNING 1
+    ),
+    orders AS (
+        INSERT INTO ecpipe.mart_orders
+        SELECT day, o.order_id, o.event_time, o.user_id, o.session_id, o.platform, o.payment_method, o.total_amount,
+               ecpipe.amount_or_zero(o.extra_data->'discount_amount'), ecpipe.amount_or_zero(o.extra_data->'shipping_fee'),
+               CASE WHEN jsonb_typeof(o.extra_data->'coupon_code') = 'string' THEN o.extra_data->>'coupon_code' END,
+               coalesce(t.item_count, 0), coalesce(t.unit_count, 0), coalesce(t.items_amount, 0), v_run
+        FROM (SELECT DISTINCT ON (e.order_id) e.*
+              FROM ev e WHERE e.event_type = 'purchase'
+              ORDER BY e.order_id, e.event_time, e.batch_date, e.line_no) o
+        LEFT JOIN LATERAL (
+              SELECT count(*) AS item_count, sum(i.quantity) AS unit_count, sum(i.quantity * i.unit_price) AS items_amount
+              FROM ecpipe.line_items(o.extra_data) i) t ON true
+        RETURNING 1
+    )
+    SELECT jsonb_build_object('day', day, 'run_id', v_run,
+                              'users', (SELECT count(*) FROM users), 'platforms', (SELECT count(*) FROM funnel),
+                              'products', (SELECT count(*) FROM products), 'orders', (SELECT count(*) FROM orders))
+    INTO v_out;
+    RETURN v_out;
+END $$;
+
+CREATE FUNCTION ecpipe_build_marts(day date) RETURNS jsonb
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT ecpipe.build_marts(day, NULL)
+$$;
+COMMENT ON FUNCTION ecpipe_build_marts(date) IS
+    'rebuilds the four marts of one event day from ecpipe.raw_events (delete then insert, one transaction)';
+
+CREATE FUNCTION ecpipe.load_batch(ds date, run_id bigint) RETURNS jsonb
+AS 'MODULE_PATHNAME', 'ecpipe_load_batch'
+LANGUAGE C STRICT VOLATILE SET search_path = pg_catalog, pg_temp;
+
+CREATE FUNCTION ecpipe_load(ds date, run_id bigint DEFAULT NULL) RETURNS jsonb
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT ecpipe.load_batch(ds, coalesce(run_id, nextval('ecpipe.run_id_seq')))
+$$;
+COMMENT ON FUNCTION ecpipe_load(date, bigint) IS
+    'applies the latest validation of batch ds: when it passed, replaces its raw and quarantine rows and rebuilds the marts of every event day touched; returns the counts';

@@ -27,6 +27,17 @@ class BatchValidator {
   std::unique_ptr<Impl> impl_;
 };
 
+// The batch fingerprint: a hash of every line's bytes and position, in line order. Validation stores it; the
+// loader recomputes it to refuse a batch that changed after it was validated.
+class BatchFingerprint {
+ public:
+  void add(int64_t line_no, std::string_view line);
+  uint64_t value() const { return value_; }
+
+ private:
+  uint64_t value_ = 0;
+};
+
 // Convenience for tests and tools: validates lines numbered 1..n.
 BatchReport validate_lines(const std::vector<std::string>& lines, const CompiledSchema& schema,
                            const Settings& settings, const TimeZone& zone);

@@ -165,7 +165,8 @@ class BatchValidator::Impl {
   }
 
   void add(int64_t line_no, std::string_view line) {
-    report_.fingerprint = detail::hash_bytes(line, report_.fingerprint ^ static_cast<uint64_t>(line_no));
+    fingerprint_.add(line_no, line);
+    report_.fingerprint = fingerprint_.value();
     LineVerdict v;
     v.line_no = line_no;
     detail_.clear();
@@ -521,6 +522,7 @@ class BatchValidator::Impl {
   std::vector<std::pair<std::string, FieldIndex>> typed_;
   detail::EventParser parser_;
   BatchReport report_;
+  BatchFingerprint fingerprint_;
   std::string detail_;
   StringInterner event_ids_, sessions_, order_ids_, order_event_ids_;
   std::vector<std::string> platform_names_;
@@ -529,6 +531,10 @@ class BatchValidator::Impl {
   std::vector<TimedEvent> timed_;
   std::array<std::vector<Sample>, kCheckCount> late_samples_;
 };
+
+void BatchFingerprint::add(int64_t line_no, std::string_view line) {
+  value_ = detail::hash_bytes(line, value_ ^ static_cast<uint64_t>(line_no));
+}
 
 BatchValidator::BatchValidator(const CompiledSchema& schema, const Settings& settings, const TimeZone& zone)
     : impl_(std::make_unique<Impl>(schema, settings, zone)) {}

@@ -19,20 +19,24 @@ void scan_landing(DateADT batch, const std::function<void(int64_t, std::string_v
     fetch_ctx = AllocSetContextCreate(CurrentMemoryContext, "ecpipe landing scan", ALLOCSET_DEFAULT_SIZES);
   });
   std::vector<std::pair<int64_t, std::string_view>> rows;
+  // The fetched rows stay ours until the next fetch even if `visit` runs other SPI statements (which replace the
+  // global SPI_tuptable), so keep our own pointer and free exactly that.
+  SPITupleTable* fetched = nullptr;
   for (;;) {
     rows.clear();
     server_call([&] {
       CHECK_FOR_INTERRUPTS();
       MemoryContextReset(fetch_ctx);
-      if (SPI_tuptable) SPI_freetuptable(SPI_tuptable);
+      if (fetched) SPI_freetuptable(fetched);
       SPI_cursor_fetch(portal, true, 5000);
+      fetched = SPI_tuptable;
       MemoryContext old = MemoryContextSwitchTo(fetch_ctx);
       for (uint64 i = 0; i < SPI_processed; ++i) {
         bool null_no = false, null_text = false, null_bytes = false;
-        HeapTuple tuple = SPI_tuptable->vals[i];
-        const int64_t line_no = DatumGetInt64(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 1, &null_no));
-        Datum d = SPI_getbinval(tuple, SPI_tuptable->tupdesc, 2, &null_text);
-        if (null_text) d = SPI_getbinval(tuple, SPI_tuptable->tupdesc, 3, &null_bytes);
+        HeapTuple tuple = fetched->vals[i];
+        const int64_t line_no = DatumGetInt64(SPI_getbinval(tuple, fetched->tupdesc, 1, &null_no));
+        Datum d = SPI_getbinval(tuple, fetched->tupdesc, 2, &null_text);
+        if (null_text) d = SPI_getbinval(tuple, fetched->tupdesc, 3, &null_bytes);
         struct varlena* b = null_bytes ? nullptr : pg_detoast_datum_packed(reinterpret_cast<struct varlena*>(DatumGetPointer(d)));
         rows.emplace_back(line_no, b ? std::string_view(VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b)) : std::string_view());
       }
@@ -42,7 +46,7 @@ void scan_landing(DateADT batch, const std::function<void(int64_t, std::string_v
     for (const auto& [line_no, bytes] : rows) visit(line_no, bytes);
   }
   server_call([&] {
-    if (SPI_tuptable) SPI_freetuptable(SPI_tuptable);
+    if (fetched) SPI_freetuptable(fetched);
     SPI_cursor_close(portal);
     MemoryContextDelete(fetch_ctx);
   });

@@ -93,8 +93,9 @@ Settings current_settings() {
 
 const char* landing_dir() { return guc_landing_dir ? guc_landing_dir : ""; }
 
-ServerTimeZone::ServerTimeZone() : zone_(pg_tzset(guc_timezone)), utc_(false) {
-  const char* name = guc_timezone ? guc_timezone : "UTC";
+ServerTimeZone::ServerTimeZone() : ServerTimeZone(guc_timezone ? guc_timezone : "UTC") {}
+
+ServerTimeZone::ServerTimeZone(const char* name) : zone_(pg_tzset(name)), utc_(false) {
   utc_ = zone_ == nullptr || pg_strcasecmp(name, "UTC") == 0;
 }
 

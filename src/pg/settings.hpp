@@ -19,6 +19,7 @@ const char* landing_dir();
 class ServerTimeZone final : public TimeZone {
  public:
   ServerTimeZone();  // the zone named by ecpipe.timezone now
+  explicit ServerTimeZone(const char* name);  // a named zone (UTC when the server does not know it)
   int64_t offset_at_utc(int64_t utc_seconds) const override;
   int64_t offset_for_local(int64_t local_seconds) const override;
 

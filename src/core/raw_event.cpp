@@ -1,0 +1,174 @@
+// Field-by-field mapping of a parsed event onto raw_events' typed columns; the rest goes to `extras`.
+#include "ecpipe/raw_event.hpp"
+
+#include <cmath>
+
+#include "json_event.hpp"
+#include "ecpipe/core_only.hpp"
+
+namespace ecpipe {
+
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+
+namespace {
+
+const char* const kTextNames[] = {"event_id",     "event_type",    "user_id",      "session_id",     "platform",
+                                  "device_type",  "os",            "browser",      "page_url",       "page_type",
+                                  "referrer",     "element_id",    "element_type", "product_id",     "category_id",
+                                  "source_page",  "order_id",      "payment_method", "search_query", "category_filter",
+                                  "sort_type"};
+const char* const kIntNames[] = {"position", "quantity", "result_count", "page_number"};
+const char* const kNumberNames[] = {"unit_price", "total_amount"};
+
+enum class Kind { Text, Int, Number, Bool, ExtraData, Timestamp, None };
+struct Column {
+  Kind kind;
+  int index;
+};
+
+Column column_of(std::string_view name) {
+  for (int i = 0; i < RawEvent::kTextColumns; ++i)
+    if (name == kTextNames[i]) return {Kind::Text, i};
+  for (int i = 0; i < RawEvent::kIntColumns; ++i)
+    if (name == kIntNames[i]) return {Kind::Int, i};
+  for (int i = 0; i < RawEvent::kNumberColumns; ++i)
+    if (name == kNumberNames[i]) return {Kind::Number, i};
+  if (name == "is_recommendation") return {Kind::Bool, 0};
+  if (name == "extra_data") return {Kind::ExtraData, 0};
+  if (name == "timestamp") return {Kind::Timestamp, 0};
+  return {Kind::None, 0};
+}
+
+bool number_of(element v, double& out) {
+  switch (v.type()) {
+    case element_type::INT64: out = static_cast<double>(v.get_int64().value_unsafe()); return true;
+    case element_type::UINT64: out = static_cast<double>(v.get_uint64().value_unsafe()); return true;
+    case element_type::DOUBLE: out = v.get_double().value_unsafe(); return true;
+    default: return false;
+  }
+}
+
+}  // namespace
+
+const char* raw_text_column(int i) { return kTextNames[i]; }
+const char* raw_int_column(int i) { return kIntNames[i]; }
+const char* raw_number_column(int i) { return kNumberNames[i]; }
+
+class RawEventExtractor::Impl {
+ public:
+  explicit Impl(const CompiledSchema& schema) : schema_(schema) {}
+
+  bool extract(std::string_view line, const TimeZone& zone, RawEvent& out, std::string& why) {
+    out = RawEvent{};
+    element root;
+    bool has_nul = false;
+    if (!parser_.parse_object(line, root, has_nul, why)) return false;
+    simdjson::dom::object obj = root.get_object().value_unsafe();
+    element type_value;
+    const TypeRules* rules = &schema_.common();
+    if (!obj["event_type"].get(type_value) && type_value.is_string()) {
+      const TypeRules* t = schema_.rules_for(std::string_view(type_value.get_string().value_unsafe()));
+      if (t) rules = t;
+    }
+    bool has_time = false;
+    std::string extras = "{";
+    for (auto field : obj) {
+      const element v = field.value;
+      const Column c = column_of(field.key);
+      const bool defined = rules->field(field.key) != nullptr;
+      if (c.kind == Kind::Timestamp) {
+        has_time = resolve(v, zone, out.time);
+        continue;
+      }
+      if (v.is_null() && defined) continue;  // a null the schema allows is simply NULL
+      if (defined && fill(c, v, out)) continue;
+      if (extras.size() > 1) extras += ',';
+      append_member(extras, field.key, v);
+    }
+    if (!has_time) {
+      why = "no valid timestamp";
+      return false;
+    }
+    if (extras.size() > 1) out.extras = extras + "}";
+    return true;
+  }
+
+ private:
+  static void append_member(std::string& out, std::string_view key, element v) {
+    out += '"';
+    for (char ch : key) {
+      const unsigned char c = static_cast<unsigned char>(ch);
+      if (c == '"' || c == '\\') {
+        out += '\\';
+        out += ch;
+      } else if (c < 0x20) {
+        static const char* hex = "0123456789abcdef";
+        out += "\\u00";
+        out += hex[c >> 4];
+        out += hex[c & 15];
+      } else {
+        out += ch;
+      }
+    }
+    out += "\":";
+    out += simdjson::to_string(v);
+  }
+
+  bool resolve(element v, const TimeZone& zone, EventTime& out) {
+    if (!v.is_string()) return false;
+    WrittenTimestamp ts;
+    std::string why;
+    if (!parse_timestamp(std::string_view(v.get_string().value_unsafe()), ts, why)) return false;
+    out = resolve_timestamp(ts, zone);
+    return true;
+  }
+
+  bool fill(Column c, element v, RawEvent& out) {
+    switch (c.kind) {
+      case Kind::Text:
+        if (!v.is_string()) return false;
+        out.text[c.index] = std::string(v.get_string().value_unsafe());
+        return true;
+      case Kind::Int: {
+        double d = 0;
+        if (!number_of(v, d) || !std::isfinite(d) || d != std::floor(d) || std::fabs(d) > 9.0e18) return false;
+        out.ints[c.index] = static_cast<int64_t>(d);
+        return true;
+      }
+      case Kind::Number: {
+        double d = 0;
+        if (!number_of(v, d) || !std::isfinite(d) || std::fabs(d) >= 1e12) return false;  // numeric(14,2)
+        out.numbers[c.index] = d;
+        return true;
+      }
+      case Kind::Bool:
+        if (!v.is_bool()) return false;
+        out.is_recommendation = v.get_bool().value_unsafe();
+        return true;
+      case Kind::ExtraData: {
+        element decoded = v;
+        std::string why;
+        if (v.is_string() && !parser_.parse_embedded(std::string_view(v.get_string().value_unsafe()), decoded, why))
+          return false;
+        if (!decoded.is_object()) return false;
+        out.extra_data = simdjson::to_string(decoded);
+        return true;
+      }
+      case Kind::Timestamp:
+      case Kind::None: return false;
+    }
+    return false;
+  }
+
+  const CompiledSchema& schema_;
+  detail::EventParser parser_;
+};
+
+RawEventExtractor::RawEventExtractor(const CompiledSchema& schema) : impl_(std::make_unique<Impl>(schema)) {}
+RawEventExtractor::~RawEventExtractor() = default;
+bool RawEventExtractor::extract(std::string_view line, const TimeZone& zone, RawEvent& out, std::string& why) {
+  return impl_->extract(line, zone, out, why);
+}
+
+}  // namespace ecpipe

@@ -1,0 +1,260 @@
+// ecpipe.load_batch(ds, run_id): applies the batch's latest passed validation — replaces its rows in raw_events
+// and quarantine in bulk, then rebuilds the marts of every event day it touches now or touched before.
+#include <set>
+#include <string>
+#include <unordered_map>
+
+#include "bulk_insert.hpp"
+#include "dates.hpp"
+#include "landing_scan.hpp"
+#include "schema_cache.hpp"
+#include "settings.hpp"
+
+#include "ecpipe/json_writer.hpp"
+#include "ecpipe/line_reader.hpp"
+#include "ecpipe/raw_event.hpp"
+#include "ecpipe/validator.hpp"
+
+namespace ecpipe::pg {
+
+namespace {
+
+struct Verdict {
+  bool quarantine = false;
+  int16 failed = 0;
+  std::string reasons;  // comma-separated
+  std::string detail;
+};
+
+struct Validation {
+  bool found = false;
+  int64_t run_id = 0;
+  std::string status, timezone;
+  uint64_t fingerprint = 0;
+};
+
+Validation latest_validation(DateADT batch) {
+  Validation v;
+  spi_exec("SELECT run_id, status, fingerprint, settings->>'timezone' FROM ecpipe.validations "
+           "WHERE batch_date = $1 ORDER BY run_id DESC LIMIT 1",
+           {DATEOID}, {DateADTGetDatum(batch)}, nullptr, true);
+  const char *status = nullptr, *zone = nullptr;
+  server_call([&] {
+    if (SPI_processed == 0) return;
+    bool isnull = false;
+    HeapTuple t = SPI_tuptable->vals[0];
+    TupleDesc d = SPI_tuptable->tupdesc;
+    v.found = true;
+    v.run_id = DatumGetInt64(SPI_getbinval(t, d, 1, &isnull));
+    status = SPI_getvalue(t, d, 2);
+    v.fingerprint = static_cast<uint64_t>(DatumGetInt64(SPI_getbinval(t, d, 3, &isnull)));
+    zone = SPI_getvalue(t, d, 4);
+  });
+  if (status) v.status = status;
+  v.timezone = zone ? zone : "UTC";
+  return v;
+}
+
+std::unordered_map<int64_t, Verdict> verdicts_of(int64_t validation_run) {
+  std::unordered_map<int64_t, Verdict> out;
+  spi_exec("SELECT line_no, disposition = 'quarantine', failed_checks, array_to_string(reasons, ','), detail "
+           "FROM ecpipe.line_verdicts WHERE run_id = $1",
+           {INT8OID}, {Int64GetDatum(validation_run)}, nullptr, true);
+  uint64_t n = 0;
+  server_call([&] { n = SPI_processed; });
+  for (uint64_t i = 0; i < n; ++i) {
+    int64_t line_no = 0;
+    Verdict v;
+    const char *reasons = nullptr, *detail = nullptr;
+    server_call([&] {
+      bool isnull = false;
+      HeapTuple t = SPI_tuptable->vals[i];
+      TupleDesc d = SPI_tuptable->tupdesc;
+      line_no = DatumGetInt64(SPI_getbinval(t, d, 1, &isnull));
+      v.quarantine = DatumGetBool(SPI_getbinval(t, d, 2, &isnull));
+      v.failed = DatumGetInt16(SPI_getbinval(t, d, 3, &isnull));
+      reasons = SPI_getvalue(t, d, 4);
+      detail = SPI_getvalue(t, d, 5);
+    });
+    v.reasons = reasons ? reasons : "";
+    v.detail = detail ? detail : "";
+    out.emplace(line_no, std::move(v));
+  }
+  return out;
+}
+
+std::set<int64_t> days_of_batch(DateADT batch) {
+  std::set<int64_t> days;
+  spi_exec("SELECT DISTINCT event_day FROM ecpipe.raw_events WHERE batch_date = $1", {DATEOID},
+           {DateADTGetDatum(batch)}, nullptr, true);
+  server_call([&] {
+    for (uint64 i = 0; i < SPI_processed; ++i) {
+      bool isnull = false;
+      days.insert(unix_day(DatumGetDateADT(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull))));
+    }
+  });
+  return days;
+}
+
+std::string raw_insert_sql() {
+  std::string cols = "event_day, batch_date, line_no, run_id, event_time, failed_checks, is_recommendation, extra_data, extras";
+  std::string sel = "u.day, $1, u.line_no, $2, u.event_time, u.failed, u.is_rec, u.extra_data::jsonb, u.extras::jsonb";
+  std::string arrays = "$3::date[], $4::int8[], $5::timestamptz[], $6::int2[], $7::bool[], $8::text[], $9::text[]";
+  std::string names = "day, line_no, event_time, failed, is_rec, extra_data, extras";
+  int param = 10;
+  auto add = [&](const char* column, const char* type, const char* cast) {
+    cols += std::string(", ") + column;
+    sel += std::string(", u.") + column + cast;
+    arrays += ", $" + std::to_string(param++) + "::" + type + "[]";
+    names += std::string(", ") + column;
+  };
+  for (int i = 0; i < RawEvent::kTextColumns; ++i) add(raw_text_column(i), "text", "");
+  for (int i = 0; i < RawEvent::kIntColumns; ++i) add(raw_int_column(i), "int8", "");
+  for (int i = 0; i < RawEvent::kNumberColumns; ++i) add(raw_number_column(i), "float8", "::numeric(14,2)");
+  return "INSERT INTO ecpipe.raw_events (" + cols + ") SELECT " + sel + " FROM unnest(" + arrays + ") AS u(" + names + ")";
+}
+
+std::vector<Oid> raw_column_types() {
+  std::vector<Oid> t = {DATEOID, INT8OID, TIMESTAMPTZOID, INT2OID, BOOLOID, TEXTOID, TEXTOID};
+  t.insert(t.end(), RawEvent::kTextColumns, TEXTOID);
+  t.insert(t.end(), RawEvent::kIntColumns, INT8OID);
+  t.insert(t.end(), RawEvent::kNumberColumns, FLOAT8OID);
+  return t;
+}
+
+// Fills one raw row's Datums (in raw_column_types() order) in the current memory context.
+void raw_datums(const RawEvent& e, int64_t line_no, int16 failed, std::vector<Datum>& v, std::vector<bool>& nulls) {
+  size_t c = 0;
+  auto put = [&](bool present, Datum d) {
+    nulls[c] = !present;
+    v[c++] = present ? d : (Datum)0;
+  };
+  put(true, DateADTGetDatum(pg_date(e.time.event_day)));
+  put(true, Int64GetDatum(line_no));
+  put(true, TimestampTzGetDatum(pg_timestamptz(e.time.unix_micros)));
+  put(true, Int16GetDatum(failed));
+  put(e.is_recommendation.has_value(), BoolGetDatum(e.is_recommendation.value_or(false)));
+  put(e.extra_data.has_value(), e.extra_data ? text_datum(*e.extra_data) : (Datum)0);
+  put(e.extras.has_value(), e.extras ? text_datum(*e.extras) : (Datum)0);
+  for (const auto& t : e.text) put(t.has_value(), t ? text_datum(*t) : (Datum)0);
+  for (const auto& i : e.ints) put(i.has_value(), Int64GetDatum(i.value_or(0)));
+  for (const auto& n : e.numbers) put(n.has_value(), Float8GetDatum(n.value_or(0)));
+}
+
+std::string result_json(int64_t run_id, DateADT batch, const std::string& status, int64_t loaded, int64_t quarantined,
+                        const std::set<int64_t>& days) {
+  std::string list = "[";
+  for (int64_t d : days) {
+    if (list.size() > 1) list += ", ";
+    append_json_string(list, format_day(d));
+  }
+  list += "]";
+  std::string out;
+  JsonObjectWriter(out)
+      .num("run_id", run_id)
+      .str("batch_date", format_day(unix_day(batch)))
+      .str("status", status)
+      .num("loaded", loaded)
+      .num("quarantined", quarantined)
+      .raw("days_rebuilt", list)
+      .close();
+  return out;
+}
+
+}  // namespace
+
+std::string load_batch(DateADT batch, int64_t run_id) {
+  const Validation validation = latest_validation(batch);
+  if (!validation.found)
+    throw ServerError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                      ("batch " + format_day(unix_day(batch)) + " has not been validated: run ecpipe_validate first").c_str());
+  if (validation.status != "passed") return result_json(run_id, batch, validation.status, 0, 0, {});
+
+  // One loader per batch at a time; a second waits here (and then sees the first one's result).
+  spi_exec("SELECT pg_advisory_xact_lock(1701864048, $1)", {INT4OID}, {Int32GetDatum(batch)});
+  const auto verdicts = verdicts_of(validation.run_id);
+  std::set<int64_t> days = days_of_batch(batch);
+  spi_exec("DELETE FROM ecpipe.raw_events WHERE batch_date = $1", {DATEOID}, {DateADTGetDatum(batch)});
+  spi_exec("DELETE FROM ecpipe.quarantine WHERE batch_date = $1", {DATEOID}, {DateADTGetDatum(batch)});
+
+  const std::string raw_sql = raw_insert_sql();
+  BulkInsert raw(raw_sql.c_str(), {DATEOID, INT8OID}, {DateADTGetDatum(batch), Int64GetDatum(run_id)}, raw_column_types());
+  BulkInsert quarantine(
+      "INSERT INTO ecpipe.quarantine (batch_date, run_id, line_no, line, line_bytes, reasons, detail) "
+      "SELECT $1, $2, u.n, u.l, u.b, string_to_array(u.r, ','), u.d "
+      "FROM unnest($3::int8[], $4::text[], $5::bytea[], $6::text[], $7::text[]) AS u(n, l, b, r, d)",
+      {DATEOID, INT8OID}, {DateADTGetDatum(batch), Int64GetDatum(run_id)}, {INT8OID, TEXTOID, BYTEAOID, TEXTOID, TEXTOID});
+
+  ServerTimeZone zone(validation.timezone.c_str());
+  RawEventExtractor extractor(current_schema());
+  BatchFingerprint fingerprint;
+  std::set<int64_t> partitions;
+  RawEvent event;
+  std::string why;
+  std::vector<Datum> raw_values(raw_column_types().size()), q_values(5);
+  std::vector<bool> raw_nulls(raw_values.size()), q_nulls(5);
+  bool changed = false;
+
+  scan_landing(batch, [&](int64_t line_no, std::string_view line) {
+    fingerprint.add(line_no, line);
+    const auto found = verdicts.find(line_no);
+    if (found != verdicts.end() && found->second.quarantine) {
+      const Verdict& v = found->second;
+      const bool as_text = storable_as_text(line);
+      server_call([&] {
+        MemoryContext old = MemoryContextSwitchTo(quarantine.chunk_context());
+        q_values[0] = Int64GetDatum(line_no);
+        q_values[1] = as_text ? text_datum(line) : (Datum)0;
+        q_values[2] = as_text ? (Datum)0 : bytea_datum(line);
+        q_values[3] = text_datum(v.reasons);
+        q_values[4] = text_datum(v.detail);
+        MemoryContextSwitchTo(old);
+      });
+      q_nulls = {false, !as_text, as_text, false, false};
+      quarantine.add_row(q_values, q_nulls, line.size());
+      return;
+    }
+    bool blank = true;
+    for (char c : line) blank = blank && (c == ' ' || c == '\t' || c == '\r' || c == '\n');
+    if (blank) return;
+    if (!extractor.extract(line, zone, event, why)) {
+      changed = true;  // validation sent it to raw, so it parsed then: the batch changed since
+      return;
+    }
+    if (partitions.insert(event.time.event_day).second) {
+      days.insert(event.time.event_day);
+      spi_exec("SELECT ecpipe.ensure_raw_partition($1)", {DATEOID}, {DateADTGetDatum(pg_date(event.time.event_day))});
+    }
+    const int16 failed = found != verdicts.end() ? found->second.failed : 0;
+    server_call([&] {
+      MemoryContext old = MemoryContextSwitchTo(raw.chunk_context());
+      raw_datums(event, line_no, failed, raw_values, raw_nulls);
+      MemoryContextSwitchTo(old);
+    });
+    raw.add_row(raw_values, raw_nulls, line.size());
+  });
+  if (changed || fingerprint.value() != validation.fingerprint)
+    throw ServerError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                      ("batch " + format_day(unix_day(batch)) + " changed after its validation (run " +
+                       std::to_string(validation.run_id) + "): validate it again")
+                          .c_str());
+  const int64_t loaded = raw.flush();
+  const int64_t quarantined = quarantine.flush();
+  for (int64_t day : days)
+    spi_exec("SELECT ecpipe.build_marts($1, $2)", {DATEOID, INT8OID}, {DateADTGetDatum(pg_date(day)), Int64GetDatum(run_id)});
+  return result_json(run_id, batch, "loaded", loaded, quarantined, days);
+}
+
+}  // namespace ecpipe::pg
+
+ECPIPE_FUNCTION(ecpipe_load_batch) {
+  using namespace ecpipe::pg;
+  const DateADT batch = PG_GETARG_DATEADT(0);
+  const int64_t run_id = PG_GETARG_INT64(1);
+  SpiConnection spi;
+  const std::string result = load_batch(batch, run_id);
+  spi.finish();
+  Datum out = 0;
+  server_call([&] { out = DirectFunctionCall1(jsonb_in, CStringGetDatum(result.c_str())); });
+  return out;
+}
