@@ -35,7 +35,7 @@ $(CORE_LIB): $(CORE_OBJS)
 	$(AR) rcs $@ $^
 
 UNIT_SRCS  = $(sort $(wildcard test/unit/*.cpp))
-GTEST_LIBS = -lgtest -lgtest_main -lpthread -lsimdjson
+GTEST_LIBS = -lgtest -lgtest_main -lpthread -lsimdjson -lcurl
 build/unit_tests: $(UNIT_SRCS) $(CORE_LIB) $(wildcard include/ecpipe/*.hpp)
 	$(CXX) -std=c++17 $(OPTFLAGS) -Wall -Wextra -Iinclude -DECPIPE_SOURCE_DIR='"$(CURDIR)"' \
 	  $(UNIT_SRCS) $(CORE_LIB) $(GTEST_LIBS) -o $@

@@ -1,0 +1,38 @@
+// Webhook delivery with libcurl: the host allowlist, one POST, and what to do next (delivered, retry, dead).
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace ecpipe {
+
+struct WebhookTarget {
+  bool allowed = false;
+  std::string host;
+  std::string why;  // when not allowed; never contains the URL (it is a secret)
+};
+
+// The URL must be https (http only to a loopback host), with a host listed in allowed_hosts (comma-separated,
+// compared exactly, case-insensitively: an IP literal is allowed only if it is itself listed).
+WebhookTarget check_webhook_url(const std::string& url, const std::string& allowed_hosts);
+
+struct HttpResult {
+  long status = 0;           // HTTP status, 0 when no response
+  bool timed_out = false;
+  std::string error;         // transport error text (no URL in it)
+  int64_t retry_after = -1;  // seconds from a Retry-After header, -1 when absent
+};
+
+// POSTs a JSON body; redirects are not followed, only http(s) is spoken, and nothing waits past timeout_ms.
+HttpResult post_json(const std::string& url, const std::string& body, long timeout_ms);
+
+enum class Delivery { Delivered, Retry, Dead };
+struct DeliveryDecision {
+  Delivery next = Delivery::Dead;
+  int64_t delay_seconds = 0;  // for Retry
+};
+
+// 2xx delivered; timeouts, transport errors, 5xx and 429 retried with exponential backoff (base × 2^(attempts−1),
+// at most an hour; 429's Retry-After wins) until max_attempts, then dead; other statuses dead at once.
+DeliveryDecision decide_delivery(const HttpResult& result, int attempts, int max_attempts, int64_t base_delay_seconds);
+
+}  // namespace ecpipe
