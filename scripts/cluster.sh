@@ -41,6 +41,7 @@ cluster_check_log() {
 
 cluster_stop() {
   local rc=$?
+  set +e  # stop the server whatever happened before
   trap - EXIT
   if [ -n "${CLUSTER_DIR:-}" ] && [ -d "$CLUSTER_DIR/data" ]; then
     as_pg "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/data" -m fast -w stop >/dev/null 2>&1 || true

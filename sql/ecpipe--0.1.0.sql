@@ -448,13 +448,301 @@ $$;
 COMMENT ON FUNCTION ecpipe_build_marts(date) IS
     'rebuilds the four marts of one event day from ecpipe.raw_events (delete then insert, one transaction)';
 
-CREATE FUNCTION ecpipe.load_batch(ds date, run_id bigint) RETURNS jsonb
+CREATE FUNCTION ecpipe.load_batch(ds date, run_id bigint, build_marts boolean) RETURNS jsonb
 AS 'MODULE_PATHNAME', 'ecpipe_load_batch'
 LANGUAGE C STRICT VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION ecpipe.load_batch(date, bigint, boolean) IS
+    'loads batch ds under run_id; days_rebuilt lists the event days whose marts need rebuilding (rebuilt when build_marts)';
 
 CREATE FUNCTION ecpipe_load(ds date, run_id bigint DEFAULT NULL) RETURNS jsonb
 LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT ecpipe.load_batch(ds, coalesce(run_id, nextval('ecpipe.run_id_seq')))
+    SELECT ecpipe.load_batch(ds, coalesce(run_id, nextval('ecpipe.run_id_seq')), true)
 $$;
 COMMENT ON FUNCTION ecpipe_load(date, bigint) IS
     'applies the latest validation of batch ds: when it passed, replaces its raw and quarantine rows and rebuilds the marts of every event day touched; returns the counts';
+
+-------------------------------------------------------------------------------------------------------------------
+-- Runs, their steps, and the notification outbox.
+-------------------------------------------------------------------------------------------------------------------
+CREATE TABLE ecpipe.runs (
+    run_id        bigint      PRIMARY KEY,
+    ds            date        NOT NULL,
+    status        text        NOT NULL CHECK (status IN ('running', 'succeeded', 'blocked', 'no_data', 'failed')),
+    started_at    timestamptz NOT NULL DEFAULT clock_timestamp(),
+    finished_at   timestamptz,
+    seconds       numeric(12,3),
+    loaded        bigint,
+    quarantined   bigint,
+    days_rebuilt  date[],
+    checks        jsonb,
+    failed_step   text,
+    error         text,
+    summary       jsonb
+);
+CREATE INDEX runs_ds ON ecpipe.runs (ds, run_id DESC);
+COMMENT ON TABLE ecpipe.runs IS 'one row per ecpipe_run, kept whatever the outcome';
+SELECT pg_catalog.pg_extension_config_dump('ecpipe.runs', '');
+
+CREATE TABLE ecpipe.run_steps (
+    run_id       bigint      NOT NULL REFERENCES ecpipe.runs ON DELETE CASCADE,
+    step_no      int         NOT NULL,
+    name         text        NOT NULL CHECK (name IN ('collect', 'validate', 'load', 'marts', 'notify')),
+    status       text        NOT NULL CHECK (status IN ('succeeded', 'failed', 'skipped')),
+    started_at   timestamptz NOT NULL,
+    finished_at  timestamptz NOT NULL,
+    rows         bigint,
+    detail       text,
+    PRIMARY KEY (run_id, step_no)
+);
+COMMENT ON TABLE ecpipe.run_steps IS 'one row per step of a run: collect, validate, load, marts, notify';
+SELECT pg_catalog.pg_extension_config_dump('ecpipe.run_steps', '');
+
+CREATE TABLE ecpipe.notifications (
+    id               bigserial   PRIMARY KEY,
+    run_id           bigint,
+    kind             text        NOT NULL,
+    payload          jsonb       NOT NULL,
+    status           text        NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'delivered', 'dead')),
+    attempts         int         NOT NULL DEFAULT 0,
+    next_attempt_at  timestamptz NOT NULL DEFAULT now(),
+    last_status      int,                    -- HTTP status of the last attempt
+    last_error       text,
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    delivered_at     timestamptz
+);
+CREATE INDEX notifications_due ON ecpipe.notifications (next_attempt_at) WHERE status = 'queued';
+COMMENT ON TABLE ecpipe.notifications IS
+    'Slack outbox: queued in the run''s transaction, delivered after commit by the worker or ecpipe_deliver_pending()';
+SELECT pg_catalog.pg_extension_config_dump('ecpipe.notifications', '');
+SELECT pg_catalog.pg_extension_config_dump('ecpipe.notifications_id_seq', '');
+
+CREATE FUNCTION ecpipe.slack_message(kind text, summary jsonb) RETURNS jsonb
+AS 'MODULE_PATHNAME', 'ecpipe_slack_message'
+LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION ecpipe.slack_message(text, jsonb) IS
+    'Block Kit payload of kind quality_report, success, blocked, failed or no_data for a run summary';
+
+CREATE FUNCTION ecpipe_notify(kind text, payload jsonb, run_id bigint DEFAULT NULL) RETURNS bigint
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    INSERT INTO ecpipe.notifications (run_id, kind, payload) VALUES (run_id, kind, payload) RETURNING id
+$$;
+COMMENT ON FUNCTION ecpipe_notify(text, jsonb, bigint) IS
+    'queues a Slack message in ecpipe.notifications; it is sent only if this transaction commits';
+
+CREATE FUNCTION ecpipe_deliver_pending(max_messages int DEFAULT 100) RETURNS int
+AS 'MODULE_PATHNAME', 'ecpipe_deliver_pending'
+LANGUAGE C STRICT VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION ecpipe_deliver_pending(int) IS
+    'delivers due notifications now, in this session (for setups without the background worker); returns how many were tried';
+REVOKE ALL ON FUNCTION ecpipe_deliver_pending(int) FROM PUBLIC;
+
+-- Records one step of a run (outside the step's own subtransaction, so it survives the step's failure).
+CREATE FUNCTION ecpipe.record_step(run bigint, step_name text, step_status text, started timestamptz,
+                                   step_rows bigint, step_detail text) RETURNS void
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    INSERT INTO ecpipe.run_steps (run_id, step_no, name, status, started_at, finished_at, rows, detail)
+    SELECT run, coalesce(max(s.step_no), 0) + 1, step_name, step_status, started, clock_timestamp(), step_rows, step_detail
+    FROM ecpipe.run_steps s WHERE s.run_id = run
+$$;
+
+CREATE FUNCTION ecpipe_run(ds date DEFAULT NULL) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_ds        date := coalesce(ds, (now() AT TIME ZONE current_setting('ecpipe.timezone'))::date - 1);
+    v_run       bigint := nextval('ecpipe.run_id_seq');
+    v_start     timestamptz := clock_timestamp();
+    v_t         timestamptz;
+    v_status    text;
+    v_valid     text;
+    v_step      text;
+    v_err       text;
+    v_load      jsonb;
+    v_day       date;
+    v_days      date[] := '{}';
+    v_checks    jsonb;
+    v_summary   jsonb;
+    v_lines     bigint;
+    v_path      text;
+    v_attempt   int := 0;
+    v_state     text;
+    v_stats     record;
+BEGIN
+    -- Two runs of one day never interleave: the second waits up to ecpipe.run_lock_timeout.
+    PERFORM set_config('lock_timeout', current_setting('ecpipe.run_lock_timeout'), true);
+    BEGIN
+        PERFORM pg_advisory_xact_lock(1701864048, v_ds - date '2000-01-01');
+    EXCEPTION WHEN lock_not_available THEN
+        RAISE EXCEPTION 'ecpipe_run: a run of % is already in progress (waited %)', v_ds,
+              current_setting('ecpipe.run_lock_timeout') USING ERRCODE = '55P03';
+    END;
+    PERFORM set_config('lock_timeout', '0', true);
+    INSERT INTO ecpipe.runs (run_id, ds, status, started_at) VALUES (v_run, v_ds, 'running', v_start);
+
+    -- collect: land <landing_dir>/events_YYYYMMDD.jsonl when the batch is not landed yet
+    v_t := clock_timestamp();
+    SELECT count(*) INTO v_lines FROM ecpipe.landing l WHERE l.batch_date = v_ds;
+    IF v_lines > 0 THEN
+        PERFORM ecpipe.record_step(v_run, 'collect', 'skipped', v_t, v_lines, 'already landed');
+    ELSIF current_setting('ecpipe.landing_dir') = '' THEN
+        PERFORM ecpipe.record_step(v_run, 'collect', 'skipped', v_t, 0, 'ecpipe.landing_dir is not set');
+    ELSE
+        v_path := current_setting('ecpipe.landing_dir') || '/events_' || to_char(v_ds, 'YYYYMMDD') || '.jsonl';
+        BEGIN
+            IF pg_stat_file(v_path, true) IS NULL THEN
+                PERFORM ecpipe.record_step(v_run, 'collect', 'skipped', v_t, 0, 'no file ' || v_path);
+            ELSE
+                v_lines := @extschema@.ecpipe_ingest(v_ds, v_path);
+                PERFORM ecpipe.record_step(v_run, 'collect', 'succeeded', v_t, v_lines, v_path);
+            END IF;
+        EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS v_err = MESSAGE_TEXT;
+            v_step := 'collect';
+            PERFORM ecpipe.record_step(v_run, 'collect', 'failed', v_t, NULL, v_err);
+        END;
+    END IF;
+
+    -- validate
+    IF v_step IS NULL THEN
+        v_t := clock_timestamp();
+        BEGIN
+            v_valid := ecpipe.validate_batch(v_ds, v_run);
+            SELECT jsonb_agg(jsonb_build_object('check_no', q.check_no, 'check_name', q.check_name,
+                                                'population', q.population, 'failed', q.failed,
+                                                'pass_rate', q.pass_rate, 'status', q.status,
+                                                'sample', q.samples->0->>'reason') ORDER BY q.check_no)
+              INTO v_checks FROM ecpipe.quality_log q WHERE q.run_id = v_run;
+            SELECT v.lines INTO v_lines FROM ecpipe.validations v WHERE v.run_id = v_run;
+            PERFORM ecpipe.record_step(v_run, 'validate', 'succeeded', v_t, v_lines, v_valid);
+        EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS v_err = MESSAGE_TEXT;
+            v_step := 'validate';
+            PERFORM ecpipe.record_step(v_run, 'validate', 'failed', v_t, NULL, v_err);
+        END;
+    END IF;
+
+    -- gate, then load + marts as one unit: both succeed or neither leaves a trace
+    IF v_step IS NOT NULL THEN
+        v_status := 'failed';
+    ELSIF v_valid = 'no_data' THEN
+        v_status := 'no_data';
+    ELSIF v_valid = 'failed' THEN
+        v_status := 'blocked';
+    ELSE
+        LOOP
+            v_attempt := v_attempt + 1;
+            v_days := '{}';
+            BEGIN
+                v_step := 'load';
+                v_t := clock_timestamp();
+                v_load := ecpipe.load_batch(v_ds, v_run, false);
+                PERFORM ecpipe.record_step(v_run, 'load', 'succeeded', v_t,
+                                           (v_load->>'loaded')::bigint + (v_load->>'quarantined')::bigint,
+                                           format('%s loaded, %s quarantined', v_load->>'loaded', v_load->>'quarantined'));
+                v_step := 'marts';
+                v_t := clock_timestamp();
+                FOR v_day IN SELECT jsonb_array_elements_text(v_load->'days_rebuilt')::date LOOP
+                    PERFORM ecpipe.build_marts(v_day, v_run);
+                    v_days := v_days || v_day;
+                END LOOP;
+                PERFORM ecpipe.record_step(v_run, 'marts', 'succeeded', v_t, cardinality(v_days),
+                                           array_to_string(v_days, ', '));
+                v_step := NULL;
+                v_status := 'succeeded';
+                EXIT;
+            EXCEPTION WHEN OTHERS THEN
+                GET STACKED DIAGNOSTICS v_err = MESSAGE_TEXT, v_state = RETURNED_SQLSTATE;
+                IF v_state IN ('40001', '40P01') AND v_attempt <= current_setting('ecpipe.max_retries')::int THEN
+                    CONTINUE;  -- a transient conflict: the subtransaction is gone, try again
+                END IF;
+                PERFORM ecpipe.record_step(v_run, v_step, 'failed', v_t, NULL, v_err);
+                v_status := 'failed';
+                v_load := NULL;
+                v_days := '{}';
+                EXIT;
+            END;
+        END LOOP;
+    END IF;
+
+    SELECT count(DISTINCT r.user_id) AS users, count(DISTINCT r.session_id) AS sessions,
+           count(DISTINCT r.order_id) FILTER (WHERE r.event_type = 'purchase') AS orders,
+           coalesce(sum(r.total_amount) FILTER (WHERE r.event_type = 'purchase'), 0) AS revenue
+      INTO v_stats FROM ecpipe.raw_events r WHERE r.batch_date = v_ds AND v_status = 'succeeded';
+    v_summary := jsonb_build_object(
+        'run_id', v_run, 'ds', v_ds, 'status', v_status, 'checks', coalesce(v_checks, '[]'::jsonb),
+        'loaded', coalesce((v_load->>'loaded')::bigint, 0), 'quarantined', coalesce((v_load->>'quarantined')::bigint, 0),
+        'days_rebuilt', to_jsonb(v_days), 'users', v_stats.users, 'sessions', v_stats.sessions,
+        'orders', v_stats.orders, 'revenue', v_stats.revenue,
+        'seconds', round(extract(epoch FROM clock_timestamp() - v_start)::numeric, 3),
+        'step', v_step, 'error', v_err);
+
+    -- notify: the quality report, then the outcome; queued in this transaction, sent only after it commits
+    v_t := clock_timestamp();
+    BEGIN
+        IF v_checks IS NOT NULL AND v_status <> 'no_data' THEN
+            PERFORM @extschema@.ecpipe_notify('quality_report', ecpipe.slack_message('quality_report', v_summary), v_run);
+        END IF;
+        PERFORM @extschema@.ecpipe_notify(
+            CASE v_status WHEN 'succeeded' THEN 'success' ELSE v_status END,
+            ecpipe.slack_message(CASE v_status WHEN 'succeeded' THEN 'success' ELSE v_status END, v_summary), v_run);
+        PERFORM ecpipe.record_step(v_run, 'notify', 'succeeded', v_t,
+                                   CASE WHEN v_checks IS NOT NULL AND v_status <> 'no_data' THEN 2 ELSE 1 END, NULL);
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS v_err = MESSAGE_TEXT;
+        PERFORM ecpipe.record_step(v_run, 'notify', 'failed', v_t, NULL, v_err);
+    END;
+
+    v_summary := jsonb_set(v_summary, '{seconds}',
+                           to_jsonb(round(extract(epoch FROM clock_timestamp() - v_start)::numeric, 3)));
+    UPDATE ecpipe.runs SET status = v_status, finished_at = clock_timestamp(), seconds = (v_summary->>'seconds')::numeric,
+           loaded = (v_summary->>'loaded')::bigint, quarantined = (v_summary->>'quarantined')::bigint,
+           days_rebuilt = v_days, checks = v_checks, failed_step = v_summary->>'step', error = v_summary->>'error',
+           summary = v_summary
+     WHERE run_id = v_run;
+    RETURN v_summary;
+END $$;
+COMMENT ON FUNCTION ecpipe_run(date) IS
+    'the whole day (default: yesterday in ecpipe.timezone): collect, validate, gate, load, marts, notify; returns the run summary';
+
+CREATE FUNCTION ecpipe_backfill(from_day date, to_day date) RETURNS SETOF jsonb
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    d date;
+BEGIN
+    IF to_day < from_day THEN
+        RAISE EXCEPTION 'ecpipe_backfill: % is before %', to_day, from_day USING ERRCODE = '22023';
+    END IF;
+    FOR d IN SELECT generate_series(from_day, to_day, interval '1 day')::date LOOP
+        RETURN NEXT @extschema@.ecpipe_run(d);  -- a blocked or failed day is reported and the next one runs
+    END LOOP;
+END $$;
+COMMENT ON FUNCTION ecpipe_backfill(date, date) IS 'runs each day from from_day to to_day in order; one summary per day';
+
+CREATE FUNCTION ecpipe_schedule(cron text DEFAULT '0 17 * * *') RETURNS bigint
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_job bigint;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') THEN
+        RAISE EXCEPTION 'ecpipe_schedule needs the pg_cron extension'
+              USING ERRCODE = '55000', HINT = 'Add pg_cron to shared_preload_libraries, then CREATE EXTENSION pg_cron.';
+    END IF;
+    EXECUTE 'SELECT cron.schedule($1, $2, $3)' INTO v_job USING 'ecpipe-daily', cron, 'SELECT ecpipe_run()';
+    RETURN v_job;
+END $$;
+COMMENT ON FUNCTION ecpipe_schedule(text) IS 'creates or replaces the pg_cron job ecpipe-daily running SELECT ecpipe_run()';
+
+CREATE FUNCTION ecpipe_unschedule() RETURNS boolean
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_done boolean;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') THEN
+        RAISE EXCEPTION 'ecpipe_unschedule needs the pg_cron extension' USING ERRCODE = '55000';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM cron.job WHERE jobname = 'ecpipe-daily') THEN
+        RETURN false;
+    END IF;
+    EXECUTE 'SELECT cron.unschedule($1)' INTO v_done USING 'ecpipe-daily';
+    RETURN v_done;
+END $$;
+COMMENT ON FUNCTION ecpipe_unschedule() IS 'removes the pg_cron job ecpipe-daily; false when there was none';

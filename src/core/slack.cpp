@@ -1,6 +1,7 @@
 // Block Kit payloads in the original project's wording (Korean headers), with what ecpipe adds.
 #include "ecpipe/slack.hpp"
 
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "ecpipe/error.hpp"
@@ -27,6 +28,14 @@ std::string str(const json& j, const char* key, const std::string& fallback = ""
   return j[key].is_string() ? j[key].get<std::string>() : j[key].dump();
 }
 
+// A check's pass rate as the spec shows it: two decimals.
+std::string percent(const json& check) {
+  if (!check.contains("pass_rate") || !check["pass_rate"].is_number()) return str(check, "pass_rate", "?");
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", check["pass_rate"].get<double>());
+  return buf;
+}
+
 // Cuts to at most n characters (code points), never inside a UTF-8 sequence.
 std::string cut(const std::string& s, size_t n) {
   size_t chars = 0, i = 0;
@@ -49,7 +58,7 @@ json quality_report(const json& run) {
       ++passed;
       continue;
     }
-    failures += "- *" + str(c, "check_name") + "*: " + str(c, "pass_rate") + "%";
+    failures += "- *" + str(c, "check_name") + "*: " + percent(c) + "%";
     const std::string sample = str(c, "sample");
     if (!sample.empty()) failures += " (" + cut(sample, 150) + ")";
     failures += "\n";
@@ -82,7 +91,7 @@ json alert(const json& run, bool blocked) {
   std::string error = str(run, "error");
   if (blocked && error.empty()) {
     for (const auto& c : run.value("checks", json::array()))
-      if (str(c, "status") != "PASS") error += str(c, "check_name") + " " + str(c, "pass_rate") + "%\n";
+      if (str(c, "status") != "PASS") error += str(c, "check_name") + " " + percent(c) + "%\n";
   }
   json blocks = json::array({text_block("header", title),
                              fields_block({"*DAG*\necpipe_run", "*Task*\n" + step, "*날짜*\n" + ds,
@@ -100,7 +109,14 @@ std::string slack_message(const std::string& kind, const std::string& summary_js
   if (kind == "success") return success(run).dump();
   if (kind == "blocked") return alert(run, true).dump();
   if (kind == "failed") return alert(run, false).dump();
-  throw Error(ErrorKind::InvalidArgument, "unknown message kind \"" + kind + "\" (quality_report, success, blocked, failed)");
+  if (kind == "no_data") {
+    const std::string title = "[NO DATA] 적재할 데이터 없음 (" + str(run, "ds") + ")";
+    return json{{"text", title},
+                {"blocks", json::array({text_block("header", title),
+                                        text_block("section", "No events were landed for this day; nothing was loaded.")})}}
+        .dump();
+  }
+  throw Error(ErrorKind::InvalidArgument, "unknown message kind \"" + kind + "\" (quality_report, success, blocked, failed, no_data)");
 }
 
 }  // namespace ecpipe

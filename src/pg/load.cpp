@@ -163,7 +163,7 @@ std::string result_json(int64_t run_id, DateADT batch, const std::string& status
 
 }  // namespace
 
-std::string load_batch(DateADT batch, int64_t run_id) {
+std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
   const Validation validation = latest_validation(batch);
   if (!validation.found)
     throw ServerError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
@@ -240,7 +240,7 @@ std::string load_batch(DateADT batch, int64_t run_id) {
                           .c_str());
   const int64_t loaded = raw.flush();
   const int64_t quarantined = quarantine.flush();
-  for (int64_t day : days)
+  for (int64_t day : build_marts ? days : std::set<int64_t>{})
     spi_exec("SELECT ecpipe.build_marts($1, $2)", {DATEOID, INT8OID}, {DateADTGetDatum(pg_date(day)), Int64GetDatum(run_id)});
   return result_json(run_id, batch, "loaded", loaded, quarantined, days);
 }
@@ -251,8 +251,9 @@ ECPIPE_FUNCTION(ecpipe_load_batch) {
   using namespace ecpipe::pg;
   const DateADT batch = PG_GETARG_DATEADT(0);
   const int64_t run_id = PG_GETARG_INT64(1);
+  const bool build_marts = PG_GETARG_BOOL(2);
   SpiConnection spi;
-  const std::string result = load_batch(batch, run_id);
+  const std::string result = load_batch(batch, run_id, build_marts);
   spi.finish();
   Datum out = 0;
   server_call([&] { out = DirectFunctionCall1(jsonb_in, CStringGetDatum(result.c_str())); });

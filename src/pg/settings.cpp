@@ -19,6 +19,14 @@ char* guc_max_future = nullptr;
 double guc_amount_tolerance = 1.0;
 char* guc_landing_dir = nullptr;
 char* guc_landing_date = nullptr;
+char* guc_webhook_url = nullptr;
+char* guc_allowed_hosts = nullptr;
+int guc_notify_max_attempts = 5;
+int guc_notify_retry_base = 30;
+int guc_webhook_timeout = 5000;
+char* guc_worker_database = nullptr;
+int guc_run_lock_timeout = 600000;
+int guc_max_retries = 3;
 
 int64_t max_future_us = 86400LL * 1000000;
 
@@ -76,6 +84,24 @@ void define_settings() {
                              nullptr, &guc_landing_dir, "", PGC_SUSET, 0, nullptr, nullptr, nullptr);
   DefineCustomStringVariable("ecpipe.landing_date", "Batch date that \\copy into ecpipe.landing_import lands as.",
                              nullptr, &guc_landing_date, "", PGC_USERSET, 0, check_landing_date, nullptr, nullptr);
+  DefineCustomStringVariable("ecpipe.slack_webhook_url", "Slack incoming-webhook URL; a secret, shown to superusers only.",
+                             nullptr, &guc_webhook_url, "", PGC_SUSET, GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL, nullptr,
+                             nullptr, nullptr);
+  DefineCustomStringVariable("ecpipe.webhook_allowed_hosts", "Comma-separated hosts notifications may be sent to.",
+                             nullptr, &guc_allowed_hosts, "hooks.slack.com", PGC_SUSET, 0, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable("ecpipe.notify_max_attempts", "Delivery attempts before a notification is marked dead.",
+                          nullptr, &guc_notify_max_attempts, 5, 1, 100, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable("ecpipe.notify_retry_base", "First retry delay; each further retry doubles it (max 1h).",
+                          nullptr, &guc_notify_retry_base, 30, 0, 3600, PGC_SUSET, GUC_UNIT_S, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable("ecpipe.webhook_timeout", "How long one delivery attempt may take.", nullptr,
+                          &guc_webhook_timeout, 5000, 100, 600000, PGC_SUSET, GUC_UNIT_MS, nullptr, nullptr, nullptr);
+  DefineCustomStringVariable("ecpipe.worker_database", "Database whose ecpipe.notifications the worker delivers.",
+                             nullptr, &guc_worker_database, "postgres", PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable("ecpipe.run_lock_timeout", "How long ecpipe_run waits for another run of the same day.",
+                          nullptr, &guc_run_lock_timeout, 600000, 0, INT_MAX, PGC_USERSET, GUC_UNIT_MS, nullptr,
+                          nullptr, nullptr);
+  DefineCustomIntVariable("ecpipe.max_retries", "Retries of the load step after a serialization failure or deadlock.",
+                          nullptr, &guc_max_retries, 3, 0, 100, PGC_USERSET, 0, nullptr, nullptr, nullptr);
   MarkGUCPrefixReserved("ecpipe");
 }
 
@@ -92,6 +118,18 @@ Settings current_settings() {
 }
 
 const char* landing_dir() { return guc_landing_dir ? guc_landing_dir : ""; }
+
+DeliverySettings delivery_settings() {
+  DeliverySettings d;
+  d.webhook_url = guc_webhook_url ? guc_webhook_url : "";
+  d.allowed_hosts = guc_allowed_hosts ? guc_allowed_hosts : "";
+  d.max_attempts = guc_notify_max_attempts;
+  d.retry_base_seconds = guc_notify_retry_base;
+  d.timeout_ms = guc_webhook_timeout;
+  return d;
+}
+
+const char* worker_database() { return guc_worker_database ? guc_worker_database : "postgres"; }
 
 ServerTimeZone::ServerTimeZone() : ServerTimeZone(guc_timezone ? guc_timezone : "UTC") {}
 

@@ -1,5 +1,7 @@
 // The ecpipe.* GUCs: definitions at load time and a snapshot of their values as core Settings.
 #pragma once
+#include <string>
+
 #include "pg_includes.hpp"
 
 #include "ecpipe/settings.hpp"
@@ -14,6 +16,16 @@ Settings current_settings();
 
 // ecpipe.landing_dir, or "" when unset.
 const char* landing_dir();
+
+// What delivering notifications needs; the URL is read here and never leaves the delivery code.
+struct DeliverySettings {
+  std::string webhook_url, allowed_hosts;
+  int max_attempts = 5;
+  int64_t retry_base_seconds = 30;
+  long timeout_ms = 5000;
+};
+DeliverySettings delivery_settings();
+const char* worker_database();
 
 // ecpipe.timezone through the server's time-zone database.
 class ServerTimeZone final : public TimeZone {

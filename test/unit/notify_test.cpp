@@ -26,7 +26,7 @@ TEST(Slack, QualityReportListsFailingChecksWithASample) {
   json m = json::parse(slack_message("quality_report", kRun));
   EXPECT_EQ(m["text"], "[FAIL] 품질 검증 결과 (2024-01-01)");
   EXPECT_EQ(m["blocks"][1]["fields"][0]["text"], "*통과*\n1/2");
-  EXPECT_EQ(m["blocks"][2]["text"]["text"], "- *value_validity*: 97.5% (quantity: 120 > maximum 99)\n");
+  EXPECT_EQ(m["blocks"][2]["text"]["text"], "- *value_validity*: 97.50% (quantity: 120 > maximum 99)\n");
 }
 
 TEST(Slack, BlockedNeverSaysSuccessAndFailedCutsTheError) {
