@@ -172,13 +172,13 @@ CREATE TABLE ecpipe.raw_events (
     batch_date         date        NOT NULL,
     line_no            bigint      NOT NULL,
     run_id             bigint      NOT NULL,
-    event_id           text COLLATE "C"        NOT NULL,
-    event_type         text COLLATE "C"        NOT NULL,
-    user_id            text COLLATE "C"        NOT NULL,
-    session_id         text COLLATE "C"        NOT NULL,
+    event_id           text        NOT NULL,
+    event_type         text        NOT NULL,
+    user_id            text        NOT NULL,
+    session_id         text        NOT NULL,
     event_time         timestamptz NOT NULL,
-    platform           text COLLATE "C"        NOT NULL,
-    device_type        text COLLATE "C"        NOT NULL,
+    platform           text        NOT NULL,
+    device_type        text        NOT NULL,
     os                 text,
     browser            text,
     page_url           text,
@@ -245,7 +245,7 @@ END $$;
 -------------------------------------------------------------------------------------------------------------------
 CREATE TABLE ecpipe.mart_user_daily (
     activity_date           date          NOT NULL,
-    user_id                 text COLLATE "C"          NOT NULL,
+    user_id                 text          NOT NULL,
     session_count           bigint        NOT NULL,
     page_view_count         bigint        NOT NULL,
     click_count             bigint        NOT NULL,
@@ -263,7 +263,7 @@ SELECT pg_catalog.pg_extension_config_dump('ecpipe.mart_user_daily', '');
 
 CREATE TABLE ecpipe.mart_funnel_daily (
     funnel_date              date         NOT NULL,
-    platform                 text COLLATE "C"         NOT NULL,
+    platform                 text         NOT NULL,
     step1_viewers            bigint       NOT NULL,
     step2_clickers           bigint       NOT NULL,
     step3_cart_adders        bigint       NOT NULL,
@@ -279,7 +279,7 @@ SELECT pg_catalog.pg_extension_config_dump('ecpipe.mart_funnel_daily', '');
 
 CREATE TABLE ecpipe.mart_product_daily (
     activity_date    date          NOT NULL,
-    product_id       text COLLATE "C"          NOT NULL,
+    product_id       text          NOT NULL,
     click_count      bigint        NOT NULL,
     cart_add_count   bigint        NOT NULL,
     purchase_count   bigint        NOT NULL,
@@ -295,11 +295,11 @@ SELECT pg_catalog.pg_extension_config_dump('ecpipe.mart_product_daily', '');
 
 CREATE TABLE ecpipe.mart_orders (
     order_date       date          NOT NULL,
-    order_id         text COLLATE "C"          NOT NULL,
+    order_id         text          NOT NULL,
     order_timestamp  timestamptz   NOT NULL,
-    user_id          text COLLATE "C"          NOT NULL,
-    session_id       text COLLATE "C"          NOT NULL,
-    platform         text COLLATE "C"          NOT NULL,
+    user_id          text          NOT NULL,
+    session_id       text          NOT NULL,
+    platform         text          NOT NULL,
     payment_method   text,
     total_amount     numeric(14,2),
     discount_amount  numeric(14,2) NOT NULL,

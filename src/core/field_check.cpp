@@ -126,11 +126,7 @@ bool value_satisfies(const FieldRule& rule, simdjson::dom::element v, std::strin
   if (rule.has_enum && !(bits == kNull && rule.enum_allows_null)) return fail(describe(v) + " is not an allowed value");
   if (bits & kNumber) {
     double d = 0;
-    switch (v.type()) {
-      case simdjson::dom::element_type::INT64: d = static_cast<double>(v.get_int64().value_unsafe()); break;
-      case simdjson::dom::element_type::UINT64: d = static_cast<double>(v.get_uint64().value_unsafe()); break;
-      default: d = v.get_double().value_unsafe(); break;
-    }
+    number_of(v, d);
     const std::string shown = describe(v);
     if (rule.minimum && d < *rule.minimum) return fail(shown + " < minimum " + number_text(*rule.minimum));
     if (rule.maximum && d > *rule.maximum) return fail(shown + " > maximum " + number_text(*rule.maximum));

@@ -188,6 +188,15 @@ bool rewrite_out_of_range_numbers(std::string_view in, std::string& out) {
   return changed;
 }
 
+bool number_of(element v, double& out) {
+  switch (v.type()) {
+    case element_type::INT64: out = static_cast<double>(v.get_int64().value_unsafe()); return true;
+    case element_type::UINT64: out = static_cast<double>(v.get_uint64().value_unsafe()); return true;
+    case element_type::DOUBLE: out = v.get_double().value_unsafe(); return true;
+    default: return false;
+  }
+}
+
 uint8_t json_type_bits(element v) {
   switch (v.type()) {
     case element_type::INT64:

@@ -35,6 +35,9 @@ bool rewrite_out_of_range_numbers(std::string_view in, std::string& out);
 // A short human rendering of a value for reasons: strings quoted and cut to 40 characters.
 std::string describe(simdjson::dom::element v);
 
+// The value of a JSON number as a double; false for any other type.
+bool number_of(simdjson::dom::element v, double& out);
+
 // JSON type bits (ecpipe::JsonType) of a value; a whole double is also an integer.
 uint8_t json_type_bits(simdjson::dom::element v);
 const char* json_type_name(simdjson::dom::element v);

@@ -13,14 +13,6 @@ namespace {
 using simdjson::dom::element;
 using simdjson::dom::element_type;
 
-bool number_of(element v, double& out) {
-  switch (v.type()) {
-    case element_type::INT64: out = static_cast<double>(v.get_int64().value_unsafe()); return true;
-    case element_type::UINT64: out = static_cast<double>(v.get_uint64().value_unsafe()); return true;
-    case element_type::DOUBLE: out = v.get_double().value_unsafe(); return true;
-    default: return false;
-  }
-}
 
 // discount_amount / shipping_fee: absent or null count as 0; anything else must be a number.
 bool optional_amount(simdjson::dom::object extra, const char* key, double& out, std::string& reason) {

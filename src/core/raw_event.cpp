@@ -40,14 +40,6 @@ Column column_of(std::string_view name) {
   return {Kind::None, 0};
 }
 
-bool number_of(element v, double& out) {
-  switch (v.type()) {
-    case element_type::INT64: out = static_cast<double>(v.get_int64().value_unsafe()); return true;
-    case element_type::UINT64: out = static_cast<double>(v.get_uint64().value_unsafe()); return true;
-    case element_type::DOUBLE: out = v.get_double().value_unsafe(); return true;
-    default: return false;
-  }
-}
 
 }  // namespace
 
@@ -132,13 +124,13 @@ class RawEventExtractor::Impl {
         return true;
       case Kind::Int: {
         double d = 0;
-        if (!number_of(v, d) || !std::isfinite(d) || d != std::floor(d) || std::fabs(d) > 9.0e18) return false;
+        if (!detail::number_of(v, d) || !std::isfinite(d) || d != std::floor(d) || std::fabs(d) > 9.0e18) return false;
         out.ints[c.index] = static_cast<int64_t>(d);
         return true;
       }
       case Kind::Number: {
         double d = 0;
-        if (!number_of(v, d) || !std::isfinite(d) || std::fabs(d) >= 1e12) return false;  // numeric(14,2)
+        if (!detail::number_of(v, d) || !std::isfinite(d) || std::fabs(d) >= 1e12) return false;  // numeric(14,2)
         out.numbers[c.index] = d;
         return true;
       }

@@ -78,7 +78,8 @@ SELECT results_eq(
   'mart_orders, discount, shipping and coupon from extra_data');
 
 -- Idempotence: loading again gives the same marts (run_id aside).
-CREATE TEMP TABLE before_marts AS
+-- Checksums of raw and of each mart, run_id aside (a re-run stamps its own run_id).
+CREATE FUNCTION pg_temp.checksums() RETURNS TABLE (m text, h text) LANGUAGE sql AS $$
   SELECT 'u' AS m, md5(string_agg(t::text, '|' ORDER BY t::text)) AS h
     FROM (SELECT activity_date, user_id, session_count, page_view_count, click_count, add_to_cart_count, purchase_count,
                  search_count, total_purchase_amount, first_event_at, last_event_at, session_duration_total
@@ -93,24 +94,11 @@ CREATE TEMP TABLE before_marts AS
     FROM (SELECT order_date, order_id, order_timestamp, user_id, session_id, platform, payment_method, total_amount,
                  discount_amount, shipping_fee, coupon_code, item_count, unit_count, items_amount FROM ecpipe.mart_orders) t
   UNION ALL SELECT 'r', md5(string_agg(t::text, '|' ORDER BY t::text))
-    FROM (SELECT event_day, batch_date, line_no, event_id, event_time, extra_data, extras FROM ecpipe.raw_events) t;
+    FROM (SELECT event_day, batch_date, line_no, event_id, event_time, extra_data, extras FROM ecpipe.raw_events) t
+$$;
+CREATE TEMP TABLE before_marts AS SELECT * FROM pg_temp.checksums();
 SELECT lives_ok($$SELECT ecpipe_load('2024-04-02')$$, 'loading the same batch again');
-CREATE TEMP TABLE after_marts AS
-  SELECT 'u' AS m, md5(string_agg(t::text, '|' ORDER BY t::text)) AS h
-    FROM (SELECT activity_date, user_id, session_count, page_view_count, click_count, add_to_cart_count, purchase_count,
-                 search_count, total_purchase_amount, first_event_at, last_event_at, session_duration_total
-            FROM ecpipe.mart_user_daily) t
-  UNION ALL SELECT 'f', md5(string_agg(t::text, '|' ORDER BY t::text))
-    FROM (SELECT funnel_date, platform, step1_viewers, step2_clickers, step3_cart_adders, step4_purchasers, view_to_click_rate,
-                 click_to_cart_rate, cart_to_purchase_rate, overall_conversion_rate FROM ecpipe.mart_funnel_daily) t
-  UNION ALL SELECT 'p', md5(string_agg(t::text, '|' ORDER BY t::text))
-    FROM (SELECT activity_date, product_id, click_count, cart_add_count, purchase_count, units_sold, revenue, unique_viewers,
-                 unique_buyers, conversion_rate FROM ecpipe.mart_product_daily) t
-  UNION ALL SELECT 'o', md5(string_agg(t::text, '|' ORDER BY t::text))
-    FROM (SELECT order_date, order_id, order_timestamp, user_id, session_id, platform, payment_method, total_amount,
-                 discount_amount, shipping_fee, coupon_code, item_count, unit_count, items_amount FROM ecpipe.mart_orders) t
-  UNION ALL SELECT 'r', md5(string_agg(t::text, '|' ORDER BY t::text))
-    FROM (SELECT event_day, batch_date, line_no, event_id, event_time, extra_data, extras FROM ecpipe.raw_events) t;
+CREATE TEMP TABLE after_marts AS SELECT * FROM pg_temp.checksums();
 SELECT results_eq($$SELECT * FROM after_marts ORDER BY m$$, $$SELECT * FROM before_marts ORDER BY m$$,
                   'a second load gives identical raw rows and marts');
 SELECT is((SELECT count(*) FROM ecpipe.quarantine), 1::bigint, 'and replaces, not adds, the quarantine');
