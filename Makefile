@@ -35,10 +35,13 @@ $(CORE_LIB): $(CORE_OBJS)
 	$(AR) rcs $@ $^
 
 UNIT_SRCS  = $(sort $(wildcard test/unit/*.cpp))
+UNIT_OBJS  = $(patsubst test/unit/%.cpp,build/unit/%.o,$(UNIT_SRCS))
 GTEST_LIBS = -lgtest -lgtest_main -lpthread -lsimdjson -lcurl
-build/unit_tests: $(UNIT_SRCS) $(CORE_LIB) $(wildcard include/ecpipe/*.hpp)
-	$(CXX) -std=c++17 $(OPTFLAGS) -Wall -Wextra -Iinclude -DECPIPE_SOURCE_DIR='"$(CURDIR)"' \
-	  $(UNIT_SRCS) $(CORE_LIB) $(GTEST_LIBS) -o $@
+build/unit/%.o: test/unit/%.cpp $(wildcard include/ecpipe/*.hpp test/unit/*.hpp)
+	@mkdir -p build/unit
+	$(CXX) -std=c++17 $(OPTFLAGS) -Wall -Wextra -Iinclude -DECPIPE_SOURCE_DIR='"$(CURDIR)"' -c $< -o $@
+build/unit_tests: $(UNIT_OBJS) $(CORE_LIB)
+	$(CXX) $(UNIT_OBJS) $(CORE_LIB) $(GTEST_LIBS) -o $@
 
 build/core_bench: bench/core_bench.cpp $(CORE_LIB) $(wildcard include/ecpipe/*.hpp)
 	$(CXX) -std=c++17 -O2 -DNDEBUG -Iinclude -DECPIPE_SOURCE_DIR='"$(CURDIR)"' $< $(CORE_LIB) \

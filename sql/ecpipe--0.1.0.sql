@@ -7,23 +7,6 @@ COMMENT ON SCHEMA ecpipe IS 'ecpipe: landing, quality, raw events, quarantine, m
 -------------------------------------------------------------------------------------------------------------------
 -- Landing: one batch per ds, every line kept with its 1-based position.
 -------------------------------------------------------------------------------------------------------------------
-CREATE TABLE ecpipe.landing (
-    batch_date  date        NOT NULL,
-    line_no     bigint      NOT NULL CHECK (line_no >= 1),
-    line        text,                       -- the line as received, when it is valid UTF-8 without NUL bytes
-    line_bytes  bytea,                      -- otherwise its exact bytes
-    landed_at   timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (batch_date, line_no),
-    CHECK ((line IS NULL) <> (line_bytes IS NULL))
-);
-COMMENT ON TABLE ecpipe.landing IS 'JSON Lines landed per batch (ds); line_no is the 1-based arrival position';
-SELECT pg_catalog.pg_extension_config_dump('ecpipe.landing', '');
-
--- Client-side landing: SET ecpipe.landing_date, then \copy a file into this view (see README). The statement
--- trigger replaces the batch; the row trigger numbers lines in arrival order.
-CREATE VIEW ecpipe.landing_import AS SELECT line FROM ecpipe.landing WHERE false;
-COMMENT ON VIEW ecpipe.landing_import IS 'COPY target for client-side landing of the batch named by ecpipe.landing_date';
-
 CREATE FUNCTION ecpipe.landing_import_batch() RETURNS date
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -36,6 +19,37 @@ BEGIN
     RETURN d;
 END $$;
 
+CREATE TABLE ecpipe.landing (
+    batch_date  date        NOT NULL DEFAULT ecpipe.landing_import_batch(),  -- the batch named by ecpipe.landing_date
+    line_no     bigint      NOT NULL CHECK (line_no >= 1),                    -- numbered on insert when not given
+    line        text,                       -- the line as received, when it is valid UTF-8 without NUL bytes
+    line_bytes  bytea,                      -- otherwise its exact bytes
+    landed_at   timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (batch_date, line_no),
+    CHECK ((line IS NULL) <> (line_bytes IS NULL))
+);
+COMMENT ON TABLE ecpipe.landing IS 'JSON Lines landed per batch (ds); line_no is the 1-based arrival position';
+SELECT pg_catalog.pg_extension_config_dump('ecpipe.landing', '');
+
+-- Rows inserted without a line_no (a client's \copy of a file) are numbered after the batch's last line, in
+-- arrival order; a blank CSV line arrives as NULL and is kept as ''. Bulk paths give line_no and skip this.
+CREATE FUNCTION ecpipe.landing_number_line() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    SELECT coalesce(max(l.line_no), 0) + 1 INTO NEW.line_no FROM ecpipe.landing l WHERE l.batch_date = NEW.batch_date;
+    IF NEW.line IS NULL AND NEW.line_bytes IS NULL THEN
+        NEW.line := '';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER landing_number_line BEFORE INSERT ON ecpipe.landing
+    FOR EACH ROW WHEN (NEW.line_no IS NULL) EXECUTE FUNCTION ecpipe.landing_number_line();
+
+-- Client-side landing: SET ecpipe.landing_date, then \copy a file into this view (see README). The statement
+-- trigger replaces the batch; the row trigger numbers lines in arrival order.
+CREATE VIEW ecpipe.landing_import AS SELECT line FROM ecpipe.landing WHERE false;
+COMMENT ON VIEW ecpipe.landing_import IS 'COPY target for client-side landing of the batch named by ecpipe.landing_date';
+
 CREATE FUNCTION ecpipe.landing_import_start() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
@@ -45,12 +59,8 @@ END $$;
 
 CREATE FUNCTION ecpipe.landing_import_line() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    d date := ecpipe.landing_import_batch();
 BEGIN
-    INSERT INTO ecpipe.landing (batch_date, line_no, line)
-    SELECT d, coalesce(max(l.line_no), 0) + 1, coalesce(NEW.line, '')
-    FROM ecpipe.landing l WHERE l.batch_date = d;
+    INSERT INTO ecpipe.landing (line) VALUES (NEW.line);  -- batch from ecpipe.landing_date, numbered by landing's trigger
     RETURN NEW;
 END $$;
 

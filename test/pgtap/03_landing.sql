@@ -1,6 +1,6 @@
 -- Landing keeps every byte of every line: server-side ecpipe_ingest and client-side COPY into landing_import.
 BEGIN;
-SELECT plan(16);
+SELECT plan(18);
 CREATE EXTENSION ecpipe;
 
 SELECT is(ecpipe_ingest('2024-01-01', :'fixtures' || '/hostile.jsonl'), 9::bigint, 'ingest counts 9 lines');
@@ -45,6 +45,15 @@ SELECT lives_ok(format($$COPY ecpipe.landing_import FROM %L WITH (FORMAT csv, QU
                        :'fixtures' || '/copy_route.jsonl'), 'COPY into landing_import');
 SELECT is((SELECT string_agg(line, E'\n' ORDER BY line_no) || E'\n' FROM ecpipe.landing WHERE batch_date = '2024-01-02'),
           pg_read_file(:'fixtures' || '/copy_route.jsonl'), 'COPY keeps backslashes, quotes, tabs and non-ASCII text');
+
+-- Straight into ecpipe.landing: the batch comes from ecpipe.landing_date, lines are numbered after the last one.
+SET ecpipe.landing_date = '2024-01-05';
+SELECT lives_ok(format($$COPY ecpipe.landing (line) FROM %L WITH (FORMAT csv, QUOTE E'\x01', DELIMITER E'\x02')$$,
+                       :'fixtures' || '/copy_route.jsonl'), 'COPY into ecpipe.landing (line) itself');
+SELECT is((SELECT string_agg(line_no || ':' || line, E'\n' ORDER BY line_no) || E'\n' FROM ecpipe.landing WHERE batch_date = '2024-01-05'),
+          (SELECT string_agg(n || ':' || l, E'\n' ORDER BY n) || E'\n'
+             FROM regexp_split_to_table(rtrim(pg_read_file(:'fixtures' || '/copy_route.jsonl'), E'\n'), E'\n') WITH ORDINALITY AS t(l, n)),
+          'every line kept and numbered from 1');
 
 SELECT * FROM finish();
 ROLLBACK;
