@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the built extension into the server's directories: directly when allowed, else with sudo.
 set -euo pipefail
+unset MAKEFLAGS MFLAGS MAKELEVEL  # called from make: run a fresh make, not a jobserver child
 cd "$(dirname "$0")/.."
 if [ -w "$(pg_config --pkglibdir)" ] && [ -w "$(pg_config --sharedir)/extension" ]; then
   make -s install >/dev/null

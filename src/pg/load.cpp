@@ -7,6 +7,7 @@
 #include "bulk_insert.hpp"
 #include "dates.hpp"
 #include "landing_scan.hpp"
+#include "raw_writer.hpp"
 #include "schema_cache.hpp"
 #include "settings.hpp"
 
@@ -96,51 +97,6 @@ std::set<int64_t> days_of_batch(DateADT batch) {
   return days;
 }
 
-std::string raw_insert_sql() {
-  std::string cols = "event_day, batch_date, line_no, run_id, event_time, failed_checks, is_recommendation, extra_data, extras";
-  std::string sel = "u.day, $1, u.line_no, $2, u.event_time, u.failed, u.is_rec, u.extra_data::jsonb, u.extras::jsonb";
-  std::string arrays = "$3::date[], $4::int8[], $5::timestamptz[], $6::int2[], $7::bool[], $8::text[], $9::text[]";
-  std::string names = "day, line_no, event_time, failed, is_rec, extra_data, extras";
-  int param = 10;
-  auto add = [&](const char* column, const char* type, const char* cast) {
-    cols += std::string(", ") + column;
-    sel += std::string(", u.") + column + cast;
-    arrays += ", $" + std::to_string(param++) + "::" + type + "[]";
-    names += std::string(", ") + column;
-  };
-  for (int i = 0; i < RawEvent::kTextColumns; ++i) add(raw_text_column(i), "text", "");
-  for (int i = 0; i < RawEvent::kIntColumns; ++i) add(raw_int_column(i), "int8", "");
-  for (int i = 0; i < RawEvent::kNumberColumns; ++i) add(raw_number_column(i), "float8", "::numeric(14,2)");
-  return "INSERT INTO ecpipe.raw_events (" + cols + ") SELECT " + sel + " FROM unnest(" + arrays + ") AS u(" + names + ")";
-}
-
-std::vector<Oid> raw_column_types() {
-  std::vector<Oid> t = {DATEOID, INT8OID, TIMESTAMPTZOID, INT2OID, BOOLOID, TEXTOID, TEXTOID};
-  t.insert(t.end(), RawEvent::kTextColumns, TEXTOID);
-  t.insert(t.end(), RawEvent::kIntColumns, INT8OID);
-  t.insert(t.end(), RawEvent::kNumberColumns, FLOAT8OID);
-  return t;
-}
-
-// Fills one raw row's Datums (in raw_column_types() order) in the current memory context.
-void raw_datums(const RawEvent& e, int64_t line_no, int16 failed, std::vector<Datum>& v, std::vector<bool>& nulls) {
-  size_t c = 0;
-  auto put = [&](bool present, Datum d) {
-    nulls[c] = !present;
-    v[c++] = present ? d : (Datum)0;
-  };
-  put(true, DateADTGetDatum(pg_date(e.time.event_day)));
-  put(true, Int64GetDatum(line_no));
-  put(true, TimestampTzGetDatum(pg_timestamptz(e.time.unix_micros)));
-  put(true, Int16GetDatum(failed));
-  put(e.is_recommendation.has_value(), BoolGetDatum(e.is_recommendation.value_or(false)));
-  put(e.extra_data.has_value(), e.extra_data ? text_datum(*e.extra_data) : (Datum)0);
-  put(e.extras.has_value(), e.extras ? text_datum(*e.extras) : (Datum)0);
-  for (const auto& t : e.text) put(t.has_value(), t ? text_datum(*t) : (Datum)0);
-  for (const auto& i : e.ints) put(i.has_value(), Int64GetDatum(i.value_or(0)));
-  for (const auto& n : e.numbers) put(n.has_value(), Float8GetDatum(n.value_or(0)));
-}
-
 std::string result_json(int64_t run_id, DateADT batch, const std::string& status, int64_t loaded, int64_t quarantined,
                         const std::set<int64_t>& days) {
   std::string list = "[";
@@ -177,8 +133,7 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
   spi_exec("DELETE FROM ecpipe.raw_events WHERE batch_date = $1", {DATEOID}, {DateADTGetDatum(batch)});
   spi_exec("DELETE FROM ecpipe.quarantine WHERE batch_date = $1", {DATEOID}, {DateADTGetDatum(batch)});
 
-  const std::string raw_sql = raw_insert_sql();
-  BulkInsert raw(raw_sql.c_str(), {DATEOID, INT8OID}, {DateADTGetDatum(batch), Int64GetDatum(run_id)}, raw_column_types());
+  RawWriter raw(batch, run_id);
   BulkInsert quarantine(
       "INSERT INTO ecpipe.quarantine (batch_date, run_id, line_no, line, line_bytes, reasons, detail) "
       "SELECT $1, $2, u.n, u.l, u.b, string_to_array(u.r, ','), u.d "
@@ -191,8 +146,8 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
   std::set<int64_t> partitions;
   RawEvent event;
   std::string why;
-  std::vector<Datum> raw_values(raw_column_types().size()), q_values(5);
-  std::vector<bool> raw_nulls(raw_values.size()), q_nulls(5);
+  std::vector<Datum> q_values(5);
+  std::vector<bool> q_nulls(5);
   bool changed = false;
 
   scan_landing(batch, [&](int64_t line_no, std::string_view line) {
@@ -225,20 +180,14 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
       days.insert(event.time.event_day);
       spi_exec("SELECT ecpipe.ensure_raw_partition($1)", {DATEOID}, {DateADTGetDatum(pg_date(event.time.event_day))});
     }
-    const int16 failed = found != verdicts.end() ? found->second.failed : 0;
-    server_call([&] {
-      MemoryContext old = MemoryContextSwitchTo(raw.chunk_context());
-      raw_datums(event, line_no, failed, raw_values, raw_nulls);
-      MemoryContextSwitchTo(old);
-    });
-    raw.add_row(raw_values, raw_nulls, line.size());
+    raw.add(event, line_no, found != verdicts.end() ? found->second.failed : 0);
   });
   if (changed || fingerprint.value() != validation.fingerprint)
     throw ServerError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
                       ("batch " + format_day(unix_day(batch)) + " changed after its validation (run " +
                        std::to_string(validation.run_id) + "): validate it again")
                           .c_str());
-  const int64_t loaded = raw.flush();
+  const int64_t loaded = raw.finish();
   const int64_t quarantined = quarantine.flush();
   for (int64_t day : build_marts ? days : std::set<int64_t>{})
     spi_exec("SELECT ecpipe.build_marts($1, $2)", {DATEOID, INT8OID}, {DateADTGetDatum(pg_date(day)), Int64GetDatum(run_id)});
