@@ -17,12 +17,6 @@ Oid array_type_of(Oid element) {
     case INT8OID: return INT8ARRAYOID;
     case INT4OID: return INT4ARRAYOID;
     case INT2OID: return INT2ARRAYOID;
-    case DATEOID: return 1182;  // _date
-    case TIMESTAMPTZOID: return 1185;  // _timestamptz
-    case NUMERICOID: return 1231;  // _numeric
-    case BOOLOID: return BOOLARRAYOID;
-    case FLOAT8OID: return FLOAT8ARRAYOID;
-    case JSONBOID: return 3807;  // _jsonb
     default: throw ServerError(ERRCODE_INTERNAL_ERROR, "BulkInsert: unsupported column type");
   }
 }
