@@ -56,6 +56,9 @@ unit: build/unit_tests
 test: all build/unit_tests
 	./build/unit_tests --gtest_brief=1
 	scripts/install_extension.sh
+	CLUSTER_PRELOAD=pg_cron PGTAP_FILES="test/pgtap/01_install.sql test/pgtap/05_validate.sql test/pgtap/07_run.sql" \
+	  test/run_pgtap.sh
+	test/dump_roundtrip.sh
 	test/run_pgtap.sh
 
 deps:

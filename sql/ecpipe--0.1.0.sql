@@ -4,13 +4,19 @@
 CREATE SCHEMA ecpipe;
 COMMENT ON SCHEMA ecpipe IS 'ecpipe: landing, quality, raw events, quarantine, marts and run history';
 
+-- Reads an ecpipe.* setting. Calling into the library first means its settings exist even in a session that has
+-- not used a C function yet (pg_cron's fresh session running ecpipe_run without shared_preload_libraries).
+CREATE FUNCTION ecpipe.setting(name text) RETURNS text
+AS 'MODULE_PATHNAME', 'ecpipe_setting'
+LANGUAGE C STRICT STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp;
+
 -------------------------------------------------------------------------------------------------------------------
 -- Landing: one batch per ds, every line kept with its 1-based position.
 -------------------------------------------------------------------------------------------------------------------
 CREATE FUNCTION ecpipe.landing_import_batch() RETURNS date
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    d date := nullif(current_setting('ecpipe.landing_date'), '')::date;
+    d date := nullif(ecpipe.setting('ecpipe.landing_date'), '')::date;
 BEGIN
     IF d IS NULL THEN
         RAISE EXCEPTION 'ecpipe.landing_date is not set'
@@ -213,17 +219,10 @@ CREATE TABLE ecpipe.raw_events (
     sort_type          text,
     page_number        bigint,
     extras             jsonb,                  -- fields with no column of their own, kept as they came
-    failed_checks      smallint    NOT NULL DEFAULT 0,  -- bit n-1: failed check n (only 4, 6, 7 reach raw)
-    PRIMARY KEY (event_day, batch_date, line_no)
+    failed_checks      smallint    NOT NULL DEFAULT 0   -- bit n-1: failed check n (only 4, 6, 7 reach raw)
 ) PARTITION BY RANGE (event_day);
-CREATE INDEX raw_events_batch ON ecpipe.raw_events USING brin (batch_date);  -- a batch sits in one or two days
--- Ad-hoc look-ups by user, session and type. Hash indexes for the ids: equality is all these queries need, and
--- their inserts cost a third less than B-trees over random text keys (measured on a 158k-event load).
-CREATE INDEX raw_events_user ON ecpipe.raw_events USING hash (user_id);
-CREATE INDEX raw_events_session ON ecpipe.raw_events USING hash (session_id);
-CREATE INDEX raw_events_type ON ecpipe.raw_events (event_type);
 COMMENT ON TABLE ecpipe.raw_events IS
-    'loaded events, typed; partitioned by event day (partitions are created on demand, named raw_events_YYYYMMDD)';
+    'loaded events, typed; partitioned by event day (partitions are created on demand, named raw_events_YYYYMMDD, each with its own key and indexes)';
 SELECT pg_catalog.pg_extension_config_dump('ecpipe.raw_events', '');
 
 CREATE TABLE ecpipe.quarantine (
@@ -240,7 +239,10 @@ CREATE TABLE ecpipe.quarantine (
 COMMENT ON TABLE ecpipe.quarantine IS 'lines not loaded: unparseable, or failing checks 1, 2, 3 or 5; never dropped';
 SELECT pg_catalog.pg_extension_config_dump('ecpipe.quarantine', '');
 
--- Creates the partition of raw_events for one event day if it does not exist yet.
+-- Creates the partition of raw_events for one event day if it does not exist yet, with its key and indexes.
+-- The indexes belong to each partition rather than to the parent: the parent is part of the extension and is not
+-- dumped, so partitioned indexes on it would be re-created on every partition that pg_restore attaches, and
+-- clash with the partition's own dumped indexes.
 CREATE FUNCTION ecpipe.ensure_raw_partition(day date) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -249,6 +251,13 @@ BEGIN
     IF to_regclass('ecpipe.' || part) IS NULL THEN
         EXECUTE format('CREATE TABLE ecpipe.%I PARTITION OF ecpipe.raw_events FOR VALUES FROM (%L) TO (%L)',
                        part, day, day + 1);
+        EXECUTE format('ALTER TABLE ecpipe.%I ADD PRIMARY KEY (batch_date, line_no)', part);  -- one event day
+        -- a batch sits in one or two days; look-ups by user, session and type want equality only, and hash
+        -- indexes over random text ids cost a third less to maintain than B-trees (measured, 158k-event load)
+        EXECUTE format('CREATE INDEX ON ecpipe.%I USING brin (batch_date)', part);
+        EXECUTE format('CREATE INDEX ON ecpipe.%I USING hash (user_id)', part);
+        EXECUTE format('CREATE INDEX ON ecpipe.%I USING hash (session_id)', part);
+        EXECUTE format('CREATE INDEX ON ecpipe.%I (event_type)', part);
     END IF;
 END $$;
 
@@ -560,7 +569,7 @@ $$;
 CREATE FUNCTION ecpipe_run(ds date DEFAULT NULL) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    v_ds        date := coalesce(ds, (now() AT TIME ZONE current_setting('ecpipe.timezone'))::date - 1);
+    v_ds        date := coalesce(ds, (now() AT TIME ZONE ecpipe.setting('ecpipe.timezone'))::date - 1);
     v_run       bigint := nextval('ecpipe.run_id_seq');
     v_start     timestamptz := clock_timestamp();
     v_t         timestamptz;
@@ -580,12 +589,12 @@ DECLARE
     v_stats     record;
 BEGIN
     -- Two runs of one day never interleave: the second waits up to ecpipe.run_lock_timeout.
-    PERFORM set_config('lock_timeout', current_setting('ecpipe.run_lock_timeout'), true);
+    PERFORM set_config('lock_timeout', ecpipe.setting('ecpipe.run_lock_timeout'), true);
     BEGIN
         PERFORM pg_advisory_xact_lock(1701864048, v_ds - date '2000-01-01');
     EXCEPTION WHEN lock_not_available THEN
         RAISE EXCEPTION 'ecpipe_run: a run of % is already in progress (waited %)', v_ds,
-              current_setting('ecpipe.run_lock_timeout') USING ERRCODE = '55P03';
+              ecpipe.setting('ecpipe.run_lock_timeout') USING ERRCODE = '55P03';
     END;
     PERFORM set_config('lock_timeout', '0', true);
     INSERT INTO ecpipe.runs (run_id, ds, status, started_at) VALUES (v_run, v_ds, 'running', v_start);
@@ -595,10 +604,10 @@ BEGIN
     SELECT count(*) INTO v_lines FROM ecpipe.landing l WHERE l.batch_date = v_ds;
     IF v_lines > 0 THEN
         PERFORM ecpipe.record_step(v_run, 'collect', 'skipped', v_t, v_lines, 'already landed');
-    ELSIF current_setting('ecpipe.landing_dir') = '' THEN
+    ELSIF ecpipe.setting('ecpipe.landing_dir') = '' THEN
         PERFORM ecpipe.record_step(v_run, 'collect', 'skipped', v_t, 0, 'ecpipe.landing_dir is not set');
     ELSE
-        v_path := current_setting('ecpipe.landing_dir') || '/events_' || to_char(v_ds, 'YYYYMMDD') || '.jsonl';
+        v_path := ecpipe.setting('ecpipe.landing_dir') || '/events_' || to_char(v_ds, 'YYYYMMDD') || '.jsonl';
         BEGIN
             IF pg_stat_file(v_path, true) IS NULL THEN
                 PERFORM ecpipe.record_step(v_run, 'collect', 'skipped', v_t, 0, 'no file ' || v_path);
@@ -663,7 +672,7 @@ BEGIN
                 EXIT;
             EXCEPTION WHEN OTHERS THEN
                 GET STACKED DIAGNOSTICS v_err = MESSAGE_TEXT, v_state = RETURNED_SQLSTATE;
-                IF v_state IN ('40001', '40P01') AND v_attempt <= current_setting('ecpipe.max_retries')::int THEN
+                IF v_state IN ('40001', '40P01') AND v_attempt <= ecpipe.setting('ecpipe.max_retries')::int THEN
                     CONTINUE;  -- a transient conflict: the subtransaction is gone, try again
                 END IF;
                 PERFORM ecpipe.record_step(v_run, v_step, 'failed', v_t, NULL, v_err);

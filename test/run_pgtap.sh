@@ -3,6 +3,8 @@
 # runs), with a local webhook receiver; then checks the server log for crashes.
 #   test/pgtap/*.sql            each in one transaction, rolled back
 #   test/pgtap_committed/*.sql  tests that need committed state (worker, pg_cron); they clean up after themselves
+# CLUSTER_PRELOAD and PGTAP_FILES override what is preloaded and run (make test also runs a set without ecpipe
+# preloaded, the way many installations load it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/cluster.sh
@@ -16,7 +18,7 @@ RECEIVER=$!
 for _ in $(seq 50); do [ -s "$FIXTURES/receiver.port" ] && break; sleep 0.1; done
 chmod a+r "$FIXTURES/receiver.log"
 
-CLUSTER_DB=ecpipe_test CLUSTER_PRELOAD='pg_cron,ecpipe' CLUSTER_EXTRA_CONF="ecpipe.worker_database = 'ecpipe_test'
+CLUSTER_DB=ecpipe_test CLUSTER_PRELOAD=${CLUSTER_PRELOAD:-pg_cron,ecpipe} CLUSTER_EXTRA_CONF="ecpipe.worker_database = 'ecpipe_test'
 cron.use_background_workers = on" \
   cluster_start
 trap 'rc=$?; set +e; kill $RECEIVER 2>/dev/null; rm -rf "$FIXTURES"; (exit $rc); cluster_stop' EXIT

@@ -3,6 +3,9 @@
 
 #include <string>
 
+#include "boundary.hpp"
+#include "ecpipe/error.hpp"
+
 extern "C" {
 #include "pgtime.h"
 #include "utils/datetime.h"
@@ -95,8 +98,11 @@ void define_settings() {
                           nullptr, &guc_notify_retry_base, 30, 0, 3600, PGC_SUSET, GUC_UNIT_S, nullptr, nullptr, nullptr);
   DefineCustomIntVariable("ecpipe.webhook_timeout", "How long one delivery attempt may take.", nullptr,
                           &guc_webhook_timeout, 5000, 100, 600000, PGC_SUSET, GUC_UNIT_MS, nullptr, nullptr, nullptr);
-  DefineCustomStringVariable("ecpipe.worker_database", "Database whose ecpipe.notifications the worker delivers.",
-                             nullptr, &guc_worker_database, "postgres", PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
+  // Read when the worker starts. PGC_SIGHUP rather than PGC_POSTMASTER: a backend that loads ecpipe without
+  // shared_preload_libraries may not define postmaster-level settings (it would be a FATAL error).
+  DefineCustomStringVariable("ecpipe.worker_database",
+                             "Database whose ecpipe.notifications the worker delivers (read at server start).", nullptr,
+                             &guc_worker_database, "postgres", PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
   DefineCustomIntVariable("ecpipe.run_lock_timeout", "How long ecpipe_run waits for another run of the same day.",
                           nullptr, &guc_run_lock_timeout, 600000, 0, INT_MAX, PGC_USERSET, GUC_UNIT_MS, nullptr,
                           nullptr, nullptr);
@@ -161,3 +167,14 @@ int64_t ServerTimeZone::offset_for_local(int64_t local_seconds) const {
 }
 
 }  // namespace ecpipe::pg
+
+ECPIPE_FUNCTION(ecpipe_setting) {
+  char* name = nullptr;
+  ecpipe::pg::server_call([&] { name = text_to_cstring(PG_GETARG_TEXT_PP(0)); });
+  const std::string n = name;
+  if (n.rfind("ecpipe.", 0) != 0 || n == "ecpipe.slack_webhook_url")
+    throw ecpipe::Error(ecpipe::ErrorKind::InvalidArgument, "ecpipe.setting() reads ecpipe.* settings other than the webhook URL");
+  Datum out = 0;
+  ecpipe::pg::server_call([&] { out = CStringGetTextDatum(GetConfigOptionByName(name, nullptr, false)); });
+  return out;
+}
