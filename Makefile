@@ -47,7 +47,10 @@ build/core_bench: bench/core_bench.cpp $(CORE_LIB) $(wildcard include/ecpipe/*.h
 	$(CXX) -std=c++17 -O2 -DNDEBUG -Iinclude -DECPIPE_SOURCE_DIR='"$(CURDIR)"' $< $(CORE_LIB) \
 	  -lbenchmark -lpthread -lsimdjson -o $@
 
-.PHONY: unit test demo deps bench-core
+.PHONY: unit test demo deps bench-core bench
+bench: all
+	bench/run_bench.sh
+
 bench-core: build/core_bench
 	./build/core_bench
 unit: build/unit_tests

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# make bench: ecpipe end to end against the floor (COPY of the same file), on a throwaway cluster. Not yet here:
+# the plain-SQL reference pipeline (sql_reference) and its cross-check; see the benchmark issue.
+# N events (default 1,000,000) are generated once into one JSONL file; each measurement is the median of 3 runs
+# after a warm-up. Settings of the cluster are listed in CLUSTER_EXTRA_CONF below.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${N:-1000000}
+scripts/install_extension.sh
+. scripts/cluster.sh
+CLUSTER_DB=bench CLUSTER_PRELOAD=pg_cron CLUSTER_EXTRA_CONF="shared_buffers = '2GB'
+max_wal_size = '8GB'
+checkpoint_timeout = '30min'
+work_mem = '64MB'
+maintenance_work_mem = '512MB'
+synchronous_commit = off" cluster_start
+FILE="$CLUSTER_DIR/events.jsonl"
+q() { psql -X -q -At "$@"; }
+
+# One generated day holds at most ~3.8M events (user ids are U + 6 digits); larger N spans several days, whose
+# events the pipeline files under their own event days (late data).
+q -c "CREATE EXTENSION ecpipe"
+per_day=3000000
+days=$(( (N + per_day - 1) / per_day ))
+users=$(( (N / days) * 500 / 1900 + 1 ))
+[ $users -gt 999999 ] && users=999999
+echo "generating ~$N events ($days day(s), $users users a day) into $FILE"
+q -c "COPY (SELECT l FROM generate_series(0, $days - 1) d, ecpipe_generate(date '2026-01-17' + d, $users, 1) l)
+      TO '$FILE' WITH (FORMAT csv, DELIMITER E'\x02', QUOTE E'\x01')"
+lines=$(wc -l < "$FILE")
+bytes=$(stat -c %s "$FILE")
+echo "$lines lines, $((bytes / 1048576)) MiB"
+q -c "CREATE UNLOGGED TABLE floor_text (line text); CREATE UNLOGGED TABLE floor_jsonb (j jsonb)"
+
+# time_sql <setup sql> <timed sql>: seconds of the timed statement (setup untimed), and the backend's peak RSS.
+time_sql() {
+  q -c "$1" >/dev/null
+  q -c "SELECT extract(epoch FROM clock_timestamp()) * 1000" -c "$2" \
+    -c "SELECT extract(epoch FROM clock_timestamp()) * 1000" \
+    -c "SELECT (regexp_match(pg_read_file('/proc/self/status'), 'VmHWM:\s+(\d+)'))[1]" \
+    | awk 'NR==1{s=$1} {l[NR]=$1} END{printf "%.3f %d\n", (l[NR-1]-s)/1000, l[NR]}'
+}
+# median of 3 after a warm-up
+measure() {
+  time_sql "$1" "$2" >/dev/null
+  for i in 1 2 3; do time_sql "$1" "$2"; done | sort -n | sed -n 2p
+}
+COPY_OPTS="WITH (FORMAT csv, DELIMITER E'\x02', QUOTE E'\x01')"
+# The floor is plain text-format COPY: the cheapest way to get the bytes in (it would mangle backslashes, which is
+# why ecpipe never lands lines this way; generated lines have none outside extra_data's escaped quotes).
+floor=$(measure "TRUNCATE floor_text" "COPY floor_text FROM '$FILE'")
+floor_jsonb=$(measure "TRUNCATE floor_jsonb" "COPY floor_jsonb FROM '$FILE' $COPY_OPTS")
+ecpipe=$(measure "DROP EXTENSION ecpipe CASCADE; CREATE EXTENSION ecpipe" \
+                 "SELECT ecpipe_ingest('2026-01-17', '$FILE'), ecpipe_run('2026-01-17')")
+steps=$(q -c "SELECT string_agg(format('%s %ss', name, round(extract(epoch FROM finished_at - started_at)::numeric, 2)), ', '
+              ORDER BY step_no) FROM ecpipe.run_steps")
+status=$(q -c "SELECT status || ', ' || loaded || ' loaded' FROM ecpipe.runs")
+
+row() {  # name, "seconds peak_kb"
+  set -- "$1" $2
+  awk -v n="$1" -v s="$2" -v k="$3" -v lines="$lines" -v f="${floor%% *}" \
+    'BEGIN{printf "| %-14s | %8.2f | %10.0f | %7.2f | %9.0f |\n", n, s, lines/s, s/f, k/1024}'
+}
+echo
+echo "| what           |  seconds |   events/s | x floor | peak MiB |"
+echo "|----------------|----------|------------|---------|----------|"
+row "floor (text)" "$floor"
+row "COPY jsonb" "$floor_jsonb"
+row "ecpipe" "$ecpipe"
+echo
+echo "ecpipe run: $status; steps: $steps"
+awk -v e="${ecpipe%% *}" -v f="${floor%% *}" 'BEGIN{printf "ecpipe/floor: %.2f\n", e/f}'
