@@ -28,6 +28,9 @@ class LineReader {
   int64_t bytes_ = 0;
 };
 
+// True when a line is blank: empty or only JSON whitespace (space, tab, CR, LF). Blank lines are ignored.
+bool is_blank_line(std::string_view line);
+
 // True when a line can be stored as PostgreSQL text in a UTF8 database: valid UTF-8 and no NUL byte.
 bool storable_as_text(std::string_view line);
 

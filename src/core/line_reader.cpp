@@ -62,6 +62,12 @@ bool LineReader::next(std::string_view& line) {
   }
 }
 
+bool is_blank_line(std::string_view line) {
+  for (char c : line)
+    if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return false;
+  return true;
+}
+
 bool utf8_valid(std::string_view s) { return simdjson::validate_utf8(s.data(), s.size()); }
 
 bool storable_as_text(std::string_view line) {

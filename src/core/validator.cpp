@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "ecpipe/error.hpp"
+#include "ecpipe/line_reader.hpp"
 #include "field_check.hpp"
 #include "interner.hpp"
 #include "json_event.hpp"
@@ -148,12 +149,6 @@ std::string printable(std::string_view s) {
   return out;
 }
 
-bool blank(std::string_view s) {
-  for (char c : s)
-    if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return false;
-  return true;
-}
-
 }  // namespace
 
 class BatchValidator::Impl {
@@ -170,7 +165,7 @@ class BatchValidator::Impl {
     LineVerdict v;
     v.line_no = line_no;
     detail_.clear();
-    if (blank(line)) {
+    if (is_blank_line(line)) {
       ++report_.blank_lines;
       report_.lines.push_back(v);
       return;

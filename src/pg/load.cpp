@@ -126,7 +126,8 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
                       ("batch " + format_day(unix_day(batch)) + " has not been validated: run ecpipe_validate first").c_str());
   if (validation.status != "passed") return result_json(run_id, batch, validation.status, 0, 0, {});
 
-  // One loader per batch at a time; a second waits here (and then sees the first one's result).
+  // One loader per batch at a time; a second waits here (and then sees the first one's result). The key is the one
+  // ecpipe_run takes for its day (0x65706970, "epip"), so a run and a direct load of one day exclude each other.
   spi_exec("SELECT pg_advisory_xact_lock(1701864048, $1)", {INT4OID}, {Int32GetDatum(batch)});
   const auto verdicts = verdicts_of(validation.run_id);
   std::set<int64_t> days = days_of_batch(batch);
@@ -170,9 +171,7 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
       quarantine.add_row(q_values, q_nulls, line.size());
       return;
     }
-    bool blank = true;
-    for (char c : line) blank = blank && (c == ' ' || c == '\t' || c == '\r' || c == '\n');
-    if (blank) return;
+    if (is_blank_line(line)) return;
     if (!extractor.extract(line, zone, event, why)) {
       changed = true;  // validation sent it to raw, so it parsed then: the batch changed since
       return;
