@@ -6,6 +6,7 @@
 #include "dates.hpp"
 #include "settings.hpp"
 #include "bulk_insert.hpp"
+#include "table_writer.hpp"
 
 #include "ecpipe/error.hpp"
 #include "ecpipe/line_reader.hpp"
@@ -59,28 +60,32 @@ ECPIPE_FUNCTION(ecpipe_ingest) {
 
   SpiConnection spi;
   spi_exec("DELETE FROM ecpipe.landing WHERE batch_date = $1", {DATEOID}, {DateADTGetDatum(batch)});
-  BulkInsert writer(
-      "INSERT INTO ecpipe.landing (batch_date, line_no, line, line_bytes) "
-      "SELECT $1, u.n, u.l, u.b FROM unnest($2::int8[], $3::text[], $4::bytea[]) AS u(n, l, b)",
-      {DATEOID}, {DateADTGetDatum(batch)}, {INT8OID, TEXTOID, BYTEAOID});
+  // Straight into the table, as COPY does; every column is given (landed_at is the transaction's now()).
+  TableWriter writer("ecpipe", "landing");
+  const std::vector<int> col = writer.columns({"batch_date", "line_no", "line", "line_bytes", "landed_at"});
+  TimestampTz now = 0;
+  server_call([&] { now = GetCurrentTransactionStartTimestamp(); });
   std::string_view line;
-  std::vector<Datum> values(3);
-  std::vector<bool> nulls(3, false);
   int64_t line_no = 0;
   while (reader.next(line)) {
-    values[0] = Int64GetDatum(++line_no);
     const bool as_text = ecpipe::storable_as_text(line);
+    TupleTableSlot* slot = writer.slot();
+    ++line_no;
     server_call([&] {
       CHECK_FOR_INTERRUPTS();
-      MemoryContext old = MemoryContextSwitchTo(writer.chunk_context());
-      values[as_text ? 1 : 2] = as_text ? text_datum(line) : bytea_datum(line);
+      MemoryContext old = MemoryContextSwitchTo(writer.memory());
+      Datum* v = slot->tts_values;
+      bool* n = slot->tts_isnull;
+      v[col[0]] = DateADTGetDatum(batch), n[col[0]] = false;
+      v[col[1]] = Int64GetDatum(line_no), n[col[1]] = false;
+      v[col[2]] = as_text ? text_datum(line) : (Datum)0, n[col[2]] = !as_text;
+      v[col[3]] = as_text ? (Datum)0 : bytea_datum(line), n[col[3]] = as_text;
+      v[col[4]] = TimestampTzGetDatum(now), n[col[4]] = false;
       MemoryContextSwitchTo(old);
     });
-    nulls[1] = !as_text;
-    nulls[2] = as_text;
-    writer.add_row(values, nulls, line.size());
+    writer.store();
   }
-  const int64_t lines = writer.flush();
+  const int64_t lines = writer.finish();
   spi.finish();
   return Int64GetDatum(lines);
 }

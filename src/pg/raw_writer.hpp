@@ -1,11 +1,11 @@
-// Writes raw events straight into their event day's partition with table_multi_insert and index maintenance,
-// the way COPY does, instead of an INSERT ... SELECT over arrays.
+// Writes raw events straight into their event day's partition through a TableWriter per partition.
 #pragma once
 #include <map>
 #include <memory>
 #include <vector>
 
 #include "pg_includes.hpp"
+#include "table_writer.hpp"
 
 #include "ecpipe/raw_event.hpp"
 
@@ -24,14 +24,12 @@ class RawWriter {
   int64_t finish();
 
  private:
-  struct Partition;
-  Partition& partition_for(int32_t unix_day);
-  void flush(Partition& p);
+  TableWriter& partition_for(int32_t unix_day);
 
   DateADT batch_;
   int64_t run_id_;
-  int64_t written_ = 0;
-  std::map<int32_t, std::unique_ptr<Partition>> partitions_;
+  std::map<int32_t, std::unique_ptr<TableWriter>> partitions_;
+  std::vector<int> positions_;  // attribute index of each column RawWriter fills
 };
 
 }  // namespace ecpipe::pg

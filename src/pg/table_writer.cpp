@@ -1,0 +1,88 @@
+// TableWriter: one ResultRelInfo, bulk-insert state and a batch of slots; flushes 1,000 rows at a time.
+#include "table_writer.hpp"
+
+#include "boundary.hpp"
+
+extern "C" {
+#include "access/heapam.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/namespace.h"
+#include "executor/executor.h"
+#include "nodes/makefuncs.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+}
+
+namespace ecpipe::pg {
+
+TableWriter::TableWriter(const char* schema, const char* table) : name_(std::string(schema) + "." + table) {
+  server_call([&] {
+    const Oid relid = get_relname_relid(table, get_namespace_oid(schema, false));
+    if (!OidIsValid(relid)) elog(ERROR, "table %s.%s does not exist", schema, table);
+    rel_ = table_open(relid, RowExclusiveLock);
+    estate_ = CreateExecutorState();
+    rri_ = makeNode(ResultRelInfo);
+    InitResultRelInfo(rri_, rel_, 1, nullptr, 0);
+    ExecOpenIndices(rri_, false);
+    bistate_ = GetBulkInsertState();
+    rows_ = AllocSetContextCreate(CurrentMemoryContext, "ecpipe table writer rows", ALLOCSET_DEFAULT_SIZES);
+    for (int i = 0; i < kSlots; ++i) slots_[i] = table_slot_create(rel_, nullptr);
+  });
+}
+
+std::vector<int> TableWriter::columns(const std::vector<const char*>& names) const {
+  std::vector<int> out;
+  const TupleDesc desc = RelationGetDescr(rel_);
+  for (const char* n : names) {
+    int found = -1;
+    for (int i = 0; i < desc->natts; ++i)
+      if (!TupleDescAttr(desc, i)->attisdropped && strcmp(NameStr(TupleDescAttr(desc, i)->attname), n) == 0) found = i;
+    if (found < 0) throw ServerError(ERRCODE_UNDEFINED_COLUMN, (name_ + " has no column " + n).c_str());
+    out.push_back(found);
+  }
+  return out;
+}
+
+TupleTableSlot* TableWriter::slot() {
+  TupleTableSlot* s = slots_[used_];
+  server_call([&] { ExecClearTuple(s); });
+  return s;
+}
+
+void TableWriter::store() {
+  server_call([&] { ExecStoreVirtualTuple(slots_[used_]); });
+  if (++used_ == kSlots) flush();
+}
+
+void TableWriter::flush() {
+  if (used_ == 0) return;
+  server_call([&] {
+    table_multi_insert(rel_, slots_, used_, GetCurrentCommandId(true), 0, bistate_);
+    for (int i = 0; i < used_; ++i) {
+      ResetPerTupleExprContext(estate_);
+      if (rri_->ri_NumIndices > 0) list_free(ExecInsertIndexTuples(rri_, slots_[i], estate_, false, false, nullptr, NIL));
+      ExecClearTuple(slots_[i]);
+    }
+    MemoryContextReset(rows_);
+  });
+  written_ += used_;
+  used_ = 0;
+}
+
+int64_t TableWriter::finish() {
+  flush();
+  server_call([&] {
+    for (int i = 0; i < kSlots; ++i) ExecDropSingleTupleTableSlot(slots_[i]);
+    ExecCloseIndices(rri_);
+    FreeBulkInsertState(bistate_);
+    table_finish_bulk_insert(rel_, 0);
+    FreeExecutorState(estate_);
+    table_close(rel_, NoLock);
+    MemoryContextDelete(rows_);
+    CommandCounterIncrement();
+  });
+  return written_;
+}
+
+}  // namespace ecpipe::pg

@@ -1,0 +1,48 @@
+// Inserts rows straight into one table with table_multi_insert and index maintenance, as COPY does: no SQL and no
+// executor per statement. For ecpipe's own tables only: defaults, triggers and CHECK constraints are not applied,
+// so callers give every column a valid value.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "pg_includes.hpp"
+
+extern "C" {
+#include "access/heapam.h"
+#include "nodes/execnodes.h"
+}
+
+namespace ecpipe::pg {
+
+class TableWriter {
+ public:
+  TableWriter(const char* schema, const char* table);
+  TableWriter(const TableWriter&) = delete;
+  TableWriter& operator=(const TableWriter&) = delete;
+
+  // Attribute index (0-based) of each named column, in the order given; throws if one is missing.
+  std::vector<int> columns(const std::vector<const char*>& names) const;
+  // The cleared slot for the next row. Fill tts_values / tts_isnull with Datums allocated in memory().
+  TupleTableSlot* slot();
+  MemoryContext memory() const { return rows_; }
+  // Marks the filled slot complete; writes a batch when the slots are full.
+  void store();
+  // Writes the rest and releases the table; returns the number of rows written.
+  int64_t finish();
+
+ private:
+  static constexpr int kSlots = 1000;
+  void flush();
+
+  std::string name_;
+  Relation rel_ = nullptr;
+  EState* estate_ = nullptr;
+  ResultRelInfo* rri_ = nullptr;
+  BulkInsertState bistate_ = nullptr;
+  MemoryContext rows_ = nullptr;  // the Datums of buffered rows; reset after each flush
+  TupleTableSlot* slots_[kSlots] = {};
+  int used_ = 0;
+  int64_t written_ = 0;
+};
+
+}  // namespace ecpipe::pg
