@@ -239,37 +239,36 @@ CREATE TABLE ecpipe.quarantine (
 COMMENT ON TABLE ecpipe.quarantine IS 'lines not loaded: unparseable, or failing checks 1, 2, 3 or 5; never dropped';
 SELECT pg_catalog.pg_extension_config_dump('ecpipe.quarantine', '');
 
--- Creates the partition of raw_events for one event day if it does not exist yet; true when it created it. A new
+-- The partition of raw_events for one event day, created if it does not exist yet (`created` says so). A new
 -- partition gets its key and indexes from ecpipe.index_raw_partition once the load has filled it: building them
--- from sorted data is much cheaper than maintaining them row by row.
-CREATE FUNCTION ecpipe.ensure_raw_partition(day date) RETURNS boolean
+-- from sorted data is much cheaper than maintaining them row by row. The only place partition names are made.
+CREATE FUNCTION ecpipe.raw_partition(day date, OUT part regclass, OUT created boolean)
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    part text := 'raw_events_' || to_char(day, 'YYYYMMDD');
+    name text := 'raw_events_' || to_char(day, 'YYYYMMDD');
 BEGIN
-    IF to_regclass('ecpipe.' || part) IS NOT NULL THEN
-        RETURN false;
+    part := to_regclass('ecpipe.' || name);
+    created := part IS NULL;
+    IF created THEN
+        EXECUTE format('CREATE TABLE ecpipe.%I PARTITION OF ecpipe.raw_events FOR VALUES FROM (%L) TO (%L)',
+                       name, day, day + 1);
+        part := to_regclass('ecpipe.' || name);
     END IF;
-    EXECUTE format('CREATE TABLE ecpipe.%I PARTITION OF ecpipe.raw_events FOR VALUES FROM (%L) TO (%L)',
-                   part, day, day + 1);
-    RETURN true;
 END $$;
 
 -- The key and indexes of one day's partition. They belong to each partition rather than to the parent: the parent
 -- is part of the extension and is not dumped, so partitioned indexes on it would be re-created on every partition
 -- pg_restore attaches, and clash with the partition's own dumped indexes.
-CREATE FUNCTION ecpipe.index_raw_partition(day date) RETURNS void
+CREATE FUNCTION ecpipe.index_raw_partition(part regclass) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    part text := 'raw_events_' || to_char(day, 'YYYYMMDD');
 BEGIN
-    EXECUTE format('ALTER TABLE ecpipe.%I ADD PRIMARY KEY (batch_date, line_no)', part);  -- within one event day
+    EXECUTE format('ALTER TABLE %s ADD PRIMARY KEY (batch_date, line_no)', part);  -- within one event day
     -- a batch sits in one or two days; look-ups by user, session and type want equality only, and hash indexes
     -- over random text ids cost a third less to maintain than B-trees (measured, 158k-event load)
-    EXECUTE format('CREATE INDEX ON ecpipe.%I USING brin (batch_date)', part);
-    EXECUTE format('CREATE INDEX ON ecpipe.%I USING hash (user_id)', part);
-    EXECUTE format('CREATE INDEX ON ecpipe.%I USING hash (session_id)', part);
-    EXECUTE format('CREATE INDEX ON ecpipe.%I (event_type)', part);
+    EXECUTE format('CREATE INDEX ON %s USING brin (batch_date)', part);
+    EXECUTE format('CREATE INDEX ON %s USING hash (user_id)', part);
+    EXECUTE format('CREATE INDEX ON %s USING hash (session_id)', part);
+    EXECUTE format('CREATE INDEX ON %s (event_type)', part);
 END $$;
 
 -------------------------------------------------------------------------------------------------------------------

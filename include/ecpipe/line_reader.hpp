@@ -16,7 +16,6 @@ class LineReader {
   // Next line without its '\n'; valid until the next call. A final line without '\n' is still a line;
   // the empty remainder after a final '\n' is not.
   bool next(std::string_view& line);
-  int64_t bytes_read() const { return bytes_; }
 
  private:
   bool fill();
@@ -25,7 +24,6 @@ class LineReader {
   std::string buf_;
   size_t begin_ = 0, end_ = 0;
   bool eof_ = false;
-  int64_t bytes_ = 0;
 };
 
 // True when a line is blank: empty or only JSON whitespace (space, tab, CR, LF). Blank lines are ignored.

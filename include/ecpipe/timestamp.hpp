@@ -18,6 +18,9 @@ struct WrittenTimestamp {
 // date and time. On failure returns false and sets why (e.g. "not ISO 8601", "month 13 out of range").
 bool parse_timestamp(std::string_view text, WrittenTimestamp& out, std::string& why);
 
+// Division rounding towards negative infinity (seconds before 1970 belong to earlier days).
+inline int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
 // Days since 1970-01-01 of a proleptic Gregorian date.
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d);
 // The inverse: a day number to year/month/day.

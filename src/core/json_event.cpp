@@ -37,7 +37,9 @@ bool EventParser::parse_with(simdjson::dom::parser& p, std::string& buffer, std:
   if (!error) return true;
   switch (error) {
     case simdjson::UTF8_ERROR: why = "invalid UTF-8"; break;
-    case simdjson::DEPTH_ERROR: why = "nested deeper than 1024 levels"; break;
+    case simdjson::DEPTH_ERROR:
+      why = "nested deeper than " + std::to_string(simdjson::DEFAULT_MAX_DEPTH) + " levels";
+      break;
     case simdjson::STRING_ERROR: why = "invalid string (bad escape or lone surrogate)"; break;
     case simdjson::UNESCAPED_CHARS: why = "unescaped control character in a string"; break;
     case simdjson::NUMBER_ERROR:

@@ -9,8 +9,6 @@
 
 namespace ecpipe::detail {
 
-constexpr size_t kMaxDepth = 1024;
-
 class EventParser {
  public:
   EventParser();

@@ -37,7 +37,6 @@ bool LineReader::fill() {
     return false;
   }
   end_ += got;
-  bytes_ += static_cast<int64_t>(got);
   return true;
 }
 

@@ -118,10 +118,6 @@ void civil_from_days(int64_t z, int& y, int& m, int& d) {
   y = static_cast<int>(static_cast<int64_t>(yoe) + era * 400 + (m <= 2));
 }
 
-namespace {
-int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-}  // namespace
-
 EventTime resolve_timestamp(const WrittenTimestamp& t, const TimeZone& zone) {
   const int64_t wall = days_from_civil(t.year, t.month, t.day) * 86400 + t.hour * 3600 + t.minute * 60 + t.second;
   const int64_t offset = t.has_offset ? t.offset_seconds : zone.offset_for_local(wall);

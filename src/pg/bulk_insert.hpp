@@ -1,4 +1,6 @@
-// Row batches into one prepared INSERT ... SELECT FROM unnest(array params): bulk loading without per-row SPI.
+// Row batches into one prepared INSERT ... SELECT FROM unnest(array params): bulk loading without per-row SPI,
+// through the executor, so defaults, CHECK and foreign-key constraints apply. For the small or constrained tables
+// (quality_log, line_verdicts, quarantine); the hot tables (landing, raw_events) use TableWriter.
 #pragma once
 #include <vector>
 
@@ -19,7 +21,6 @@ class BulkInsert {
   void add_row(const std::vector<Datum>& values, const std::vector<bool>& nulls, size_t bytes = 0);
   // Inserts what is buffered; returns the rows inserted so far.
   int64_t flush();
-  int64_t rows() const { return written_ + static_cast<int64_t>(pending_); }
 
  private:
   struct Column {

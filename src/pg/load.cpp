@@ -145,7 +145,7 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
   RawEventExtractor extractor(current_schema());
   BatchFingerprint fingerprint;
   std::set<int64_t> partitions;
-  std::vector<int64_t> new_partitions;  // created by this load: indexed once filled
+  std::vector<Oid> new_partitions;  // created by this load: indexed once filled
   RawEvent event;
   std::string why;
   std::vector<Datum> q_values(5);
@@ -178,13 +178,17 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
     }
     if (partitions.insert(event.time.event_day).second) {
       days.insert(event.time.event_day);
-      spi_exec("SELECT ecpipe.ensure_raw_partition($1)", {DATEOID}, {DateADTGetDatum(pg_date(event.time.event_day))});
+      spi_exec("SELECT part, created FROM ecpipe.raw_partition($1)", {DATEOID},
+               {DateADTGetDatum(pg_date(event.time.event_day))});
+      Oid part = InvalidOid;
       bool created = false;
       server_call([&] {
         bool isnull = false;
-        created = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+        part = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+        created = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
       });
-      if (created) new_partitions.push_back(event.time.event_day);
+      raw.open_partition(event.time.event_day, part);
+      if (created) new_partitions.push_back(part);
     }
     raw.add(event, line_no, found != verdicts.end() ? found->second.failed : 0);
   });
@@ -194,8 +198,7 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
                        std::to_string(validation.run_id) + "): validate it again")
                           .c_str());
   const int64_t loaded = raw.finish();
-  for (int64_t day : new_partitions)
-    spi_exec("SELECT ecpipe.index_raw_partition($1)", {DATEOID}, {DateADTGetDatum(pg_date(day))});
+  for (Oid part : new_partitions) spi_exec("SELECT ecpipe.index_raw_partition($1)", {REGCLASSOID}, {ObjectIdGetDatum(part)});
   const int64_t quarantined = quarantine.flush();
   for (int64_t day : build_marts ? days : std::set<int64_t>{})
     spi_exec("SELECT ecpipe.build_marts($1, $2)", {DATEOID, INT8OID}, {DateADTGetDatum(pg_date(day)), Int64GetDatum(run_id)});

@@ -6,6 +6,7 @@
 
 #include "boundary.hpp"
 #include "dates.hpp"
+#include "ecpipe/error.hpp"
 
 extern "C" {
 #include "utils/numeric.h"
@@ -44,19 +45,15 @@ RawWriter::RawWriter(DateADT batch, int64_t run_id) : batch_(batch), run_id_(run
 // On the normal path finish() has released everything; on an error path the aborting transaction does.
 RawWriter::~RawWriter() = default;
 
-TableWriter& RawWriter::partition_for(int32_t unix_day) {
-  auto found = partitions_.find(unix_day);
-  if (found != partitions_.end()) return *found->second;
-  int y, m, d;
-  civil_from_days(unix_day, y, m, d);
-  char name[32];
-  snprintf(name, sizeof name, "raw_events_%04d%02d%02d", y, m, d);
-  return *partitions_.emplace(unix_day, std::make_unique<TableWriter>("ecpipe", name)).first->second;
+void RawWriter::open_partition(int32_t unix_day, Oid partition) {
+  partitions_.emplace(unix_day, std::make_unique<TableWriter>(partition));
 }
 
 void RawWriter::add(const RawEvent& e, int64_t line_no, int16 failed) {
   static const std::vector<Column> kColumns = all_columns();
-  TableWriter& w = partition_for(e.time.event_day);
+  const auto found = partitions_.find(e.time.event_day);
+  if (found == partitions_.end()) throw Error(ErrorKind::Internal, "raw_events partition of an event day was not opened");
+  TableWriter& w = *found->second;
   if (positions_.empty()) {
     std::vector<const char*> names;
     for (const auto& c : kColumns) names.push_back(c.name);

@@ -18,14 +18,14 @@ class RawWriter {
   RawWriter(const RawWriter&) = delete;
   RawWriter& operator=(const RawWriter&) = delete;
 
-  // Buffers one event for the partition of its event day, which must exist already.
+  // Writes the events of one event day into that day's partition (from ecpipe.raw_partition).
+  void open_partition(int32_t unix_day, Oid partition);
+  // Buffers one event for the partition of its event day, which must have been opened.
   void add(const RawEvent& e, int64_t line_no, int16 failed_checks);
   // Writes what is buffered and closes the partitions; returns the number of rows written.
   int64_t finish();
 
  private:
-  TableWriter& partition_for(int32_t unix_day);
-
   DateADT batch_;
   int64_t run_id_;
   std::map<int32_t, std::unique_ptr<TableWriter>> partitions_;

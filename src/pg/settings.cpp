@@ -153,7 +153,7 @@ int64_t ServerTimeZone::offset_at_utc(int64_t utc_seconds) const {
 int64_t ServerTimeZone::offset_for_local(int64_t local_seconds) const {
   if (utc_) return 0;
   int y, m, d;
-  const int64_t day = local_seconds >= 0 ? local_seconds / 86400 : (local_seconds - 86399) / 86400;
+  const int64_t day = floor_div(local_seconds, 86400);
   civil_from_days(day, y, m, d);
   const int64_t secs = local_seconds - day * 86400;
   struct pg_tm tm = {};

@@ -1,7 +1,6 @@
-// SPI from C++: a connection that is finished on the normal path (an ERROR path leaves cleanup to the aborting
-// transaction), and statement helpers whose server errors arrive as ServerError.
+// SPI from C++: a connection that callers finish on the normal path (otherwise the transaction's end cleans up),
+// and statement helpers whose server errors arrive as ServerError.
 #pragma once
-#include <exception>
 #include <vector>
 
 #include "boundary.hpp"
@@ -15,20 +14,15 @@ class SpiConnection {
       if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
     });
   }
-  ~SpiConnection() {
-    // During unwinding the transaction is about to abort, and AtEOXact_SPI cleans up; calling SPI_finish then
-    // could itself raise an ERROR inside a destructor.
-    if (!finished_ && std::uncaught_exceptions() == 0) finish();
-  }
+  // Callers finish() on the normal path. A connection left open (an exception, or a forgotten finish) is
+  // closed by the end of the transaction (AtEOXact_SPI); a destructor must not call SPI_finish, whose ERROR
+  // would become a C++ exception thrown from a destructor, i.e. std::terminate.
+  ~SpiConnection() = default;
   void finish() {
-    finished_ = true;
     server_call([] { SPI_finish(); });
   }
   SpiConnection(const SpiConnection&) = delete;
   SpiConnection& operator=(const SpiConnection&) = delete;
-
- private:
-  bool finished_ = false;
 };
 
 // Runs a statement with parameters (nulls: ' ' = value, 'n' = NULL). Returns SPI_processed.

@@ -16,10 +16,17 @@ extern "C" {
 
 namespace ecpipe::pg {
 
-TableWriter::TableWriter(const char* schema, const char* table) : name_(std::string(schema) + "." + table) {
+TableWriter::TableWriter(const char* schema, const char* table) : TableWriter([&] {
+  Oid relid = InvalidOid;
   server_call([&] {
-    const Oid relid = get_relname_relid(table, get_namespace_oid(schema, false));
+    relid = get_relname_relid(table, get_namespace_oid(schema, false));
     if (!OidIsValid(relid)) elog(ERROR, "table %s.%s does not exist", schema, table);
+  });
+  return relid;
+}()) {}
+
+TableWriter::TableWriter(Oid relid) {
+  server_call([&] {
     rel_ = table_open(relid, RowExclusiveLock);
     estate_ = CreateExecutorState();
     rri_ = makeNode(ResultRelInfo);
@@ -29,6 +36,7 @@ TableWriter::TableWriter(const char* schema, const char* table) : name_(std::str
     rows_ = AllocSetContextCreate(CurrentMemoryContext, "ecpipe table writer rows", ALLOCSET_DEFAULT_SIZES);
     for (int i = 0; i < kSlots; ++i) slots_[i] = table_slot_create(rel_, nullptr);
   });
+  name_ = RelationGetRelationName(rel_);
 }
 
 std::vector<int> TableWriter::columns(const std::vector<const char*>& names) const {

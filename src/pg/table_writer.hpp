@@ -1,6 +1,7 @@
 // Inserts rows straight into one table with table_multi_insert and index maintenance, as COPY does: no SQL and no
 // executor per statement. For ecpipe's own tables only: defaults, triggers and CHECK constraints are not applied,
-// so callers give every column a valid value.
+// so callers give every column a valid value. Used for the hot tables (landing, raw_events partitions); tables
+// with foreign keys or many defaults go through BulkInsert.
 #pragma once
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@ namespace ecpipe::pg {
 
 class TableWriter {
  public:
+  explicit TableWriter(Oid relid);
   TableWriter(const char* schema, const char* table);
   TableWriter(const TableWriter&) = delete;
   TableWriter& operator=(const TableWriter&) = delete;
