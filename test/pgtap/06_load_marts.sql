@@ -1,7 +1,7 @@
 -- ecpipe_load and ecpipe_build_marts: a hand-computed day cell by cell, late data, idempotence, failed batches,
 -- and agreement with the plain-SQL reference marts on generated days.
 BEGIN;
-SELECT plan(29);
+SELECT plan(30);
 CREATE EXTENSION ecpipe;
 \ir ../reference/marts.sql
 
@@ -15,15 +15,17 @@ SELECT is(ecpipe_load('2024-04-02', 500) - 'run_id',
           '{"batch_date": "2024-04-02", "status": "loaded", "loaded": 13, "quarantined": 1, "days_rebuilt": ["2024-04-01", "2024-04-02"]}'::jsonb,
           'load: 13 raw, 1 quarantined, the late event''s day rebuilt too');
 
-SELECT results_eq($$SELECT line_no, reasons, detail, line IS NOT NULL FROM ecpipe.quarantine$$,
-  $$VALUES (13::bigint, ARRAY['value_validity'], 'value_validity: page_type: "bogus" is not one of home, category, product, cart, checkout, order_complete, mypage', true)$$,
-  'the quarantined line, with its reason and the line as received');
+SELECT results_eq($$SELECT q.line_no, q.reasons, q.detail, q.line = l.line, q.run_id
+                     FROM ecpipe.quarantine q JOIN ecpipe.landing l USING (batch_date, line_no)$$,
+  $$VALUES (13::bigint, ARRAY['value_validity'], 'value_validity: page_type: "bogus" is not one of home, category, product, cart, checkout, order_complete, mypage', true, 500::bigint)$$,
+  'the quarantined line: its reason, the line exactly as landed, and the run that put it there');
 SELECT results_eq($$SELECT event_day, count(*) FROM ecpipe.raw_events GROUP BY 1 ORDER BY 1$$,
                   $$VALUES ('2024-04-01'::date, 1::bigint), ('2024-04-02', 12)$$, 'raw events filed under their event day');
 SELECT is((SELECT count(*) FROM pg_inherits WHERE inhparent = 'ecpipe.raw_events'::regclass), 2::bigint,
           'one partition per event day, created on demand');
-SELECT results_eq($$SELECT quantity, unit_price, category_id FROM ecpipe.raw_events WHERE line_no = 3$$,
-                  $$VALUES (2::bigint, 89000.00::numeric(14,2), 'CAT001')$$, 'typed columns');
+SELECT results_eq($$SELECT quantity, unit_price, category_id, run_id, failed_checks FROM ecpipe.raw_events WHERE line_no = 3$$,
+                  $$VALUES (2::bigint, 89000.00::numeric(14,2), 'CAT001', 500::bigint, 0::smallint)$$,
+                  'typed columns, the run that loaded them, no flags');
 SELECT is((SELECT extra_data FROM ecpipe.raw_events WHERE line_no = 4),
           '{"products": [{"product_id": "P1001", "quantity": 2, "unit_price": 89000}], "discount_amount": 5000, "shipping_fee": 0, "coupon_code": "COUP001"}'::jsonb,
           'extra_data written as a string is stored as the same JSONB object');
@@ -132,6 +134,17 @@ BEGIN
 END $f$;
 SELECT cmp_ok((SELECT min(pg_temp.land_generated(ds, users, rate, :'fixtures')) FROM gen), '>', 0::bigint,
               'four generated days loaded');
+SELECT results_eq(
+  $$SELECT count(*) FILTER (WHERE r.failed_checks & 8 <> 0), count(*) FILTER (WHERE r.failed_checks & 32 <> 0),
+           count(*) FILTER (WHERE r.failed_checks & 64 <> 0), count(*) FILTER (WHERE r.failed_checks & ~104 <> 0),
+           count(*) FILTER (WHERE r.failed_checks <> coalesce(v.failed_checks, 0))
+    FROM ecpipe.raw_events r LEFT JOIN ecpipe.line_verdicts v USING (batch_date, line_no)
+    WHERE r.batch_date IN ('2026-02-03', '2026-02-04')$$,
+  $$SELECT count(*) FILTER (WHERE l.line LIKE '{"anomaly": "funnel_violation"%'),
+           count(*) FILTER (WHERE l.line LIKE '{"anomaly": "amount_mismatch"%' AND l.line LIKE '%"event_type": "purchase"%'),
+           count(*) FILTER (WHERE l.line LIKE '{"anomaly": "platform_device"%'), 0::bigint, 0::bigint
+    FROM ecpipe.landing l WHERE l.batch_date IN ('2026-02-03', '2026-02-04')$$,
+  'raw events keep checks 4, 6 and 7 as flags, exactly the injected ones and only those');
 SELECT set_eq($$SELECT activity_date, user_id, session_count, page_view_count, click_count, add_to_cart_count, purchase_count,
                        search_count, total_purchase_amount, first_event_at, last_event_at, session_duration_total
                 FROM ecpipe.mart_user_daily WHERE activity_date >= '2026-02-01'$$,
