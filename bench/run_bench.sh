@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# make bench: ecpipe end to end against the floor (COPY of the same file), on a throwaway cluster. Not yet here:
-# the plain-SQL reference pipeline (sql_reference) and its cross-check; see the benchmark issue.
+# make bench: ecpipe end to end against the floor (COPY of the same file) and against the same pipeline written in
+# plain SQL (bench/reference/), on a throwaway cluster; the SQL pipeline's checks and marts must equal ecpipe's.
 # N events (default 1,000,000) are generated once into one JSONL file; each measurement is the median of 3 runs
 # after a warm-up. Settings of the cluster are listed in CLUSTER_EXTRA_CONF below.
 set -euo pipefail
@@ -15,7 +15,9 @@ work_mem = '64MB'
 maintenance_work_mem = '512MB'
 synchronous_commit = off" cluster_start
 FILE="$CLUSTER_DIR/events.jsonl"
-q() { psql -X -q -At "$@"; }
+q() { psql -X -q -At -v file="$FILE" "$@"; }
+# A step given as @path is a psql script; anything else is one SQL statement.
+step() { case "$1" in @*) printf -- '-f\n%s' "${1#@}" ;; *) printf -- '-c\n%s' "$1" ;; esac; }
 
 # One generated day holds at most ~3.8M events (user ids are U + 6 digits); larger N spans several days, whose
 # events the pipeline files under their own event days (late data).
@@ -32,13 +34,17 @@ bytes=$(stat -c %s "$FILE")
 echo "$lines lines, $((bytes / 1048576)) MiB"
 q -c "CREATE UNLOGGED TABLE floor_text (line text); CREATE UNLOGGED TABLE floor_jsonb (j jsonb)"
 
-# time_sql <setup sql> <timed sql>: seconds of the timed statement (setup untimed), and the backend's peak RSS.
+# time_sql <setup> <timed>: seconds of the timed step (setup untimed), the backend's peak RSS (VmHWM) and that peak
+# less the shared memory it mapped (RssShmem at the end: shared_buffers pages touched, not the backend's own).
 time_sql() {
-  q -c "$1" >/dev/null
-  q -c "SELECT extract(epoch FROM clock_timestamp()) * 1000" -c "$2" \
+  local IFS=$'\n'
+  q $(step "$1") >/dev/null
+  q -c "SELECT extract(epoch FROM clock_timestamp()) * 1000" $(step "$2") \
     -c "SELECT extract(epoch FROM clock_timestamp()) * 1000" \
-    -c "SELECT (regexp_match(pg_read_file('/proc/self/status'), 'VmHWM:\s+(\d+)'))[1]" \
-    | awk 'NR==1{s=$1} {l[NR]=$1} END{printf "%.3f %d\n", (l[NR-1]-s)/1000, l[NR]}'
+    -c "SELECT (regexp_match(pg_read_file('/proc/self/status'), 'VmHWM:\s+(\d+)'))[1] || ' ' ||
+               (regexp_match(pg_read_file('/proc/self/status'), 'RssShmem:\s+(\d+)'))[1]" \
+    | awk 'NR==1{s=$1} {l[NR]=$0} END{split(l[NR], m, " "); split(l[NR-1], e, " ");
+                                      printf "%.3f %d %d\n", (e[1]-s)/1000, m[1], m[1]-m[2]}'
 }
 # median of 3 after a warm-up
 measure() {
@@ -54,19 +60,25 @@ ecpipe=$(measure "DROP EXTENSION ecpipe CASCADE; CREATE EXTENSION ecpipe" \
                  "SELECT ecpipe_ingest('2026-01-17', '$FILE'), ecpipe_run('2026-01-17')")
 steps=$(q -c "SELECT string_agg(format('%s %ss', name, round(extract(epoch FROM finished_at - started_at)::numeric, 2)), ', '
               ORDER BY step_no) FROM ecpipe.run_steps")
+reference=$(measure "@bench/reference/setup.sql" "@bench/reference/pipeline.sql")
+cross_check=$(q -f bench/reference/compare.sql)
 status=$(q -c "SELECT status || ', ' || loaded || ' loaded' FROM ecpipe.runs")
 
-row() {  # name, "seconds peak_kb"
+row() {  # name, "seconds peak_kb private_kb"
   set -- "$1" $2
-  awk -v n="$1" -v s="$2" -v k="$3" -v lines="$lines" -v f="${floor%% *}" \
-    'BEGIN{printf "| %-14s | %8.2f | %10.0f | %7.2f | %9.0f |\n", n, s, lines/s, s/f, k/1024}'
+  awk -v n="$1" -v s="$2" -v k="$3" -v p="$4" -v lines="$lines" -v f="${floor%% *}" \
+    'BEGIN{printf "| %-14s | %8.2f | %10.0f | %7.2f | %8.0f | %11.0f | %7.0f |\n",
+           n, s, lines/s, s/f, k/1024, p/1024, p*1024/lines}'
 }
 echo
-echo "| what           |  seconds |   events/s | x floor | peak MiB |"
-echo "|----------------|----------|------------|---------|----------|"
+echo "| what           |  seconds |   events/s | x floor | peak MiB | private MiB | B/event |"
+echo "|----------------|----------|------------|---------|----------|-------------|---------|"
 row "floor (text)" "$floor"
 row "COPY jsonb" "$floor_jsonb"
 row "ecpipe" "$ecpipe"
+row "sql_reference" "$reference"
 echo
 echo "ecpipe run: $status; steps: $steps"
+echo "$cross_check"
 awk -v e="${ecpipe%% *}" -v f="${floor%% *}" 'BEGIN{printf "ecpipe/floor: %.2f\n", e/f}'
+awk -v e="${ecpipe%% *}" -v r="${reference%% *}" 'BEGIN{printf "sql_reference/ecpipe: %.2f\n", r/e}'
