@@ -47,7 +47,34 @@ build/core_bench: bench/core_bench.cpp $(CORE_LIB) $(wildcard include/ecpipe/*.h
 	$(CXX) -std=c++17 -O2 -DNDEBUG -Iinclude -DECPIPE_SOURCE_DIR='"$(CURDIR)"' $< $(CORE_LIB) \
 	  -lbenchmark -lpthread -lsimdjson -o $@
 
-.PHONY: unit test demo deps bench-core bench
+# Sanitizer builds: the core compiled once more by clang++ with AddressSanitizer, UBSan and libFuzzer's coverage
+# hooks into build/san/; the same objects serve the unit tests (make test-asan) and the fuzz targets (make fuzz).
+SAN_CXX   ?= clang++
+SAN_FLAGS  = -std=c++17 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g -O1 \
+             -Iinclude -DECPIPE_SOURCE_DIR='"$(CURDIR)"'
+SAN_OBJS   = $(patsubst src/core/%.cpp,build/san/core/%.o,$(CORE_SRCS))
+FUZZ_TARGETS = build/san/fuzz_batch build/san/fuzz_schema
+build/san/core/%.o: src/core/%.cpp $(wildcard include/ecpipe/*.hpp src/core/*.hpp)
+	@mkdir -p $(dir $@)
+	$(SAN_CXX) $(SAN_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+build/san/unit/%.o: test/unit/%.cpp $(wildcard include/ecpipe/*.hpp test/unit/*.hpp)
+	@mkdir -p $(dir $@)
+	$(SAN_CXX) $(SAN_FLAGS) -c $< -o $@
+build/san/unit_tests: $(patsubst test/unit/%.cpp,build/san/unit/%.o,$(UNIT_SRCS)) $(SAN_OBJS)
+	$(SAN_CXX) $(SAN_FLAGS) $^ $(GTEST_LIBS) -o $@
+build/san/fuzz_%: test/fuzz/fuzz_%.cpp $(SAN_OBJS)
+	$(SAN_CXX) $(SAN_FLAGS) -fsanitize=fuzzer $^ -lsimdjson -lcurl -o $@
+
+.PHONY: unit test demo deps bench-core bench test-asan fuzz
+test-asan:
+	scripts/install_deps.sh clang libclang-rt-14-dev
+	$(MAKE) build/san/unit_tests
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ./build/san/unit_tests --gtest_brief=1
+fuzz:
+	scripts/install_deps.sh clang libclang-rt-14-dev
+	$(MAKE) $(FUZZ_TARGETS)
+	test/fuzz/run_fuzz.sh $(FUZZ_TARGETS)
+
 bench: all
 	bench/run_bench.sh
 
