@@ -90,4 +90,6 @@ TEST(Hostile, NotJsonAtAll) {
   auto r = fixture::run(ls);
   EXPECT_EQ(r.check(CheckId::RequiredFields).population, static_cast<int64_t>(ls.size()));
   for (size_t i = 0; i < ls.size(); ++i) EXPECT_TRUE(r.lines[i].unparseable) << i;
+  EXPECT_EQ(detail(r, 7),
+            "required_fields: unparseable: starts with a byte order mark (U+FEFF), which JSON Lines does not allow");
 }
