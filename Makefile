@@ -1,6 +1,6 @@
 # ecpipe build: PGXS module from C++17, plus the pure core as a static library for server-free unit tests.
 EXTENSION   = ecpipe
-EXTVERSION  = 0.1.0
+EXTVERSION  = 0.2.0
 MODULE_big  = ecpipe
 
 CORE_SRCS   = $(sort $(wildcard src/core/*.cpp))
@@ -9,7 +9,7 @@ CORE_OBJS   = $(CORE_SRCS:.cpp=.o)
 OBJS        = $(CORE_OBJS) $(GLUE_SRCS:.cpp=.o)
 CORE_LIB    = build/libecpipe_core.a
 
-DATA        = sql/$(EXTENSION)--$(EXTVERSION).sql schemas/ecpipe_event_schema.json
+DATA        = sql/$(EXTENSION)--0.1.0.sql sql/$(EXTENSION)--0.1.0--0.2.0.sql schemas/ecpipe_event_schema.json
 PG_CONFIG  ?= pg_config
 
 # C++ only; PGXS's JIT bitcode step does not understand C++17 flags, so turn it off.

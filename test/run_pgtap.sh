@@ -19,6 +19,7 @@ for _ in $(seq 50); do [ -s "$FIXTURES/receiver.port" ] && break; sleep 0.1; don
 chmod a+r "$FIXTURES/receiver.log"
 
 CLUSTER_DB=ecpipe_test CLUSTER_PRELOAD=${CLUSTER_PRELOAD:-pg_cron,ecpipe} CLUSTER_EXTRA_CONF="ecpipe.worker_database = 'ecpipe_test'
+client_min_messages = warning
 cron.use_background_workers = on" \
   cluster_start
 trap 'rc=$?; set +e; kill $RECEIVER 2>/dev/null; rm -rf "$FIXTURES"; (exit $rc); cluster_stop' EXIT

@@ -35,6 +35,10 @@ bool EventParser::parse_with(simdjson::dom::parser& p, std::string& buffer, std:
     }
   }
   if (!error) return true;
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") {
+    why = "starts with a byte order mark (U+FEFF), which JSON Lines does not allow";
+    return false;
+  }
   switch (error) {
     case simdjson::UTF8_ERROR: why = "invalid UTF-8"; break;
     case simdjson::DEPTH_ERROR:

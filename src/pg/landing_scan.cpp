@@ -4,9 +4,16 @@
 #include <utility>
 #include <vector>
 
+#include "dates.hpp"
+#include "progress.hpp"
+
+#include "ecpipe/timestamp.hpp"
+
 namespace ecpipe::pg {
 
-void scan_landing(DateADT batch, const std::function<void(int64_t, std::string_view)>& visit) {
+void scan_landing(DateADT batch, const char* step, const std::function<void(int64_t, std::string_view)>& visit) {
+  ProgressReporter progress(std::string(step) + " " + format_day(unix_day(batch)));
+  int64_t lines = 0;
   Portal portal = nullptr;
   MemoryContext fetch_ctx = nullptr;
   server_call([&] {
@@ -44,6 +51,8 @@ void scan_landing(DateADT batch, const std::function<void(int64_t, std::string_v
     });
     if (rows.empty()) break;
     for (const auto& [line_no, bytes] : rows) visit(line_no, bytes);
+    lines += static_cast<int64_t>(rows.size());
+    progress.lines_done(lines);
   }
   server_call([&] {
     if (fetched) SPI_freetuptable(fetched);

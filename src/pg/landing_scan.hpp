@@ -8,7 +8,7 @@
 namespace ecpipe::pg {
 
 // Calls visit(line_no, bytes) for every line of the batch (text or bytes, whichever it was stored as), in
-// line_no order, a few thousand rows at a time. Needs an open SpiConnection.
-void scan_landing(DateADT batch, const std::function<void(int64_t, std::string_view)>& visit);
+// line_no order, a few thousand rows at a time, reporting progress as "<step> <batch>". Needs an open SpiConnection.
+void scan_landing(DateADT batch, const char* step, const std::function<void(int64_t, std::string_view)>& visit);
 
 }  // namespace ecpipe::pg

@@ -8,6 +8,7 @@ extern "C" {
 #include "access/table.h"
 #include "access/tableam.h"
 #include "catalog/namespace.h"
+#include "catalog/partition.h"
 #include "executor/executor.h"
 #include "nodes/makefuncs.h"
 #include "utils/lsyscache.h"
@@ -27,6 +28,11 @@ TableWriter::TableWriter(const char* schema, const char* table) : TableWriter([&
 
 TableWriter::TableWriter(Oid relid) {
   server_call([&] {
+    // Rows skip the executor, so check the privilege it would: INSERT on the table, or on the partitioned table
+    // for a partition (as an INSERT through the parent would).
+    const Oid checked = get_rel_relispartition(relid) ? get_partition_parent(relid, false) : relid;
+    const AclResult acl = pg_class_aclcheck(checked, GetUserId(), ACL_INSERT);
+    if (acl != ACLCHECK_OK) aclcheck_error(acl, OBJECT_TABLE, get_rel_name(checked));
     rel_ = table_open(relid, RowExclusiveLock);
     estate_ = CreateExecutorState();
     rri_ = makeNode(ResultRelInfo);

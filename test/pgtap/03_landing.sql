@@ -35,7 +35,8 @@ RESET ecpipe.landing_dir;
 CREATE ROLE ecpipe_test_nobody;
 GRANT EXECUTE ON FUNCTION ecpipe_ingest(date, text) TO ecpipe_test_nobody;
 SET ROLE ecpipe_test_nobody;
-SELECT throws_ok(format('SELECT ecpipe_ingest(%L, %L)', '2024-01-01', :'fixtures' || '/hostile.jsonl'), '42501', NULL,
+SELECT throws_ok(format('SELECT ecpipe_ingest(%L, %L)', '2024-01-01', :'fixtures' || '/hostile.jsonl'), '42501',
+                 'ecpipe_ingest reads server files: it needs superuser or the pg_read_server_files role',
                  'reading server files needs pg_read_server_files');
 RESET ROLE;
 

@@ -1,0 +1,280 @@
+-- ecpipe 0.1.0 -> 0.2.0: progress (NOTICE per step and day, ecpipe.current_runs), roles ecpipe_reader and
+-- ecpipe_operator with nothing granted to PUBLIC beyond the documented.
+-- CREATE EXTENSION ecpipe installs 0.1.0 and then this script, so a fresh install and an upgrade are the same.
+\echo Use "ALTER EXTENSION ecpipe UPDATE TO '0.2.0'" to load this file. \quit
+
+-------------------------------------------------------------------------------------------------------------------
+-- Progress: the current step shows as the backend's activity; each finished step and backfilled day is a NOTICE.
+
+CREATE FUNCTION ecpipe.report_progress(text) RETURNS void
+AS 'MODULE_PATHNAME', 'ecpipe_report_progress'
+LANGUAGE C STRICT VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION ecpipe.report_progress(text) IS
+    'shows "ecpipe: <text>" as this backend''s pg_stat_activity.query until its next statement (see ecpipe.current_runs)';
+
+CREATE VIEW ecpipe.current_runs AS
+SELECT a.pid, a.usename AS role, a.datname AS database,
+       (regexp_match(a.query, '^ecpipe: [a-z]+ ([0-9]{4}-[0-9]{2}-[0-9]{2})'))[1]::date AS ds,
+       (regexp_match(a.query, '^ecpipe: ([a-z]+)'))[1] AS step,
+       substr(a.query, 9) AS progress,
+       a.xact_start AS started_at, now() - a.xact_start AS running_for,
+       a.wait_event_type, a.wait_event
+FROM pg_catalog.pg_stat_activity a
+WHERE a.state = 'active' AND a.query LIKE 'ecpipe: %';
+COMMENT ON VIEW ecpipe.current_runs IS
+    'ecpipe steps running now, one row per backend: step, batch, lines done and rate (like pg_stat_progress_*)';
+
+CREATE OR REPLACE FUNCTION ecpipe.record_step(run bigint, step_name text, step_status text, started timestamptz,
+                                              step_rows bigint, step_detail text) RETURNS void
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_seconds numeric := round(extract(epoch FROM clock_timestamp() - started)::numeric, 3);
+BEGIN
+    INSERT INTO ecpipe.run_steps (run_id, step_no, name, status, started_at, finished_at, rows, detail)
+    SELECT run, coalesce(max(s.step_no), 0) + 1, step_name, step_status, started, clock_timestamp(), step_rows,
+           step_detail
+    FROM ecpipe.run_steps s WHERE s.run_id = run;
+    RAISE NOTICE 'ecpipe_run % (run %): % % in % s%', (SELECT r.ds FROM ecpipe.runs r WHERE r.run_id = run), run,
+          step_name, step_status, v_seconds,
+          CASE WHEN step_rows IS NULL THEN '' ELSE format(', %s rows (%s rows/s)', step_rows,
+               CASE WHEN v_seconds > 0 THEN round(step_rows / v_seconds) ELSE step_rows END) END
+          || CASE WHEN step_detail IS NULL OR step_detail = '' THEN '' ELSE ': ' || left(step_detail, 200) END;
+END $$;
+
+CREATE OR REPLACE FUNCTION @extschema@.ecpipe_run(ds date DEFAULT NULL) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_ds        date := coalesce(ds, (now() AT TIME ZONE ecpipe.setting('ecpipe.timezone'))::date - 1);
+    v_run       bigint := nextval('ecpipe.run_id_seq');
+    v_start     timestamptz := clock_timestamp();
+    v_t         timestamptz;
+    v_status    text;
+    v_valid     text;
+    v_step      text;
+    v_err       text;
+    v_load      jsonb;
+    v_day       date;
+    v_days      date[] := '{}';
+    v_checks    jsonb;
+    v_summary   jsonb;
+    v_lines     bigint;
+    v_path      text;
+    v_attempt   int := 0;
+    v_state     text;
+    v_stats     record;
+BEGIN
+    -- Two runs of one day never interleave: the second waits up to ecpipe.run_lock_timeout.
+    PERFORM set_config('lock_timeout', ecpipe.setting('ecpipe.run_lock_timeout'), true);
+    BEGIN
+        PERFORM pg_advisory_xact_lock(1701864048, v_ds - date '2000-01-01');
+    EXCEPTION WHEN lock_not_available THEN
+        RAISE EXCEPTION 'ecpipe_run: a run of % is already in progress (waited %)', v_ds,
+              ecpipe.setting('ecpipe.run_lock_timeout') USING ERRCODE = '55P03';
+    END;
+    PERFORM set_config('lock_timeout', '0', true);
+    INSERT INTO ecpipe.runs (run_id, ds, status, started_at) VALUES (v_run, v_ds, 'running', v_start);
+    PERFORM ecpipe.report_progress(format('collect %s', v_ds));
+
+    -- collect: land <landing_dir>/events_YYYYMMDD.jsonl when the batch is not landed yet
+    v_t := clock_timestamp();
+    SELECT count(*) INTO v_lines FROM ecpipe.landing l WHERE l.batch_date = v_ds;
+    IF v_lines > 0 THEN
+        PERFORM ecpipe.record_step(v_run, 'collect', 'skipped', v_t, v_lines, 'already landed');
+    ELSIF ecpipe.setting('ecpipe.landing_dir') = '' THEN
+        PERFORM ecpipe.record_step(v_run, 'collect', 'skipped', v_t, 0, 'ecpipe.landing_dir is not set');
+    ELSE
+        v_path := ecpipe.setting('ecpipe.landing_dir') || '/events_' || to_char(v_ds, 'YYYYMMDD') || '.jsonl';
+        BEGIN
+            IF pg_stat_file(v_path, true) IS NULL THEN
+                PERFORM ecpipe.record_step(v_run, 'collect', 'skipped', v_t, 0, 'no file ' || v_path);
+            ELSE
+                v_lines := @extschema@.ecpipe_ingest(v_ds, v_path);
+                PERFORM ecpipe.record_step(v_run, 'collect', 'succeeded', v_t, v_lines, v_path);
+            END IF;
+        EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS v_err = MESSAGE_TEXT;
+            v_step := 'collect';
+            PERFORM ecpipe.record_step(v_run, 'collect', 'failed', v_t, NULL, v_err);
+        END;
+    END IF;
+
+    -- validate
+    IF v_step IS NULL THEN
+        v_t := clock_timestamp();
+        PERFORM ecpipe.report_progress(format('validate %s', v_ds));
+        BEGIN
+            v_valid := ecpipe.validate_batch(v_ds, v_run);
+            SELECT jsonb_agg(jsonb_build_object('check_no', q.check_no, 'check_name', q.check_name,
+                                                'population', q.population, 'failed', q.failed,
+                                                'pass_rate', q.pass_rate, 'status', q.status,
+                                                'sample', q.samples->0->>'reason') ORDER BY q.check_no)
+              INTO v_checks FROM ecpipe.quality_log q WHERE q.run_id = v_run;
+            SELECT v.lines INTO v_lines FROM ecpipe.validations v WHERE v.run_id = v_run;
+            PERFORM ecpipe.record_step(v_run, 'validate', 'succeeded', v_t, v_lines, v_valid);
+        EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS v_err = MESSAGE_TEXT;
+            v_step := 'validate';
+            PERFORM ecpipe.record_step(v_run, 'validate', 'failed', v_t, NULL, v_err);
+        END;
+    END IF;
+
+    -- gate, then load + marts as one unit: both succeed or neither leaves a trace
+    IF v_step IS NOT NULL THEN
+        v_status := 'failed';
+    ELSIF v_valid = 'no_data' THEN
+        v_status := 'no_data';
+    ELSIF v_valid = 'failed' THEN
+        v_status := 'blocked';
+    ELSE
+        LOOP
+            v_attempt := v_attempt + 1;
+            v_days := '{}';
+            BEGIN
+                v_step := 'load';
+                v_t := clock_timestamp();
+                PERFORM ecpipe.report_progress(format('load %s', v_ds));
+                v_load := ecpipe.load_batch(v_ds, v_run, false);
+                PERFORM ecpipe.record_step(v_run, 'load', 'succeeded', v_t,
+                                           (v_load->>'loaded')::bigint + (v_load->>'quarantined')::bigint,
+                                           format('%s loaded, %s quarantined', v_load->>'loaded', v_load->>'quarantined'));
+                v_step := 'marts';
+                v_t := clock_timestamp();
+                FOR v_day IN SELECT jsonb_array_elements_text(v_load->'days_rebuilt')::date LOOP
+                    PERFORM ecpipe.report_progress(format('marts %s: day %s (%s of %s)', v_ds, v_day,
+                                                          cardinality(v_days) + 1,
+                                                          jsonb_array_length(v_load->'days_rebuilt')));
+                    PERFORM ecpipe.build_marts(v_day, v_run);
+                    v_days := v_days || v_day;
+                END LOOP;
+                PERFORM ecpipe.record_step(v_run, 'marts', 'succeeded', v_t, cardinality(v_days),
+                                           array_to_string(v_days, ', '));
+                v_step := NULL;
+                v_status := 'succeeded';
+                EXIT;
+            EXCEPTION WHEN OTHERS THEN
+                GET STACKED DIAGNOSTICS v_err = MESSAGE_TEXT, v_state = RETURNED_SQLSTATE;
+                IF v_state IN ('40001', '40P01') AND v_attempt <= ecpipe.setting('ecpipe.max_retries')::int THEN
+                    CONTINUE;  -- a transient conflict: the subtransaction is gone, try again
+                END IF;
+                PERFORM ecpipe.record_step(v_run, v_step, 'failed', v_t, NULL, v_err);
+                v_status := 'failed';
+                v_load := NULL;
+                v_days := '{}';
+                EXIT;
+            END;
+        END LOOP;
+    END IF;
+
+    SELECT count(DISTINCT r.user_id) AS users, count(DISTINCT r.session_id) AS sessions,
+           count(DISTINCT r.order_id) FILTER (WHERE r.event_type = 'purchase') AS orders,
+           coalesce(sum(r.total_amount) FILTER (WHERE r.event_type = 'purchase'), 0) AS revenue
+      INTO v_stats FROM ecpipe.raw_events r WHERE r.batch_date = v_ds AND v_status = 'succeeded';
+    v_summary := jsonb_build_object(
+        'run_id', v_run, 'ds', v_ds, 'status', v_status, 'checks', coalesce(v_checks, '[]'::jsonb),
+        'loaded', coalesce((v_load->>'loaded')::bigint, 0), 'quarantined', coalesce((v_load->>'quarantined')::bigint, 0),
+        'days_rebuilt', to_jsonb(v_days), 'users', v_stats.users, 'sessions', v_stats.sessions,
+        'orders', v_stats.orders, 'revenue', v_stats.revenue,
+        'seconds', round(extract(epoch FROM clock_timestamp() - v_start)::numeric, 3),
+        'step', v_step, 'error', v_err);
+
+    -- notify: the quality report, then the outcome; queued in this transaction, sent only after it commits
+    v_t := clock_timestamp();
+    PERFORM ecpipe.report_progress(format('notify %s', v_ds));
+    BEGIN
+        IF v_checks IS NOT NULL AND v_status <> 'no_data' THEN
+            PERFORM @extschema@.ecpipe_notify('quality_report', ecpipe.slack_message('quality_report', v_summary), v_run);
+        END IF;
+        PERFORM @extschema@.ecpipe_notify(
+            CASE v_status WHEN 'succeeded' THEN 'success' ELSE v_status END,
+            ecpipe.slack_message(CASE v_status WHEN 'succeeded' THEN 'success' ELSE v_status END, v_summary), v_run);
+        PERFORM ecpipe.record_step(v_run, 'notify', 'succeeded', v_t,
+                                   CASE WHEN v_checks IS NOT NULL AND v_status <> 'no_data' THEN 2 ELSE 1 END, NULL);
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS v_err = MESSAGE_TEXT;
+        PERFORM ecpipe.record_step(v_run, 'notify', 'failed', v_t, NULL, v_err);
+    END;
+
+    v_summary := jsonb_set(v_summary, '{seconds}',
+                           to_jsonb(round(extract(epoch FROM clock_timestamp() - v_start)::numeric, 3)));
+    UPDATE ecpipe.runs SET status = v_status, finished_at = clock_timestamp(), seconds = (v_summary->>'seconds')::numeric,
+           loaded = (v_summary->>'loaded')::bigint, quarantined = (v_summary->>'quarantined')::bigint,
+           days_rebuilt = v_days, checks = v_checks, failed_step = v_summary->>'step', error = v_summary->>'error',
+           summary = v_summary
+     WHERE run_id = v_run;
+    RETURN v_summary;
+END $$;
+
+CREATE OR REPLACE FUNCTION @extschema@.ecpipe_backfill(from_day date, to_day date) RETURNS SETOF jsonb
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    d       date;
+    n       int := 0;
+    total   int := to_day - from_day + 1;
+    summary jsonb;
+BEGIN
+    IF to_day < from_day THEN
+        RAISE EXCEPTION 'ecpipe_backfill: % is before %', to_day, from_day USING ERRCODE = '22023';
+    END IF;
+    FOR d IN SELECT generate_series(from_day, to_day, interval '1 day')::date LOOP
+        n := n + 1;
+        summary := @extschema@.ecpipe_run(d);  -- a blocked or failed day is reported and the next one runs
+        RAISE NOTICE 'ecpipe_backfill: day % of % (%) %: % loaded, % quarantined in % s', n, total, d,
+              summary->>'status', summary->>'loaded', summary->>'quarantined', summary->>'seconds';
+        RETURN NEXT summary;
+    END LOOP;
+END $$;
+
+-------------------------------------------------------------------------------------------------------------------
+-- Privileges. PUBLIC gets nothing (no schema usage, no function). ecpipe_reader reads the marts and the quality and
+-- run record; ecpipe_operator runs the pipeline (and is a reader). Roles are cluster-wide: they are created when
+-- missing and outlive DROP EXTENSION. Delivering the outbox by hand (ecpipe_deliver_pending) stays superuser-only.
+
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'ecpipe_reader') THEN
+        CREATE ROLE ecpipe_reader NOLOGIN;
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'ecpipe_operator') THEN
+        CREATE ROLE ecpipe_operator NOLOGIN IN ROLE ecpipe_reader;
+    END IF;
+END $$;
+
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA ecpipe FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.ecpipe_generate(date, int, bigint, float8), @extschema@.ecpipe_ingest(date, text),
+    @extschema@.ecpipe_schema_info(text), @extschema@.ecpipe_validate(date), @extschema@.ecpipe_build_marts(date),
+    @extschema@.ecpipe_load(date, bigint), @extschema@.ecpipe_notify(text, jsonb, bigint),
+    @extschema@.ecpipe_deliver_pending(int), @extschema@.ecpipe_run(date), @extschema@.ecpipe_backfill(date, date),
+    @extschema@.ecpipe_schedule(text), @extschema@.ecpipe_unschedule() FROM PUBLIC;
+
+GRANT USAGE ON SCHEMA ecpipe TO ecpipe_reader, ecpipe_operator;
+GRANT SELECT ON ecpipe.mart_user_daily, ecpipe.mart_funnel_daily, ecpipe.mart_product_daily, ecpipe.mart_orders,
+    ecpipe.quality_log, ecpipe.quality_trend, ecpipe.runs, ecpipe.run_steps, ecpipe.current_runs TO ecpipe_reader;
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ecpipe TO ecpipe_operator;
+GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA ecpipe TO ecpipe_operator;
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA ecpipe TO ecpipe_operator;
+GRANT EXECUTE ON FUNCTION @extschema@.ecpipe_generate(date, int, bigint, float8), @extschema@.ecpipe_ingest(date, text),
+    @extschema@.ecpipe_schema_info(text), @extschema@.ecpipe_validate(date), @extschema@.ecpipe_build_marts(date),
+    @extschema@.ecpipe_load(date, bigint), @extschema@.ecpipe_notify(text, jsonb, bigint), @extschema@.ecpipe_run(date),
+    @extschema@.ecpipe_backfill(date, date), @extschema@.ecpipe_schedule(text), @extschema@.ecpipe_unschedule()
+    TO ecpipe_operator;
+
+-- Partitions of raw_events are made on demand by whoever runs a load; creating a partition needs the parent's
+-- owner, so these two run as the extension's owner. They take a date, or only a partition of ecpipe.raw_events.
+ALTER FUNCTION ecpipe.raw_partition(date) SECURITY DEFINER;
+CREATE OR REPLACE FUNCTION ecpipe.index_raw_partition(part regclass) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_inherits i
+                   WHERE i.inhrelid = part AND i.inhparent = 'ecpipe.raw_events'::pg_catalog.regclass) THEN
+        RAISE EXCEPTION 'ecpipe.index_raw_partition: % is not a partition of ecpipe.raw_events', part
+              USING ERRCODE = '42809';
+    END IF;
+    EXECUTE format('ALTER TABLE %s ADD PRIMARY KEY (batch_date, line_no)', part);  -- within one event day
+    -- a batch sits in one or two days; look-ups by user, session and type want equality only, and hash indexes
+    -- over random text ids cost a third less to maintain than B-trees (measured, 158k-event load)
+    EXECUTE format('CREATE INDEX ON %s USING brin (batch_date)', part);
+    EXECUTE format('CREATE INDEX ON %s USING hash (user_id)', part);
+    EXECUTE format('CREATE INDEX ON %s USING hash (session_id)', part);
+    EXECUTE format('CREATE INDEX ON %s (event_type)', part);
+END $$;
