@@ -65,11 +65,14 @@ build/san/unit_tests: $(patsubst test/unit/%.cpp,build/san/unit/%.o,$(UNIT_SRCS)
 build/san/fuzz_%: test/fuzz/fuzz_%.cpp $(SAN_OBJS)
 	$(SAN_CXX) $(SAN_FLAGS) -fsanitize=fuzzer $^ -lsimdjson -lcurl -o $@
 
-.PHONY: unit test demo deps bench-core bench test-asan fuzz
+.PHONY: unit test demo deps bench-core bench test-asan fuzz faults
 test-asan:
 	scripts/install_deps.sh clang libclang-rt-14-dev
 	$(MAKE) build/san/unit_tests
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ./build/san/unit_tests --gtest_brief=1
+faults: all
+	scripts/install_extension.sh
+	test/faults.sh
 fuzz:
 	scripts/install_deps.sh clang libclang-rt-14-dev
 	$(MAKE) $(FUZZ_TARGETS)
@@ -91,6 +94,7 @@ test:
 	CLUSTER_PRELOAD=pg_cron PGTAP_FILES="test/pgtap/01_install.sql test/pgtap/05_validate.sql test/pgtap/07_run.sql" \
 	  test/run_pgtap.sh
 	test/dump_roundtrip.sh
+	EVENTS=20000 BACKFILL_DAYS=30 BACKFILL_EVENTS=3000 test/faults.sh
 	test/run_pgtap.sh
 
 deps:

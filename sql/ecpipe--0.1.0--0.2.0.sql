@@ -1,5 +1,6 @@
 -- ecpipe 0.1.0 -> 0.2.0: progress (NOTICE per step and day, ecpipe.current_runs), roles ecpipe_reader and
--- ecpipe_operator with nothing granted to PUBLIC beyond the documented.
+-- ecpipe_operator with nothing granted to PUBLIC beyond the documented, a timed-out or cancelled step recorded as
+-- a failed run (plpgsql's OTHERS does not catch query_canceled).
 -- CREATE EXTENSION ecpipe installs 0.1.0 and then this script, so a fresh install and an upgrade are the same.
 \echo Use "ALTER EXTENSION ecpipe UPDATE TO '0.2.0'" to load this file. \quit
 
@@ -91,7 +92,7 @@ BEGIN
                 v_lines := @extschema@.ecpipe_ingest(v_ds, v_path);
                 PERFORM ecpipe.record_step(v_run, 'collect', 'succeeded', v_t, v_lines, v_path);
             END IF;
-        EXCEPTION WHEN OTHERS THEN
+        EXCEPTION WHEN OTHERS OR query_canceled THEN  -- a statement_timeout or cancel fails the step, recorded
             GET STACKED DIAGNOSTICS v_err = MESSAGE_TEXT;
             v_step := 'collect';
             PERFORM ecpipe.record_step(v_run, 'collect', 'failed', v_t, NULL, v_err);
@@ -111,7 +112,7 @@ BEGIN
               INTO v_checks FROM ecpipe.quality_log q WHERE q.run_id = v_run;
             SELECT v.lines INTO v_lines FROM ecpipe.validations v WHERE v.run_id = v_run;
             PERFORM ecpipe.record_step(v_run, 'validate', 'succeeded', v_t, v_lines, v_valid);
-        EXCEPTION WHEN OTHERS THEN
+        EXCEPTION WHEN OTHERS OR query_canceled THEN  -- a statement_timeout or cancel fails the step, recorded
             GET STACKED DIAGNOSTICS v_err = MESSAGE_TEXT;
             v_step := 'validate';
             PERFORM ecpipe.record_step(v_run, 'validate', 'failed', v_t, NULL, v_err);
@@ -151,7 +152,7 @@ BEGIN
                 v_step := NULL;
                 v_status := 'succeeded';
                 EXIT;
-            EXCEPTION WHEN OTHERS THEN
+            EXCEPTION WHEN OTHERS OR query_canceled THEN  -- a statement_timeout or cancel fails the step, recorded
                 GET STACKED DIAGNOSTICS v_err = MESSAGE_TEXT, v_state = RETURNED_SQLSTATE;
                 IF v_state IN ('40001', '40P01') AND v_attempt <= ecpipe.setting('ecpipe.max_retries')::int THEN
                     CONTINUE;  -- a transient conflict: the subtransaction is gone, try again
@@ -189,7 +190,7 @@ BEGIN
             ecpipe.slack_message(CASE v_status WHEN 'succeeded' THEN 'success' ELSE v_status END, v_summary), v_run);
         PERFORM ecpipe.record_step(v_run, 'notify', 'succeeded', v_t,
                                    CASE WHEN v_checks IS NOT NULL AND v_status <> 'no_data' THEN 2 ELSE 1 END, NULL);
-    EXCEPTION WHEN OTHERS THEN
+    EXCEPTION WHEN OTHERS OR query_canceled THEN  -- a statement_timeout or cancel fails the step, recorded
         GET STACKED DIAGNOSTICS v_err = MESSAGE_TEXT;
         PERFORM ecpipe.record_step(v_run, 'notify', 'failed', v_t, NULL, v_err);
     END;

@@ -3,8 +3,8 @@
 
 Path /<case>/<answers>: the n-th request to that path gets the n-th answer (the last one repeats). An answer is
 an HTTP status (200, 500, 400, ...), 429-N (429 with Retry-After: N) or hang (no answer for 30 s). Each request
-is appended to the log file as one JSON line {"path": ..., "body": ...}. Listens on 127.0.0.1, port chosen by the
-OS and written to the port file; exits after --lifetime seconds at most."""
+is appended to the log file as one JSON line {"path": ..., "body": ...}. Listens on 127.0.0.1, on --port or a port
+chosen by the OS, written to the port file; exits after --lifetime seconds at most."""
 import argparse, json, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -42,8 +42,10 @@ def main():
     p.add_argument("--log", required=True)
     p.add_argument("--port-file", required=True)
     p.add_argument("--lifetime", type=int, default=1800)
+    p.add_argument("--port", type=int, default=0)
     a = p.parse_args()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    ThreadingHTTPServer.allow_reuse_address = True
+    server = ThreadingHTTPServer(("127.0.0.1", a.port), Handler)
     server.daemon_threads = True
     server.log = a.log
     open(a.log, "a").close()

@@ -1,0 +1,211 @@
+#!/usr/bin/env bash
+# Faults, concurrency and load against a throwaway cluster, with committed state and real signals: kill -9 during
+# load and marts, an immediate stop with the outbox full and the webhook down, statement_timeout and disk-full in a
+# step, two runs of one day, runs of two days at once, 20 pgbench readers while the marts are replaced, and a
+# backfill with its memory. Prints one "ok"/"not ok" line per assertion and a summary (docs/RELIABILITY.md).
+#   EVENTS (100000): events of the day that is killed, timed out and re-run
+#   BACKFILL_DAYS (30), BACKFILL_EVENTS (100000): the backfill
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/cluster.sh
+EVENTS=${EVENTS:-100000}
+BACKFILL_DAYS=${BACKFILL_DAYS:-30}
+BACKFILL_EVENTS=${BACKFILL_EVENTS:-100000}
+D1=2026-01-17
+D2=2026-01-18
+WORK=$(mktemp -d /tmp/ecpipe-faults.XXXXXX)
+chmod 777 "$WORK"
+CLUSTER_KILLED_PIDS=""
+
+CLUSTER_DB=faults CLUSTER_PRELOAD=pg_cron,ecpipe CLUSTER_EXTRA_CONF="ecpipe.worker_database = 'faults'
+client_min_messages = warning
+ecpipe.webhook_allowed_hosts = '127.0.0.1'
+ecpipe.notify_retry_base = 1
+ecpipe.notify_max_attempts = 100" cluster_start
+trap 'rc=$?; set +e; [ -n "${RECEIVER:-}" ] && kill $RECEIVER 2>/dev/null; rm -rf "$WORK"; (exit $rc); cluster_stop' EXIT
+
+passed=0
+failed=0
+ok() { echo "ok - $1"; passed=$((passed + 1)); }
+not_ok() { echo "not ok - $1"; failed=$((failed + 1)); }
+check() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1 (got '$2', want '$3')"; fi; }
+q() { psql -X -q -At "$@"; }
+wait_ready() { for _ in $(seq 600); do q -d postgres -c "SELECT 1" >/dev/null 2>&1 && return 0; sleep 0.1; done; return 1; }
+pg_ctl_() { as_pg "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/data" -l "$CLUSTER_LOG" -w -t 120 "$@" >/dev/null; }
+users_for() { echo $(($1 * 500 / 1900 + 1)); }
+
+# gen_day <ds> <events> <file>: a generated day written as JSONL.
+gen_day() {
+  q -c "COPY (SELECT l FROM ecpipe_generate('$1', $(users_for "$2"), 1) l) TO '$3'
+        WITH (FORMAT csv, DELIMITER E'\x02', QUOTE E'\x01')"
+}
+
+q -c "CREATE EXTENSION ecpipe"
+# Everything the pipeline produced, without run ids and load times.
+q -c "CREATE FUNCTION public.digest() RETURNS text LANGUAGE sql AS \$\$
+  SELECT md5(coalesce(string_agg(d, '|' ORDER BY d), '')) FROM (
+    SELECT 'r' || (to_jsonb(r) - 'run_id')::text AS d FROM ecpipe.raw_events r
+    UNION ALL SELECT 'q' || (to_jsonb(x) - 'run_id' - 'quarantined_at')::text FROM ecpipe.quarantine x
+    UNION ALL SELECT 'u' || (to_jsonb(m) - 'run_id')::text FROM ecpipe.mart_user_daily m
+    UNION ALL SELECT 'f' || (to_jsonb(m) - 'run_id')::text FROM ecpipe.mart_funnel_daily m
+    UNION ALL SELECT 'p' || (to_jsonb(m) - 'run_id')::text FROM ecpipe.mart_product_daily m
+    UNION ALL SELECT 'o' || (to_jsonb(m) - 'run_id')::text FROM ecpipe.mart_orders m) s
+\$\$"
+gen_day $D1 "$EVENTS" "$WORK/d1.jsonl"
+gen_day $D2 "$EVENTS" "$WORK/d2.jsonl"
+q -c "SELECT ecpipe_ingest('$D1', '$WORK/d1.jsonl'), ecpipe_ingest('$D2', '$WORK/d2.jsonl')" >/dev/null
+check "day 1 runs ($EVENTS events)" "$(q -c "SELECT ecpipe_run('$D1')->>'status'")" succeeded
+baseline=$(q -c "SELECT digest()")
+
+# --- kill -9 of the backend in the middle of a step -------------------------------------------------------------
+kill_during() {  # kill_during <step>: re-run day 1 and kill its backend once ecpipe.current_runs shows <step>
+  local client pid=""
+  psql -X -q -At -c "SELECT ecpipe_run('$D1')" >/dev/null 2>&1 &
+  client=$!
+  for _ in $(seq 6000); do
+    pid=$(q -c "SELECT pid FROM ecpipe.current_runs WHERE step = '$1'" 2>/dev/null || true)
+    [ -n "$pid" ] && break
+    sleep 0.005
+  done
+  if [ -z "$pid" ]; then not_ok "the re-run never showed step $1"; wait $client || true; return; fi
+  kill -9 "$pid"
+  CLUSTER_KILLED_PIDS="$CLUSTER_KILLED_PIDS $pid"
+  wait $client || true
+  wait_ready || { not_ok "server back after kill -9 during $1"; return; }
+  check "kill -9 during $1: raw, quarantine and marts exactly as before" "$(q -c "SELECT digest()")" "$baseline"
+  check "kill -9 during $1: a re-run succeeds" "$(q -c "SELECT ecpipe_run('$D1')->>'status'")" succeeded
+  check "kill -9 during $1: and gives identical marts" "$(q -c "SELECT digest()")" "$baseline"
+}
+kill_during load
+kill_during marts
+
+# --- a step cut short: statement_timeout, and disk full (simulated with SQLSTATE 53100 from a trigger) ----------
+out=$(q -c "SET statement_timeout = '150ms'" -c "SELECT ecpipe_run('$D1')->>'status'")
+check "statement_timeout in a step: the run is recorded failed" \
+  "$out/$(q -c "SELECT status || ':' || (error LIKE '%statement timeout%') FROM ecpipe.runs ORDER BY run_id DESC LIMIT 1")" \
+  "failed/failed:true"
+check "statement_timeout: data unchanged" "$(q -c "SELECT digest()")" "$baseline"
+q -c "CREATE FUNCTION public.disk_full() RETURNS trigger LANGUAGE plpgsql AS
+        \$\$BEGIN RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = '53100'; END\$\$;
+      CREATE TRIGGER disk_full BEFORE INSERT ON ecpipe.mart_orders FOR EACH ROW EXECUTE FUNCTION public.disk_full()"
+check "disk full in the marts step: the run is recorded failed at marts" \
+  "$(q -c "SELECT ecpipe_run('$D1')->>'status'")/$(q -c "SELECT failed_step FROM ecpipe.runs ORDER BY run_id DESC LIMIT 1")" \
+  "failed/marts"
+check "disk full: data unchanged" "$(q -c "SELECT digest()")" "$baseline"
+q -c "DROP TRIGGER disk_full ON ecpipe.mart_orders"
+check "the failed runs queued their alerts" \
+  "$(q -c "SELECT count(*) FROM ecpipe.notifications n JOIN ecpipe.runs r USING (run_id) WHERE r.status = 'failed' AND n.kind = 'failed'")" 2
+
+# --- the webhook down for a whole run, then an immediate stop with the outbox full -------------------------------
+python3 test/webhook_receiver.py --log "$WORK/probe.log" --port-file "$WORK/port" --lifetime 1 &
+wait $!
+port=$(cat "$WORK/port")  # a port nothing listens on now
+q -c "ALTER SYSTEM SET ecpipe.slack_webhook_url = 'http://127.0.0.1:$port/outage/200'" -c "SELECT pg_reload_conf()" >/dev/null
+q -c "DELETE FROM ecpipe.notifications" >/dev/null
+check "webhook down: day 2 still succeeds" "$(q -c "SELECT ecpipe_run('$D2')->>'status'")" succeeded
+baseline2=$(q -c "SELECT digest()")
+queued=$(q -c "SELECT count(*) FROM ecpipe.notifications WHERE status = 'queued'")
+sleep 2  # let the worker fail a few attempts
+pg_ctl_ stop -m immediate
+python3 test/webhook_receiver.py --log "$WORK/outage.log" --port-file "$WORK/port2" --port "$port" &
+RECEIVER=$!
+pg_ctl_ start
+wait_ready
+for _ in $(seq 120); do
+  [ "$(q -c "SELECT count(*) FROM ecpipe.notifications WHERE status <> 'delivered'")" = 0 ] && break
+  sleep 0.5
+done
+check "immediate stop with $queued messages queued: all delivered after restart" \
+  "$(q -c "SELECT count(*) FILTER (WHERE status = 'delivered') || '/' || count(*) FROM ecpipe.notifications")" "$queued/$queued"
+check "each reached the webhook at least once" \
+  "$(python3 -c "import json,sys; print(len({json.loads(l)['body'] for l in open(sys.argv[1])}) >= $queued)" "$WORK/outage.log")" True
+
+# --- concurrency --------------------------------------------------------------------------------------------------
+psql -X -q -At -c "SELECT ecpipe_run('$D1')->>'status'" >"$WORK/a.out" 2>&1 &
+a=$!
+psql -X -q -At -c "SELECT ecpipe_run('$D1')->>'status'" >"$WORK/b.out" 2>&1 &
+b=$!
+wait $a || true
+wait $b || true
+check "two runs of one day at once: the second waits, both succeed" "$(cat "$WORK/a.out")/$(cat "$WORK/b.out")" \
+  "succeeded/succeeded"
+check "and the marts are the same" "$(q -c "SELECT digest()")" "$baseline2"
+psql -X -q -c "BEGIN" -c "SELECT pg_advisory_xact_lock(1701864048, date '$D1' - date '2000-01-01')" \
+  -c "SELECT pg_sleep(3)" -c "COMMIT" >/dev/null 2>&1 &
+holder=$!
+for _ in $(seq 100); do
+  [ "$(q -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" = 1 ] && break
+  sleep 0.05
+done
+out=$(q -c "SET ecpipe.run_lock_timeout = '100ms'" -c "SELECT ecpipe_run('$D1')" 2>&1 || true)
+wait $holder || true
+check "a run that cannot get its day's lock in time says so" \
+  "$(echo "$out" | grep -c "a run of $D1 is already in progress")" 1
+psql -X -q -At -c "SELECT ecpipe_run('$D1')->>'status'" >"$WORK/a.out" 2>&1 &
+a=$!
+psql -X -q -At -c "SELECT ecpipe_run('$D2')->>'status'" >"$WORK/b.out" 2>&1 &
+b=$!
+wait $a || true
+wait $b || true
+check "runs of two days in parallel both succeed" "$(cat "$WORK/a.out")/$(cat "$WORK/b.out")" "succeeded/succeeded"
+check "with the marts of sequential runs" "$(q -c "SELECT digest()")" "$baseline2"
+
+users=$(q -c "SELECT count(*) FROM ecpipe.mart_user_daily WHERE activity_date = '$D1'")
+orders=$(q -c "SELECT count(*) FROM ecpipe.mart_orders WHERE order_date = '$D1'")
+cat >"$WORK/readers.sql" <<SQL
+SELECT 1 / (CASE WHEN (SELECT count(*) FROM ecpipe.mart_user_daily WHERE activity_date = '$D1') = $users
+                  AND (SELECT count(*) FROM ecpipe.mart_orders WHERE order_date = '$D1') = $orders
+                  AND (SELECT sum(step1_viewers) FROM ecpipe.mart_funnel_daily WHERE funnel_date = '$D1') > 0
+                 THEN 1 ELSE 0 END);
+SQL
+as_pg "$PG_BIN/pgbench" -h "$CLUSTER_DIR" -U postgres -n -c 20 -j 2 -T 20 -f "$WORK/readers.sql" faults \
+  >"$WORK/pgbench.out" 2>&1 &
+bench=$!
+reruns=0
+while kill -0 $bench 2>/dev/null; do
+  [ "$(q -c "SELECT ecpipe_run('$D1')->>'status'")" = succeeded ] && reruns=$((reruns + 1))
+done
+rc=0
+wait $bench || rc=$?
+tx=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$WORK/pgbench.out")
+if [ $rc = 0 ] && ! grep -q "aborted" "$WORK/pgbench.out"; then
+  ok "20 readers, $tx queries during $reruns re-runs of the day: none saw a half-built day or an error"
+else
+  not_ok "readers during re-runs (pgbench exit $rc): $(grep -m3 -E "ERROR|aborted" "$WORK/pgbench.out" | tr '\n' ' ')"
+fi
+
+# --- a backfill: every day succeeds, memory stays flat --------------------------------------------------------------
+hwm='SELECT (regexp_match(pg_read_file($$/proc/self/status$$), $$VmHWM:\s+(\d+)$$))[1]::bigint
+            - (regexp_match(pg_read_file($$/proc/self/status$$), $$RssShmem:\s+(\d+)$$))[1]::bigint'
+first=2026-02-01
+last=$(date -d "$first + $((BACKFILL_DAYS - 1)) days" +%F)
+for i in $(seq 0 $((BACKFILL_DAYS - 1))); do
+  d=$(date -d "$first + $i days" +%F)
+  gen_day "$d" "$BACKFILL_EVENTS" "$WORK/events_$(date -d "$d" +%Y%m%d).jsonl"
+done
+one_day=$(q -c "SET ecpipe.landing_dir = '$WORK'" -c "SELECT ecpipe_run('$first')->>'status'" -c "$hwm" | tail -1)
+q -c "DELETE FROM ecpipe.landing WHERE batch_date = '$first'" >/dev/null
+start=$(date +%s.%N)
+out=$(q -c "SET ecpipe.landing_dir = '$WORK'" \
+        -c "SELECT count(*) FILTER (WHERE s->>'status' = 'succeeded') || ' ' || sum((s->>'loaded')::bigint)
+            FROM ecpipe_backfill('$first', '$last') s" -c "$hwm")
+seconds=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN{printf "%.0f", b - a}')
+set -- $out
+check "backfill of $BACKFILL_DAYS days x $BACKFILL_EVENTS events: every day succeeds" "$1" "$BACKFILL_DAYS"
+ratio=$(awk -v a="$3" -v b="$one_day" 'BEGIN{printf "%.2f", a / b}')
+if awk -v r="$ratio" 'BEGIN{exit !(r <= 1.5)}'; then
+  ok "backfill memory is flat: peak private memory $(( $3 / 1024 )) MiB for $BACKFILL_DAYS days vs $(( one_day / 1024 )) MiB for one (x$ratio), $2 events in $seconds s"
+else
+  not_ok "backfill memory grows: $(( $3 / 1024 )) MiB for $BACKFILL_DAYS days vs $(( one_day / 1024 )) MiB for one"
+fi
+
+# --- nothing lost -------------------------------------------------------------------------------------------------
+lost=$(q -c "SELECT coalesce(sum(l.n - coalesce(r.n, 0) - coalesce(x.n, 0)), 0) FROM
+  (SELECT batch_date, count(*) n FROM ecpipe.landing WHERE line ~ '\S' OR line IS NULL GROUP BY 1) l
+  LEFT JOIN (SELECT batch_date, count(*) n FROM ecpipe.raw_events GROUP BY 1) r USING (batch_date)
+  LEFT JOIN (SELECT batch_date, count(*) n FROM ecpipe.quarantine GROUP BY 1) x USING (batch_date)")
+check "rows lost across all batches (landing = raw + quarantine)" "$lost" 0
+
+export CLUSTER_KILLED_PIDS
+echo "faults: $((passed + failed)) assertions, $failed failed, rows lost $lost, backends killed on purpose:$(echo $CLUSTER_KILLED_PIDS | wc -w)"
+[ $failed = 0 ]
