@@ -278,3 +278,74 @@ BEGIN
     EXECUTE format('CREATE INDEX ON %s USING hash (session_id)', part);
     EXECUTE format('CREATE INDEX ON %s (event_type)', part);
 END $$;
+
+-------------------------------------------------------------------------------------------------------------------
+-- The HTML dashboard.
+
+-- Quarantine reasons per batch without the lines themselves: what ecpipe_reader may see of the quarantine.
+CREATE VIEW ecpipe.quarantine_summary AS
+SELECT q.batch_date, r.reason, count(*) AS lines
+FROM ecpipe.quarantine q, unnest(q.reasons) AS r(reason)
+GROUP BY q.batch_date, r.reason;
+COMMENT ON VIEW ecpipe.quarantine_summary IS 'quarantined lines per batch and reason code (no line contents)';
+
+CREATE FUNCTION ecpipe.render_report(jsonb) RETURNS text
+AS 'MODULE_PATHNAME', 'ecpipe_render_report'
+LANGUAGE C STRICT IMMUTABLE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION ecpipe.render_report(jsonb) IS 'renders report data (see ecpipe_report_html) as one HTML page';
+
+CREATE FUNCTION @extschema@.ecpipe_report_html(from_day date, to_day date) RETURNS text
+LANGUAGE plpgsql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    may_see_lines boolean := has_table_privilege('ecpipe.quarantine', 'SELECT');
+BEGIN
+    IF to_day < from_day OR to_day - from_day > 366 THEN
+        RAISE EXCEPTION 'ecpipe_report_html: the range % to % must run forward and span at most 367 days',
+              from_day, to_day USING ERRCODE = '22023';
+    END IF;
+    RETURN ecpipe.render_report(jsonb_build_object(
+        'from', from_day, 'to', to_day, 'min_pass_rate', ecpipe.setting('ecpipe.min_pass_rate')::numeric,
+        'funnel', (SELECT jsonb_agg(jsonb_build_object('platform', f.platform, 'step1', f.s1, 'step2', f.s2,
+                                                       'step3', f.s3, 'step4', f.s4) ORDER BY f.platform)
+                   FROM (SELECT m.platform, sum(m.step1_viewers) AS s1, sum(m.step2_clickers) AS s2,
+                                sum(m.step3_cart_adders) AS s3, sum(m.step4_purchasers) AS s4
+                         FROM ecpipe.mart_funnel_daily m WHERE m.funnel_date BETWEEN from_day AND to_day
+                         GROUP BY m.platform) f),
+        'orders', (SELECT jsonb_agg(jsonb_build_object('day', d.day, 'orders', coalesce(o.n, 0),
+                                                       'revenue', coalesce(o.revenue, 0)) ORDER BY d.day)
+                   FROM (SELECT g::date AS day FROM generate_series(from_day, to_day, interval '1 day') g) d
+                   LEFT JOIN (SELECT m.order_date, count(*) AS n, sum(m.total_amount) AS revenue
+                              FROM ecpipe.mart_orders m WHERE m.order_date BETWEEN from_day AND to_day
+                              GROUP BY m.order_date) o ON o.order_date = d.day),
+        'quality', (SELECT jsonb_agg(jsonb_build_object('day', t.batch_date, 'check_no', t.check_no,
+                                                        'check_name', t.check_name, 'pass_rate', t.pass_rate)
+                                     ORDER BY t.batch_date, t.check_no)
+                    FROM ecpipe.quality_trend t WHERE t.batch_date BETWEEN from_day AND to_day),
+        'products', (SELECT jsonb_agg(jsonb_build_object('product_id', p.product_id, 'units', p.units,
+                                                         'revenue', p.revenue) ORDER BY p.revenue DESC, p.product_id)
+                     FROM (SELECT m.product_id, sum(m.units_sold) AS units, sum(m.revenue) AS revenue
+                           FROM ecpipe.mart_product_daily m WHERE m.activity_date BETWEEN from_day AND to_day
+                           GROUP BY m.product_id ORDER BY revenue DESC, m.product_id LIMIT 10) p),
+        'runs', (SELECT jsonb_agg(jsonb_build_object('run_id', r.run_id, 'ds', r.ds, 'status', r.status,
+                                                     'started_at', to_char(r.started_at, 'YYYY-MM-DD HH24:MI:SS'),
+                                                     'seconds', r.seconds, 'failed_step', r.failed_step)
+                                  ORDER BY r.run_id DESC)
+                 FROM (SELECT * FROM ecpipe.runs r WHERE r.ds BETWEEN from_day AND to_day
+                       ORDER BY r.run_id DESC LIMIT 50) r),
+        'quarantine', (SELECT jsonb_agg(jsonb_build_object('reason', s.reason, 'lines', s.lines,
+                                                           'example', CASE WHEN may_see_lines THEN
+                                         (SELECT left(q.detail, 300) FROM ecpipe.quarantine q
+                                          WHERE q.batch_date BETWEEN from_day AND to_day AND s.reason = ANY (q.reasons)
+                                          ORDER BY q.batch_date, q.line_no LIMIT 1) END)
+                                       ORDER BY s.lines DESC, s.reason)
+                       FROM (SELECT x.reason, sum(x.lines) AS lines FROM ecpipe.quarantine_summary x
+                             WHERE x.batch_date BETWEEN from_day AND to_day GROUP BY x.reason) s)));
+END $$;
+COMMENT ON FUNCTION @extschema@.ecpipe_report_html(date, date) IS
+    'a self-contained HTML dashboard of from_day..to_day: funnel, orders, check pass rates, top products, runs, quarantine';
+REVOKE ALL ON FUNCTION @extschema@.ecpipe_report_html(date, date) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ecpipe.render_report(jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.ecpipe_report_html(date, date), ecpipe.render_report(jsonb)
+    TO ecpipe_reader, ecpipe_operator;
+GRANT SELECT ON ecpipe.quarantine_summary TO ecpipe_reader, ecpipe_operator;
+GRANT EXECUTE ON FUNCTION ecpipe.setting(text) TO ecpipe_reader;  -- reads ecpipe.min_pass_rate; refuses the webhook URL

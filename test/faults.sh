@@ -158,7 +158,7 @@ SELECT 1 / (CASE WHEN (SELECT count(*) FROM ecpipe.mart_user_daily WHERE activit
                   AND (SELECT sum(step1_viewers) FROM ecpipe.mart_funnel_daily WHERE funnel_date = '$D1') > 0
                  THEN 1 ELSE 0 END);
 SQL
-as_pg "$PG_BIN/pgbench" -h "$CLUSTER_DIR" -U postgres -n -c 20 -j 2 -T 20 -f "$WORK/readers.sql" faults \
+as_pg "$PG_BIN/pgbench" -h "$CLUSTER_DIR" -U postgres -n -c 20 -j 2 -T 30 -R 400 -f "$WORK/readers.sql" faults \
   >"$WORK/pgbench.out" 2>&1 &
 bench=$!
 reruns=0

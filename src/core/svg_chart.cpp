@@ -1,0 +1,136 @@
+// Inline SVG charts for the HTML report: layout arithmetic and markup, every label escaped.
+#include "svg_chart.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "ecpipe/report.hpp"
+#include "ecpipe/core_only.hpp"
+
+namespace ecpipe::detail {
+
+namespace {
+
+constexpr const char* kPalette[] = {"#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1"};
+constexpr int kLeft = 56, kRight = 16, kTop = 28, kBottom = 36;
+
+std::string num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", v);
+  return buf;
+}
+
+const char* color(size_t i) { return kPalette[i % (sizeof kPalette / sizeof kPalette[0])]; }
+
+std::string legend(const std::vector<Series>& series, int y) {
+  std::string out;
+  double x = kLeft;
+  for (size_t i = 0; i < series.size(); ++i) {
+    out += "<rect class=\"legend\" x=\"" + num(x) + "\" y=\"" + std::to_string(y - 9) +
+           "\" width=\"10\" height=\"10\" fill=\"" + color(i) + "\"/>";
+    out += "<text x=\"" + num(x + 14) + "\" y=\"" + std::to_string(y) + "\">" + html_escape(series[i].name) + "</text>";
+    x += 24 + 7.0 * static_cast<double>(series[i].name.size());
+  }
+  return out;
+}
+
+std::string open_svg(int width, int height, const std::string& css_class) {
+  return "<svg class=\"chart " + css_class + "\" viewBox=\"0 0 " + std::to_string(width) + " " +
+         std::to_string(height) + "\" width=\"" + std::to_string(width) + "\" height=\"" + std::to_string(height) +
+         "\" role=\"img\">";
+}
+
+}  // namespace
+
+std::string grouped(double value) {
+  const long long whole = std::llround(value);
+  std::string digits = std::to_string(whole < 0 ? -whole : whole);
+  for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) digits.insert(static_cast<size_t>(i), ",");
+  return (whole < 0 ? "-" : "") + digits;
+}
+
+std::string bar_chart(const std::vector<std::string>& categories, const std::vector<Series>& series,
+                      const std::string& css_class, int width, int height) {
+  double top = 0;
+  for (const auto& s : series)
+    for (double v : s.values)
+      if (std::isfinite(v)) top = std::max(top, v);
+  if (top <= 0) top = 1;
+  const double plot_w = width - kLeft - kRight, plot_h = height - kTop - kBottom;
+  const double group_w = categories.empty() ? plot_w : plot_w / static_cast<double>(categories.size());
+  const double bar_w = std::max(2.0, (group_w * 0.8) / static_cast<double>(std::max<size_t>(1, series.size())));
+  std::string out = open_svg(width, height, css_class) + legend(series, 14);
+  out += "<line class=\"axis\" x1=\"" + std::to_string(kLeft) + "\" y1=\"" + num(kTop + plot_h) + "\" x2=\"" +
+         num(kLeft + plot_w) + "\" y2=\"" + num(kTop + plot_h) + "\"/>";
+  for (size_t c = 0; c < categories.size(); ++c) {
+    const double gx = kLeft + group_w * static_cast<double>(c) + group_w * 0.1;
+    for (size_t s = 0; s < series.size(); ++s) {
+      const double v = c < series[s].values.size() ? series[s].values[c] : NAN;
+      if (!std::isfinite(v)) continue;
+      const double h = plot_h * v / top, x = gx + bar_w * static_cast<double>(s), y = kTop + plot_h - h;
+      out += "<rect class=\"bar " + css_class + "\" x=\"" + num(x) + "\" y=\"" + num(y) + "\" width=\"" +
+             num(bar_w - 1) + "\" height=\"" + num(h) + "\" fill=\"" + color(s) + "\"><title>" +
+             html_escape(categories[c] + " · " + series[s].name + ": " + grouped(v)) + "</title></rect>";
+      out += "<text class=\"value\" x=\"" + num(x + bar_w / 2) + "\" y=\"" + num(y - 3) + "\">" + grouped(v) + "</text>";
+    }
+    out += "<text class=\"category\" x=\"" + num(gx + group_w * 0.4) + "\" y=\"" + num(kTop + plot_h + 16) + "\">" +
+           html_escape(categories[c]) + "</text>";
+  }
+  return out + "</svg>";
+}
+
+std::string hbar_chart(const std::vector<std::string>& labels, const std::vector<double>& values,
+                       const std::string& css_class, int width) {
+  constexpr int kRow = 22, kLabel = 90;
+  const int height = static_cast<int>(labels.size()) * kRow + 8;
+  double top = 0;
+  for (double v : values) top = std::max(top, v);
+  if (top <= 0) top = 1;
+  const double plot_w = width - kLabel - 110;
+  std::string out = open_svg(width, height, css_class);
+  for (size_t i = 0; i < labels.size() && i < values.size(); ++i) {
+    const double y = 4 + kRow * static_cast<double>(i), w = plot_w * values[i] / top;
+    out += "<text class=\"label\" x=\"0\" y=\"" + num(y + 14) + "\">" + html_escape(labels[i]) + "</text>";
+    out += "<rect class=\"bar " + css_class + "\" x=\"" + std::to_string(kLabel) + "\" y=\"" + num(y) +
+           "\" width=\"" + num(w) + "\" height=\"16\" fill=\"" + color(0) + "\"/>";
+    out += "<text class=\"value\" x=\"" + num(kLabel + w + 6) + "\" y=\"" + num(y + 13) + "\">" + grouped(values[i]) +
+           "</text>";
+  }
+  return out + "</svg>";
+}
+
+std::string line_chart(const std::vector<std::string>& categories, const std::vector<Series>& series,
+                       const std::string& css_class, double y_min, double y_max, const double* threshold, int width,
+                       int height) {
+  if (y_max <= y_min) y_max = y_min + 1;
+  const double plot_w = width - kLeft - kRight, plot_h = height - kTop - kBottom;
+  const double step = categories.size() > 1 ? plot_w / static_cast<double>(categories.size() - 1) : 0;
+  auto px = [&](size_t i) { return kLeft + (categories.size() > 1 ? step * static_cast<double>(i) : plot_w / 2); };
+  auto py = [&](double v) { return kTop + plot_h * (1 - (std::clamp(v, y_min, y_max) - y_min) / (y_max - y_min)); };
+  std::string out = open_svg(width, height, css_class) + legend(series, 14);
+  for (double tick : {y_min, (y_min + y_max) / 2, y_max})
+    out += "<text class=\"tick\" x=\"4\" y=\"" + num(py(tick) + 4) + "\">" + num(tick) + "</text>";
+  if (threshold)
+    out += "<line class=\"threshold\" x1=\"" + std::to_string(kLeft) + "\" y1=\"" + num(py(*threshold)) + "\" x2=\"" +
+           num(kLeft + plot_w) + "\" y2=\"" + num(py(*threshold)) + "\"><title>" + num(*threshold) + "</title></line>";
+  for (size_t s = 0; s < series.size(); ++s) {
+    std::string points;
+    for (size_t i = 0; i < series[s].values.size() && i < categories.size(); ++i)
+      if (std::isfinite(series[s].values[i])) points += num(px(i)) + "," + num(py(series[s].values[i])) + " ";
+    out += "<polyline class=\"line\" fill=\"none\" stroke=\"" + std::string(color(s)) + "\" points=\"" + points + "\"/>";
+    for (size_t i = 0; i < series[s].values.size() && i < categories.size(); ++i) {
+      const double v = series[s].values[i];
+      if (!std::isfinite(v)) continue;
+      out += "<circle class=\"point " + css_class + "\" cx=\"" + num(px(i)) + "\" cy=\"" + num(py(v)) +
+             "\" r=\"3.5\" fill=\"" + color(s) + "\"><title>" +
+             html_escape(series[s].name + " " + categories[i] + ": " + num(v)) + "</title></circle>";
+    }
+  }
+  for (size_t i = 0; i < categories.size(); ++i)
+    out += "<text class=\"category\" x=\"" + num(px(i)) + "\" y=\"" + num(kTop + plot_h + 16) + "\">" +
+           html_escape(categories[i]) + "</text>";
+  return out + "</svg>";
+}
+
+}  // namespace ecpipe::detail

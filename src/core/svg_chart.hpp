@@ -1,0 +1,30 @@
+// Inline SVG charts for the HTML report: grouped bars, horizontal bars and lines with points, escaped labels.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace ecpipe::detail {
+
+struct Series {
+  std::string name;
+  std::vector<double> values;  // one per category; NaN = no value
+};
+
+// Vertical bars: for each category a group with one bar per series. Bars carry class "bar <css_class>".
+std::string bar_chart(const std::vector<std::string>& categories, const std::vector<Series>& series,
+                      const std::string& css_class, int width, int height);
+
+// Horizontal bars, one per label, longest first as given. Bars carry class "bar <css_class>".
+std::string hbar_chart(const std::vector<std::string>& labels, const std::vector<double>& values,
+                       const std::string& css_class, int width);
+
+// Lines with a point per value over the categories (x axis); an optional dashed horizontal threshold line.
+// Points carry class "point <css_class>"; y runs from y_min to y_max.
+std::string line_chart(const std::vector<std::string>& categories, const std::vector<Series>& series,
+                       const std::string& css_class, double y_min, double y_max, const double* threshold, int width,
+                       int height);
+
+// 1234567.8 -> "1,234,568" (rounded to whole units).
+std::string grouped(double value);
+
+}  // namespace ecpipe::detail
