@@ -65,11 +65,15 @@ build/san/unit_tests: $(patsubst test/unit/%.cpp,build/san/unit/%.o,$(UNIT_SRCS)
 build/san/fuzz_%: test/fuzz/fuzz_%.cpp $(SAN_OBJS)
 	$(SAN_CXX) $(SAN_FLAGS) -fsanitize=fuzzer $^ -lsimdjson -lcurl -o $@
 
-.PHONY: unit test demo deps bench-core bench test-asan fuzz faults
+.PHONY: unit test demo deps bench-core bench test-asan fuzz faults report test-browser
 test-asan:
 	scripts/install_deps.sh clang libclang-rt-14-dev
 	$(MAKE) build/san/unit_tests
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ./build/san/unit_tests --gtest_brief=1
+report: all
+	scripts/report.sh
+test-browser: all
+	test/report_browser.sh
 faults: all
 	scripts/install_extension.sh
 	test/faults.sh

@@ -37,7 +37,8 @@ namespace {
 // No script, nothing fetched: the policy makes any accident (an external URL in a value) a blocked, visible error.
 constexpr const char* kHead = R"(<!DOCTYPE html>
 <html lang="ko"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<link rel="icon" href="data:,">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
 body{font-family:system-ui,-apple-system,"Noto Sans KR",sans-serif;margin:24px;color:#222;background:#fafafa}

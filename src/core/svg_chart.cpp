@@ -13,7 +13,7 @@ namespace ecpipe::detail {
 namespace {
 
 constexpr const char* kPalette[] = {"#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1"};
-constexpr int kLeft = 56, kRight = 16, kTop = 28, kBottom = 36;
+constexpr int kLeft = 56, kRight = 40, kTop = 28, kBottom = 36;
 
 std::string num(double v) {
   char buf[32];
@@ -23,15 +23,20 @@ std::string num(double v) {
 
 const char* color(size_t i) { return kPalette[i % (sizeof kPalette / sizeof kPalette[0])]; }
 
-std::string legend(const std::vector<Series>& series, int y) {
+// One swatch and name per series, wrapping onto further rows; returns the markup and the height it used.
+std::string legend(const std::vector<Series>& series, int width, int& height) {
   std::string out;
   double x = kLeft;
+  int y = 14;
   for (size_t i = 0; i < series.size(); ++i) {
+    const double w = 24 + 6.5 * static_cast<double>(series[i].name.size());
+    if (x + w > width && x > kLeft) x = kLeft, y += 16;
     out += "<rect class=\"legend\" x=\"" + num(x) + "\" y=\"" + std::to_string(y - 9) +
            "\" width=\"10\" height=\"10\" fill=\"" + color(i) + "\"/>";
     out += "<text x=\"" + num(x + 14) + "\" y=\"" + std::to_string(y) + "\">" + html_escape(series[i].name) + "</text>";
-    x += 24 + 7.0 * static_cast<double>(series[i].name.size());
+    x += w;
   }
+  height = y - 14;
   return out;
 }
 
@@ -60,21 +65,24 @@ std::string bar_chart(const std::vector<std::string>& categories, const std::vec
   const double plot_w = width - kLeft - kRight, plot_h = height - kTop - kBottom;
   const double group_w = categories.empty() ? plot_w : plot_w / static_cast<double>(categories.size());
   const double bar_w = std::max(2.0, (group_w * 0.8) / static_cast<double>(std::max<size_t>(1, series.size())));
-  std::string out = open_svg(width, height, css_class) + legend(series, 14);
-  out += "<line class=\"axis\" x1=\"" + std::to_string(kLeft) + "\" y1=\"" + num(kTop + plot_h) + "\" x2=\"" +
-         num(kLeft + plot_w) + "\" y2=\"" + num(kTop + plot_h) + "\"/>";
+  int extra = 0;
+  const std::string key = legend(series, width, extra);
+  const double top_y = kTop + extra;
+  std::string out = open_svg(width, height + extra, css_class) + key;
+  out += "<line class=\"axis\" x1=\"" + std::to_string(kLeft) + "\" y1=\"" + num(top_y + plot_h) + "\" x2=\"" +
+         num(kLeft + plot_w) + "\" y2=\"" + num(top_y + plot_h) + "\"/>";
   for (size_t c = 0; c < categories.size(); ++c) {
     const double gx = kLeft + group_w * static_cast<double>(c) + group_w * 0.1;
     for (size_t s = 0; s < series.size(); ++s) {
       const double v = c < series[s].values.size() ? series[s].values[c] : NAN;
       if (!std::isfinite(v)) continue;
-      const double h = plot_h * v / top, x = gx + bar_w * static_cast<double>(s), y = kTop + plot_h - h;
+      const double h = plot_h * v / top, x = gx + bar_w * static_cast<double>(s), y = top_y + plot_h - h;
       out += "<rect class=\"bar " + css_class + "\" x=\"" + num(x) + "\" y=\"" + num(y) + "\" width=\"" +
              num(bar_w - 1) + "\" height=\"" + num(h) + "\" fill=\"" + color(s) + "\"><title>" +
              html_escape(categories[c] + " · " + series[s].name + ": " + grouped(v)) + "</title></rect>";
       out += "<text class=\"value\" x=\"" + num(x + bar_w / 2) + "\" y=\"" + num(y - 3) + "\">" + grouped(v) + "</text>";
     }
-    out += "<text class=\"category\" x=\"" + num(gx + group_w * 0.4) + "\" y=\"" + num(kTop + plot_h + 16) + "\">" +
+    out += "<text class=\"category\" x=\"" + num(gx + group_w * 0.4) + "\" y=\"" + num(top_y + plot_h + 16) + "\">" +
            html_escape(categories[c]) + "</text>";
   }
   return out + "</svg>";
@@ -94,7 +102,7 @@ std::string hbar_chart(const std::vector<std::string>& labels, const std::vector
     out += "<text class=\"label\" x=\"0\" y=\"" + num(y + 14) + "\">" + html_escape(labels[i]) + "</text>";
     out += "<rect class=\"bar " + css_class + "\" x=\"" + std::to_string(kLabel) + "\" y=\"" + num(y) +
            "\" width=\"" + num(w) + "\" height=\"16\" fill=\"" + color(0) + "\"/>";
-    out += "<text class=\"value\" x=\"" + num(kLabel + w + 6) + "\" y=\"" + num(y + 13) + "\">" + grouped(values[i]) +
+    out += "<text class=\"hvalue\" x=\"" + num(kLabel + w + 6) + "\" y=\"" + num(y + 13) + "\">" + grouped(values[i]) +
            "</text>";
   }
   return out + "</svg>";
@@ -107,8 +115,11 @@ std::string line_chart(const std::vector<std::string>& categories, const std::ve
   const double plot_w = width - kLeft - kRight, plot_h = height - kTop - kBottom;
   const double step = categories.size() > 1 ? plot_w / static_cast<double>(categories.size() - 1) : 0;
   auto px = [&](size_t i) { return kLeft + (categories.size() > 1 ? step * static_cast<double>(i) : plot_w / 2); };
-  auto py = [&](double v) { return kTop + plot_h * (1 - (std::clamp(v, y_min, y_max) - y_min) / (y_max - y_min)); };
-  std::string out = open_svg(width, height, css_class) + legend(series, 14);
+  int extra = 0;
+  const std::string key = legend(series, width, extra);
+  const double top_y = kTop + extra;
+  auto py = [&](double v) { return top_y + plot_h * (1 - (std::clamp(v, y_min, y_max) - y_min) / (y_max - y_min)); };
+  std::string out = open_svg(width, height + extra, css_class) + key;
   for (double tick : {y_min, (y_min + y_max) / 2, y_max})
     out += "<text class=\"tick\" x=\"4\" y=\"" + num(py(tick) + 4) + "\">" + num(tick) + "</text>";
   if (threshold)
@@ -128,7 +139,7 @@ std::string line_chart(const std::vector<std::string>& categories, const std::ve
     }
   }
   for (size_t i = 0; i < categories.size(); ++i)
-    out += "<text class=\"category\" x=\"" + num(px(i)) + "\" y=\"" + num(kTop + plot_h + 16) + "\">" +
+    out += "<text class=\"category\" x=\"" + num(px(i)) + "\" y=\"" + num(top_y + plot_h + 16) + "\">" +
            html_escape(categories[i]) + "</text>";
   return out + "</svg>";
 }

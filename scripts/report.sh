@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# make report: a throwaway cluster runs a 3-day demo (clean, a few anomalies, blocked) through ecpipe_backfill and
+# writes ecpipe_report_html of those days to $REPORT (default build/report.html).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPORT=${REPORT:-build/report.html}
+FIRST=${FIRST_DAY:-2026-01-17}
+scripts/install_extension.sh >/dev/null
+. scripts/cluster.sh
+CLUSTER_PRELOAD='pg_cron,ecpipe' CLUSTER_EXTRA_CONF="ecpipe.worker_database = 'ecpipe'
+client_min_messages = warning" cluster_start
+LANDING="$CLUSTER_DIR/landing"
+mkdir -p "$LANDING" "$(dirname "$REPORT")" && chmod 777 "$LANDING"
+export PGOPTIONS="-c ecpipe.landing_dir=$LANDING"
+psql -X -q -c "CREATE EXTENSION ecpipe"
+i=0
+for rate in 0 0.001 0.02; do  # passes, passes with a few quarantined lines, blocked
+  day=$(date -d "$FIRST + $i days" +%F)
+  psql -X -q -c "COPY (SELECT l FROM ecpipe_generate('$day', 500, $((i + 1)), $rate) l)
+                 TO '$LANDING/events_$(date -d "$day" +%Y%m%d).jsonl' WITH (FORMAT csv, DELIMITER E'\x02', QUOTE E'\x01')"
+  i=$((i + 1))
+done
+last=$(date -d "$FIRST + 2 days" +%F)
+psql -X -At -c "SELECT ds || ' ' || status FROM (SELECT s->>'ds' AS ds, s->>'status' AS status
+                FROM ecpipe_backfill('$FIRST', '$last') s) b"
+psql -X -At -c "SELECT ecpipe_report_html('$FIRST', '$last')" >"$REPORT"
+echo "report of $FIRST to $last written to $REPORT ($(wc -c <"$REPORT") bytes)"
