@@ -65,11 +65,15 @@ build/san/unit_tests: $(patsubst test/unit/%.cpp,build/san/unit/%.o,$(UNIT_SRCS)
 build/san/fuzz_%: test/fuzz/fuzz_%.cpp $(SAN_OBJS)
 	$(SAN_CXX) $(SAN_FLAGS) -fsanitize=fuzzer $^ -lsimdjson -lcurl -o $@
 
-.PHONY: unit test demo deps bench-core bench test-asan fuzz faults report test-browser
+.PHONY: unit test demo deps bench-core bench test-asan fuzz faults report test-browser docker-config
 test-asan:
 	scripts/install_deps.sh clang libclang-rt-14-dev
 	$(MAKE) build/san/unit_tests
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ./build/san/unit_tests --gtest_brief=1
+# Validates docker/docker-compose.yml with Debian's docker-compose (no engine needed, none runs here).
+docker-config:
+	scripts/install_deps.sh docker-compose
+	docker-compose -f docker/docker-compose.yml config -q && echo "ok - docker/docker-compose.yml is valid"
 report: all
 	scripts/report.sh
 test-browser: all
@@ -99,6 +103,7 @@ test:
 	  test/run_pgtap.sh
 	test/dump_roundtrip.sh
 	EVENTS=20000 BACKFILL_DAYS=30 BACKFILL_EVENTS=3000 test/faults.sh
+	test/docs_examples.sh
 	test/run_pgtap.sh
 
 deps:
