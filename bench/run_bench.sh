@@ -13,7 +13,8 @@ max_wal_size = '8GB'
 checkpoint_timeout = '30min'
 work_mem = '64MB'
 maintenance_work_mem = '512MB'
-synchronous_commit = off" cluster_start
+synchronous_commit = off
+client_min_messages = warning" cluster_start
 FILE="$CLUSTER_DIR/events.jsonl"
 q() { psql -X -q -At -v file="$FILE" "$@"; }
 # A step given as @path is a psql script; anything else is one SQL statement.

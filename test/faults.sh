@@ -121,14 +121,17 @@ check "each reached the webhook at least once" \
   "$(python3 -c "import json,sys; print(len({json.loads(l)['body'] for l in open(sys.argv[1])}) >= $queued)" "$WORK/outage.log")" True
 
 # --- concurrency --------------------------------------------------------------------------------------------------
-psql -X -q -At -c "SELECT ecpipe_run('$D1')->>'status'" >"$WORK/a.out" 2>&1 &
-a=$!
-psql -X -q -At -c "SELECT ecpipe_run('$D1')->>'status'" >"$WORK/b.out" 2>&1 &
-b=$!
-wait $a || true
-wait $b || true
-check "two runs of one day at once: the second waits, both succeed" "$(cat "$WORK/a.out")/$(cat "$WORK/b.out")" \
-  "succeeded/succeeded"
+# runs_at_once <day> <day>: both ecpipe_run at the same time; prints "<status>/<status>"
+runs_at_once() {
+  psql -X -q -At -c "SELECT ecpipe_run('$1')->>'status'" >"$WORK/a.out" 2>&1 &
+  local a=$!
+  psql -X -q -At -c "SELECT ecpipe_run('$2')->>'status'" >"$WORK/b.out" 2>&1 &
+  local b=$!
+  wait $a || true
+  wait $b || true
+  echo "$(cat "$WORK/a.out")/$(cat "$WORK/b.out")"
+}
+check "two runs of one day at once: the second waits, both succeed" "$(runs_at_once $D1 $D1)" "succeeded/succeeded"
 check "and the marts are the same" "$(q -c "SELECT digest()")" "$baseline2"
 psql -X -q -c "BEGIN" -c "SELECT pg_advisory_xact_lock(1701864048, date '$D1' - date '2000-01-01')" \
   -c "SELECT pg_sleep(3)" -c "COMMIT" >/dev/null 2>&1 &
@@ -141,13 +144,7 @@ out=$(q -c "SET ecpipe.run_lock_timeout = '100ms'" -c "SELECT ecpipe_run('$D1')"
 wait $holder || true
 check "a run that cannot get its day's lock in time says so" \
   "$(echo "$out" | grep -c "a run of $D1 is already in progress")" 1
-psql -X -q -At -c "SELECT ecpipe_run('$D1')->>'status'" >"$WORK/a.out" 2>&1 &
-a=$!
-psql -X -q -At -c "SELECT ecpipe_run('$D2')->>'status'" >"$WORK/b.out" 2>&1 &
-b=$!
-wait $a || true
-wait $b || true
-check "runs of two days in parallel both succeed" "$(cat "$WORK/a.out")/$(cat "$WORK/b.out")" "succeeded/succeeded"
+check "runs of two days in parallel both succeed" "$(runs_at_once $D1 $D2)" "succeeded/succeeded"
 check "with the marts of sequential runs" "$(q -c "SELECT digest()")" "$baseline2"
 
 users=$(q -c "SELECT count(*) FROM ecpipe.mart_user_daily WHERE activity_date = '$D1'")

@@ -22,7 +22,9 @@ void scan_landing(DateADT batch, const char* step, const std::function<void(int6
     portal = SPI_cursor_open_with_args(
         nullptr, "SELECT line_no, line, line_bytes FROM ecpipe.landing "
                  "WHERE batch_date = $1 ORDER BY line_no",
-        1, types, values, nullptr, true, 0);
+        // A fast-start plan walks the (batch_date, line_no) key in order. Without it, the row estimate of a batch
+        // landed since the last ANALYZE can pick a bitmap scan and an external sort of the whole batch on disk.
+        1, types, values, nullptr, true, CURSOR_OPT_FAST_PLAN | CURSOR_OPT_NO_SCROLL);
     fetch_ctx = AllocSetContextCreate(CurrentMemoryContext, "ecpipe landing scan", ALLOCSET_DEFAULT_SIZES);
   });
   std::vector<std::pair<int64_t, std::string_view>> rows;
