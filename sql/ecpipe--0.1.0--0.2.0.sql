@@ -37,8 +37,10 @@ BEGIN
     FROM ecpipe.run_steps s WHERE s.run_id = run;
     RAISE NOTICE 'ecpipe_run % (run %): % % in % s%', (SELECT r.ds FROM ecpipe.runs r WHERE r.run_id = run), run,
           step_name, step_status, v_seconds,
-          CASE WHEN step_rows IS NULL THEN '' ELSE format(', %s rows (%s rows/s)', step_rows,
-               CASE WHEN v_seconds > 0 THEN round(step_rows / v_seconds) ELSE step_rows END) END
+          CASE WHEN step_rows IS NULL THEN ''
+               WHEN step_name IN ('collect', 'validate', 'load') THEN format(', %s lines (%s lines/s)', step_rows,
+                    CASE WHEN v_seconds > 0 THEN round(step_rows / v_seconds) ELSE step_rows END)
+               ELSE format(', %s %s', step_rows, CASE step_name WHEN 'marts' THEN 'days' ELSE 'messages' END) END
           || CASE WHEN step_detail IS NULL OR step_detail = '' THEN '' ELSE ': ' || left(step_detail, 200) END;
 END $$;
 
