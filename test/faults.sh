@@ -117,6 +117,7 @@ for _ in $(seq 120); do
 done
 check "immediate stop with $queued messages queued: all delivered after restart" \
   "$(q -c "SELECT count(*) FILTER (WHERE status = 'delivered') || '/' || count(*) FROM ecpipe.notifications")" "$queued/$queued"
+check "the webhook URL never reached the server log" "$(grep -c "/outage/" "$CLUSTER_LOG" || true)" 0
 check "each reached the webhook at least once" \
   "$(python3 -c "import json,sys; print(len({json.loads(l)['body'] for l in open(sys.argv[1])}) >= $queued)" "$WORK/outage.log")" True
 
