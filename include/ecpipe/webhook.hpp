@@ -11,6 +11,12 @@ struct WebhookTarget {
   std::string why;  // when not allowed; never contains the URL (it is a secret)
 };
 
+// The URL to post to from the ecpipe.slack_webhook_url setting: the setting itself, or, when it reads
+// "file:<path>", the first non-blank line of that file (so the secret never sits in a configuration file, which
+// the postmaster logs on reload). False with a reason naming the path (never the URL) when the file is unreadable
+// or empty.
+bool resolve_webhook_url(const std::string& setting, std::string& url, std::string& why);
+
 // The URL must be https (http only to a loopback host), with a host listed in allowed_hosts (comma-separated,
 // compared exactly, case-insensitively: an IP literal is allowed only if it is itself listed).
 WebhookTarget check_webhook_url(const std::string& url, const std::string& allowed_hosts);

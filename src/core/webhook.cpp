@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <fstream>
 #include <mutex>
 
 #include "ecpipe/core_only.hpp"
@@ -45,6 +46,28 @@ size_t header_line(char* data, size_t size, size_t n, void* user) {
 }
 
 }  // namespace
+
+bool resolve_webhook_url(const std::string& setting, std::string& url, std::string& why) {
+  constexpr std::string_view kFile = "file:";
+  if (setting.compare(0, kFile.size(), kFile) != 0) {
+    url = setting;
+    return true;
+  }
+  const std::string path = setting.substr(kFile.size());
+  std::ifstream in(path);
+  if (!in.is_open()) {
+    why = "cannot read the webhook URL file " + path;
+    return false;
+  }
+  for (std::string line; std::getline(in, line);) {
+    const auto first = line.find_first_not_of(" \t\r");
+    if (first == std::string::npos) continue;
+    url = line.substr(first, line.find_last_not_of(" \t\r") - first + 1);
+    return true;
+  }
+  why = "the webhook URL file " + path + " holds no URL";
+  return false;
+}
 
 WebhookTarget check_webhook_url(const std::string& url, const std::string& allowed_hosts) {
   WebhookTarget t;

@@ -66,14 +66,16 @@ int64_t deliver_due(int limit) {
   if (s.webhook_url.empty()) return 0;
   const std::vector<Due> due = lock_due(limit);
   if (due.empty()) return 0;
-  const WebhookTarget target = check_webhook_url(s.webhook_url, s.allowed_hosts);
+  std::string url, unreadable;
+  const bool resolved = resolve_webhook_url(s.webhook_url, url, unreadable);
+  const WebhookTarget target = resolved ? check_webhook_url(url, s.allowed_hosts) : WebhookTarget{false, "", unreadable};
   for (const Due& d : due) {
     if (!target.allowed) {
       // Never contacted; kept queued so that fixing the setting delivers it. Re-checked after a minute.
       record(d.id, "queued", 0, target.why, 60, false);
       continue;
     }
-    const HttpResult r = post_json(s.webhook_url, d.payload, s.timeout_ms);
+    const HttpResult r = post_json(url, d.payload, s.timeout_ms);
     const DeliveryDecision next = decide_delivery(r, d.attempts + 1, s.max_attempts, s.retry_base_seconds);
     const std::string error = r.timed_out ? "timed out" : r.error;
     const char* status = next.next == Delivery::Delivered ? "delivered" : next.next == Delivery::Retry ? "queued" : "dead";

@@ -1,6 +1,8 @@
 // Slack payloads, the webhook allowlist, the retry policy, and a real POST to an in-process HTTP responder.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+
+#include <fstream>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -70,6 +72,21 @@ TEST(Webhook, AllowlistIsExactAndHttpsOnly) {
   const auto t = check_webhook_url("https://evil.example/secret-token", "hooks.slack.com");
   EXPECT_EQ(t.why, "host evil.example is not in ecpipe.webhook_allowed_hosts");
   EXPECT_EQ(t.why.find("secret-token"), std::string::npos);
+}
+
+TEST(Webhook, UrlFromTheSettingOrFromAFile) {
+  std::string url, why;
+  ASSERT_TRUE(resolve_webhook_url("https://hooks.slack.com/services/T/B/x", url, why));
+  EXPECT_EQ(url, "https://hooks.slack.com/services/T/B/x");
+  const std::string path = testing::TempDir() + "ecpipe_webhook_url";
+  std::ofstream(path) << "\n  https://hooks.slack.com/services/T/B/secret \r\n";
+  ASSERT_TRUE(resolve_webhook_url("file:" + path, url, why));
+  EXPECT_EQ(url, "https://hooks.slack.com/services/T/B/secret");
+  std::ofstream(path) << " \n";
+  EXPECT_FALSE(resolve_webhook_url("file:" + path, url, why));
+  EXPECT_EQ(why, "the webhook URL file " + path + " holds no URL");
+  EXPECT_FALSE(resolve_webhook_url("file:/nonexistent/ecpipe_url", url, why));
+  EXPECT_EQ(why, "cannot read the webhook URL file /nonexistent/ecpipe_url");
 }
 
 TEST(Webhook, RetryPolicy) {
