@@ -48,14 +48,13 @@ enum class Disposition : uint8_t { Blank, Quarantine, Raw };
 // Checks whose failure sends a line to quarantine; the others (4, 6, 7) only flag a raw event.
 constexpr uint8_t kQuarantineChecks = (1u << 0) | (1u << 1) | (1u << 2) | (1u << 4);
 
+// 16 bytes: a batch keeps one per line.
 struct LineVerdict {
   int64_t line_no = 0;
   Disposition disposition = Disposition::Blank;
   bool unparseable = false;
   uint8_t failed = 0;           // bit (n-1) set when check n failed for this line
   bool has_time = false;        // the timestamp passed check 5
-  int32_t event_day = 0;        // days since 1970-01-01 in ecpipe.timezone, when has_time
-  int64_t event_micros = 0;     // the instant, when has_time
   int32_t detail = -1;          // index into BatchReport::details, or -1 when nothing failed
 };
 

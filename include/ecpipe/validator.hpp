@@ -17,6 +17,8 @@ class BatchValidator {
   BatchValidator(const BatchValidator&) = delete;
   BatchValidator& operator=(const BatchValidator&) = delete;
 
+  // Sizes the per-line state for about this many lines up front (optional: it grows as needed otherwise).
+  void reserve(size_t lines);
   // Lines must arrive in line_no order. The bytes need not outlive the call.
   void add(int64_t line_no, std::string_view line);
   // Runs the session-ordered checks (4 and 7) and returns the report; the validator is spent afterwards.

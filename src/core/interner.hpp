@@ -73,7 +73,6 @@ class StringInterner {
         const uint32_t fresh = static_cast<uint32_t>(offsets_.size());
         offsets_.push_back(arena_.size());
         arena_.append(s);
-        hashes_.push_back(h);
         slots_[i] = (tag << 32) | fresh;
         if (offsets_.size() * 2 > slots_.size()) grow();
         return fresh;
@@ -97,15 +96,15 @@ class StringInterner {
     std::vector<uint64_t> bigger(slots_.size() * 2, kEmpty);
     const size_t mask = bigger.size() - 1;
     for (uint32_t id = 0; id < offsets_.size(); ++id) {
-      size_t i = hashes_[id] & mask;
+      const uint64_t h = hash_bytes(at(id));  // hashed again rather than kept: 8 bytes less per string
+      size_t i = h & mask;
       while (bigger[i] != kEmpty) i = (i + 1) & mask;
-      bigger[i] = ((hashes_[id] >> 32) << 32) | id;
+      bigger[i] = ((h >> 32) << 32) | id;
     }
     slots_.swap(bigger);
   }
 
   std::vector<uint64_t> slots_;
-  std::vector<uint64_t> hashes_;
   std::vector<size_t> offsets_;
   std::string arena_;
 };

@@ -6,6 +6,7 @@
 
 #include "ecpipe/error.hpp"
 #include "ecpipe/line_reader.hpp"
+#include "event_id_set.hpp"
 #include "field_check.hpp"
 #include "interner.hpp"
 #include "json_event.hpp"
@@ -14,6 +15,7 @@
 
 namespace ecpipe {
 
+using detail::EventIdSet;
 using detail::StringInterner;
 using simdjson::dom::element;
 using simdjson::dom::element_type;
@@ -130,13 +132,13 @@ class FieldIndex {
   int slots_[kSlots];
 };
 
-// What the session-ordered checks need of one event: 32 bytes instead of the event.
+// What the session-ordered checks need of one event: 24 bytes instead of the event. Lines are held in line_no
+// order, so line_index orders events as line_no does.
 struct TimedEvent {
   uint32_t session;
   uint32_t line_index;
   int64_t micros;
-  int64_t line_no;
-  uint32_t event_id;   // interned, or kNone
+  uint32_t event_id;   // index of the line that first used the event_id, or EventIdSet::kNoLine
   int16_t platform;    // interned platform, or -1 when absent or empty
   EventType type;
   bool platform_member;  // in check 7's population
@@ -159,7 +161,15 @@ class BatchValidator::Impl {
     for (int i = 0; i < kCheckCount; ++i) report_.checks[i].id = static_cast<CheckId>(i + 1);
   }
 
+  void reserve(size_t lines) {
+    report_.lines.reserve(lines);
+    timed_.reserve(lines);
+    event_ids_.reserve(lines);
+  }
+
   void add(int64_t line_no, std::string_view line) {
+    if (report_.lines.size() >= EventIdSet::kNoLine)
+      throw Error(ErrorKind::Internal, "a batch holds at most 4,294,967,294 lines");
     fingerprint_.add(line_no, line);
     report_.fingerprint = fingerprint_.value();
     LineVerdict v;
@@ -263,7 +273,8 @@ class BatchValidator::Impl {
 
     required_and_values(v, obj, index, event_id, has_nul);
     const uint32_t event_id_key = duplicate_event_id(v, event_id);
-    const bool timed = timestamp_validity(v, f, event_id);
+    int64_t micros = 0;
+    const bool timed = timestamp_validity(v, f, event_id, micros);
     if (type == EventType::Purchase) order_amount(v, root, f, event_id);
     platform_device(v, f, event_id);
 
@@ -272,8 +283,7 @@ class BatchValidator::Impl {
       TimedEvent t;
       t.session = sessions_.intern(string_of(f.session_id), added);
       t.line_index = static_cast<uint32_t>(report_.lines.size());
-      t.micros = v.event_micros;
-      t.line_no = v.line_no;
+      t.micros = micros;
       t.event_id = event_id_key;
       t.platform = platform_key(f);
       t.type = type;
@@ -328,19 +338,16 @@ class BatchValidator::Impl {
 
   uint32_t duplicate_event_id(LineVerdict& v, std::string_view event_id) {
     check(CheckId::DuplicateEventId).population++;
-    if (event_id.empty()) return StringInterner::kNone;
-    bool added = false;
-    const uint32_t key = event_ids_.intern(event_id, added);
-    if (added) {
-      first_line_of_id_.push_back(v.line_no);
-    } else {
+    if (event_id.empty()) return EventIdSet::kNoLine;
+    const uint32_t line_index = static_cast<uint32_t>(report_.lines.size());
+    const uint32_t first = event_ids_.first_line(event_id, line_index);
+    if (first != line_index)
       fail(v, CheckId::DuplicateEventId, event_id,
-           "event_id already seen at line " + std::to_string(first_line_of_id_[key]));
-    }
-    return key;
+           "event_id already seen at line " + std::to_string(report_.lines[first].line_no));
+    return first;
   }
 
-  bool timestamp_validity(LineVerdict& v, const Fields& f, std::string_view event_id) {
+  bool timestamp_validity(LineVerdict& v, const Fields& f, std::string_view event_id, int64_t& micros) {
     check(CheckId::TimestampValidity).population++;
     std::string reason;
     if (!f.has_timestamp) {
@@ -361,8 +368,7 @@ class BatchValidator::Impl {
           reason = "timestamp " + std::string(text) + " is more than ecpipe.max_future after now";
         } else {
           v.has_time = true;
-          v.event_micros = t.unix_micros;
-          v.event_day = t.event_day;
+          micros = t.unix_micros;
           return true;
         }
       }
@@ -430,13 +436,11 @@ class BatchValidator::Impl {
     v.failed |= bit;
     CheckResult& c = check(id);
     ++c.failed;
-    late_samples_[check_index(id)].push_back({t.line_no, event_id_text(t), printable(reason)});
+    late_samples_[check_index(id)].push_back({v.line_no, t.event_id, printable(reason)});
     append_detail(v, std::string(check_name(id)) + ": " + reason);
   }
 
-  std::string event_id_text(const TimedEvent& t) const {
-    return t.event_id == StringInterner::kNone ? "" : printable(event_ids_.at(t.event_id));
-  }
+  int64_t line_no_of(const TimedEvent& t) const { return report_.lines[t.line_index].line_no; }
 
   void append_detail(LineVerdict& v, const std::string& raw) {
     const std::string text = printable(raw);
@@ -453,7 +457,7 @@ class BatchValidator::Impl {
     std::sort(timed_.begin(), timed_.end(), [](const TimedEvent& a, const TimedEvent& b) {
       if (a.session != b.session) return a.session < b.session;
       if (a.micros != b.micros) return a.micros < b.micros;
-      return a.line_no < b.line_no;
+      return a.line_index < b.line_index;
     });
     CheckResult& funnel = check(CheckId::FunnelSequence);
     for (size_t begin = 0; begin < timed_.size();) {
@@ -468,14 +472,14 @@ class BatchValidator::Impl {
           fail_late(t, CheckId::PlatformDevice,
                     "platform " + platform_names_[t.platform] + " differs from " +
                         platform_names_[first.platform] +
-                        ", the platform of session " + session + " at line " + std::to_string(first.line_no));
+                        ", the platform of session " + session + " at line " + std::to_string(line_no_of(first)));
         if (t.type == EventType::Unknown) continue;
         member = true;
         std::string reason;
         if (t.type == EventType::Purchase && !seen_cart)
-          reason = "purchase at line " + std::to_string(t.line_no) + " has no add_to_cart before it in session " + session;
+          reason = "purchase at line " + std::to_string(line_no_of(t)) + " has no add_to_cart before it in session " + session;
         else if (t.type == EventType::AddToCart && !seen_view)
-          reason = "add_to_cart at line " + std::to_string(t.line_no) +
+          reason = "add_to_cart at line " + std::to_string(line_no_of(t)) +
                    " has no page_view or click before it in session " + session;
         if (!reason.empty()) {
           LineVerdict& v = report_.lines[t.line_index];
@@ -484,7 +488,7 @@ class BatchValidator::Impl {
           if (!session_failed) {
             session_failed = true;
             ++funnel.failed;
-            late_samples_[check_index(CheckId::FunnelSequence)].push_back({t.line_no, event_id_text(t), printable(reason)});
+            late_samples_[check_index(CheckId::FunnelSequence)].push_back({v.line_no, t.event_id, printable(reason)});
           }
         }
         if (t.type == EventType::PageView || t.type == EventType::Click) seen_view = true;
@@ -493,17 +497,32 @@ class BatchValidator::Impl {
       if (member) ++funnel.population;
       begin = end;
     }
+    // Only the kept samples need their event_id as text: look those up in one walk over the id set.
+    std::vector<uint32_t> wanted;
     for (int i = 0; i < kCheckCount; ++i) {
       auto& late = late_samples_[i];
-      if (late.empty()) continue;
-      std::sort(late.begin(), late.end(), [](const Sample& a, const Sample& b) { return a.line_no < b.line_no; });
+      std::sort(late.begin(), late.end(), [](const LateSample& a, const LateSample& b) { return a.line_no < b.line_no; });
+      if (late.size() > kMaxSamples * 2) late.resize(kMaxSamples * 2);
+      for (const auto& s : late) wanted.push_back(s.event_id);
+    }
+    if (wanted.empty()) return;
+    const auto texts = event_ids_.texts(wanted);
+    for (int i = 0; i < kCheckCount; ++i) {
       auto& samples = report_.checks[i].samples;
-      for (auto& s : late) {
+      for (auto& s : late_samples_[i]) {
         if (samples.size() >= kMaxSamples * 2) break;
-        samples.push_back(std::move(s));
+        const auto found = texts.find(s.event_id);
+        samples.push_back({s.line_no, found == texts.end() ? "" : printable(found->second), std::move(s.reason)});
       }
     }
   }
+
+  // A sample found by the session checks; its event_id is named by the line that first used it.
+  struct LateSample {
+    int64_t line_no;
+    uint32_t event_id;
+    std::string reason;
+  };
 
   struct OrderOwner {
     uint32_t event_id;
@@ -519,12 +538,12 @@ class BatchValidator::Impl {
   BatchReport report_;
   BatchFingerprint fingerprint_;
   std::string detail_;
-  StringInterner event_ids_, sessions_, order_ids_, order_event_ids_;
+  EventIdSet event_ids_;
+  StringInterner sessions_, order_ids_, order_event_ids_;
   std::vector<std::string> platform_names_;
-  std::vector<int64_t> first_line_of_id_;
   std::vector<OrderOwner> orders_;
   std::vector<TimedEvent> timed_;
-  std::array<std::vector<Sample>, kCheckCount> late_samples_;
+  std::array<std::vector<LateSample>, kCheckCount> late_samples_;
 };
 
 void BatchFingerprint::add(int64_t line_no, std::string_view line) {
@@ -534,12 +553,14 @@ void BatchFingerprint::add(int64_t line_no, std::string_view line) {
 BatchValidator::BatchValidator(const CompiledSchema& schema, const Settings& settings, const TimeZone& zone)
     : impl_(std::make_unique<Impl>(schema, settings, zone)) {}
 BatchValidator::~BatchValidator() = default;
+void BatchValidator::reserve(size_t lines) { impl_->reserve(lines); }
 void BatchValidator::add(int64_t line_no, std::string_view line) { impl_->add(line_no, line); }
 BatchReport BatchValidator::finish() { return impl_->finish(); }
 
 BatchReport validate_lines(const std::vector<std::string>& lines, const CompiledSchema& schema,
                            const Settings& settings, const TimeZone& zone) {
   BatchValidator v(schema, settings, zone);
+  v.reserve(lines.size());
   for (size_t i = 0; i < lines.size(); ++i) v.add(static_cast<int64_t>(i + 1), lines[i]);
   return v.finish();
 }

@@ -63,4 +63,18 @@ void scan_landing(DateADT batch, const char* step, const std::function<void(int6
   });
 }
 
+size_t landing_lines_hint(DateADT batch) {
+  // A heap tuple of landing takes at least 28 bytes (header, line pointer, date, line_no) whatever its line.
+  spi_exec("SELECT least(max(line_no), pg_catalog.pg_relation_size('ecpipe.landing') / 28) FROM ecpipe.landing "
+           "WHERE batch_date = $1",
+           {DATEOID}, {DateADTGetDatum(batch)}, nullptr, true);
+  int64_t hint = 0;
+  server_call([&] {
+    bool isnull = true;
+    const Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+    if (!isnull) hint = DatumGetInt64(d);
+  });
+  return hint > 0 ? static_cast<size_t>(hint) : 0;
+}
+
 }  // namespace ecpipe::pg

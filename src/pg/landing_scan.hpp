@@ -11,4 +11,8 @@ namespace ecpipe::pg {
 // line_no order, a few thousand rows at a time, reporting progress as "<step> <batch>". Needs an open SpiConnection.
 void scan_landing(DateADT batch, const char* step, const std::function<void(int64_t, std::string_view)>& visit);
 
+// About how many lines the batch holds, from its highest line_no (one index probe, no count), never more than the
+// landing table could hold: a size hint for per-line state, not a count.
+size_t landing_lines_hint(DateADT batch);
+
 }  // namespace ecpipe::pg

@@ -298,15 +298,19 @@ TEST(TimestampValidity, SettingsMoveTheBounds) {
   EXPECT_EQ(counts(run(fixture::lines({e}), s), CheckId::TimestampValidity), P(1, 0));
 }
 
-TEST(TimestampValidity, EventDayFollowsTheZone) {
-  auto e = event("page_view", 1);
-  e["timestamp"] = "2024-05-01T23:30:00";
-  FixedOffsetZone seoul(9 * 3600);
-  auto r = validate_lines(fixture::lines({e}), fixture::schema(), fixture::settings(), seoul);
-  EXPECT_EQ(format_day(r.lines[0].event_day), "2024-05-01");
-  e["timestamp"] = "2024-05-01T23:30:00Z";
-  r = validate_lines(fixture::lines({e}), fixture::schema(), fixture::settings(), seoul);
-  EXPECT_EQ(format_day(r.lines[0].event_day), "2024-05-02");
+TEST(TimestampValidity, NaiveTimesAreReadInTheZoneForSessionOrder) {
+  // The cart is written 10:00 local, the page view 09:30Z: in UTC the view comes first, in Seoul (+09:00) the
+  // cart is 01:00Z, before it.
+  auto view = event("page_view", 1, 1, 0);
+  view["timestamp"] = "2024-05-01T09:30:00Z";
+  auto cart = event("add_to_cart", 2, 1, 0);
+  cart["timestamp"] = "2024-05-01T10:00:00";
+  const auto lines = fixture::lines({view, cart});
+  auto utc = validate_lines(lines, fixture::schema(), fixture::settings(), FixedOffsetZone(0));
+  EXPECT_EQ(counts(utc, CheckId::FunnelSequence), P(1, 0));
+  auto seoul = validate_lines(lines, fixture::schema(), fixture::settings(), FixedOffsetZone(9 * 3600));
+  EXPECT_EQ(counts(seoul, CheckId::FunnelSequence), P(1, 1));
+  EXPECT_TRUE(seoul.lines[1].has_time);
 }
 
 // ---- check 6: order_amount -----------------------------------------------------------------------------------
