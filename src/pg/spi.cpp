@@ -34,4 +34,40 @@ uint64_t spi_exec_plan(SPIPlanPtr plan, const std::vector<Datum>& values, const 
   return processed;
 }
 
+void spi_cursor_scan(const char* sql, const std::vector<Oid>& types, const std::vector<Datum>& values,
+                     int cursor_options, const std::function<void(HeapTuple, TupleDesc)>& row,
+                     const std::function<void()>& fetched) {
+  Portal portal = nullptr;
+  MemoryContext fetch_ctx = nullptr;
+  server_call([&] {
+    portal = SPI_cursor_open_with_args(nullptr, sql, static_cast<int>(types.size()), const_cast<Oid*>(types.data()),
+                                       const_cast<Datum*>(values.data()), nullptr, true, cursor_options);
+    fetch_ctx = AllocSetContextCreate(CurrentMemoryContext, "ecpipe cursor scan", ALLOCSET_DEFAULT_SIZES);
+  });
+  // The fetched rows stay ours until the next fetch even if `fetched` runs other SPI statements (which replace the
+  // global SPI_tuptable), so keep our own pointer and free exactly that.
+  SPITupleTable* rows = nullptr;
+  for (;;) {
+    uint64 n = 0;
+    server_call([&] {
+      CHECK_FOR_INTERRUPTS();
+      MemoryContextReset(fetch_ctx);
+      if (rows) SPI_freetuptable(rows);
+      SPI_cursor_fetch(portal, true, 5000);
+      rows = SPI_tuptable;
+      n = SPI_processed;
+      MemoryContext old = MemoryContextSwitchTo(fetch_ctx);
+      for (uint64 i = 0; i < n; ++i) row(rows->vals[i], rows->tupdesc);
+      MemoryContextSwitchTo(old);
+    });
+    if (n == 0) break;
+    fetched();
+  }
+  server_call([&] {
+    if (rows) SPI_freetuptable(rows);
+    SPI_cursor_close(portal);
+    MemoryContextDelete(fetch_ctx);
+  });
+}
+
 }  // namespace ecpipe::pg

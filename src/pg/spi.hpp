@@ -1,6 +1,7 @@
 // SPI from C++: a connection that callers finish on the normal path (otherwise the transaction's end cleans up),
 // and statement helpers whose server errors arrive as ServerError.
 #pragma once
+#include <functional>
 #include <vector>
 
 #include "boundary.hpp"
@@ -32,5 +33,12 @@ uint64_t spi_exec(const char* sql, const std::vector<Oid>& types, const std::vec
 // Prepares and keeps a plan for the life of the SPI connection.
 SPIPlanPtr spi_prepare(const char* sql, const std::vector<Oid>& types);
 uint64_t spi_exec_plan(SPIPlanPtr plan, const std::vector<Datum>& values, const char* nulls = nullptr);
+
+// Reads a query's rows through a cursor, 5,000 a fetch. `row` runs inside the server boundary for each fetched row
+// and may allocate in CurrentMemoryContext, which holds until the next fetch; `fetched` then runs outside it, to
+// use what `row` collected. Checks for interrupts between fetches.
+void spi_cursor_scan(const char* sql, const std::vector<Oid>& types, const std::vector<Datum>& values,
+                     int cursor_options, const std::function<void(HeapTuple, TupleDesc)>& row,
+                     const std::function<void()>& fetched);
 
 }  // namespace ecpipe::pg

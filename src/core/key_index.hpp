@@ -1,0 +1,63 @@
+// Internal: an open-addressing map from 64-bit keys (two packed ids) to dense indexes 0, 1, 2, ... in order of
+// first appearance; the per-day state of the marts (user × session, platform × step × user, product × user).
+#pragma once
+#include <cstdint>
+#include <vector>
+
+namespace ecpipe::detail {
+
+class KeyIndex {
+ public:
+  KeyIndex() : slots_(1024) {}
+
+  // The index of `key`; `added` says whether it was new.
+  uint32_t find_or_add(uint64_t key, bool& added) {
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = mix(key) & mask;; i = (i + 1) & mask) {
+      Slot& s = slots_[i];
+      if (s.index == kEmpty) {
+        added = true;
+        s = {key, size_};
+        if (++size_ * 2 > slots_.size()) grow();
+        return size_ - 1;
+      }
+      if (s.key == key) {
+        added = false;
+        return s.index;
+      }
+    }
+  }
+  uint32_t size() const { return size_; }
+
+ private:
+  static constexpr uint32_t kEmpty = UINT32_MAX;
+  struct Slot {
+    uint64_t key = 0;
+    uint32_t index = kEmpty;
+  };
+  static uint64_t mix(uint64_t k) {
+    k ^= k >> 33;
+    k *= 0xFF51AFD7ED558CCDULL;
+    k ^= k >> 33;
+    k *= 0xC4CEB9FE1A85EC53ULL;
+    return k ^ (k >> 33);
+  }
+  void grow() {
+    std::vector<Slot> bigger(slots_.size() * 2);
+    const size_t mask = bigger.size() - 1;
+    for (const Slot& s : slots_) {
+      if (s.index == kEmpty) continue;
+      size_t i = mix(s.key) & mask;
+      while (bigger[i].index != kEmpty) i = (i + 1) & mask;
+      bigger[i] = s;
+    }
+    slots_.swap(bigger);
+  }
+
+  std::vector<Slot> slots_;
+  uint32_t size_ = 0;
+};
+
+inline uint64_t pack_keys(uint32_t high, uint32_t low) { return (uint64_t{high} << 32) | low; }
+
+}  // namespace ecpipe::detail

@@ -1,0 +1,181 @@
+// MartBuilder: per-day aggregation for the user and funnel marts and the product mart's click/cart side, over
+// interned ids and packed keys (no copy of the events).
+#include "ecpipe/marts.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include "ecpipe/core_only.hpp"
+#include "ecpipe/error.hpp"
+#include "interner.hpp"
+#include "key_index.hpp"
+
+namespace ecpipe {
+
+using detail::KeyIndex;
+using detail::pack_keys;
+using detail::StringInterner;
+
+MartEventType mart_event_type(std::string_view s) {
+  if (s == "page_view") return MartEventType::PageView;
+  if (s == "click") return MartEventType::Click;
+  if (s == "add_to_cart") return MartEventType::AddToCart;
+  if (s == "purchase") return MartEventType::Purchase;
+  if (s == "search") return MartEventType::Search;
+  return MartEventType::Other;
+}
+
+void IntervalSum::add_difference(int64_t between) {
+  constexpr int64_t kDay = 86400LL * 1000000;
+  // timestamptz − timestamptz moves whole days out of the time part (interval_justify_hours).
+  int64_t whole = between / kDay, rest = between % kDay;
+  if (whole > 0 && rest < 0) rest += kDay, --whole;
+  if (whole < 0 && rest > 0) rest -= kDay, ++whole;
+  days += whole;
+  micros += rest;
+}
+
+std::string format_cents(int64_t cents) {
+  const bool negative = cents < 0;
+  const uint64_t magnitude = negative ? 0 - static_cast<uint64_t>(cents) : static_cast<uint64_t>(cents);
+  std::string frac = std::to_string(magnitude % 100);
+  if (frac.size() < 2) frac.insert(0, 1, '0');
+  return (negative ? "-" : "") + std::to_string(magnitude / 100) + "." + frac;
+}
+
+std::optional<std::string> rate_text(int64_t n, int64_t d) {
+  if (d == 0) return std::nullopt;
+  // 100 × n / d to 2 decimals, halves away from zero: exact in integers for counts.
+  const unsigned __int128 scaled = static_cast<unsigned __int128>(n) * 10000;
+  const int64_t hundredths = static_cast<int64_t>((scaled * 2 + static_cast<unsigned __int128>(d)) /
+                                                  (static_cast<unsigned __int128>(d) * 2));
+  return format_cents(hundredths);
+}
+
+namespace {
+
+enum Step { kView, kClick, kCart, kPurchase, kSteps };
+
+int funnel_step(MartEventType t) {
+  switch (t) {
+    case MartEventType::PageView: return kView;
+    case MartEventType::Click: return kClick;
+    case MartEventType::AddToCart: return kCart;
+    case MartEventType::Purchase: return kPurchase;
+    default: return -1;
+  }
+}
+
+void add_checked(int64_t& sum, int64_t value, const char* what) {
+  if (__builtin_add_overflow(sum, value, &sum)) throw Error(ErrorKind::Internal, std::string(what) + " overflows");
+}
+
+}  // namespace
+
+class MartBuilder::Impl {
+ public:
+  void add(const MartEvent& e) {
+    bool added = false;
+    const uint32_t user = users_.intern(e.user_id, added);
+    if (added) user_rows_.push_back(UserDay{});
+    UserDay& u = user_rows_[user];
+    if (added) u.first_micros = u.last_micros = e.micros;
+    u.first_micros = std::min(u.first_micros, e.micros);
+    u.last_micros = std::max(u.last_micros, e.micros);
+    switch (e.type) {
+      case MartEventType::PageView: ++u.page_views; break;
+      case MartEventType::Click: ++u.clicks; break;
+      case MartEventType::AddToCart: ++u.carts; break;
+      case MartEventType::Purchase:
+        ++u.purchases;
+        if (e.amount_cents) add_checked(u.amount_cents, *e.amount_cents, "total_purchase_amount");
+        break;
+      case MartEventType::Search: ++u.searches; break;
+      case MartEventType::Other: break;
+    }
+
+    const uint32_t session = sessions_.intern(e.session_id, added);
+    const uint32_t pair = user_sessions_.find_or_add(pack_keys(user, session), added);
+    if (added) session_spans_.push_back({user, e.micros, e.micros});
+    Span& s = session_spans_[pair];
+    s.first = std::min(s.first, e.micros);
+    s.last = std::max(s.last, e.micros);
+
+    const uint32_t platform = platform_of(e.platform);
+    const int step = funnel_step(e.type);
+    if (step >= 0) {
+      funnel_users_.find_or_add(pack_keys(platform * kSteps + static_cast<uint32_t>(step), user), added);
+      if (added) ++funnel_counts_[platform][step];
+    }
+
+    if (e.product_id && (e.type == MartEventType::Click || e.type == MartEventType::AddToCart)) {
+      const uint32_t product = products_.intern(*e.product_id, added);
+      if (added) product_rows_.push_back({std::string(*e.product_id), 0, 0, 0});
+      ProductActivity& p = product_rows_[product];
+      if (e.type == MartEventType::AddToCart) {
+        ++p.carts;
+      } else {
+        ++p.clicks;
+        viewers_.find_or_add(pack_keys(product, user), added);
+        if (added) ++p.viewers;
+      }
+    }
+  }
+
+  std::vector<UserDay> users() const {
+    std::vector<UserDay> out = user_rows_;
+    for (uint32_t i = 0; i < out.size(); ++i) out[i].user_id = std::string(users_.at(i));
+    for (const Span& s : session_spans_) {
+      UserDay& u = out[s.user];
+      ++u.sessions;
+      u.session_time.add_difference(s.last - s.first);
+    }
+    return out;
+  }
+
+  std::vector<FunnelDay> funnel() const {
+    std::vector<FunnelDay> out;
+    for (size_t p = 0; p < platforms_.size(); ++p) {
+      const auto& c = funnel_counts_[p];
+      out.push_back({platforms_[p], c[kView], c[kClick], c[kCart], c[kPurchase]});
+    }
+    return out;
+  }
+
+  std::vector<ProductActivity> products() const { return product_rows_; }
+
+ private:
+  struct Span {
+    uint32_t user;
+    int64_t first, last;
+  };
+
+  // Platforms are few: a linear look-up.
+  uint32_t platform_of(std::string_view p) {
+    for (size_t i = 0; i < platforms_.size(); ++i)
+      if (platforms_[i] == p) return static_cast<uint32_t>(i);
+    if (platforms_.size() >= (1u << 20)) throw Error(ErrorKind::Internal, "more than a million platforms in one day");
+    platforms_.emplace_back(p);
+    funnel_counts_.push_back({});
+    return static_cast<uint32_t>(platforms_.size() - 1);
+  }
+
+  StringInterner users_, sessions_, products_;
+  std::vector<UserDay> user_rows_;
+  KeyIndex user_sessions_;
+  std::vector<Span> session_spans_;
+  std::vector<std::string> platforms_;
+  std::vector<std::array<int64_t, kSteps>> funnel_counts_;
+  KeyIndex funnel_users_;
+  std::vector<ProductActivity> product_rows_;
+  KeyIndex viewers_;
+};
+
+MartBuilder::MartBuilder() : impl_(std::make_unique<Impl>()) {}
+MartBuilder::~MartBuilder() = default;
+void MartBuilder::add(const MartEvent& e) { impl_->add(e); }
+std::vector<UserDay> MartBuilder::users() const { return impl_->users(); }
+std::vector<FunnelDay> MartBuilder::funnel() const { return impl_->funnel(); }
+std::vector<ProductActivity> MartBuilder::products() const { return impl_->products(); }
+
+}  // namespace ecpipe
