@@ -30,6 +30,7 @@ int guc_webhook_timeout = 5000;
 char* guc_worker_database = nullptr;
 int guc_run_lock_timeout = 600000;
 int guc_max_retries = 3;
+char* guc_raw_indexes = nullptr;
 
 int64_t max_future_us = 86400LL * 1000000;
 
@@ -64,6 +65,33 @@ bool check_landing_date(char** newval, void** extra, GucSource source) {
   if (std::sscanf(*newval, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || m < 1 || m > 12 || d < 1 || d > 31) {
     GUC_check_errdetail("Use a date written YYYY-MM-DD.");
     return false;
+  }
+  return true;
+}
+
+// "column[:method], ...": lower-case column names, methods btree (the default), hash or brin.
+bool check_raw_indexes(char** newval, void** extra, GucSource source) {
+  if (*newval == nullptr) return true;
+  std::string list(*newval);
+  size_t at = 0;
+  while (at <= list.size()) {
+    size_t end = list.find(',', at);
+    if (end == std::string::npos) end = list.size();
+    std::string item = list.substr(at, end - at);
+    item.erase(0, item.find_first_not_of(' '));
+    item.erase(item.find_last_not_of(' ') + 1);
+    at = end + 1;
+    if (item.empty()) continue;
+    const size_t colon = item.find(':');
+    const std::string column = item.substr(0, colon);
+    const std::string method = colon == std::string::npos ? "btree" : item.substr(colon + 1);
+    const bool column_ok = !column.empty() && column.find_first_not_of("abcdefghijklmnopqrstuvwxyz_0123456789") ==
+                                                  std::string::npos;
+    if (!column_ok || (method != "btree" && method != "hash" && method != "brin")) {
+      GUC_check_errdetail("\"%s\" is not column[:method] with a lower-case column and a method btree, hash or brin.",
+                          item.c_str());
+      return false;
+    }
   }
   return true;
 }
@@ -108,6 +136,9 @@ void define_settings() {
                           nullptr, nullptr);
   DefineCustomIntVariable("ecpipe.max_retries", "Retries of the load step after a serialization failure or deadlock.",
                           nullptr, &guc_max_retries, 3, 0, 100, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+  DefineCustomStringVariable("ecpipe.raw_indexes",
+                             "Indexes each new raw_events partition gets once filled: column[:btree|hash|brin], ...",
+                             nullptr, &guc_raw_indexes, "", PGC_SUSET, 0, check_raw_indexes, nullptr, nullptr);
   MarkGUCPrefixReserved("ecpipe");
 }
 

@@ -1,7 +1,7 @@
 -- ecpipe_load and ecpipe_build_marts: a hand-computed day cell by cell, late data, idempotence, failed batches,
 -- and agreement with the plain-SQL reference marts on generated days.
 BEGIN;
-SELECT plan(30);
+SELECT plan(33);
 CREATE EXTENSION ecpipe;
 \ir ../reference/marts.sql
 
@@ -169,6 +169,21 @@ SELECT set_eq($$SELECT order_date, order_id, order_timestamp, user_id, session_i
               $$SELECT order_date, order_id, order_timestamp, user_id, session_id, platform, payment_method, total_amount,
                        discount_amount, shipping_fee, coupon_code, item_count, unit_count, items_amount
                 FROM gen, pg_temp.ref_orders(gen.ds)$$, 'mart_orders equals the reference');
+
+-- A new partition gets its key and a BRIN on batch_date; other indexes only as ecpipe.raw_indexes asks.
+CREATE FUNCTION pg_temp.indexes_of(part text) RETURNS SETOF text LANGUAGE sql AS $f$
+  SELECT regexp_replace(indexdef, '^.* USING (\w+) \((.*)\)$', '\1 \2') FROM pg_indexes
+  WHERE schemaname = 'ecpipe' AND tablename = part ORDER BY 1
+$f$;
+SELECT results_eq($$SELECT pg_temp.indexes_of('raw_events_20260201')$$,
+                  $$VALUES ('brin batch_date'), ('btree batch_date, line_no')$$, 'by default: the key and a BRIN');
+SET ecpipe.raw_indexes = 'user_id:hash, event_type, no_such_column';
+SELECT pg_temp.land_generated('2026-02-05', 50, 0, :'fixtures');
+SELECT results_eq($$SELECT pg_temp.indexes_of('raw_events_20260205')$$,
+                  $$VALUES ('brin batch_date'), ('btree batch_date, line_no'), ('btree event_type'), ('hash user_id')$$,
+                  'ecpipe.raw_indexes adds indexes to new partitions (an unknown column is skipped with a warning)');
+SELECT throws_ok($$SET ecpipe.raw_indexes = 'user_id:gist'$$, '22023',
+                 'invalid value for parameter "ecpipe.raw_indexes": "user_id:gist"', 'an unknown index method is refused');
 
 SELECT * FROM finish();
 ROLLBACK;
