@@ -23,16 +23,42 @@ class EventIdSet {
     if (ids * 4 / 3 + 1 > table_.size()) rehash(ids * 4 / 3 + 1);
   }
 
-  // The index of the first line that used `id`; `line` itself when it is new.
-  uint32_t first_line(std::string_view id, uint32_t line) {
+  // An id ready for first_line(): packed, hashed, and its table slot already requested from memory, so that other
+  // work can run while the cache line arrives.
+  struct Probe {
+    std::string_view id;
+    bool packed = false;
+    size_t home = 0;
+    uint64_t hi = 0, lo = 0;
+    uint32_t upper = 0;
+  };
+  Probe prepare(std::string_view id) const {
+    Probe probe;
+    probe.id = id;
     Packed p;
-    if (!pack(id, p)) {
+    probe.packed = pack(id, p);
+    if (probe.packed) {
+      probe.home = home(p, table_.size());
+      probe.hi = p.hi, probe.lo = p.lo, probe.upper = p.upper;
+      __builtin_prefetch(&table_[probe.home]);
+    }
+    return probe;
+  }
+
+  // The index of the first line that used `id`; `line` itself when it is new.
+  uint32_t first_line(std::string_view id, uint32_t line) { return first_line(prepare(id), line); }
+
+  uint32_t first_line(const Probe& probe, uint32_t line) {
+    const std::string_view id = probe.id;
+    Packed p;
+    p.hi = probe.hi, p.lo = probe.lo, p.upper = probe.upper;
+    if (!probe.packed) {
       bool added = false;
       const uint32_t key = others_.intern(id, added);
       if (added) other_lines_.push_back(line);
       return other_lines_[key];
     }
-    for (size_t i = home(p, table_.size());; i = i + 1 == table_.size() ? 0 : i + 1) {
+    for (size_t i = probe.home;; i = i + 1 == table_.size() ? 0 : i + 1) {
       Packed& slot = table_[i];
       if (slot.line == kNoLine) {
         slot = p;

@@ -270,9 +270,11 @@ class BatchValidator::Impl {
     const EventType type = f.has_event_type && f.event_type.is_string() ? event_type_of(string_of(f.event_type))
                                                                         : EventType::Unknown;
     const FieldIndex& index = index_for(f);
+    // Ask for the id's table slot now; judging the fields below hides the wait for it.
+    const EventIdSet::Probe id_probe = event_ids_.prepare(event_id);
 
     required_and_values(v, obj, index, event_id, has_nul);
-    const uint32_t event_id_key = duplicate_event_id(v, event_id);
+    const uint32_t event_id_key = duplicate_event_id(v, id_probe);
     int64_t micros = 0;
     const bool timed = timestamp_validity(v, f, event_id, micros);
     if (type == EventType::Purchase) order_amount(v, root, f, event_id);
@@ -336,11 +338,12 @@ class BatchValidator::Impl {
     if (value_failed) fail(v, CheckId::ValueValidity, event_id, value_reason);
   }
 
-  uint32_t duplicate_event_id(LineVerdict& v, std::string_view event_id) {
+  uint32_t duplicate_event_id(LineVerdict& v, const EventIdSet::Probe& probe) {
     check(CheckId::DuplicateEventId).population++;
+    const std::string_view event_id = probe.id;
     if (event_id.empty()) return EventIdSet::kNoLine;
     const uint32_t line_index = static_cast<uint32_t>(report_.lines.size());
-    const uint32_t first = event_ids_.first_line(event_id, line_index);
+    const uint32_t first = event_ids_.first_line(probe, line_index);
     if (first != line_index)
       fail(v, CheckId::DuplicateEventId, event_id,
            "event_id already seen at line " + std::to_string(report_.lines[first].line_no));
