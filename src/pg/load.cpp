@@ -11,6 +11,7 @@
 #include "schema_cache.hpp"
 #include "settings.hpp"
 
+#include "ecpipe/distinct.hpp"
 #include "ecpipe/json_writer.hpp"
 #include "ecpipe/line_reader.hpp"
 #include "ecpipe/raw_event.hpp"
@@ -97,7 +98,11 @@ std::set<int64_t> days_of_batch(DateADT batch) {
   return days;
 }
 
-std::string result_json(int64_t run_id, DateADT batch, const std::string& status, int64_t loaded, int64_t quarantined,
+struct LoadCounts {
+  int64_t loaded = 0, quarantined = 0, users = 0, sessions = 0;
+};
+
+std::string result_json(int64_t run_id, DateADT batch, const std::string& status, const LoadCounts& n,
                         const std::set<int64_t>& days) {
   std::string list = "[";
   for (int64_t d : days) {
@@ -110,8 +115,10 @@ std::string result_json(int64_t run_id, DateADT batch, const std::string& status
       .num("run_id", run_id)
       .str("batch_date", format_day(unix_day(batch)))
       .str("status", status)
-      .num("loaded", loaded)
-      .num("quarantined", quarantined)
+      .num("loaded", n.loaded)
+      .num("quarantined", n.quarantined)
+      .num("users", n.users)
+      .num("sessions", n.sessions)
       .raw("days_rebuilt", list)
       .close();
   return out;
@@ -124,7 +131,7 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
   if (!validation.found)
     throw ServerError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
                       ("batch " + format_day(unix_day(batch)) + " has not been validated: run ecpipe_validate first").c_str());
-  if (validation.status != "passed") return result_json(run_id, batch, validation.status, 0, 0, {});
+  if (validation.status != "passed") return result_json(run_id, batch, validation.status, LoadCounts{}, {});
 
   // One loader per batch at a time; a second waits here (and then sees the first one's result). The key is the one
   // ecpipe_run takes for its day (0x65706970, "epip"), so a run and a direct load of one day exclude each other.
@@ -147,6 +154,7 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
   std::set<int64_t> partitions;
   std::vector<Oid> new_partitions;  // created by this load: indexed once filled
   RawEvent event;
+  DistinctStrings users, sessions;  // for the run summary, without a second pass over raw
   std::string why;
   std::vector<Datum> q_values(5);
   std::vector<bool> q_nulls(5);
@@ -191,18 +199,23 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
       if (created) new_partitions.push_back(part);
     }
     raw.add(event, line_no, found != verdicts.end() ? found->second.failed : 0);
+    if (const auto& user = event.text[RawEvent::UserId]) users.add(*user);
+    if (const auto& session = event.text[RawEvent::SessionId]) sessions.add(*session);
   });
   if (changed || fingerprint.value() != validation.fingerprint)
     throw ServerError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
                       ("batch " + format_day(unix_day(batch)) + " changed after its validation (run " +
                        std::to_string(validation.run_id) + "): validate it again")
                           .c_str());
-  const int64_t loaded = raw.finish();
+  LoadCounts counts;
+  counts.loaded = raw.finish();
   for (Oid part : new_partitions) spi_exec("SELECT ecpipe.index_raw_partition($1)", {REGCLASSOID}, {ObjectIdGetDatum(part)});
-  const int64_t quarantined = quarantine.flush();
+  counts.quarantined = quarantine.flush();
+  counts.users = static_cast<int64_t>(users.size());
+  counts.sessions = static_cast<int64_t>(sessions.size());
   for (int64_t day : build_marts ? days : std::set<int64_t>{})
     spi_exec("SELECT ecpipe.build_marts($1, $2)", {DATEOID, INT8OID}, {DateADTGetDatum(pg_date(day)), Int64GetDatum(run_id)});
-  return result_json(run_id, batch, "loaded", loaded, quarantined, days);
+  return result_json(run_id, batch, "loaded", counts, days);
 }
 
 }  // namespace ecpipe::pg

@@ -21,11 +21,12 @@ namespace {
 constexpr int32 kMoneyTypmod = ((14 << 16) | 2) + VARHDRSZ;  // numeric(14,2)
 constexpr int32 kRateTypmod = ((6 << 16) | 2) + VARHDRSZ;    // numeric(6,2)
 
-Datum numeric_datum(const std::string& text, int32 typmod) {
-  return DirectFunctionCall3(numeric_in, CStringGetDatum(text.c_str()), ObjectIdGetDatum(InvalidOid), Int32GetDatum(typmod));
+Datum numeric_datum(const char* text, int32 typmod) {
+  return DirectFunctionCall3(numeric_in, CStringGetDatum(text), ObjectIdGetDatum(InvalidOid), Int32GetDatum(typmod));
 }
 
 // Writes rows through a TableWriter; `fill` sets the values of the columns named at construction, in that order.
+// It runs inside the server boundary, so it must not create C++ objects: texts are prepared before.
 class MartWriter {
  public:
   MartWriter(const char* table, const std::vector<const char*>& columns)
@@ -49,10 +50,9 @@ class MartWriter {
   std::vector<int> positions_;
 };
 
-void set_rate(Datum* values, bool* nulls, int at, int64_t n, int64_t d) {
-  const auto text = rate_text(n, d);
-  nulls[at] = !text;
-  values[at] = text ? numeric_datum(*text, kRateTypmod) : (Datum)0;
+void set_rate(Datum* values, bool* nulls, int at, const std::optional<std::string>& rate) {
+  nulls[at] = !rate;
+  values[at] = rate ? numeric_datum(rate->c_str(), kRateTypmod) : (Datum)0;
 }
 
 }  // namespace
@@ -96,13 +96,14 @@ std::string build_event_marts(DateADT day, int64_t run_id) {
                     "purchase_count", "search_count", "total_purchase_amount", "first_event_at", "last_event_at",
                     "session_duration_total", "run_id"});
   for (const UserDay& u : builder.users()) {
+    const std::string amount = format_cents(u.amount_cents);
     users.row([&](Datum* v, bool*, const std::vector<int>& at) {
       Interval* spent = static_cast<Interval*>(palloc0(sizeof(Interval)));
       spent->day = static_cast<int32>(u.session_time.days);
       spent->time = u.session_time.micros;
       const Datum row[] = {date, text_datum(u.user_id), Int64GetDatum(u.sessions), Int64GetDatum(u.page_views),
                            Int64GetDatum(u.clicks), Int64GetDatum(u.carts), Int64GetDatum(u.purchases),
-                           Int64GetDatum(u.searches), numeric_datum(format_cents(u.amount_cents), kMoneyTypmod),
+                           Int64GetDatum(u.searches), numeric_datum(amount.c_str(), kMoneyTypmod),
                            TimestampTzGetDatum(pg_timestamptz(u.first_micros)),
                            TimestampTzGetDatum(pg_timestamptz(u.last_micros)), IntervalPGetDatum(spent), run};
       for (size_t i = 0; i < at.size(); ++i) v[at[i]] = row[i];
@@ -115,14 +116,16 @@ std::string build_event_marts(DateADT day, int64_t run_id) {
                      "step4_purchasers", "view_to_click_rate", "click_to_cart_rate", "cart_to_purchase_rate",
                      "overall_conversion_rate", "run_id"});
   for (const FunnelDay& f : builder.funnel()) {
+    const auto view_to_click = rate_text(f.clickers, f.viewers), click_to_cart = rate_text(f.cart_adders, f.clickers),
+               cart_to_purchase = rate_text(f.purchasers, f.cart_adders), overall = rate_text(f.purchasers, f.viewers);
     funnel.row([&](Datum* v, bool* n, const std::vector<int>& at) {
       const Datum row[] = {date, text_datum(f.platform), Int64GetDatum(f.viewers), Int64GetDatum(f.clickers),
                            Int64GetDatum(f.cart_adders), Int64GetDatum(f.purchasers)};
       for (size_t i = 0; i < 6; ++i) v[at[i]] = row[i];
-      set_rate(v, n, at[6], f.clickers, f.viewers);
-      set_rate(v, n, at[7], f.cart_adders, f.clickers);
-      set_rate(v, n, at[8], f.purchasers, f.cart_adders);
-      set_rate(v, n, at[9], f.purchasers, f.viewers);
+      set_rate(v, n, at[6], view_to_click);
+      set_rate(v, n, at[7], click_to_cart);
+      set_rate(v, n, at[8], cart_to_purchase);
+      set_rate(v, n, at[9], overall);
       v[at[10]] = run;
     });
   }
@@ -133,12 +136,13 @@ std::string build_event_marts(DateADT day, int64_t run_id) {
                       {"activity_date", "product_id", "click_count", "cart_add_count", "purchase_count", "units_sold",
                        "revenue", "unique_viewers", "unique_buyers", "conversion_rate", "run_id"});
   for (const ProductActivity& p : builder.products()) {
+    const auto conversion = rate_text(0, p.viewers);  // line items, added later, update it
     products.row([&](Datum* v, bool* n, const std::vector<int>& at) {
       const Datum zero = Int64GetDatum(0);
       const Datum row[] = {date, text_datum(p.product_id), Int64GetDatum(p.clicks), Int64GetDatum(p.carts), zero,
                            numeric_datum("0", -1), numeric_datum("0", kMoneyTypmod), Int64GetDatum(p.viewers), zero};
       for (size_t i = 0; i < 9; ++i) v[at[i]] = row[i];
-      set_rate(v, n, at[9], 0, p.viewers);
+      set_rate(v, n, at[9], conversion);
       v[at[10]] = run;
     });
   }

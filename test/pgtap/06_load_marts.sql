@@ -12,8 +12,8 @@ SELECT throws_ok($$SELECT ecpipe_load('2024-04-02')$$, '55000',
                  'batch 2024-04-02 has not been validated: run ecpipe_validate first', 'load needs a validation first');
 SELECT is((SELECT count(*) FROM ecpipe_validate('2024-04-02') WHERE status = 'PASS'), 7::bigint, 'the batch passes');
 SELECT is(ecpipe_load('2024-04-02', 500) - 'run_id',
-          '{"batch_date": "2024-04-02", "status": "loaded", "loaded": 13, "quarantined": 1, "days_rebuilt": ["2024-04-01", "2024-04-02"]}'::jsonb,
-          'load: 13 raw, 1 quarantined, the late event''s day rebuilt too');
+          '{"batch_date": "2024-04-02", "status": "loaded", "loaded": 13, "quarantined": 1, "users": 3, "sessions": 4, "days_rebuilt": ["2024-04-01", "2024-04-02"]}'::jsonb,
+          'load: 13 raw, 1 quarantined, 3 users, 4 sessions, the late event''s day rebuilt too');
 
 SELECT results_eq($$SELECT q.line_no, q.reasons, q.detail, q.line = l.line, q.run_id
                      FROM ecpipe.quarantine q JOIN ecpipe.landing l USING (batch_date, line_no)$$,

@@ -1,0 +1,24 @@
+// Counts distinct strings exactly in compact memory (one arena, open addressing): the loader's users and sessions.
+#pragma once
+#include <cstddef>
+#include <memory>
+#include <string_view>
+
+namespace ecpipe {
+
+class DistinctStrings {
+ public:
+  DistinctStrings();
+  ~DistinctStrings();
+  DistinctStrings(const DistinctStrings&) = delete;
+  DistinctStrings& operator=(const DistinctStrings&) = delete;
+
+  void add(std::string_view s);
+  size_t size() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ecpipe
