@@ -9,14 +9,13 @@
 #include <string_view>
 #include <vector>
 
-namespace ecpipe {
+#include "ecpipe/event_type.hpp"
 
-enum class MartEventType : uint8_t { Other, PageView, Click, AddToCart, Purchase, Search };
-MartEventType mart_event_type(std::string_view name);
+namespace ecpipe {
 
 // What the marts read of one raw event. The views need only live through add().
 struct MartEvent {
-  MartEventType type = MartEventType::Other;
+  EventType type = EventType::Unknown;
   std::string_view user_id, session_id, platform;
   std::optional<std::string_view> product_id;
   int64_t micros = 0;                   // event_time, microseconds since 1970-01-01 UTC

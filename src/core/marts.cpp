@@ -16,15 +16,6 @@ using detail::KeyIndex;
 using detail::pack_keys;
 using detail::StringInterner;
 
-MartEventType mart_event_type(std::string_view s) {
-  if (s == "page_view") return MartEventType::PageView;
-  if (s == "click") return MartEventType::Click;
-  if (s == "add_to_cart") return MartEventType::AddToCart;
-  if (s == "purchase") return MartEventType::Purchase;
-  if (s == "search") return MartEventType::Search;
-  return MartEventType::Other;
-}
-
 void IntervalSum::add_difference(int64_t between) {
   constexpr int64_t kDay = 86400LL * 1000000;
   // timestamptz − timestamptz moves whole days out of the time part (interval_justify_hours).
@@ -56,12 +47,12 @@ namespace {
 
 enum Step { kView, kClick, kCart, kPurchase, kSteps };
 
-int funnel_step(MartEventType t) {
+int funnel_step(EventType t) {
   switch (t) {
-    case MartEventType::PageView: return kView;
-    case MartEventType::Click: return kClick;
-    case MartEventType::AddToCart: return kCart;
-    case MartEventType::Purchase: return kPurchase;
+    case EventType::PageView: return kView;
+    case EventType::Click: return kClick;
+    case EventType::AddToCart: return kCart;
+    case EventType::Purchase: return kPurchase;
     default: return -1;
   }
 }
@@ -83,15 +74,15 @@ class MartBuilder::Impl {
     u.first_micros = std::min(u.first_micros, e.micros);
     u.last_micros = std::max(u.last_micros, e.micros);
     switch (e.type) {
-      case MartEventType::PageView: ++u.page_views; break;
-      case MartEventType::Click: ++u.clicks; break;
-      case MartEventType::AddToCart: ++u.carts; break;
-      case MartEventType::Purchase:
+      case EventType::PageView: ++u.page_views; break;
+      case EventType::Click: ++u.clicks; break;
+      case EventType::AddToCart: ++u.carts; break;
+      case EventType::Purchase:
         ++u.purchases;
         if (e.amount_cents) add_checked(u.amount_cents, *e.amount_cents, "total_purchase_amount");
         break;
-      case MartEventType::Search: ++u.searches; break;
-      case MartEventType::Other: break;
+      case EventType::Search: ++u.searches; break;
+      case EventType::Unknown: break;
     }
 
     const uint32_t session = sessions_.intern(e.session_id, added);
@@ -108,11 +99,11 @@ class MartBuilder::Impl {
       if (added) ++funnel_counts_[platform][step];
     }
 
-    if (e.product_id && (e.type == MartEventType::Click || e.type == MartEventType::AddToCart)) {
+    if (e.product_id && (e.type == EventType::Click || e.type == EventType::AddToCart)) {
       const uint32_t product = products_.intern(*e.product_id, added);
       if (added) product_rows_.push_back({std::string(*e.product_id), 0, 0, 0});
       ProductActivity& p = product_rows_[product];
-      if (e.type == MartEventType::AddToCart) {
+      if (e.type == EventType::AddToCart) {
         ++p.carts;
       } else {
         ++p.clicks;

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "ecpipe/error.hpp"
+#include "ecpipe/event_type.hpp"
 #include "ecpipe/line_reader.hpp"
 #include "event_id_set.hpp"
 #include "field_check.hpp"
@@ -61,17 +62,6 @@ std::string BatchReport::reason_codes(const LineVerdict& v) const {
 }
 
 namespace {
-
-enum class EventType : uint8_t { Unknown, PageView, Click, AddToCart, Purchase, Search };
-
-EventType event_type_of(std::string_view s) {
-  if (s == "page_view") return EventType::PageView;
-  if (s == "click") return EventType::Click;
-  if (s == "add_to_cart") return EventType::AddToCart;
-  if (s == "purchase") return EventType::Purchase;
-  if (s == "search") return EventType::Search;
-  return EventType::Unknown;
-}
 
 // The fields of one type's rules, found by name in a small open-addressing table.
 class FieldIndex {

@@ -73,7 +73,7 @@ std::string build_event_marts(DateADT day, int64_t run_id) {
         };
         bool isnull = false;
         MartEvent e;
-        e.type = mart_event_type(text(1, isnull));
+        e.type = event_type_of(text(1, isnull));
         e.user_id = text(2, isnull);
         e.session_id = text(3, isnull);
         e.platform = text(4, isnull);

@@ -9,7 +9,7 @@ namespace {
 
 constexpr int64_t kSecond = 1000000;
 
-MartEvent ev(MartEventType type, std::string_view user, std::string_view session, int64_t seconds,
+MartEvent ev(EventType type, std::string_view user, std::string_view session, int64_t seconds,
              std::string_view platform = "web") {
   MartEvent e;
   e.type = type;
@@ -29,17 +29,17 @@ MartEvent with_product(MartEvent e, std::string_view product) {
 
 TEST(Marts, UserDayCountsSessionsAmountsAndTimes) {
   MartBuilder b;
-  b.add(ev(MartEventType::PageView, "U000001", "s1", 100));
-  b.add(ev(MartEventType::Click, "U000002", "s9", 50));
-  b.add(ev(MartEventType::Click, "U000001", "s1", 160));
-  MartEvent buy = ev(MartEventType::Purchase, "U000001", "s1", 220);
+  b.add(ev(EventType::PageView, "U000001", "s1", 100));
+  b.add(ev(EventType::Click, "U000002", "s9", 50));
+  b.add(ev(EventType::Click, "U000001", "s1", 160));
+  MartEvent buy = ev(EventType::Purchase, "U000001", "s1", 220);
   buy.amount_cents = 12345;
   b.add(buy);
   buy.amount_cents = 55;
   buy.micros = 10 * kSecond;  // earlier than everything: the user's first event, and s1 now spans 10..220
   b.add(buy);
-  b.add(ev(MartEventType::Search, "U000001", "s2", 1000));
-  b.add(ev(MartEventType::Search, "U000001", "s2", 1030));
+  b.add(ev(EventType::Search, "U000001", "s2", 1000));
+  b.add(ev(EventType::Search, "U000001", "s2", 1030));
   const auto users = b.users();
   ASSERT_EQ(users.size(), 2u);
   const UserDay& u = users[0];
@@ -62,11 +62,11 @@ TEST(Marts, UserDayCountsSessionsAmountsAndTimes) {
 
 TEST(Marts, SessionsAreCountedPerUserAndLongSpansSplitOffDays) {
   MartBuilder b;
-  b.add(ev(MartEventType::PageView, "U000001", "shared", 0));
-  b.add(ev(MartEventType::PageView, "U000001", "shared", 25 * 3600 + 1));  // a 25-hour day (DST) allows this
-  b.add(ev(MartEventType::PageView, "U000002", "shared", 7));
-  b.add(ev(MartEventType::PageView, "U000001", "other", 0));
-  b.add(ev(MartEventType::PageView, "U000001", "other", 23 * 3600));
+  b.add(ev(EventType::PageView, "U000001", "shared", 0));
+  b.add(ev(EventType::PageView, "U000001", "shared", 25 * 3600 + 1));  // a 25-hour day (DST) allows this
+  b.add(ev(EventType::PageView, "U000002", "shared", 7));
+  b.add(ev(EventType::PageView, "U000001", "other", 0));
+  b.add(ev(EventType::PageView, "U000001", "other", 23 * 3600));
   const auto users = b.users();
   ASSERT_EQ(users.size(), 2u);
   EXPECT_EQ(users[0].sessions, 2);
@@ -78,16 +78,16 @@ TEST(Marts, SessionsAreCountedPerUserAndLongSpansSplitOffDays) {
 
 TEST(Marts, FunnelCountsDistinctUsersPerStepAndPlatform) {
   MartBuilder b;
-  b.add(ev(MartEventType::PageView, "U1", "a", 0));
-  b.add(ev(MartEventType::PageView, "U1", "a", 1));
-  b.add(ev(MartEventType::PageView, "U2", "b", 0));
-  b.add(ev(MartEventType::PageView, "U3", "c", 0));
-  b.add(ev(MartEventType::Click, "U1", "a", 2));
-  b.add(ev(MartEventType::Click, "U2", "b", 2));
-  b.add(ev(MartEventType::AddToCart, "U1", "a", 3));
-  b.add(ev(MartEventType::Purchase, "U1", "a", 4));
-  b.add(ev(MartEventType::PageView, "U1", "d", 0, "ios"));
-  b.add(ev(MartEventType::Search, "U4", "e", 0, "android"));
+  b.add(ev(EventType::PageView, "U1", "a", 0));
+  b.add(ev(EventType::PageView, "U1", "a", 1));
+  b.add(ev(EventType::PageView, "U2", "b", 0));
+  b.add(ev(EventType::PageView, "U3", "c", 0));
+  b.add(ev(EventType::Click, "U1", "a", 2));
+  b.add(ev(EventType::Click, "U2", "b", 2));
+  b.add(ev(EventType::AddToCart, "U1", "a", 3));
+  b.add(ev(EventType::Purchase, "U1", "a", 4));
+  b.add(ev(EventType::PageView, "U1", "d", 0, "ios"));
+  b.add(ev(EventType::Search, "U4", "e", 0, "android"));
   const auto f = b.funnel();
   ASSERT_EQ(f.size(), 3u);
   EXPECT_EQ(f[0].platform, "web");
@@ -103,13 +103,13 @@ TEST(Marts, FunnelCountsDistinctUsersPerStepAndPlatform) {
 
 TEST(Marts, ProductsCountClicksCartsAndDistinctClickers) {
   MartBuilder b;
-  b.add(with_product(ev(MartEventType::Click, "U1", "a", 0), "P0001"));
-  b.add(with_product(ev(MartEventType::Click, "U1", "a", 1), "P0001"));
-  b.add(with_product(ev(MartEventType::Click, "U2", "b", 0), "P0001"));
-  b.add(with_product(ev(MartEventType::AddToCart, "U3", "c", 0), "P0001"));
-  b.add(with_product(ev(MartEventType::AddToCart, "U3", "c", 0), "P0002"));
-  b.add(ev(MartEventType::Click, "U1", "a", 5));                               // no product: not a product click
-  b.add(with_product(ev(MartEventType::PageView, "U1", "a", 6), "P0003"));     // only clicks and carts count
+  b.add(with_product(ev(EventType::Click, "U1", "a", 0), "P0001"));
+  b.add(with_product(ev(EventType::Click, "U1", "a", 1), "P0001"));
+  b.add(with_product(ev(EventType::Click, "U2", "b", 0), "P0001"));
+  b.add(with_product(ev(EventType::AddToCart, "U3", "c", 0), "P0001"));
+  b.add(with_product(ev(EventType::AddToCart, "U3", "c", 0), "P0002"));
+  b.add(ev(EventType::Click, "U1", "a", 5));                               // no product: not a product click
+  b.add(with_product(ev(EventType::PageView, "U1", "a", 6), "P0003"));     // only clicks and carts count
   const auto p = b.products();
   ASSERT_EQ(p.size(), 2u);
   EXPECT_EQ(p[0].product_id, "P0001");
