@@ -6,6 +6,7 @@
 
 #include "bulk_insert.hpp"
 #include "dates.hpp"
+#include "heap.hpp"
 #include "landing_scan.hpp"
 #include "raw_writer.hpp"
 #include "schema_cache.hpp"
@@ -222,6 +223,7 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
 
 ECPIPE_FUNCTION(ecpipe_load_batch) {
   using namespace ecpipe::pg;
+  release_free_heap();
   const DateADT batch = PG_GETARG_DATEADT(0);
   const int64_t run_id = PG_GETARG_INT64(1);
   const bool build_marts = PG_GETARG_BOOL(2);

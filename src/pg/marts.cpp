@@ -5,6 +5,7 @@
 
 #include "bulk_insert.hpp"
 #include "dates.hpp"
+#include "heap.hpp"
 #include "table_writer.hpp"
 
 #include "ecpipe/json_writer.hpp"
@@ -157,6 +158,7 @@ std::string build_event_marts(DateADT day, int64_t run_id) {
 
 ECPIPE_FUNCTION(ecpipe_build_event_marts) {
   using namespace ecpipe::pg;
+  release_free_heap();
   const DateADT day = PG_GETARG_DATEADT(0);
   const int64_t run_id = PG_GETARG_INT64(1);
   SpiConnection spi;

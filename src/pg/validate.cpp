@@ -4,6 +4,7 @@
 
 #include "bulk_insert.hpp"
 #include "dates.hpp"
+#include "heap.hpp"
 #include "landing_scan.hpp"
 #include "schema_cache.hpp"
 #include "settings.hpp"
@@ -130,6 +131,7 @@ BatchReport validate_landed(DateADT batch, const Settings& settings) {
 
 ECPIPE_FUNCTION(ecpipe_validate_batch) {
   using namespace ecpipe::pg;
+  release_free_heap();
   const DateADT batch = PG_GETARG_DATEADT(0);
   const int64_t run_id = PG_GETARG_INT64(1);
   const ecpipe::Settings settings = current_settings();
