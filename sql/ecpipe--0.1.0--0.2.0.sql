@@ -172,7 +172,8 @@ BEGIN
     SELECT coalesce((v_load->>'users')::bigint, 0) AS users, coalesce((v_load->>'sessions')::bigint, 0) AS sessions,
            count(DISTINCT r.order_id) AS orders, coalesce(sum(r.total_amount), 0) AS revenue
       INTO v_stats FROM ecpipe.raw_events r
-     WHERE r.batch_date = v_ds AND r.event_type = 'purchase' AND v_status = 'succeeded';
+     WHERE r.event_day = ANY (v_days) AND r.batch_date = v_ds AND r.event_type = 'purchase'
+       AND v_status = 'succeeded';  -- only the partitions of the days the batch touched
     v_summary := jsonb_build_object(
         'run_id', v_run, 'ds', v_ds, 'status', v_status, 'checks', coalesce(v_checks, '[]'::jsonb),
         'loaded', coalesce((v_load->>'loaded')::bigint, 0), 'quarantined', coalesce((v_load->>'quarantined')::bigint, 0),
@@ -443,3 +444,19 @@ BEGIN
                               'platforms', (v_events->>'platforms')::bigint, 'products', v_products,
                               'orders', v_orders);
 END $$;
+
+-------------------------------------------------------------------------------------------------------------------
+-- No JIT inside the pipeline. Its queries run once per day, so compiling them is pure cost: once the raw
+-- partitions of a few weeks made a query's estimate pass jit_above_cost, each run loaded libLLVM (52 MB resident)
+-- and spent its compile time.
+ALTER FUNCTION @extschema@.ecpipe_run(date) SET jit = off;
+ALTER FUNCTION @extschema@.ecpipe_backfill(date, date) SET jit = off;
+ALTER FUNCTION @extschema@.ecpipe_ingest(date, text) SET jit = off;
+ALTER FUNCTION @extschema@.ecpipe_validate(date) SET jit = off;
+ALTER FUNCTION @extschema@.ecpipe_load(date, bigint) SET jit = off;
+ALTER FUNCTION @extschema@.ecpipe_build_marts(date) SET jit = off;
+ALTER FUNCTION @extschema@.ecpipe_report_html(date, date) SET jit = off;
+ALTER FUNCTION ecpipe.validate_batch(date, bigint) SET jit = off;
+ALTER FUNCTION ecpipe.load_batch(date, bigint, boolean) SET jit = off;
+ALTER FUNCTION ecpipe.build_marts(date, bigint) SET jit = off;
+ALTER FUNCTION ecpipe.build_event_marts(date, bigint) SET jit = off;

@@ -1,7 +1,7 @@
 -- ecpipe_run: succeeded, blocked, no_data and failed runs, their steps and messages; collect from landing_dir;
 -- the per-day lock; backfill; scheduling with pg_cron.
 BEGIN;
-SELECT plan(30);
+SELECT plan(31);
 CREATE EXTENSION ecpipe;
 SET ecpipe.min_pass_rate = 90;  -- mart_day has 1 bad line in 14
 
@@ -98,6 +98,13 @@ SELECT results_eq($$SELECT schedule, command FROM cron.job WHERE jobname = 'ecpi
 SELECT lives_ok($$SELECT ecpipe_schedule('30 1 * * *')$$, 'rescheduling replaces the job');
 SELECT is((SELECT array_agg(schedule) FROM cron.job WHERE jobname = 'ecpipe-daily'), ARRAY['30 1 * * *'], 'one job, new time');
 SELECT is(ecpipe_unschedule(), true, 'ecpipe_unschedule removes it');
+
+-- The pipeline's queries run once a day: compiling them with JIT would only cost time and memory.
+SELECT is((SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+           WHERE n.nspname IN ('ecpipe', 'public') AND 'jit=off' = ANY (p.proconfig)
+             AND p.proname IN ('ecpipe_run', 'ecpipe_backfill', 'ecpipe_ingest', 'ecpipe_validate', 'ecpipe_load',
+                               'ecpipe_build_marts', 'ecpipe_report_html', 'validate_batch', 'load_batch',
+                               'build_marts', 'build_event_marts')), 11::bigint, 'no JIT in the pipeline''s functions');
 
 SELECT * FROM finish();
 ROLLBACK;
