@@ -2,6 +2,7 @@
 // through the executor, so defaults, CHECK and foreign-key constraints apply. For the small or constrained tables
 // (quality_log, line_verdicts, quarantine); the hot tables (landing, raw_events) use TableWriter.
 #pragma once
+#include <string>
 #include <vector>
 
 #include "spi.hpp"
@@ -42,5 +43,7 @@ class BulkInsert {
 // Text and bytea Datums from C++ strings, allocated in the current memory context (call inside server_call).
 Datum text_datum(std::string_view s);
 Datum bytea_datum(std::string_view s);
+// A jsonb Datum parsed from JSON text, for a function's result (runs its own server_call).
+Datum jsonb_result(const std::string& json);
 
 }  // namespace ecpipe::pg

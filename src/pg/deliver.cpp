@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "bulk_insert.hpp"
 #include "settings.hpp"
 #include "spi.hpp"
 
@@ -101,7 +102,5 @@ ECPIPE_FUNCTION(ecpipe_slack_message) {
     summary = DatumGetCString(DirectFunctionCall1(jsonb_out, PG_GETARG_DATUM(1)));
   });
   const std::string payload = ecpipe::slack_message(kind, summary);
-  Datum out = 0;
-  ecpipe::pg::server_call([&] { out = DirectFunctionCall1(jsonb_in, CStringGetDatum(payload.c_str())); });
-  return out;
+  return ecpipe::pg::jsonb_result(payload);
 }

@@ -230,7 +230,5 @@ ECPIPE_FUNCTION(ecpipe_load_batch) {
   SpiConnection spi;
   const std::string result = load_batch(batch, run_id, build_marts);
   spi.finish();
-  Datum out = 0;
-  server_call([&] { out = DirectFunctionCall1(jsonb_in, CStringGetDatum(result.c_str())); });
-  return out;
+  return jsonb_result(result);
 }

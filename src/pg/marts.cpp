@@ -164,7 +164,5 @@ ECPIPE_FUNCTION(ecpipe_build_event_marts) {
   SpiConnection spi;
   const std::string result = build_event_marts(day, run_id);
   spi.finish();
-  Datum out = 0;
-  server_call([&] { out = DirectFunctionCall1(jsonb_in, CStringGetDatum(result.c_str())); });
-  return out;
+  return jsonb_result(result);
 }

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "boundary.hpp"
+#include "bulk_insert.hpp"
 #include "ecpipe/error.hpp"
 
 namespace ecpipe::pg {
@@ -51,7 +52,5 @@ ECPIPE_FUNCTION(ecpipe_schema_info) {
     ecpipe::pg::server_call([&] { schema_text = text_to_cstring(PG_GETARG_TEXT_PP(0)); });
     summary = ecpipe::schema_summary(ecpipe::CompiledSchema::compile(schema_text));
   }
-  Datum result = 0;
-  ecpipe::pg::server_call([&] { result = DirectFunctionCall1(jsonb_in, CStringGetDatum(summary.c_str())); });
-  return result;
+  return ecpipe::pg::jsonb_result(summary);
 }
