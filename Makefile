@@ -37,7 +37,7 @@ $(CORE_LIB): $(CORE_OBJS)
 UNIT_SRCS  = $(sort $(wildcard test/unit/*.cpp))
 UNIT_OBJS  = $(patsubst test/unit/%.cpp,build/unit/%.o,$(UNIT_SRCS))
 GTEST_LIBS = -lgtest -lgtest_main -lpthread -lsimdjson -lcurl
-build/unit/%.o: test/unit/%.cpp $(wildcard include/ecpipe/*.hpp test/unit/*.hpp)
+build/unit/%.o: test/unit/%.cpp $(wildcard include/ecpipe/*.hpp src/core/*.hpp test/unit/*.hpp)
 	@mkdir -p build/unit
 	$(CXX) -std=c++17 $(OPTFLAGS) -Wall -Wextra -Iinclude -DECPIPE_SOURCE_DIR='"$(CURDIR)"' -c $< -o $@
 build/unit_tests: $(UNIT_OBJS) $(CORE_LIB)
@@ -57,7 +57,7 @@ FUZZ_TARGETS = build/san/fuzz_batch build/san/fuzz_schema
 build/san/core/%.o: src/core/%.cpp $(wildcard include/ecpipe/*.hpp src/core/*.hpp)
 	@mkdir -p $(dir $@)
 	$(SAN_CXX) $(SAN_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
-build/san/unit/%.o: test/unit/%.cpp $(wildcard include/ecpipe/*.hpp test/unit/*.hpp)
+build/san/unit/%.o: test/unit/%.cpp $(wildcard include/ecpipe/*.hpp src/core/*.hpp test/unit/*.hpp)
 	@mkdir -p $(dir $@)
 	$(SAN_CXX) $(SAN_FLAGS) -c $< -o $@
 build/san/unit_tests: $(patsubst test/unit/%.cpp,build/san/unit/%.o,$(UNIT_SRCS)) $(SAN_OBJS)
@@ -117,4 +117,4 @@ demo:
 EXTRA_CLEAN = build schemas/ecpipe_event_schema.json
 
 # PGXS tracks no header dependencies; rebuild objects when any project header changes.
-$(OBJS): $(wildcard include/ecpipe/*.hpp src/pg/*.hpp)
+$(OBJS): $(wildcard include/ecpipe/*.hpp src/core/*.hpp src/pg/*.hpp)
