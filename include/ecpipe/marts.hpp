@@ -48,6 +48,13 @@ struct ProductActivity {
   int64_t clicks = 0, carts = 0, viewers = 0;  // viewers: distinct users who clicked it
 };
 
+// A day's rows, each list in order of first appearance.
+struct DayMarts {
+  std::vector<UserDay> users;
+  std::vector<FunnelDay> funnel;
+  std::vector<ProductActivity> products;
+};
+
 // "12.34" for 1234 cents.
 std::string format_cents(int64_t cents);
 // round(100 × n / d, 2) as PostgreSQL's numeric would print it, or nullopt when d = 0 (n, d ≥ 0).
@@ -61,10 +68,8 @@ class MartBuilder {
   MartBuilder& operator=(const MartBuilder&) = delete;
 
   void add(const MartEvent& e);
-  // Rows in order of first appearance.
-  std::vector<UserDay> users() const;
-  std::vector<FunnelDay> funnel() const;
-  std::vector<ProductActivity> products() const;
+  // The rows; the builder is spent afterwards.
+  DayMarts finish();
 
  private:
   class Impl;

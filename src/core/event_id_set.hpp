@@ -16,6 +16,13 @@ class EventIdSet {
  public:
   static constexpr uint32_t kNoLine = UINT32_MAX;
 
+  // A canonical UUID as stored: 20 bytes of id, 4 of line.
+  struct Packed {
+    uint64_t hi = 0, lo = 0;  // the 32 hex digits, 4 bits each
+    uint32_t upper = 0;       // bit k: digit k was written as an upper-case letter
+    uint32_t line = kNoLine;  // first line index, or kNoLine for an empty slot
+  };
+
   EventIdSet() : table_(1024) {}
 
   // Sizes the table for `ids` ids at once (three quarters full), instead of doubling up to it.
@@ -27,19 +34,16 @@ class EventIdSet {
   // work can run while the cache line arrives.
   struct Probe {
     std::string_view id;
-    bool packed = false;
+    bool packed = false;  // a canonical UUID: looked up in the table, else in the interner
+    Packed key;
     size_t home = 0;
-    uint64_t hi = 0, lo = 0;
-    uint32_t upper = 0;
   };
   Probe prepare(std::string_view id) const {
     Probe probe;
     probe.id = id;
-    Packed p;
-    probe.packed = pack(id, p);
+    probe.packed = pack(id, probe.key);
     if (probe.packed) {
-      probe.home = home(p, table_.size());
-      probe.hi = p.hi, probe.lo = p.lo, probe.upper = p.upper;
+      probe.home = home(probe.key, table_.size());
       __builtin_prefetch(&table_[probe.home]);
     }
     return probe;
@@ -49,12 +53,10 @@ class EventIdSet {
   uint32_t first_line(std::string_view id, uint32_t line) { return first_line(prepare(id), line); }
 
   uint32_t first_line(const Probe& probe, uint32_t line) {
-    const std::string_view id = probe.id;
-    Packed p;
-    p.hi = probe.hi, p.lo = probe.lo, p.upper = probe.upper;
+    const Packed& p = probe.key;
     if (!probe.packed) {
       bool added = false;
-      const uint32_t key = others_.intern(id, added);
+      const uint32_t key = others_.intern(probe.id, added);
       if (added) other_lines_.push_back(line);
       return other_lines_[key];
     }
@@ -87,12 +89,6 @@ class EventIdSet {
   }
 
  private:
-  struct Packed {
-    uint64_t hi = 0, lo = 0;  // the 32 hex digits, 4 bits each
-    uint32_t upper = 0;       // bit k: digit k was written as an upper-case letter
-    uint32_t line = kNoLine;  // first line index, or kNoLine for an empty slot
-  };
-
   static int hex_digit(char c, bool& upper) {
     upper = false;
     if (c >= '0' && c <= '9') return c - '0';

@@ -18,12 +18,9 @@ using detail::StringInterner;
 
 void IntervalSum::add_difference(int64_t between) {
   constexpr int64_t kDay = 86400LL * 1000000;
-  // timestamptz − timestamptz moves whole days out of the time part (interval_justify_hours).
-  int64_t whole = between / kDay, rest = between % kDay;
-  if (whole > 0 && rest < 0) rest += kDay, --whole;
-  if (whole < 0 && rest > 0) rest -= kDay, ++whole;
-  days += whole;
-  micros += rest;
+  // timestamptz − timestamptz moves whole days out of the time part (interval_justify_hours); between ≥ 0 here.
+  days += between / kDay;
+  micros += between % kDay;
 }
 
 std::string format_cents(int64_t cents) {
@@ -113,27 +110,22 @@ class MartBuilder::Impl {
     }
   }
 
-  std::vector<UserDay> users() const {
-    std::vector<UserDay> out = user_rows_;
-    for (uint32_t i = 0; i < out.size(); ++i) out[i].user_id = std::string(users_.at(i));
+  DayMarts finish() {
+    DayMarts out;
+    for (uint32_t i = 0; i < user_rows_.size(); ++i) user_rows_[i].user_id = std::string(users_.at(i));
     for (const Span& s : session_spans_) {
-      UserDay& u = out[s.user];
+      UserDay& u = user_rows_[s.user];
       ++u.sessions;
       u.session_time.add_difference(s.last - s.first);
     }
-    return out;
-  }
-
-  std::vector<FunnelDay> funnel() const {
-    std::vector<FunnelDay> out;
+    out.users = std::move(user_rows_);
     for (size_t p = 0; p < platforms_.size(); ++p) {
       const auto& c = funnel_counts_[p];
-      out.push_back({platforms_[p], c[kView], c[kClick], c[kCart], c[kPurchase]});
+      out.funnel.push_back({platforms_[p], c[kView], c[kClick], c[kCart], c[kPurchase]});
     }
+    out.products = std::move(product_rows_);
     return out;
   }
-
-  std::vector<ProductActivity> products() const { return product_rows_; }
 
  private:
   struct Span {
@@ -165,8 +157,6 @@ class MartBuilder::Impl {
 MartBuilder::MartBuilder() : impl_(std::make_unique<Impl>()) {}
 MartBuilder::~MartBuilder() = default;
 void MartBuilder::add(const MartEvent& e) { impl_->add(e); }
-std::vector<UserDay> MartBuilder::users() const { return impl_->users(); }
-std::vector<FunnelDay> MartBuilder::funnel() const { return impl_->funnel(); }
-std::vector<ProductActivity> MartBuilder::products() const { return impl_->products(); }
+DayMarts MartBuilder::finish() { return impl_->finish(); }
 
 }  // namespace ecpipe

@@ -90,13 +90,14 @@ std::string build_event_marts(DateADT day, int64_t run_id) {
         events.clear();
       });
 
+  const DayMarts marts = builder.finish();
   const Datum date = DateADTGetDatum(day);
   const Datum run = Int64GetDatum(run_id);
   MartWriter users("mart_user_daily",
                    {"activity_date", "user_id", "session_count", "page_view_count", "click_count", "add_to_cart_count",
                     "purchase_count", "search_count", "total_purchase_amount", "first_event_at", "last_event_at",
                     "session_duration_total", "run_id"});
-  for (const UserDay& u : builder.users()) {
+  for (const UserDay& u : marts.users) {
     const std::string amount = format_cents(u.amount_cents);
     users.row([&](Datum* v, bool*, const std::vector<int>& at) {
       Interval* spent = static_cast<Interval*>(palloc0(sizeof(Interval)));
@@ -116,7 +117,7 @@ std::string build_event_marts(DateADT day, int64_t run_id) {
                     {"funnel_date", "platform", "step1_viewers", "step2_clickers", "step3_cart_adders",
                      "step4_purchasers", "view_to_click_rate", "click_to_cart_rate", "cart_to_purchase_rate",
                      "overall_conversion_rate", "run_id"});
-  for (const FunnelDay& f : builder.funnel()) {
+  for (const FunnelDay& f : marts.funnel) {
     const auto view_to_click = rate_text(f.clickers, f.viewers), click_to_cart = rate_text(f.cart_adders, f.clickers),
                cart_to_purchase = rate_text(f.purchasers, f.cart_adders), overall = rate_text(f.purchasers, f.viewers);
     funnel.row([&](Datum* v, bool* n, const std::vector<int>& at) {
@@ -136,7 +137,7 @@ std::string build_event_marts(DateADT day, int64_t run_id) {
   MartWriter products("mart_product_daily",
                       {"activity_date", "product_id", "click_count", "cart_add_count", "purchase_count", "units_sold",
                        "revenue", "unique_viewers", "unique_buyers", "conversion_rate", "run_id"});
-  for (const ProductActivity& p : builder.products()) {
+  for (const ProductActivity& p : marts.products) {
     const auto conversion = rate_text(0, p.viewers);  // line items, added later, update it
     products.row([&](Datum* v, bool* n, const std::vector<int>& at) {
       const Datum zero = Int64GetDatum(0);

@@ -239,6 +239,27 @@ TEST(FunnelSequence, OrderIsByTimestampNotByLine) {
   EXPECT_EQ(counts(bad, CheckId::FunnelSequence), P(1, 1));
 }
 
+TEST(FunnelSequence, SamplesNameTheFailingEventIdExactly) {
+  // Samples of the session checks get their event_id back from the compact id set: an id that is no UUID, a UUID
+  // written in upper case, and an id repeated from an earlier line must all come back as written.
+  auto plain = event("add_to_cart", 1, 1, 0);
+  plain["event_id"] = "E-1";
+  auto upper = event("add_to_cart", 2, 2, 0);
+  upper["event_id"] = "0A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D";
+  auto first_use = event("page_view", 7, 5, 0);
+  auto repeated = event("add_to_cart", 7, 4, 0);
+  auto r = run_events({plain, upper, first_use, repeated});
+  EXPECT_EQ(counts(r, CheckId::FunnelSequence), P(4, 3));
+  const auto& samples = r.check(CheckId::FunnelSequence).samples;
+  ASSERT_EQ(samples.size(), 3u);
+  EXPECT_EQ(samples[0].line_no, 1);
+  EXPECT_EQ(samples[0].event_id, "E-1");
+  EXPECT_EQ(samples[1].event_id, "0A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D");
+  EXPECT_EQ(samples[2].line_no, 4);
+  EXPECT_EQ(samples[2].event_id, fixture::uuid(7));
+  EXPECT_EQ(r.check(CheckId::DuplicateEventId).samples.at(0).reason, "event_id already seen at line 3");
+}
+
 TEST(FunnelSequence, TiesAreOrderedByLine) {
   auto ok = run_events({event("page_view", 1, 1, 5), event("add_to_cart", 2, 1, 5), event("purchase", 3, 1, 5)});
   EXPECT_EQ(counts(ok, CheckId::FunnelSequence), P(1, 0));

@@ -40,7 +40,7 @@ TEST(Marts, UserDayCountsSessionsAmountsAndTimes) {
   b.add(buy);
   b.add(ev(EventType::Search, "U000001", "s2", 1000));
   b.add(ev(EventType::Search, "U000001", "s2", 1030));
-  const auto users = b.users();
+  const auto users = b.finish().users;
   ASSERT_EQ(users.size(), 2u);
   const UserDay& u = users[0];
   EXPECT_EQ(u.user_id, "U000001");
@@ -67,7 +67,7 @@ TEST(Marts, SessionsAreCountedPerUserAndLongSpansSplitOffDays) {
   b.add(ev(EventType::PageView, "U000002", "shared", 7));
   b.add(ev(EventType::PageView, "U000001", "other", 0));
   b.add(ev(EventType::PageView, "U000001", "other", 23 * 3600));
-  const auto users = b.users();
+  const auto users = b.finish().users;
   ASSERT_EQ(users.size(), 2u);
   EXPECT_EQ(users[0].sessions, 2);
   EXPECT_EQ(users[1].sessions, 1) << "a session id shared by two users is a session of each";
@@ -88,7 +88,7 @@ TEST(Marts, FunnelCountsDistinctUsersPerStepAndPlatform) {
   b.add(ev(EventType::Purchase, "U1", "a", 4));
   b.add(ev(EventType::PageView, "U1", "d", 0, "ios"));
   b.add(ev(EventType::Search, "U4", "e", 0, "android"));
-  const auto f = b.funnel();
+  const auto f = b.finish().funnel;
   ASSERT_EQ(f.size(), 3u);
   EXPECT_EQ(f[0].platform, "web");
   EXPECT_EQ(f[0].viewers, 3);
@@ -110,7 +110,7 @@ TEST(Marts, ProductsCountClicksCartsAndDistinctClickers) {
   b.add(with_product(ev(EventType::AddToCart, "U3", "c", 0), "P0002"));
   b.add(ev(EventType::Click, "U1", "a", 5));                               // no product: not a product click
   b.add(with_product(ev(EventType::PageView, "U1", "a", 6), "P0003"));     // only clicks and carts count
-  const auto p = b.products();
+  const auto p = b.finish().products;
   ASSERT_EQ(p.size(), 2u);
   EXPECT_EQ(p[0].product_id, "P0001");
   EXPECT_EQ(p[0].clicks, 3);
