@@ -281,7 +281,9 @@ BEGIN
     EXECUTE format('ALTER TABLE %s ADD PRIMARY KEY (batch_date, line_no)', part);  -- within one event day
     EXECUTE format('CREATE INDEX ON %s USING brin (batch_date)', part);              -- a batch sits in one or two days
     -- Anything else only on request: each index costs the load a full build (at 1M events: key and BRIN 1.4 s,
-    -- hash indexes on user_id and session_id and a B-tree on event_type 6 s more).
+    -- hash indexes on user_id and session_id and a B-tree on event_type 6 s more). The setting's check hook has
+    -- validated it, but this runs as the extension's owner and, in a session that has not loaded the module yet,
+    -- ecpipe.raw_indexes is a placeholder anyone may set: so the method is checked again here, the column quoted.
     FOR v_column, v_method IN
         SELECT split_part(x, ':', 1), coalesce(nullif(split_part(x, ':', 2), ''), 'btree')
         FROM unnest(string_to_array(replace(coalesce(current_setting('ecpipe.raw_indexes', true), ''), ' ', ''), ','))
