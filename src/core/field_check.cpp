@@ -6,6 +6,7 @@
 #include "ecpipe/timestamp.hpp"
 #include "ecpipe/utf8.hpp"
 #include "json_event.hpp"
+#include "uuid_text.hpp"
 #include "ecpipe/core_only.hpp"
 
 namespace ecpipe::detail {
@@ -33,24 +34,9 @@ std::string number_text(double d) {
   return buf;
 }
 
-bool hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
-
 }  // namespace
 
-bool is_uuid(std::string_view s) {
-  if (s.size() != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-') return false;
-  static const struct HexTable {
-    unsigned char v[256] = {};
-    HexTable() {
-      for (int c = 0; c < 256; ++c) v[c] = hex(static_cast<char>(c)) ? 0 : 1;
-    }
-  } table;
-  static const unsigned char kHexAt[] = {0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 14, 15, 16, 17,
-                                         19, 20, 21, 22, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35};
-  unsigned bad = 0;
-  for (unsigned char i : kHexAt) bad |= table.v[static_cast<unsigned char>(s[i])];
-  return bad == 0;
-}
+bool is_uuid(std::string_view s) { return parse_uuid_text(s, nullptr); }
 
 bool is_absolute_uri(std::string_view s) {
   size_t colon = s.find(':');
@@ -91,7 +77,10 @@ bool value_satisfies(const FieldRule& rule, simdjson::dom::element v, std::strin
     if (rule.has_enum) {
       bool found = false;
       for (const auto& e : rule.enum_strings)
-        if (e == s) found = true;
+        if (e == s) {
+          found = true;
+          break;
+        }
       if (!found) {
         std::string allowed;
         for (const auto& e : rule.enum_strings) allowed += (allowed.empty() ? "" : ", ") + e;
@@ -127,13 +116,13 @@ bool value_satisfies(const FieldRule& rule, simdjson::dom::element v, std::strin
   if (bits & kNumber) {
     double d = 0;
     number_of(v, d);
-    const std::string shown = describe(v);
-    if (rule.minimum && d < *rule.minimum) return fail(shown + " < minimum " + number_text(*rule.minimum));
-    if (rule.maximum && d > *rule.maximum) return fail(shown + " > maximum " + number_text(*rule.maximum));
+    // The value is described only for a reason: most numbers pass.
+    if (rule.minimum && d < *rule.minimum) return fail(describe(v) + " < minimum " + number_text(*rule.minimum));
+    if (rule.maximum && d > *rule.maximum) return fail(describe(v) + " > maximum " + number_text(*rule.maximum));
     if (rule.exclusive_minimum && d <= *rule.exclusive_minimum)
-      return fail(shown + " <= exclusiveMinimum " + number_text(*rule.exclusive_minimum));
+      return fail(describe(v) + " <= exclusiveMinimum " + number_text(*rule.exclusive_minimum));
     if (rule.exclusive_maximum && d >= *rule.exclusive_maximum)
-      return fail(shown + " >= exclusiveMaximum " + number_text(*rule.exclusive_maximum));
+      return fail(describe(v) + " >= exclusiveMaximum " + number_text(*rule.exclusive_maximum));
   }
   return true;
 }

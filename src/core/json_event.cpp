@@ -74,8 +74,8 @@ bool walk(element v, std::vector<std::string_view>& keys, bool may_have_nul, boo
       bool collision = false;
       for (auto field : simdjson::dom::object(v)) {
         if (may_have_nul && field.key.find('\0') != std::string_view::npos) has_nul = true;
-        const uint64_t sig = key_signature(field.key);
-        const unsigned bit = static_cast<unsigned>((sig ^ (sig >> 29)) & 511);
+        // The multiply mixes every byte of the signature into the top 9 bits that pick the mask bit.
+        const unsigned bit = static_cast<unsigned>((key_signature(field.key) * 0x9E3779B97F4A7C15ULL) >> 55);
         collision |= (mask[bit >> 6] >> (bit & 63)) & 1;
         mask[bit >> 6] |= uint64_t{1} << (bit & 63);
         keys.push_back(field.key);

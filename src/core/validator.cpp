@@ -7,7 +7,7 @@
 #include "ecpipe/error.hpp"
 #include "ecpipe/event_type.hpp"
 #include "ecpipe/line_reader.hpp"
-#include "event_id_set.hpp"
+#include "id_first_seen.hpp"
 #include "field_check.hpp"
 #include "interner.hpp"
 #include "json_event.hpp"
@@ -16,7 +16,7 @@
 
 namespace ecpipe {
 
-using detail::EventIdSet;
+using detail::IdFirstSeen;
 using detail::StringInterner;
 using simdjson::dom::element;
 using simdjson::dom::element_type;
@@ -128,7 +128,7 @@ struct TimedEvent {
   uint32_t session;
   uint32_t line_index;
   int64_t micros;
-  uint32_t event_id;   // index of the line that first used the event_id, or EventIdSet::kNoLine
+  uint32_t event_id;   // index of the line that first used the event_id, or IdFirstSeen::kNone
   int16_t platform;    // interned platform, or -1 when absent or empty
   EventType type;
   bool platform_member;  // in check 7's population
@@ -158,7 +158,7 @@ class BatchValidator::Impl {
   }
 
   void add(int64_t line_no, std::string_view line) {
-    if (report_.lines.size() >= EventIdSet::kNoLine)
+    if (report_.lines.size() >= IdFirstSeen::kNone)
       throw Error(ErrorKind::Internal, "a batch holds at most 4,294,967,294 lines");
     fingerprint_.add(line_no, line);
     report_.fingerprint = fingerprint_.value();
@@ -260,8 +260,10 @@ class BatchValidator::Impl {
     const EventType type = f.has_event_type && f.event_type.is_string() ? event_type_of(string_of(f.event_type))
                                                                         : EventType::Unknown;
     const FieldIndex& index = index_for(f);
-    // Ask for the id's table slot now; judging the fields below hides the wait for it.
-    const EventIdSet::Probe id_probe = event_ids_.prepare(event_id);
+    // Ask for the ids' table slots now; judging the fields below hides the wait for them.
+    const IdFirstSeen::Probe id_probe = event_ids_.prepare(event_id);
+    const bool has_session = f.has_session_id && non_empty_string(f.session_id);
+    const IdFirstSeen::Probe session_probe = has_session ? sessions_.prepare(string_of(f.session_id)) : IdFirstSeen::Probe();
 
     required_and_values(v, obj, index, event_id, has_nul);
     const uint32_t event_id_key = duplicate_event_id(v, id_probe);
@@ -270,10 +272,10 @@ class BatchValidator::Impl {
     if (type == EventType::Purchase) order_amount(v, root, f, event_id);
     platform_device(v, f, event_id);
 
-    if (timed && f.has_session_id && non_empty_string(f.session_id)) {
-      bool added = false;
+    if (timed && has_session) {
       TimedEvent t;
-      t.session = sessions_.intern(string_of(f.session_id), added);
+      t.session = sessions_.first_seen(session_probe, session_count_);
+      if (t.session == session_count_) ++session_count_;
       t.line_index = static_cast<uint32_t>(report_.lines.size());
       t.micros = micros;
       t.event_id = event_id_key;
@@ -328,12 +330,12 @@ class BatchValidator::Impl {
     if (value_failed) fail(v, CheckId::ValueValidity, event_id, value_reason);
   }
 
-  uint32_t duplicate_event_id(LineVerdict& v, const EventIdSet::Probe& probe) {
+  uint32_t duplicate_event_id(LineVerdict& v, const IdFirstSeen::Probe& probe) {
     check(CheckId::DuplicateEventId).population++;
     const std::string_view event_id = probe.id;
-    if (event_id.empty()) return EventIdSet::kNoLine;
+    if (event_id.empty()) return IdFirstSeen::kNone;
     const uint32_t line_index = static_cast<uint32_t>(report_.lines.size());
-    const uint32_t first = event_ids_.first_line(probe, line_index);
+    const uint32_t first = event_ids_.first_seen(probe, line_index);
     if (first != line_index)
       fail(v, CheckId::DuplicateEventId, event_id,
            "event_id already seen at line " + std::to_string(report_.lines[first].line_no));
@@ -445,7 +447,16 @@ class BatchValidator::Impl {
     }
   }
 
-  // Checks 4 and 7 (platform consistency) walk each session in (instant, line_no) order.
+  // A session-ordered failure, kept until the session texts for its reason have been looked up.
+  struct SessionFailure {
+    uint32_t at;     // the failing event in timed_
+    uint32_t first;  // the session's first event in timed_
+    CheckId check;
+    bool first_in_session;  // funnel_sequence: the failure that counts the session and gives its sample
+  };
+
+  // Checks 4 and 7 (platform consistency) walk each session in (instant, line_no) order. Failures are collected
+  // first and worded afterwards, so only failing sessions have their id turned back into text.
   void session_checks() {
     std::sort(timed_.begin(), timed_.end(), [](const TimedEvent& a, const TimedEvent& b) {
       if (a.session != b.session) return a.session < b.session;
@@ -453,36 +464,23 @@ class BatchValidator::Impl {
       return a.line_index < b.line_index;
     });
     CheckResult& funnel = check(CheckId::FunnelSequence);
+    std::vector<SessionFailure> failures;
     for (size_t begin = 0; begin < timed_.size();) {
       size_t end = begin;
       while (end < timed_.size() && timed_[end].session == timed_[begin].session) ++end;
-      const std::string session(sessions_.at(timed_[begin].session));
       bool member = false, session_failed = false, seen_view = false, seen_cart = false;
       const TimedEvent& first = timed_[begin];
       for (size_t i = begin; i < end; ++i) {
         const TimedEvent& t = timed_[i];
+        const auto at = static_cast<uint32_t>(i), first_at = static_cast<uint32_t>(begin);
         if (t.platform_member && first.platform >= 0 && t.platform != first.platform)
-          fail_late(t, CheckId::PlatformDevice,
-                    "platform " + platform_names_[t.platform] + " differs from " +
-                        platform_names_[first.platform] +
-                        ", the platform of session " + session + " at line " + std::to_string(line_no_of(first)));
+          failures.push_back({at, first_at, CheckId::PlatformDevice, false});
         if (t.type == EventType::Unknown) continue;
         member = true;
-        std::string reason;
-        if (t.type == EventType::Purchase && !seen_cart)
-          reason = "purchase at line " + std::to_string(line_no_of(t)) + " has no add_to_cart before it in session " + session;
-        else if (t.type == EventType::AddToCart && !seen_view)
-          reason = "add_to_cart at line " + std::to_string(line_no_of(t)) +
-                   " has no page_view or click before it in session " + session;
-        if (!reason.empty()) {
-          LineVerdict& v = report_.lines[t.line_index];
-          v.failed |= check_bit(CheckId::FunnelSequence);
-          append_detail(v, std::string(check_name(CheckId::FunnelSequence)) + ": " + reason);
-          if (!session_failed) {
-            session_failed = true;
-            ++funnel.failed;
-            late_samples_[check_index(CheckId::FunnelSequence)].push_back({v.line_no, t.event_id, printable(reason)});
-          }
+        if ((t.type == EventType::Purchase && !seen_cart) || (t.type == EventType::AddToCart && !seen_view)) {
+          failures.push_back({at, first_at, CheckId::FunnelSequence, !session_failed});
+          if (!session_failed) ++funnel.failed;
+          session_failed = true;
         }
         if (t.type == EventType::PageView || t.type == EventType::Click) seen_view = true;
         if (t.type == EventType::AddToCart) seen_cart = true;
@@ -490,7 +488,39 @@ class BatchValidator::Impl {
       if (member) ++funnel.population;
       begin = end;
     }
-    // Only the kept samples need their event_id as text: look those up in one walk over the id set.
+    word_session_failures(failures);
+    resolve_late_sample_ids();
+  }
+
+  void word_session_failures(const std::vector<SessionFailure>& failures) {
+    std::vector<uint32_t> wanted;
+    for (const auto& f : failures) wanted.push_back(timed_[f.at].session);
+    const auto sessions = sessions_.texts(wanted);
+    for (const auto& f : failures) {
+      const TimedEvent& t = timed_[f.at];
+      const std::string& session = sessions.at(t.session);
+      if (f.check == CheckId::PlatformDevice) {
+        const TimedEvent& first = timed_[f.first];
+        fail_late(t, CheckId::PlatformDevice,
+                  "platform " + platform_names_[t.platform] + " differs from " + platform_names_[first.platform] +
+                      ", the platform of session " + session + " at line " + std::to_string(line_no_of(first)));
+        continue;
+      }
+      const std::string reason =
+          t.type == EventType::Purchase
+              ? "purchase at line " + std::to_string(line_no_of(t)) + " has no add_to_cart before it in session " + session
+              : "add_to_cart at line " + std::to_string(line_no_of(t)) +
+                    " has no page_view or click before it in session " + session;
+      LineVerdict& v = report_.lines[t.line_index];
+      v.failed |= check_bit(CheckId::FunnelSequence);
+      append_detail(v, std::string(check_name(CheckId::FunnelSequence)) + ": " + reason);
+      if (f.first_in_session)
+        late_samples_[check_index(CheckId::FunnelSequence)].push_back({v.line_no, t.event_id, printable(reason)});
+    }
+  }
+
+  // Only the kept late samples need their event_id as text: look those up in one walk over the id set.
+  void resolve_late_sample_ids() {
     std::vector<uint32_t> wanted;
     for (int i = 0; i < kCheckCount; ++i) {
       auto& late = late_samples_[i];
@@ -531,8 +561,10 @@ class BatchValidator::Impl {
   BatchReport report_;
   BatchFingerprint fingerprint_;
   std::string detail_;
-  EventIdSet event_ids_;
-  StringInterner sessions_, order_ids_, order_event_ids_;
+  IdFirstSeen event_ids_;
+  IdFirstSeen sessions_;  // session_id → dense session number
+  uint32_t session_count_ = 0;
+  StringInterner order_ids_, order_event_ids_;
   std::vector<std::string> platform_names_;
   std::vector<OrderOwner> orders_;
   std::vector<TimedEvent> timed_;
