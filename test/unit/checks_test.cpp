@@ -260,6 +260,31 @@ TEST(FunnelSequence, SamplesNameTheFailingEventIdExactly) {
   EXPECT_EQ(r.check(CheckId::DuplicateEventId).samples.at(0).reason, "event_id already seen at line 3");
 }
 
+TEST(FunnelSequence, ReasonsNameTheSessionAsWritten) {
+  // Session ids live packed (UUIDs) or interned (anything else) and are turned back into text only for reasons:
+  // both must come back exactly, letter case included, and two spellings are two sessions.
+  auto plain = event("purchase", 1, 1, 0);
+  plain["session_id"] = "s-1";
+  auto upper = event("purchase", 2, 2, 0);
+  upper["session_id"] = "0A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D";
+  upper["order_id"] = "ORD2024050100002";
+  auto lower_view = event("page_view", 3, 1, 0);
+  lower_view["session_id"] = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+  auto lower_cart = event("add_to_cart", 4, 1, 10);
+  lower_cart["session_id"] = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+  lower_cart["platform"] = "ios";
+  lower_cart["device_type"] = "mobile";
+  auto r = run_events({plain, upper, lower_view, lower_cart});
+  EXPECT_EQ(counts(r, CheckId::FunnelSequence), P(3, 2));
+  EXPECT_EQ(detail_of(r, 1), "value_validity: session_id: \"s-1\" is not a UUID; "
+                             "funnel_sequence: purchase at line 1 has no add_to_cart before it in session s-1");
+  EXPECT_EQ(detail_of(r, 2), "funnel_sequence: purchase at line 2 has no add_to_cart before it in session "
+                             "0A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D");
+  EXPECT_EQ(counts(r, CheckId::PlatformDevice), P(4, 1));
+  EXPECT_EQ(detail_of(r, 4), "platform_device: platform ios differs from web, the platform of session "
+                             "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d at line 3");
+}
+
 TEST(FunnelSequence, TiesAreOrderedByLine) {
   auto ok = run_events({event("page_view", 1, 1, 5), event("add_to_cart", 2, 1, 5), event("purchase", 3, 1, 5)});
   EXPECT_EQ(counts(ok, CheckId::FunnelSequence), P(1, 0));
