@@ -55,14 +55,6 @@ bool EventParser::parse_with(simdjson::dom::parser& p, std::string& buffer, std:
 
 namespace {
 
-// A cheap signature of a key (length, first and last bytes): equal keys have equal signatures.
-uint64_t key_signature(std::string_view k) {
-  uint64_t sig = k.size() * 0x9E3779B97F4A7C15ULL;
-  if (!k.empty()) sig ^= static_cast<unsigned char>(k[0]) << 8 ^ static_cast<unsigned char>(k[k.size() - 1]) << 16;
-  if (k.size() > 2) sig ^= static_cast<uint64_t>(static_cast<unsigned char>(k[k.size() / 2])) << 24;
-  return sig;
-}
-
 // Walks every value: fails on a repeated key in any object. U+0000 can only come from a \u0000 escape, so the
 // walk looks for it only when the line contains one (`may_have_nul`). Keys are first screened with a 512-bit
 // mask of their signatures; only an object with a signature collision gets the exact pairwise comparison.
@@ -74,8 +66,7 @@ bool walk(element v, std::vector<std::string_view>& keys, bool may_have_nul, boo
       bool collision = false;
       for (auto field : simdjson::dom::object(v)) {
         if (may_have_nul && field.key.find('\0') != std::string_view::npos) has_nul = true;
-        // The multiply mixes every byte of the signature into the top 9 bits that pick the mask bit.
-        const unsigned bit = static_cast<unsigned>((key_signature(field.key) * 0x9E3779B97F4A7C15ULL) >> 55);
+        const unsigned bit = key_screen_bit(field.key);
         collision |= (mask[bit >> 6] >> (bit & 63)) & 1;
         mask[bit >> 6] |= uint64_t{1} << (bit & 63);
         keys.push_back(field.key);
@@ -124,16 +115,25 @@ bool walk(element v, std::vector<std::string_view>& keys, bool may_have_nul, boo
 
 }  // namespace
 
-bool EventParser::parse_object(std::string_view line, element& root, bool& has_nul, std::string& why) {
-  has_nul = false;
+bool EventParser::parse_line(std::string_view line, element& root, bool& may_have_nul, std::string& why) {
   if (!parse_with(parser_, buffer_, line, root, why)) return false;
   if (root.type() != element_type::OBJECT) {
     why = std::string("not a JSON object (a JSON ") + json_type_name(root) + ")";
     return false;
   }
+  may_have_nul = line.find("\\u0000") != std::string_view::npos;
+  return true;
+}
+
+bool EventParser::check_value(element value, bool may_have_nul, bool& has_nul, std::string& why) {
   keys_.clear();
-  const bool may_have_nul = line.find("\\u0000") != std::string_view::npos;
-  return walk(root, keys_, may_have_nul, has_nul, why);
+  return walk(value, keys_, may_have_nul, has_nul, why);
+}
+
+bool EventParser::parse_object(std::string_view line, element& root, bool& has_nul, std::string& why) {
+  has_nul = false;
+  bool may_have_nul = false;
+  return parse_line(line, root, may_have_nul, why) && check_all(root, may_have_nul, has_nul, why);
 }
 
 bool EventParser::parse_embedded(std::string_view text, element& root, std::string& why) {

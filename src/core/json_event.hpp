@@ -15,6 +15,15 @@ class EventParser {
   // Parses a line that must hold one JSON object. On failure returns false with a reason; on success `root`
   // is valid until the next call and has_nul says whether any string (keys included) contains U+0000.
   bool parse_object(std::string_view line, simdjson::dom::element& root, bool& has_nul, std::string& why);
+
+  // The same in parts, for a caller that walks the top-level fields itself (the validator): parse_line parses and
+  // requires an object, and says whether the line may hold U+0000 (it has a \u0000 escape); check_value then
+  // judges one nested value (repeated keys at any depth, U+0000) and check_all the whole event, as parse_object.
+  bool parse_line(std::string_view line, simdjson::dom::element& root, bool& may_have_nul, std::string& why);
+  bool check_value(simdjson::dom::element value, bool may_have_nul, bool& has_nul, std::string& why);
+  bool check_all(simdjson::dom::element root, bool may_have_nul, bool& has_nul, std::string& why) {
+    return check_value(root, may_have_nul, has_nul, why);
+  }
   // Parses a JSON text held inside a string value (extra_data); the result is valid until the next call.
   bool parse_embedded(std::string_view text, simdjson::dom::element& root, std::string& why);
 
@@ -25,6 +34,16 @@ class EventParser {
   std::string buffer_, embedded_buffer_, rewritten_;
   std::vector<std::string_view> keys_;
 };
+
+// A 9-bit number from a cheap signature of a key (length, first, middle and last bytes): equal keys get equal
+// numbers. It screens an object's keys for repeats with a 512-bit mask, and places names in the field table.
+inline unsigned key_screen_bit(std::string_view k) {
+  uint64_t sig = k.size() * 0x9E3779B97F4A7C15ULL;
+  if (!k.empty()) sig ^= static_cast<unsigned char>(k[0]) << 8 ^ static_cast<unsigned char>(k[k.size() - 1]) << 16;
+  if (k.size() > 2) sig ^= static_cast<uint64_t>(static_cast<unsigned char>(k[k.size() / 2])) << 24;
+  // The multiply mixes every byte of the signature into the top 9 bits.
+  return static_cast<unsigned>((sig * 0x9E3779B97F4A7C15ULL) >> 55);
+}
 
 // Replaces numbers that overflow a double (1e400) or a 64-bit integer with finite doubles of the same sign and
 // magnitude class, so the value can still be judged by its rule. Returns false when nothing needed changing.

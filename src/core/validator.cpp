@@ -9,6 +9,7 @@
 #include "ecpipe/line_reader.hpp"
 #include "id_first_seen.hpp"
 #include "field_check.hpp"
+#include "field_table.hpp"
 #include "interner.hpp"
 #include "json_event.hpp"
 #include "order_amount.hpp"
@@ -16,6 +17,7 @@
 
 namespace ecpipe {
 
+using detail::FieldTable;
 using detail::IdFirstSeen;
 using detail::StringInterner;
 using simdjson::dom::element;
@@ -63,65 +65,6 @@ std::string BatchReport::reason_codes(const LineVerdict& v) const {
 
 namespace {
 
-// The fields of one type's rules, found by name in a small open-addressing table.
-class FieldIndex {
- public:
-  static constexpr int kMaxFields = 64;
-
-  explicit FieldIndex(const TypeRules& rules) {
-    std::fill(std::begin(slots_), std::end(slots_), -1);
-    for (const auto& f : rules.fields) add(f.name, &f);
-    timestamp_ = find("timestamp");
-    for (const auto& r : rules.required) {
-      const int at = add(r, rules.field(r));
-      if (!(required_ >> at & 1)) required_order_.push_back(at);
-      required_ |= uint64_t{1} << at;
-    }
-  }
-  int find(std::string_view key) const {
-    for (size_t i = slot(key);; i = (i + 1) & (kSlots - 1)) {
-      const int at = slots_[i];
-      if (at < 0 || detail::same_bytes(names_[at], key)) return at;
-    }
-  }
-  size_t size() const { return names_.size(); }
-  const std::string& name(int i) const { return names_[i]; }
-  const FieldRule* rule(int i) const { return rules_[i]; }
-  bool required(int i) const { return required_ >> i & 1; }
-  uint64_t required_mask() const { return required_; }
-  const std::vector<int>& required_in_order() const { return required_order_; }
-  // The timestamp field is judged by check 5, never by check 3.
-  bool judged_by_check3(int i) const { return i != timestamp_; }
-
- private:
-  static constexpr size_t kSlots = 256;
-  static size_t slot(std::string_view k) {
-    return (k.size() * 131 + static_cast<unsigned char>(k.empty() ? 0 : k[0]) * 31 +
-            static_cast<unsigned char>(k.empty() ? 0 : k[k.size() - 1]) * 7 +
-            static_cast<unsigned char>(k.size() > 2 ? k[2] : 0)) &
-           (kSlots - 1);
-  }
-  int add(const std::string& name, const FieldRule* rule) {
-    int existing = find(name);
-    if (existing >= 0) return existing;
-    if (names_.size() >= kMaxFields)
-      throw Error(ErrorKind::SchemaInvalid, "event schema: more than 64 fields for one event type");
-    const int at = static_cast<int>(names_.size());
-    names_.push_back(name);
-    rules_.push_back(rule);
-    size_t i = slot(name);
-    while (slots_[i] >= 0) i = (i + 1) & (kSlots - 1);
-    slots_[i] = at;
-    return at;
-  }
-  std::vector<std::string> names_;
-  std::vector<const FieldRule*> rules_;
-  std::vector<int> required_order_;
-  uint64_t required_ = 0;
-  int timestamp_ = -1;
-  int slots_[kSlots];
-};
-
 // What the session-ordered checks need of one event: 24 bytes instead of the event. Lines are held in line_no
 // order, so line_index orders events as line_no does.
 struct TimedEvent {
@@ -146,8 +89,7 @@ std::string printable(std::string_view s) {
 class BatchValidator::Impl {
  public:
   Impl(const CompiledSchema& schema, const Settings& settings, const TimeZone& zone)
-      : settings_(settings), zone_(zone), common_(schema.common()) {
-    for (const auto& t : schema.types()) typed_.push_back({t.event_type, FieldIndex(t)});
+      : settings_(settings), zone_(zone), fields_(schema) {
     for (int i = 0; i < kCheckCount; ++i) report_.checks[i].id = static_cast<CheckId>(i + 1);
   }
 
@@ -172,9 +114,9 @@ class BatchValidator::Impl {
     }
     check(CheckId::RequiredFields).population++;
     element root;
-    bool has_nul = false;
+    bool may_have_nul = false, has_nul = false;
     std::string why;
-    if (!parser_.parse_object(line, root, has_nul, why)) {
+    if (!parser_.parse_line(line, root, may_have_nul, why) || !scan_fields(root, may_have_nul, has_nul, why)) {
       v.unparseable = true;
       fail(v, CheckId::RequiredFields, "", "unparseable: " + why);
       finish_line(v);
@@ -228,44 +170,72 @@ class BatchValidator::Impl {
   static std::string_view string_of(element e) { return std::string_view(e.get_string().value_unsafe()); }
   static bool non_empty_string(element e) { return e.is_string() && !string_of(e).empty(); }
 
-  void collect(simdjson::dom::object obj, Fields& f) {
-    for (auto field : obj) {
-      const std::string_view k = field.key;
-      switch (k.size()) {
-        case 8:
-          if (k == "event_id") f.event_id = field.value, f.has_event_id = true;
-          else if (k == "order_id") f.order_id = field.value, f.has_order_id = true;
-          else if (k == "platform") f.platform = field.value, f.has_platform = true;
-          break;
-        case 9:
-          if (k == "timestamp") f.timestamp = field.value, f.has_timestamp = true;
-          break;
-        case 10:
-          if (k == "event_type") f.event_type = field.value, f.has_event_type = true;
-          else if (k == "session_id") f.session_id = field.value, f.has_session_id = true;
-          break;
-        case 11:
-          if (k == "device_type") f.device_type = field.value, f.has_device_type = true;
-          break;
-        default: break;
+  // One walk over the event's top-level fields: each field the schema knows is numbered and kept (a repeated one
+  // is caught by its bit), nested values are checked for repeated keys and U+0000, and unknown keys are screened
+  // for repeats by a signature mask. Any repeat found or suspected is confirmed, and worded, by the parser's own
+  // walk of the whole event, so the reason is the same as parse_object would give.
+  bool scan_fields(element root, bool may_have_nul, bool& has_nul, std::string& why) {
+    top_.seen = 0;
+    top_.count = 0;
+    bool maybe_repeated = false;
+    uint64_t unknown_mask[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    for (auto field : simdjson::dom::object(root)) {
+      if (may_have_nul && field.key.find('\0') != std::string_view::npos) has_nul = true;
+      const element_type t = field.value.type();
+      if (t == element_type::OBJECT || t == element_type::ARRAY || (may_have_nul && t == element_type::STRING))
+        if (!parser_.check_value(field.value, may_have_nul, has_nul, why)) return false;
+      const int at = fields_.find(field.key);
+      if (at >= 0) {
+        if (top_.seen & FieldTable::bit(at)) {
+          maybe_repeated = true;
+          continue;
+        }
+        top_.seen |= FieldTable::bit(at);
+        top_.order[top_.count++] = static_cast<uint8_t>(at);
+        top_.value[at] = field.value;
+        continue;
       }
+      const unsigned bit = detail::key_screen_bit(field.key);
+      maybe_repeated |= (unknown_mask[bit >> 6] >> (bit & 63)) & 1;
+      unknown_mask[bit >> 6] |= uint64_t{1} << (bit & 63);
     }
+    if (maybe_repeated) {
+      bool ignored = false;
+      if (!parser_.check_all(root, may_have_nul, ignored, why)) return false;
+    }
+    return true;
+  }
+
+  // The fields the checks read by name, from the scan.
+  Fields special_fields() const {
+    Fields f;
+    auto take = [&](int at, element& value, bool& has) {
+      has = (top_.seen & FieldTable::bit(at)) != 0;
+      if (has) value = top_.value[at];
+    };
+    take(FieldTable::kEventId, f.event_id, f.has_event_id);
+    take(FieldTable::kEventType, f.event_type, f.has_event_type);
+    take(FieldTable::kSessionId, f.session_id, f.has_session_id);
+    take(FieldTable::kTimestamp, f.timestamp, f.has_timestamp);
+    take(FieldTable::kPlatform, f.platform, f.has_platform);
+    take(FieldTable::kDeviceType, f.device_type, f.has_device_type);
+    take(FieldTable::kOrderId, f.order_id, f.has_order_id);
+    return f;
   }
 
   void judge_event(LineVerdict& v, element root, bool has_nul) {
-    simdjson::dom::object obj = root.get_object().value_unsafe();
-    Fields f;
-    collect(obj, f);
+    const Fields f = special_fields();
     const std::string_view event_id = f.has_event_id && f.event_id.is_string() ? string_of(f.event_id) : "";
     const EventType type = f.has_event_type && f.event_type.is_string() ? event_type_of(string_of(f.event_type))
                                                                         : EventType::Unknown;
-    const FieldIndex& index = index_for(f);
+    const FieldTable::TypeFields& rules =
+        f.has_event_type && f.event_type.is_string() ? fields_.for_type(string_of(f.event_type)) : fields_.common();
     // Ask for the ids' table slots now; judging the fields below hides the wait for them.
     const IdFirstSeen::Probe id_probe = event_ids_.prepare(event_id);
     const bool has_session = f.has_session_id && non_empty_string(f.session_id);
     const IdFirstSeen::Probe session_probe = has_session ? sessions_.prepare(string_of(f.session_id)) : IdFirstSeen::Probe();
 
-    required_and_values(v, obj, index, event_id, has_nul);
+    required_and_values(v, rules, event_id, has_nul);
     const uint32_t event_id_key = duplicate_event_id(v, id_probe);
     int64_t micros = 0;
     const bool timed = timestamp_validity(v, f, event_id, micros);
@@ -286,44 +256,35 @@ class BatchValidator::Impl {
     }
   }
 
-  const FieldIndex& index_for(const Fields& f) const {
-    if (f.has_event_type && f.event_type.is_string()) {
-      const std::string_view t = string_of(f.event_type);
-      for (const auto& [name, idx] : typed_)
-        if (name == t) return idx;
-    }
-    return common_;
-  }
-
-  // Checks 1 and 3 from the compiled schema, in one walk over the event's fields.
-  void required_and_values(LineVerdict& v, simdjson::dom::object obj, const FieldIndex& index,
-                           std::string_view event_id, bool has_nul) {
-    uint64_t present = 0;
+  // Checks 1 and 3 from the compiled schema, over the fields the scan kept, in the order the event lists them.
+  void required_and_values(LineVerdict& v, const FieldTable::TypeFields& rules, std::string_view event_id, bool has_nul) {
+    FieldTable::Mask present = 0;
     std::string reason;
     bool value_failed = false;
     std::string value_reason;
     if (has_nul) value_failed = true, value_reason = "a string contains U+0000";
-    for (auto field : obj) {
-      const int i = index.find(field.key);
-      if (i < 0) continue;  // unknown fields are kept, not judged
-      const element value = field.value;
+    for (int k = 0; k < top_.count; ++k) {
+      const int i = top_.order[k];
+      const element value = top_.value[i];
+      const bool required = (rules.required & FieldTable::bit(i)) != 0;
       const bool is_null = value.is_null();
       const bool is_empty = value.is_string() && string_of(value).empty();
-      if (!is_null && !(is_empty && index.required(i))) present |= uint64_t{1} << i;
-      const FieldRule* rule = index.rule(i);
-      if (!rule || value_failed || !index.judged_by_check3(i)) continue;
+      if (!is_null && !(is_empty && required)) present |= FieldTable::bit(i);
+      const FieldRule* rule = rules.rule[i];
+      // The timestamp field is judged by check 5, never by check 3.
+      if (!rule || value_failed || i == FieldTable::kTimestamp) continue;
       if (is_null) {
-        if (!index.required(i) && !rule->allows_null()) value_failed = true, value_reason = rule->name + ": null is not allowed";
+        if (!required && !rule->allows_null()) value_failed = true, value_reason = rule->name + ": null is not allowed";
         continue;
       }
-      if (is_empty && index.required(i)) continue;  // check 1 counts it as missing
+      if (is_empty && required) continue;  // check 1 counts it as missing
       if (!detail::value_satisfies(*rule, value, reason)) value_failed = true, value_reason = reason;
     }
-    const uint64_t missing = index.required_mask() & ~present;
+    const FieldTable::Mask missing = rules.required & ~present;
     if (missing) {
       std::string names;
-      for (int i : index.required_in_order())
-        if (missing >> i & 1) names += (names.empty() ? "" : ", ") + index.name(i);
+      for (int i : rules.required_in_order)
+        if (missing & FieldTable::bit(i)) names += (names.empty() ? "" : ", ") + fields_.name(i);
       fail(v, CheckId::RequiredFields, event_id, "missing required " + names);
     }
     check(CheckId::ValueValidity).population++;
@@ -555,8 +516,14 @@ class BatchValidator::Impl {
 
   Settings settings_;
   const TimeZone& zone_;
-  FieldIndex common_;
-  std::vector<std::pair<std::string, FieldIndex>> typed_;
+  FieldTable fields_;
+  // The scan's findings for the current event, kept between events so that nothing is set up per line.
+  struct TopLevel {
+    FieldTable::Mask seen = 0;
+    int count = 0;
+    uint8_t order[FieldTable::kMaxFields];  // field numbers in the order the event lists them
+    element value[FieldTable::kMaxFields];  // by field number, valid where `seen` has its bit
+  } top_;
   detail::EventParser parser_;
   BatchReport report_;
   BatchFingerprint fingerprint_;

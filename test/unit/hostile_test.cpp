@@ -30,6 +30,16 @@ TEST(Hostile, NanInfinityAndRepeatedKeys) {
   many += "\"k7\": 2}";
   EXPECT_EQ(detail(one(many), 0), "required_fields: unparseable: repeated key \"k7\"");
   EXPECT_TRUE(one(R"({"a\u0062": 1, "ab": 2})").lines[0].unparseable) << "keys compare after unescaping";
+  // The validator numbers schema fields in its own walk: a repeat of one is caught there, a repeat of an unknown
+  // key by the screen, and a nested repeat is named before a top-level one, as the parser's walk names them.
+  EXPECT_EQ(detail(one(R"({"event_type": "click", "user_id": "U000001", "event_type": "search"})"), 0),
+            "required_fields: unparseable: repeated key \"event_type\"");
+  EXPECT_EQ(detail(one(R"({"event_type": "click", "x_note": 1, "user_id": "U000001", "x_note": 2})"), 0),
+            "required_fields: unparseable: repeated key \"x_note\"");
+  EXPECT_EQ(detail(one(R"({"platform": "web", "platform": "ios", "extra_data": {"c": 1, "c": 2}})"), 0),
+            "required_fields: unparseable: repeated key \"c\"");
+  EXPECT_EQ(detail(one(R"({"platform": "web", "x_a": 1, "x_b": 2, "Platform": "ios"})"), 0).find("unparseable"),
+            std::string::npos) << "keys differing in case are different keys";
 }
 
 TEST(Hostile, DeepNesting) {

@@ -3,6 +3,7 @@
 
 #include <map>
 
+#include "ecpipe/error.hpp"
 #include "ecpipe/generator.hpp"
 #include "event_fixture.hpp"
 
@@ -72,6 +73,30 @@ TEST(SchemaDriven, EditingTheSchemaChangesTheCheckWithoutCode) {
   EXPECT_EQ(after.check(CheckId::ValueValidity).failed, 0);
   EXPECT_EQ(before.check(CheckId::RequiredFields).failed, 0);
   EXPECT_EQ(after.check(CheckId::RequiredFields).failed, 1);
+}
+
+TEST(SchemaDriven, ManyFieldsAcrossTypesAreAllJudgedUpToTheLimit) {
+  // Every field name of every type gets a number; a schema may name up to 128 of them in all.
+  auto with_extra_fields = [](int n) {
+    json schema = json::parse(read_file(ECPIPE_SOURCE_DIR "/schemas/event_schema.json"));
+    for (int i = 0; i < n; ++i) schema["properties"]["x_" + std::to_string(i)] = {{"type", "integer"}, {"maximum", 5}};
+    return CompiledSchema::compile(schema.dump());
+  };
+  const CompiledSchema roomy = with_extra_fields(80);
+  auto e = event("click", 1);
+  e["x_79"] = 6;
+  auto r = fixture::run(fixture::lines({e, event("click", 2)}), fixture::settings(), roomy);
+  EXPECT_EQ(r.check(CheckId::ValueValidity).failed, 1) << "the 80th extra field is judged";
+  EXPECT_EQ(r.details.at(0), "value_validity: x_79: 6 > maximum 5");
+
+  const CompiledSchema crowded = with_extra_fields(120);
+  try {
+    fixture::run(fixture::lines({event("click", 1)}), fixture::settings(), crowded);
+    ADD_FAILURE() << "a schema naming more than 128 fields must be refused";
+  } catch (const Error& err) {
+    EXPECT_EQ(err.kind(), ErrorKind::SchemaInvalid);
+    EXPECT_STREQ(err.what(), "event schema: more than 128 distinct field names across event types");
+  }
 }
 
 namespace {
