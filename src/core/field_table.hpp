@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "ecpipe/schema.hpp"
+#include "interner.hpp"
 #include "json_event.hpp"
 
 namespace ecpipe::detail {
@@ -32,7 +33,7 @@ class FieldTable {
   int find(std::string_view key) const {
     for (size_t i = slot(key);; i = (i + 1) & (kSlots - 1)) {
       const int at = slots_[i];
-      if (at < 0 || (names_[at].size() == key.size() && names_[at].compare(0, key.size(), key) == 0)) return at;
+      if (at < 0 || same_bytes(names_[at], key)) return at;
     }
   }
   const std::string& name(int field) const { return names_[field]; }

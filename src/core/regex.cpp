@@ -358,8 +358,9 @@ bool Regex::search_simple(std::string_view text) const {
     const CharSet& set = sets_[run.set];
     int taken = 0;
     while (at < text.size() && (run.max < 0 || taken < run.max)) {
-      size_t len = 0;
-      const char32_t c = utf8_decode(text.substr(at), len);
+      size_t len = 1;
+      const unsigned char b = static_cast<unsigned char>(text[at]);
+      const char32_t c = b < 0x80 ? b : utf8_decode(text.substr(at), len);
       if (!set.contains(c)) break;
       at += len;
       ++taken;

@@ -16,6 +16,18 @@ TEST(Regex, AnchoredDigitsAsInTheSchema) {
   EXPECT_FALSE(user.search("U٠٠٠٠٠١")) << "\\d is ASCII only";
 }
 
+TEST(Regex, FixedPatternsOverNonAsciiInput) {
+  // The anchored fast path reads ASCII bytes directly and decodes anything else as one code point.
+  const auto user = Regex::compile("^U\\d{6}$");
+  EXPECT_TRUE(user.search("U123456"));
+  EXPECT_FALSE(user.search("U12345\xd9\xa3")) << "an Arabic-Indic digit is not \\d";
+  EXPECT_FALSE(user.search("U\xef\xbc\x91\xef\xbc\x92\xef\xbc\x93\xef\xbc\x94\xef\xbc\x95\xef\xbc\x96")) << "fullwidth digits";
+  EXPECT_FALSE(user.search("U12345\xff"));
+  const auto any = Regex::compile("^.{3}$");
+  EXPECT_TRUE(any.search("한국어")) << "three code points, nine bytes";
+  EXPECT_FALSE(any.search("한국"));
+}
+
 TEST(Regex, OpenEndedRepetition) {
   Regex order = Regex::compile("^ORD\\d{13,}$");
   EXPECT_TRUE(order.search("ORD2024010112345"));
