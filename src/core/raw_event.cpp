@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "field_table.hpp"
 #include "json_event.hpp"
 #include "ecpipe/core_only.hpp"
 
@@ -49,7 +50,7 @@ const char* raw_number_column(int i) { return kNumberNames[i]; }
 
 class RawEventExtractor::Impl {
  public:
-  explicit Impl(const CompiledSchema& schema) : schema_(schema) {}
+  explicit Impl(const CompiledSchema& schema) : fields_(schema) {}
 
   bool extract(std::string_view line, const TimeZone& zone, RawEvent& out, std::string& why) {
     out = RawEvent{};
@@ -58,17 +59,16 @@ class RawEventExtractor::Impl {
     if (!parser_.parse_object(line, root, has_nul, why)) return false;
     simdjson::dom::object obj = root.get_object().value_unsafe();
     element type_value;
-    const TypeRules* rules = &schema_.common();
-    if (!obj["event_type"].get(type_value) && type_value.is_string()) {
-      const TypeRules* t = schema_.rules_for(std::string_view(type_value.get_string().value_unsafe()));
-      if (t) rules = t;
-    }
+    const detail::FieldTable::TypeFields& rules = !obj["event_type"].get(type_value) && type_value.is_string()
+                                                      ? fields_.for_type(std::string_view(type_value.get_string().value_unsafe()))
+                                                      : fields_.common();
     bool has_time = false;
     std::string extras = "{";
     for (auto field : obj) {
       const element v = field.value;
       const Column c = column_of(field.key);
-      const bool defined = rules->field(field.key) != nullptr;
+      const int number = fields_.find(field.key);
+      const bool defined = number >= 0 && rules.rule[number] != nullptr;
       if (c.kind == Kind::Timestamp) {
         has_time = resolve(v, zone, out.time);
         continue;
@@ -153,7 +153,7 @@ class RawEventExtractor::Impl {
     return false;
   }
 
-  const CompiledSchema& schema_;
+  detail::FieldTable fields_;
   detail::EventParser parser_;
 };
 
