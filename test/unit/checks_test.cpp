@@ -239,6 +239,27 @@ TEST(FunnelSequence, OrderIsByTimestampNotByLine) {
   EXPECT_EQ(counts(bad, CheckId::FunnelSequence), P(1, 1));
 }
 
+TEST(FunnelSequence, OrderHoldsAcrossTheEpochAndOffsets) {
+  // Session order compares instants, negative ones (before 1970, allowed by a low ecpipe.min_year) included, and an
+  // offset moves the instant: 10:00:00+09:00 comes before 02:00:00Z.
+  auto at = [](const char* type, int id, const char* ts) {
+    auto e = event(type, id);
+    e["timestamp"] = ts;
+    return e;
+  };
+  auto s = fixture::settings();
+  s.min_year = 1960;
+  auto ok = fixture::run(fixture::lines({at("purchase", 1, "1970-01-01T00:00:00Z"), at("page_view", 2, "1969-12-31T23:59:58Z"),
+                                         at("add_to_cart", 3, "1969-12-31T23:59:59Z")}), s);
+  EXPECT_EQ(counts(ok, CheckId::FunnelSequence), P(1, 0));
+  auto bad = fixture::run(fixture::lines({at("page_view", 1, "1969-12-31T23:59:58Z"), at("add_to_cart", 2, "1970-01-01T00:00:01Z"),
+                                          at("purchase", 3, "1970-01-01T00:00:00Z")}), s);
+  EXPECT_EQ(counts(bad, CheckId::FunnelSequence), P(1, 1));
+  auto offsets = fixture::run(fixture::lines({at("page_view", 1, "2024-05-01T01:00:00Z"), at("purchase", 2, "2024-05-01T02:00:00Z"),
+                                              at("add_to_cart", 3, "2024-05-01T10:00:00+09:00")}));
+  EXPECT_EQ(counts(offsets, CheckId::FunnelSequence), P(1, 0)) << "the cart happened at 01:00Z";
+}
+
 TEST(FunnelSequence, SamplesNameTheFailingEventIdExactly) {
   // Samples of the session checks get their event_id back from the compact id set: an id that is no UUID, a UUID
   // written in upper case, and an id repeated from an earlier line must all come back as written.
