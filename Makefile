@@ -90,7 +90,7 @@ bench: all
 	bench/run_bench.sh
 
 bench-core: build/core_bench
-	./build/core_bench
+	bench/run_core_bench.sh
 unit: build/unit_tests
 	./build/unit_tests --gtest_brief=1
 
