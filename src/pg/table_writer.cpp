@@ -40,7 +40,12 @@ TableWriter::TableWriter(Oid relid) {
     ExecOpenIndices(rri_, false);
     bistate_ = GetBulkInsertState();
     rows_ = AllocSetContextCreate(CurrentMemoryContext, "ecpipe table writer rows", ALLOCSET_DEFAULT_SIZES);
-    for (int i = 0; i < kSlots; ++i) slots_[i] = table_slot_create(rel_, nullptr);
+    // The slots share one unpinned copy of the table's row type. Slots made from the relation's own descriptor
+    // would each pin it in the resource owner, and every other pin of it (the executor makes a slot per heap fetch
+    // of a unique check, one per row when a re-run meets the dead keys of the rows it replaced) would then probe
+    // past those 1,000 identical entries.
+    const TupleDesc desc = CreateTupleDescCopy(RelationGetDescr(rel_));
+    for (int i = 0; i < kSlots; ++i) slots_[i] = MakeSingleTupleTableSlot(desc, table_slot_callbacks(rel_));
   });
   name_ = RelationGetRelationName(rel_);
 }
