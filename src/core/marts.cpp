@@ -7,11 +7,14 @@
 
 #include "ecpipe/core_only.hpp"
 #include "ecpipe/error.hpp"
+#include "id_first_seen.hpp"
 #include "interner.hpp"
 #include "key_index.hpp"
+#include "user_number.hpp"
 
 namespace ecpipe {
 
+using detail::IdFirstSeen;
 using detail::KeyIndex;
 using detail::pack_keys;
 using detail::StringInterner;
@@ -64,8 +67,7 @@ class MartBuilder::Impl {
  public:
   void add(const MartEvent& e) {
     bool added = false;
-    const uint32_t user = users_.intern(e.user_id, added);
-    if (added) user_rows_.push_back(UserDay{});
+    const uint32_t user = user_row(e.user_id, added);
     UserDay& u = user_rows_[user];
     if (added) u.first_micros = u.last_micros = e.micros;
     u.first_micros = std::min(u.first_micros, e.micros);
@@ -82,7 +84,8 @@ class MartBuilder::Impl {
       case EventType::Unknown: break;
     }
 
-    const uint32_t session = sessions_.intern(e.session_id, added);
+    const uint32_t session = sessions_.first_seen(e.session_id, session_count_);
+    if (session == session_count_) ++session_count_;
     const uint32_t pair = user_sessions_.find_or_add(pack_keys(user, session), added);
     if (added) session_spans_.push_back({user, e.micros, e.micros});
     Span& s = session_spans_[pair];
@@ -112,7 +115,6 @@ class MartBuilder::Impl {
 
   DayMarts finish() {
     DayMarts out;
-    for (uint32_t i = 0; i < user_rows_.size(); ++i) user_rows_[i].user_id = std::string(users_.at(i));
     for (const Span& s : session_spans_) {
       UserDay& u = user_rows_[s.user];
       ++u.sessions;
@@ -133,6 +135,28 @@ class MartBuilder::Impl {
     int64_t first, last;
   };
 
+  // The user's row: found by index for ids shaped U + 6 digits, through the interner for any other.
+  uint32_t user_row(std::string_view id, bool& added) {
+    uint32_t* slot = nullptr;  // row number + 1, or 0 for a user not seen yet
+    const int number = detail::user_number(id);
+    if (number >= 0) {
+      if (row_by_number_.empty()) row_by_number_.assign(detail::kUserNumbers, 0);
+      slot = &row_by_number_[static_cast<size_t>(number)];
+    } else {
+      bool fresh = false;
+      const uint32_t key = other_users_.intern(id, fresh);
+      if (fresh) row_by_other_.push_back(0);
+      slot = &row_by_other_[key];
+    }
+    added = *slot == 0;
+    if (added) {
+      user_rows_.push_back(UserDay{});
+      user_rows_.back().user_id = std::string(id);
+      *slot = static_cast<uint32_t>(user_rows_.size());
+    }
+    return *slot - 1;
+  }
+
   // Platforms are few: a linear look-up.
   uint32_t platform_of(std::string_view p) {
     for (size_t i = 0; i < platforms_.size(); ++i)
@@ -143,7 +167,10 @@ class MartBuilder::Impl {
     return static_cast<uint32_t>(platforms_.size() - 1);
   }
 
-  StringInterner users_, sessions_, products_;
+  std::vector<uint32_t> row_by_number_, row_by_other_;  // user rows (+ 1) by user number, by interned id
+  StringInterner other_users_, products_;
+  IdFirstSeen sessions_;  // session_id → dense session number
+  uint32_t session_count_ = 0;
   std::vector<UserDay> user_rows_;
   KeyIndex user_sessions_;
   std::vector<Span> session_spans_;

@@ -76,6 +76,33 @@ TEST(Marts, SessionsAreCountedPerUserAndLongSpansSplitOffDays) {
   EXPECT_EQ(users[0].session_time.micros, (24 * 3600 + 1) * kSecond);
 }
 
+TEST(Marts, UsersOfAnyShapeAndSessionsOfAnyShapeAreKeptApart) {
+  // Users shaped U + 6 digits are found by number, others by text; sessions packed as UUIDs or interned. Rows come
+  // in first-seen order with the user id as written, and a session shared by two users counts for each.
+  const std::string upper = "0A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D", lower = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+  MartBuilder b;
+  b.add(ev(EventType::PageView, "user-7", "s1", 0));
+  b.add(ev(EventType::PageView, "U000007", upper, 10));
+  b.add(ev(EventType::PageView, "U000007", lower, 20));
+  b.add(ev(EventType::PageView, "u000007", "s1", 30));
+  b.add(ev(EventType::PageView, "user-7", "s1", 40));
+  b.add(ev(EventType::PageView, "U000007", upper, 70));
+  b.add(ev(EventType::PageView, "", "s1", 50));
+  const auto users = b.finish().users;
+  ASSERT_EQ(users.size(), 4u);
+  EXPECT_EQ(users[0].user_id, "user-7");
+  EXPECT_EQ(users[0].page_views, 2);
+  EXPECT_EQ(users[0].sessions, 1);
+  EXPECT_EQ(users[0].session_time.micros, 40 * kSecond);
+  EXPECT_EQ(users[1].user_id, "U000007");
+  EXPECT_EQ(users[1].sessions, 2) << "two spellings of a UUID are two sessions";
+  EXPECT_EQ(users[1].session_time.micros, 60 * kSecond) << "upper: 70 - 10, lower: 0";
+  EXPECT_EQ(users[2].user_id, "u000007");
+  EXPECT_EQ(users[2].sessions, 1);
+  EXPECT_EQ(users[3].user_id, "");
+  EXPECT_EQ(users[3].page_views, 1);
+}
+
 TEST(Marts, FunnelCountsDistinctUsersPerStepAndPlatform) {
   MartBuilder b;
   b.add(ev(EventType::PageView, "U1", "a", 0));
