@@ -39,32 +39,38 @@ bytes=$(stat -c %s "$FILE")
 echo "$lines lines, $((bytes / 1048576)) MiB"
 q -c "CREATE UNLOGGED TABLE floor_text (line text); CREATE UNLOGGED TABLE floor_jsonb (j jsonb)"
 
-# time_sql <setup> <timed>: seconds of the timed step (setup untimed), the backend's peak RSS (VmHWM) and that peak
-# less the shared memory it mapped (RssShmem at the end: shared_buffers pages touched, not the backend's own).
+# time_sql <setup> <timed> [<about>]: seconds of the timed step (setup untimed), the backend's peak RSS (VmHWM) and
+# that peak less the shared memory it mapped (RssShmem at the end: shared_buffers pages touched, not the backend's
+# own); then, when given, " | " and the one-line result of the query <about>, run after the timed step.
 time_sql() {
   local IFS=$'\n'
   q $(step "$1") >/dev/null
-  q -c "SELECT extract(epoch FROM clock_timestamp()) * 1000" $(step "$2") \
+  local timing
+  timing=$(q -c "SELECT extract(epoch FROM clock_timestamp()) * 1000" $(step "$2") \
     -c "SELECT extract(epoch FROM clock_timestamp()) * 1000" \
     -c "SELECT (regexp_match(pg_read_file('/proc/self/status'), 'VmHWM:\s+(\d+)'))[1] || ' ' ||
                (regexp_match(pg_read_file('/proc/self/status'), 'RssShmem:\s+(\d+)'))[1]" \
     | awk 'NR==1{s=$1} {l[NR]=$0} END{split(l[NR], m, " "); split(l[NR-1], e, " ");
-                                      printf "%.3f %d %d\n", (e[1]-s)/1000, m[1], m[1]-m[2]}'
+                                      printf "%.3f %d %d\n", (e[1]-s)/1000, m[1], m[1]-m[2]}')
+  if [ -n "${3:-}" ]; then echo "$timing | $(q -c "$3")"; else echo "$timing"; fi
 }
-# median of RUNS (3) after a warm-up
+# median of RUNS (3) after a warm-up (the line of the median run, with its <about> when given)
 measure() {
-  [ "$WARMUP" = 0 ] || time_sql "$1" "$2" >/dev/null
-  for i in $(seq "$RUNS"); do time_sql "$1" "$2"; done | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p"
+  [ "$WARMUP" = 0 ] || time_sql "$1" "$2" "${3:-}" >/dev/null
+  for i in $(seq "$RUNS"); do time_sql "$1" "$2" "${3:-}"; done | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p"
 }
 COPY_OPTS="WITH (FORMAT csv, DELIMITER E'\x02', QUOTE E'\x01')"
 # The floor is plain text-format COPY: the cheapest way to get the bytes in (it would mangle backslashes, which is
 # why ecpipe never lands lines this way; generated lines have none outside extra_data's escaped quotes).
 floor=$(measure "TRUNCATE floor_text" "COPY floor_text FROM '$FILE'")
 floor_jsonb=$(measure "TRUNCATE floor_jsonb" "COPY floor_jsonb FROM '$FILE' $COPY_OPTS")
+# The steps reported are those of the median run.
 ecpipe=$(measure "DROP EXTENSION ecpipe CASCADE; CREATE EXTENSION ecpipe" \
-                 "SELECT ecpipe_ingest('2026-01-17', '$FILE'), ecpipe_run('2026-01-17')")
-steps=$(q -c "SELECT string_agg(format('%s %ss', name, round(extract(epoch FROM finished_at - started_at)::numeric, 2)), ', '
-              ORDER BY step_no) FROM ecpipe.run_steps")
+                 "SELECT ecpipe_ingest('2026-01-17', '$FILE'), ecpipe_run('2026-01-17')" \
+                 "SELECT string_agg(format('%s %ss', name, round(extract(epoch FROM finished_at - started_at)::numeric, 2)),
+                                    ', ' ORDER BY step_no) FROM ecpipe.run_steps")
+steps=${ecpipe#* | }
+ecpipe=${ecpipe%% | *}
 if [ "$REFERENCE" != 0 ]; then
   reference=$(measure "@bench/reference/setup.sql" "@bench/reference/pipeline.sql")
   cross_check=$(q -f bench/reference/compare.sql)
