@@ -58,8 +58,15 @@ check "day 1 runs ($EVENTS events)" "$(q -c "SELECT ecpipe_run('$D1')->>'status'
 baseline=$(q -c "SELECT digest()")
 
 # --- kill -9 of the backend in the middle of a step -------------------------------------------------------------
-kill_during() {  # kill_during <step>: re-run day 1 and kill its backend once ecpipe.current_runs shows <step>
+# kill_during <step> [<stalled table>]: re-run day 1 and kill its backend once ecpipe.current_runs shows <step>. With
+# a table, a statement trigger makes the step's INSERT into it sleep, so that the kill lands in the middle of the
+# step, after its earlier writes, however fast the step has become.
+kill_during() {
   local client pid=""
+  if [ -n "${2:-}" ]; then
+    q -c "CREATE FUNCTION public.stall() RETURNS trigger LANGUAGE plpgsql AS \$\$BEGIN PERFORM pg_sleep(30); RETURN NULL; END\$\$;
+          CREATE TRIGGER stall BEFORE INSERT ON $2 FOR EACH STATEMENT EXECUTE FUNCTION public.stall()"
+  fi
   psql -X -q -At -c "SELECT ecpipe_run('$D1')" >/dev/null 2>&1 &
   client=$!
   for _ in $(seq 6000); do
@@ -67,17 +74,23 @@ kill_during() {  # kill_during <step>: re-run day 1 and kill its backend once ec
     [ -n "$pid" ] && break
     sleep 0.005
   done
-  if [ -z "$pid" ]; then not_ok "the re-run never showed step $1"; wait $client || true; return; fi
+  if [ -z "$pid" ]; then
+    not_ok "the re-run never showed step $1"
+    wait $client || true
+    [ -z "${2:-}" ] || q -c "DROP TRIGGER stall ON $2; DROP FUNCTION public.stall()"
+    return
+  fi
   kill -9 "$pid"
   CLUSTER_KILLED_PIDS="$CLUSTER_KILLED_PIDS $pid"
   wait $client || true
   wait_ready || { not_ok "server back after kill -9 during $1"; return; }
+  [ -z "${2:-}" ] || q -c "DROP TRIGGER stall ON $2; DROP FUNCTION public.stall()"
   check "kill -9 during $1: raw, quarantine and marts exactly as before" "$(q -c "SELECT digest()")" "$baseline"
   check "kill -9 during $1: a re-run succeeds" "$(q -c "SELECT ecpipe_run('$D1')->>'status'")" succeeded
   check "kill -9 during $1: and gives identical marts" "$(q -c "SELECT digest()")" "$baseline"
 }
 kill_during load
-kill_during marts
+kill_during marts ecpipe.mart_orders  # written last: users, funnel and products are already replaced
 
 # --- a step cut short: statement_timeout, and disk full (simulated with SQLSTATE 53100 from a trigger) ----------
 out=$(q -c "SET statement_timeout = '150ms'" -c "SELECT ecpipe_run('$D1')->>'status'")
