@@ -101,14 +101,11 @@ class IdFirstSeen {
   }
 
   static std::string unpack(const Packed& p) {
-    std::string out;
-    for (int k = 0; k < 32; ++k) {
-      if (k == 8 || k == 12 || k == 16 || k == 20) out += '-';
-      const uint64_t word = k < 16 ? p.hi : p.lo;
-      const int d = static_cast<int>((word >> (4 * (15 - k % 16))) & 15);
-      out += d < 10 ? static_cast<char>('0' + d) : static_cast<char>(((p.upper >> k & 1) ? 'A' : 'a') + d - 10);
-    }
-    return out;
+    UuidDigits digits;
+    digits.hi = p.hi;
+    digits.lo = p.lo;
+    digits.upper = p.upper;
+    return uuid_text_of(digits);
   }
 
   static uint64_t hash(const Packed& p) {

@@ -2,6 +2,7 @@
 // event carries two of them (event_id, session_id), so this runs twice per line.
 #pragma once
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #if defined(__SSE2__)
@@ -103,6 +104,19 @@ inline bool parse_uuid_text(std::string_view s, UuidDigits* out) {
 #else
   return parse_uuid_text_portable(s, out);
 #endif
+}
+
+// The text the digits were read from, letter case included.
+inline std::string uuid_text_of(const UuidDigits& d) {
+  std::string out;
+  out.reserve(36);
+  for (int k = 0; k < 32; ++k) {
+    if (k == 8 || k == 12 || k == 16 || k == 20) out += '-';
+    const uint64_t word = k < 16 ? d.hi : d.lo;
+    const int v = static_cast<int>((word >> (4 * (15 - k % 16))) & 15);
+    out += v < 10 ? static_cast<char>('0' + v) : static_cast<char>(((d.upper >> k & 1) ? 'A' : 'a') + v - 10);
+  }
+  return out;
 }
 
 }  // namespace ecpipe::detail

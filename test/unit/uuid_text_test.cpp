@@ -24,18 +24,6 @@ bool plain_is_uuid(const std::string& s) {
   return true;
 }
 
-// The digits and their case read back from the packed form.
-std::string unpacked(const UuidDigits& d) {
-  std::string out;
-  for (int k = 0; k < 32; ++k) {
-    if (k == 8 || k == 12 || k == 16 || k == 20) out += '-';
-    const uint64_t word = k < 16 ? d.hi : d.lo;
-    const int v = static_cast<int>((word >> (4 * (15 - k % 16))) & 15);
-    out += v < 10 ? static_cast<char>('0' + v) : static_cast<char>(((d.upper >> k & 1) ? 'A' : 'a') + v - 10);
-  }
-  return out;
-}
-
 }  // namespace
 
 TEST(UuidText, EveryByteAtEveryPositionAgreesWithThePlainRule) {
@@ -59,7 +47,7 @@ TEST(UuidText, EveryByteAtEveryPositionAgreesWithThePlainRule) {
       }
       if (ok) {
         ++accepted;
-        ASSERT_EQ(unpacked(d), s) << "packing loses the text at position " << at;
+        ASSERT_EQ(ecpipe::detail::uuid_text_of(d), s) << "packing loses the text at position " << at;
       }
     }
   }
