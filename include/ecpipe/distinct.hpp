@@ -1,4 +1,5 @@
-// Counts distinct strings exactly in compact memory (one arena, open addressing): the loader's users and sessions.
+// Counts distinct strings exactly in compact memory: the loader's users and sessions (ids in the spec's shapes take
+// compact paths, anything else is interned).
 #pragma once
 #include <cstddef>
 #include <memory>

@@ -16,7 +16,6 @@ class DistinctStrings::Impl {
   std::vector<uint64_t> user_bits;  // one bit per user number once the first user id arrives
   size_t users = 0;
   detail::IdFirstSeen ids;  // UUIDs packed; other strings interned by the same table
-  uint32_t id_count = 0;
 };
 
 DistinctStrings::DistinctStrings() : impl_(std::make_unique<Impl>()) {}
@@ -33,9 +32,9 @@ void DistinctStrings::add(std::string_view s) {
     word |= bit;
     return;
   }
-  if (m.ids.first_seen(s, m.id_count) == m.id_count) ++m.id_count;
+  m.ids.first_seen(s, m.ids.size());
 }
 
-size_t DistinctStrings::size() const { return impl_->users + impl_->id_count; }
+size_t DistinctStrings::size() const { return impl_->users + impl_->ids.size(); }
 
 }  // namespace ecpipe

@@ -50,6 +50,9 @@ class IdFirstSeen {
     return probe;
   }
 
+  // How many distinct ids it holds: passing size() as the value numbers the ids densely in order of first sight.
+  uint32_t size() const { return static_cast<uint32_t>(used_ + other_values_.size()); }
+
   // The number `id` was given when first seen; `value` (which must not be kNone) when it is new.
   uint32_t first_seen(std::string_view id, uint32_t value) { return first_seen(prepare(id), value); }
 

@@ -84,8 +84,7 @@ class MartBuilder::Impl {
       case EventType::Unknown: break;
     }
 
-    const uint32_t session = sessions_.first_seen(e.session_id, session_count_);
-    if (session == session_count_) ++session_count_;
+    const uint32_t session = sessions_.first_seen(e.session_id, sessions_.size());
     const uint32_t pair = user_sessions_.find_or_add(pack_keys(user, session), added);
     if (added) session_spans_.push_back({user, e.micros, e.micros});
     Span& s = session_spans_[pair];
@@ -170,7 +169,6 @@ class MartBuilder::Impl {
   std::vector<uint32_t> row_by_number_, row_by_other_;  // user rows (+ 1) by user number, by interned id
   StringInterner other_users_, products_;
   IdFirstSeen sessions_;  // session_id → dense session number
-  uint32_t session_count_ = 0;
   std::vector<UserDay> user_rows_;
   KeyIndex user_sessions_;
   std::vector<Span> session_spans_;

@@ -244,8 +244,7 @@ class BatchValidator::Impl {
 
     if (timed && has_session) {
       TimedEvent t;
-      t.session = sessions_.first_seen(session_probe, session_count_);
-      if (t.session == session_count_) ++session_count_;
+      t.session = sessions_.first_seen(session_probe, sessions_.size());
       t.line_index = static_cast<uint32_t>(report_.lines.size());
       t.micros = micros;
       t.event_id = event_id_key;
@@ -530,7 +529,6 @@ class BatchValidator::Impl {
   std::string detail_;
   IdFirstSeen event_ids_;
   IdFirstSeen sessions_;  // session_id → dense session number
-  uint32_t session_count_ = 0;
   StringInterner order_ids_, order_event_ids_;
   std::vector<std::string> platform_names_;
   std::vector<OrderOwner> orders_;

@@ -29,6 +29,7 @@ TEST(IdFirstSeen, FirstLineNamesAnIdAndCaseMatters) {
   EXPECT_EQ(ids.first_seen("e-1", 4), 4u) << "not a UUID: interned as text";
   EXPECT_EQ(ids.first_seen("e-1", 5), 4u);
   EXPECT_EQ(ids.first_seen("0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4g", 6), 6u) << "a non-hex digit is not a UUID";
+  EXPECT_EQ(ids.size(), 4u) << "two UUID spellings, e-1 and the non-hex id";
   const auto texts = ids.texts({0, 1, 4, 6, 99});
   EXPECT_EQ(texts.at(0), lower);
   EXPECT_EQ(texts.at(1), upper);
@@ -41,6 +42,7 @@ TEST(IdFirstSeen, HoldsEveryIdThroughGrowth) {
   IdFirstSeen ids;
   for (unsigned i = 0; i < 100000; ++i) ASSERT_EQ(ids.first_seen(uuid(i), i), i);
   for (unsigned i = 0; i < 100000; i += 7) ASSERT_EQ(ids.first_seen(uuid(i), 100000 + i), i);
+  EXPECT_EQ(ids.size(), 100000u);
   EXPECT_EQ(ids.texts({54321}).at(54321), uuid(54321));
   IdFirstSeen sized;
   sized.reserve(3000);
