@@ -3,6 +3,7 @@
 #include "ecpipe/validator.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "ecpipe/error.hpp"
 #include "ecpipe/event_type.hpp"
@@ -137,10 +138,20 @@ class BatchValidator::Impl {
   }
 
  private:
-  struct Fields {
-    element event_id, event_type, session_id, timestamp, platform, device_type, order_id;
-    bool has_event_id = false, has_event_type = false, has_session_id = false, has_timestamp = false,
-         has_platform = false, has_device_type = false, has_order_id = false;
+  // The scan's findings for the current event, kept between events so that nothing is set up per line.
+  struct EventFields {
+    FieldTable::Mask seen = 0;
+    int count = 0;
+    uint8_t order[FieldTable::kMaxFields];  // field numbers in the order the event lists them
+    element value[FieldTable::kMaxFields];  // by field number, valid where `seen` has its bit
+
+    bool has(int field) const { return (seen & FieldTable::bit(field)) != 0; }
+    element get(int field) const { return value[field]; }
+    // The field's text when it is present and a string.
+    std::optional<std::string_view> text(int field) const {
+      if (!has(field) || !value[field].is_string()) return std::nullopt;
+      return string_of(value[field]);
+    }
   };
 
   CheckResult& check(CheckId id) { return report_.checks[check_index(id)]; }
@@ -168,7 +179,6 @@ class BatchValidator::Impl {
   }
 
   static std::string_view string_of(element e) { return std::string_view(e.get_string().value_unsafe()); }
-  static bool non_empty_string(element e) { return e.is_string() && !string_of(e).empty(); }
 
   // One walk over the event's top-level fields: each field the schema knows is numbered and kept (a repeated one
   // is caught by its bit), nested values are checked for repeated keys and U+0000, and unknown keys are screened
@@ -206,34 +216,16 @@ class BatchValidator::Impl {
     return true;
   }
 
-  // The fields the checks read by name, from the scan.
-  Fields special_fields() const {
-    Fields f;
-    auto take = [&](int at, element& value, bool& has) {
-      has = (top_.seen & FieldTable::bit(at)) != 0;
-      if (has) value = top_.value[at];
-    };
-    take(FieldTable::kEventId, f.event_id, f.has_event_id);
-    take(FieldTable::kEventType, f.event_type, f.has_event_type);
-    take(FieldTable::kSessionId, f.session_id, f.has_session_id);
-    take(FieldTable::kTimestamp, f.timestamp, f.has_timestamp);
-    take(FieldTable::kPlatform, f.platform, f.has_platform);
-    take(FieldTable::kDeviceType, f.device_type, f.has_device_type);
-    take(FieldTable::kOrderId, f.order_id, f.has_order_id);
-    return f;
-  }
-
   void judge_event(LineVerdict& v, element root, bool has_nul) {
-    const Fields f = special_fields();
-    const std::string_view event_id = f.has_event_id && f.event_id.is_string() ? string_of(f.event_id) : "";
-    const EventType type = f.has_event_type && f.event_type.is_string() ? event_type_of(string_of(f.event_type))
-                                                                        : EventType::Unknown;
-    const FieldTable::TypeFields& rules =
-        f.has_event_type && f.event_type.is_string() ? fields_.for_type(string_of(f.event_type)) : fields_.common();
+    const EventFields& f = top_;
+    const std::string_view event_id = f.text(FieldTable::kEventId).value_or("");
+    const auto type_name = f.text(FieldTable::kEventType);
+    const EventType type = type_name ? event_type_of(*type_name) : EventType::Unknown;
+    const FieldTable::TypeFields& rules = type_name ? fields_.for_type(*type_name) : fields_.common();
     // Ask for the ids' table slots now; judging the fields below hides the wait for them.
     const IdFirstSeen::Probe id_probe = event_ids_.prepare(event_id);
-    const bool has_session = f.has_session_id && non_empty_string(f.session_id);
-    const IdFirstSeen::Probe session_probe = has_session ? sessions_.prepare(string_of(f.session_id)) : IdFirstSeen::Probe();
+    const std::string_view session = f.text(FieldTable::kSessionId).value_or("");
+    const IdFirstSeen::Probe session_probe = session.empty() ? IdFirstSeen::Probe() : sessions_.prepare(session);
 
     required_and_values(v, rules, event_id, has_nul);
     const uint32_t event_id_key = duplicate_event_id(v, id_probe);
@@ -242,7 +234,7 @@ class BatchValidator::Impl {
     if (type == EventType::Purchase) order_amount(v, root, f, event_id);
     platform_device(v, f, event_id);
 
-    if (timed && has_session) {
+    if (timed && !session.empty()) {
       TimedEvent t;
       t.session = sessions_.first_seen(session_probe, sessions_.size());
       t.line_index = static_cast<uint32_t>(report_.lines.size());
@@ -250,7 +242,7 @@ class BatchValidator::Impl {
       t.event_id = event_id_key;
       t.platform = platform_key(f);
       t.type = type;
-      t.platform_member = f.has_platform && non_empty_string(f.platform);
+      t.platform_member = !f.text(FieldTable::kPlatform).value_or("").empty();
       timed_.push_back(t);
     }
   }
@@ -302,19 +294,20 @@ class BatchValidator::Impl {
     return first;
   }
 
-  bool timestamp_validity(LineVerdict& v, const Fields& f, std::string_view event_id, int64_t& micros) {
+  bool timestamp_validity(LineVerdict& v, const EventFields& f, std::string_view event_id, int64_t& micros) {
     check(CheckId::TimestampValidity).population++;
     std::string reason;
-    if (!f.has_timestamp) {
+    const element value = f.get(FieldTable::kTimestamp);
+    if (!f.has(FieldTable::kTimestamp)) {
       reason = "timestamp is missing";
-    } else if (!f.timestamp.is_string()) {
-      reason = std::string("timestamp is ") + detail::json_type_name(f.timestamp) + ", not a string";
+    } else if (!value.is_string()) {
+      reason = std::string("timestamp is ") + detail::json_type_name(value) + ", not a string";
     } else {
       WrittenTimestamp ts;
       std::string why;
-      const std::string_view text = string_of(f.timestamp);
+      const std::string_view text = string_of(value);
       if (!parse_timestamp(text, ts, why)) {
-        reason = "timestamp " + detail::describe(f.timestamp) + ": " + why;
+        reason = "timestamp " + detail::describe(value) + ": " + why;
       } else if (ts.year < settings_.min_year) {
         reason = "timestamp year " + std::to_string(ts.year) + " < ecpipe.min_year " + std::to_string(settings_.min_year);
       } else {
@@ -332,16 +325,17 @@ class BatchValidator::Impl {
     return false;
   }
 
-  void order_amount(LineVerdict& v, element root, const Fields& f, std::string_view event_id) {
+  void order_amount(LineVerdict& v, element root, const EventFields& f, std::string_view event_id) {
     check(CheckId::OrderAmount).population++;
     std::string reason;
     if (!detail::order_amount_consistent(root, parser_, settings_.amount_tolerance, reason)) {
       fail(v, CheckId::OrderAmount, event_id, reason);
     }
-    if (!(f.has_order_id && f.order_id.is_string())) return;
+    const auto order_id = f.text(FieldTable::kOrderId);
+    if (!order_id) return;
     // An order_id belongs to the first purchase line that used it; a later line with another event_id fails.
     bool added = false;
-    const uint32_t order = order_ids_.intern(string_of(f.order_id), added);
+    const uint32_t order = order_ids_.intern(*order_id, added);
     bool id_added = false;
     const uint32_t eid = event_id.empty() ? StringInterner::kNone : order_event_ids_.intern(event_id, id_added);
     if (added) {
@@ -351,15 +345,15 @@ class BatchValidator::Impl {
     OrderOwner& owner = orders_[order];
     if (owner.event_id != eid || owner.contested)
       fail(v, CheckId::OrderAmount, event_id,
-           "order_id " + std::string(string_of(f.order_id)) + " already used by another event at line " +
+           "order_id " + std::string(*order_id) + " already used by another event at line " +
                std::to_string(owner.first_line));
     if (owner.event_id != eid) owner.contested = true;
   }
 
   // Platforms are few: a linear look-up beats hashing.
-  int16_t platform_key(const Fields& f) {
-    if (!f.has_platform || !non_empty_string(f.platform)) return -1;
-    const std::string_view p = string_of(f.platform);
+  int16_t platform_key(const EventFields& f) {
+    const std::string_view p = f.text(FieldTable::kPlatform).value_or("");
+    if (p.empty()) return -1;
     for (size_t i = 0; i < platform_names_.size(); ++i)
       if (detail::same_bytes(platform_names_[i], p)) return static_cast<int16_t>(i);
     if (platform_names_.size() >= 32000) return 31999;  // hostile variety: they all differ from the first anyway
@@ -368,16 +362,16 @@ class BatchValidator::Impl {
   }
 
   // Check 7's device rule; the session rule runs in session_checks().
-  void platform_device(LineVerdict& v, const Fields& f, std::string_view event_id) {
-    if (!f.has_platform || !non_empty_string(f.platform)) return;
+  void platform_device(LineVerdict& v, const EventFields& f, std::string_view event_id) {
+    const std::string_view platform = f.text(FieldTable::kPlatform).value_or("");
+    if (platform.empty()) return;
     check(CheckId::PlatformDevice).population++;
-    const std::string_view platform = string_of(f.platform);
     const bool mobile_only = platform == "ios" || platform == "android";
     if (!mobile_only && platform != "web") return;
-    const std::string_view device = f.has_device_type && f.device_type.is_string() ? string_of(f.device_type) : "";
+    const std::string_view device = f.text(FieldTable::kDeviceType).value_or("");
     const bool allowed = mobile_only ? device == "mobile" : (device == "desktop" || device == "mobile" || device == "tablet");
     if (allowed) return;
-    const std::string shown = f.has_device_type ? detail::describe(f.device_type) : "missing";
+    const std::string shown = f.has(FieldTable::kDeviceType) ? detail::describe(f.get(FieldTable::kDeviceType)) : "missing";
     fail(v, CheckId::PlatformDevice, event_id,
          "device_type " + shown + " is not allowed on " + std::string(platform) +
              (mobile_only ? " (mobile only)" : " (desktop, mobile or tablet)"));
@@ -516,13 +510,7 @@ class BatchValidator::Impl {
   Settings settings_;
   const TimeZone& zone_;
   FieldTable fields_;
-  // The scan's findings for the current event, kept between events so that nothing is set up per line.
-  struct TopLevel {
-    FieldTable::Mask seen = 0;
-    int count = 0;
-    uint8_t order[FieldTable::kMaxFields];  // field numbers in the order the event lists them
-    element value[FieldTable::kMaxFields];  // by field number, valid where `seen` has its bit
-  } top_;
+  EventFields top_;
   detail::EventParser parser_;
   BatchReport report_;
   BatchFingerprint fingerprint_;
