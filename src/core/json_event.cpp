@@ -56,23 +56,20 @@ bool EventParser::parse_with(simdjson::dom::parser& p, std::string& buffer, std:
 namespace {
 
 // Walks every value: fails on a repeated key in any object. U+0000 can only come from a \u0000 escape, so the
-// walk looks for it only when the line contains one (`may_have_nul`). Keys are first screened with a 512-bit
-// mask of their signatures; only an object with a signature collision gets the exact pairwise comparison.
+// walk looks for it only when the line contains one (`may_have_nul`). Keys are first screened (KeyScreen);
+// only an object with a collision gets the exact pairwise comparison.
 bool walk(element v, std::vector<std::string_view>& keys, bool may_have_nul, bool& has_nul, std::string& why) {
   switch (v.type()) {
     case element_type::OBJECT: {
       const size_t start = keys.size();
-      uint64_t mask[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+      KeyScreen screen;
       bool collision = false;
       for (auto field : simdjson::dom::object(v)) {
         if (may_have_nul && field.key.find('\0') != std::string_view::npos) has_nul = true;
-        const unsigned bit = key_screen_bit(field.key);
-        collision |= (mask[bit >> 6] >> (bit & 63)) & 1;
-        mask[bit >> 6] |= uint64_t{1} << (bit & 63);
+        collision |= screen.collides(field.key);
         keys.push_back(field.key);
-        const element_type t = field.value.type();
-        if (t == element_type::OBJECT || t == element_type::ARRAY || (may_have_nul && t == element_type::STRING))
-          if (!walk(field.value, keys, may_have_nul, has_nul, why)) return false;
+        if (EventParser::worth_checking(field.value, may_have_nul) && !walk(field.value, keys, may_have_nul, has_nul, why))
+          return false;
       }
       if (collision) {
         const size_t n = keys.size() - start;
@@ -99,9 +96,7 @@ bool walk(element v, std::vector<std::string_view>& keys, bool may_have_nul, boo
     }
     case element_type::ARRAY:
       for (element item : simdjson::dom::array(v)) {
-        const element_type t = item.type();
-        if (t == element_type::OBJECT || t == element_type::ARRAY || (may_have_nul && t == element_type::STRING))
-          if (!walk(item, keys, may_have_nul, has_nul, why)) return false;
+        if (EventParser::worth_checking(item, may_have_nul) && !walk(item, keys, may_have_nul, has_nul, why)) return false;
       }
       return true;
     case element_type::STRING: {
@@ -133,7 +128,7 @@ bool EventParser::check_value(element value, bool may_have_nul, bool& has_nul, s
 bool EventParser::parse_object(std::string_view line, element& root, bool& has_nul, std::string& why) {
   has_nul = false;
   bool may_have_nul = false;
-  return parse_line(line, root, may_have_nul, why) && check_all(root, may_have_nul, has_nul, why);
+  return parse_line(line, root, may_have_nul, why) && check_value(root, may_have_nul, has_nul, why);
 }
 
 bool EventParser::parse_embedded(std::string_view text, element& root, std::string& why) {

@@ -18,11 +18,14 @@ class EventParser {
 
   // The same in parts, for a caller that walks the top-level fields itself (the validator): parse_line parses and
   // requires an object, and says whether the line may hold U+0000 (it has a \u0000 escape); check_value then
-  // judges one nested value (repeated keys at any depth, U+0000) and check_all the whole event, as parse_object.
+  // judges one value at any depth (repeated keys, U+0000): a nested one, or the root as parse_object does.
   bool parse_line(std::string_view line, simdjson::dom::element& root, bool& may_have_nul, std::string& why);
   bool check_value(simdjson::dom::element value, bool may_have_nul, bool& has_nul, std::string& why);
-  bool check_all(simdjson::dom::element root, bool may_have_nul, bool& has_nul, std::string& why) {
-    return check_value(root, may_have_nul, has_nul, why);
+  // Whether check_value has anything to look at in a value: containers always, strings when U+0000 may occur.
+  static bool worth_checking(simdjson::dom::element value, bool may_have_nul) {
+    const auto t = value.type();
+    return t == simdjson::dom::element_type::OBJECT || t == simdjson::dom::element_type::ARRAY ||
+           (may_have_nul && t == simdjson::dom::element_type::STRING);
   }
   // Parses a JSON text held inside a string value (extra_data); the result is valid until the next call.
   bool parse_embedded(std::string_view text, simdjson::dom::element& root, std::string& why);
@@ -36,7 +39,7 @@ class EventParser {
 };
 
 // A 9-bit number from a cheap signature of a key (length, first, middle and last bytes): equal keys get equal
-// numbers. It screens an object's keys for repeats with a 512-bit mask, and places names in the field table.
+// numbers. It places names in the field table, and screens an object's keys for repeats (KeyScreen).
 inline unsigned key_screen_bit(std::string_view k) {
   uint64_t sig = k.size() * 0x9E3779B97F4A7C15ULL;
   if (!k.empty()) sig ^= static_cast<unsigned char>(k[0]) << 8 ^ static_cast<unsigned char>(k[k.size() - 1]) << 16;
@@ -44,6 +47,22 @@ inline unsigned key_screen_bit(std::string_view k) {
   // The multiply mixes every byte of the signature into the top 9 bits.
   return static_cast<unsigned>((sig * 0x9E3779B97F4A7C15ULL) >> 55);
 }
+
+// A 512-bit mask of the keys of one object: a key whose bit is already set may repeat an earlier one (equal keys
+// always collide; different keys rarely do), and only then do the keys need comparing.
+class KeyScreen {
+ public:
+  // Marks the key; true when its bit was already set.
+  bool collides(std::string_view key) {
+    const unsigned bit = key_screen_bit(key);
+    const bool seen = (mask_[bit >> 6] >> (bit & 63)) & 1;
+    mask_[bit >> 6] |= uint64_t{1} << (bit & 63);
+    return seen;
+  }
+
+ private:
+  uint64_t mask_[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+};
 
 // Replaces numbers that overflow a double (1e400) or a 64-bit integer with finite doubles of the same sign and
 // magnitude class, so the value can still be judged by its rule. Returns false when nothing needed changing.

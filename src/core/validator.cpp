@@ -22,7 +22,6 @@ using detail::FieldTable;
 using detail::IdFirstSeen;
 using detail::StringInterner;
 using simdjson::dom::element;
-using simdjson::dom::element_type;
 
 const char* check_name(CheckId id) {
   switch (id) {
@@ -188,12 +187,12 @@ class BatchValidator::Impl {
     top_.seen = 0;
     top_.count = 0;
     bool maybe_repeated = false;
-    uint64_t unknown_mask[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    detail::KeyScreen unknown_keys;
     for (auto field : simdjson::dom::object(root)) {
       if (may_have_nul && field.key.find('\0') != std::string_view::npos) has_nul = true;
-      const element_type t = field.value.type();
-      if (t == element_type::OBJECT || t == element_type::ARRAY || (may_have_nul && t == element_type::STRING))
-        if (!parser_.check_value(field.value, may_have_nul, has_nul, why)) return false;
+      if (detail::EventParser::worth_checking(field.value, may_have_nul) &&
+          !parser_.check_value(field.value, may_have_nul, has_nul, why))
+        return false;
       const int at = fields_.find(field.key);
       if (at >= 0) {
         if (top_.seen & FieldTable::bit(at)) {
@@ -205,13 +204,11 @@ class BatchValidator::Impl {
         top_.value[at] = field.value;
         continue;
       }
-      const unsigned bit = detail::key_screen_bit(field.key);
-      maybe_repeated |= (unknown_mask[bit >> 6] >> (bit & 63)) & 1;
-      unknown_mask[bit >> 6] |= uint64_t{1} << (bit & 63);
+      maybe_repeated |= unknown_keys.collides(field.key);
     }
     if (maybe_repeated) {
       bool ignored = false;
-      if (!parser_.check_all(root, may_have_nul, ignored, why)) return false;
+      if (!parser_.check_value(root, may_have_nul, ignored, why)) return false;
     }
     return true;
   }
