@@ -5,12 +5,14 @@
 
 extern "C" {
 #include "access/heapam.h"
+#include "access/hio.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
 #include "executor/executor.h"
 #include "nodes/makefuncs.h"
+#include "storage/bufmgr.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 }
@@ -26,7 +28,7 @@ TableWriter::TableWriter(const char* schema, const char* table) : TableWriter([&
   return relid;
 }()) {}
 
-TableWriter::TableWriter(Oid relid) {
+TableWriter::TableWriter(Oid relid, Buffers buffers) {
   server_call([&] {
     // Rows skip the executor, so check the privilege it would: INSERT on the table, or on the partitioned table
     // for a partition (as an INSERT through the parent would).
@@ -39,6 +41,10 @@ TableWriter::TableWriter(Oid relid) {
     InitResultRelInfo(rri_, rel_, 1, nullptr, 0);
     ExecOpenIndices(rri_, false);
     bistate_ = GetBulkInsertState();
+    if (buffers == Buffers::Keep) {
+      FreeAccessStrategy(bistate_->strategy);
+      bistate_->strategy = nullptr;
+    }
     rows_ = AllocSetContextCreate(CurrentMemoryContext, "ecpipe table writer rows", ALLOCSET_DEFAULT_SIZES);
     // The slots share one unpinned copy of the table's row type. Slots made from the relation's own descriptor
     // would each pin it in the resource owner, and every other pin of it (the executor makes a slot per heap fetch

@@ -17,7 +17,10 @@ namespace ecpipe::pg {
 
 class TableWriter {
  public:
-  explicit TableWriter(Oid relid);
+  // How written pages use shared_buffers: through COPY's 16 MB ring (a big write does not push other data out,
+  // and whoever reads it next reads it from the OS cache), or kept there for a reader that comes right after.
+  enum class Buffers { Ring, Keep };
+  explicit TableWriter(Oid relid, Buffers buffers = Buffers::Ring);
   TableWriter(const char* schema, const char* table);
   TableWriter(const TableWriter&) = delete;
   TableWriter& operator=(const TableWriter&) = delete;
