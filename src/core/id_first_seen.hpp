@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "interner.hpp"
+#include "mapped_memory.hpp"
 #include "uuid_text.hpp"
 
 namespace ecpipe::detail {
@@ -124,7 +125,7 @@ class IdFirstSeen {
   }
 
   void rehash(size_t size) {
-    std::vector<Packed> bigger(size);
+    std::vector<Packed> bigger = mapped_vector<Packed>(size);
     for (const Packed& p : table_) {
       if (p.value == kNone) continue;
       size_t i = home(p, size);

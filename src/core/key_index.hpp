@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "mapped_memory.hpp"
+
 namespace ecpipe::detail {
 
 class KeyIndex {
@@ -43,7 +45,7 @@ class KeyIndex {
     return k ^ (k >> 33);
   }
   void grow() {
-    std::vector<Slot> bigger(slots_.size() * 2);
+    std::vector<Slot> bigger = mapped_vector<Slot>(slots_.size() * 2);
     const size_t mask = bigger.size() - 1;
     for (const Slot& s : slots_) {
       if (s.index == kEmpty) continue;

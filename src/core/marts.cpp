@@ -8,6 +8,7 @@
 #include "ecpipe/core_only.hpp"
 #include "ecpipe/error.hpp"
 #include "id_first_seen.hpp"
+#include "mapped_memory.hpp"
 #include "interner.hpp"
 #include "key_index.hpp"
 #include "user_number.hpp"
@@ -139,7 +140,7 @@ class MartBuilder::Impl {
     uint32_t* slot = nullptr;  // row number + 1, or 0 for a user not seen yet
     const int number = detail::user_number(id);
     if (number >= 0) {
-      if (row_by_number_.empty()) row_by_number_.assign(detail::kUserNumbers, 0);
+      if (row_by_number_.empty()) row_by_number_ = detail::mapped_vector<uint32_t>(detail::kUserNumbers);
       slot = &row_by_number_[static_cast<size_t>(number)];
     } else {
       bool fresh = false;
@@ -149,6 +150,7 @@ class MartBuilder::Impl {
     }
     added = *slot == 0;
     if (added) {
+      detail::make_room_mapped(user_rows_);
       user_rows_.push_back(UserDay{});
       user_rows_.back().user_id = std::string(id);
       *slot = static_cast<uint32_t>(user_rows_.size());

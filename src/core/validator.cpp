@@ -13,6 +13,7 @@
 #include "field_table.hpp"
 #include "interner.hpp"
 #include "json_event.hpp"
+#include "mapped_memory.hpp"
 #include "order_amount.hpp"
 #include "ecpipe/core_only.hpp"
 
@@ -94,8 +95,8 @@ class BatchValidator::Impl {
   }
 
   void reserve(size_t lines) {
-    report_.lines.reserve(lines);
-    timed_.reserve(lines);
+    detail::reserve_mapped(report_.lines, lines);
+    detail::reserve_mapped(timed_, lines);
     event_ids_.reserve(lines);
   }
 
