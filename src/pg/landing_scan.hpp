@@ -1,4 +1,4 @@
-// Reads a landed batch in line order through an SPI cursor, handing each line's bytes to a C++ callback.
+// Reads a landed batch in line order, handing each line's bytes to a C++ callback.
 #pragma once
 #include <functional>
 #include <string_view>
@@ -8,7 +8,8 @@
 namespace ecpipe::pg {
 
 // Calls visit(line_no, bytes) for every line of the batch (text or bytes, whichever it was stored as), in
-// line_no order, a few thousand rows at a time, reporting progress as "<step> <batch>". Needs an open SpiConnection.
+// line_no order, a heap page at a time, reporting progress as "<step> <batch>". Needs an open SpiConnection. Before a
+// big batch it maps shared_buffers into the backend (map_shared_buffers).
 void scan_landing(DateADT batch, const char* step, const std::function<void(int64_t, std::string_view)>& visit);
 
 // About how many lines the batch holds, from its highest line_no (one index probe, no count), never more than the
