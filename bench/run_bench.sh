@@ -39,19 +39,30 @@ bytes=$(stat -c %s "$FILE")
 echo "$lines lines, $((bytes / 1048576)) MiB"
 q -c "CREATE UNLOGGED TABLE floor_text (line text); CREATE UNLOGGED TABLE floor_jsonb (j jsonb)"
 
-# time_sql <setup> <timed> [<about>]: seconds of the timed step (setup untimed), the backend's peak RSS (VmHWM) and
-# that peak less the shared memory it mapped (RssShmem at the end: shared_buffers pages touched, not the backend's
-# own); then, when given, " | " and the one-line result of the query <about>, run after the timed step.
+# time_sql <setup> <timed> [<about>]: seconds of the timed step (setup untimed), the backend's peak RSS (VmHWM, which
+# counts the shared buffers it mapped) and its peak private memory: RssAnon, sampled every 20 ms while the step runs
+# (the heap, palloc'd memory and the core's state; mapped shared buffers are RssShmem and not counted); then, when
+# given, " | " and the one-line result of the query <about>, run after the timed step.
 time_sql() {
   local IFS=$'\n'
   q $(step "$1") >/dev/null
-  local timing
-  timing=$(q -c "SELECT extract(epoch FROM clock_timestamp()) * 1000" $(step "$2") \
+  PGAPPNAME=ecpipe_bench_timed q -c "SELECT extract(epoch FROM clock_timestamp()) * 1000" $(step "$2") \
     -c "SELECT extract(epoch FROM clock_timestamp()) * 1000" \
-    -c "SELECT (regexp_match(pg_read_file('/proc/self/status'), 'VmHWM:\s+(\d+)'))[1] || ' ' ||
-               (regexp_match(pg_read_file('/proc/self/status'), 'RssShmem:\s+(\d+)'))[1]" \
-    | awk 'NR==1{s=$1} {l[NR]=$0} END{split(l[NR], m, " "); split(l[NR-1], e, " ");
-                                      printf "%.3f %d %d\n", (e[1]-s)/1000, m[1], m[1]-m[2]}')
+    -c "SELECT (regexp_match(pg_read_file('/proc/self/status'), 'VmHWM:\s+(\d+)'))[1]" >"$CLUSTER_DIR/timed.out" &
+  local client=$! backend="" anon=0 key value rest
+  while kill -0 "$client" 2>/dev/null; do
+    [ -n "$backend" ] || backend=$(q -c "SELECT pid FROM pg_stat_activity WHERE application_name = 'ecpipe_bench_timed'")
+    if [ -n "$backend" ] && [ -r "/proc/$backend/status" ]; then
+      while IFS=$' \t' read -r key value rest; do
+        [ "$key" = RssAnon: ] && [ "$value" -gt "$anon" ] && anon=$value
+      done <"/proc/$backend/status"
+    fi
+    sleep 0.02
+  done
+  wait "$client"
+  local timing
+  timing=$(awk -v anon="$anon" 'NR==1{s=$1} {l[NR]=$0} END{printf "%.3f %d %d\n", (l[NR-1]-s)/1000, l[NR], anon}' \
+           "$CLUSTER_DIR/timed.out")
   if [ -n "${3:-}" ]; then echo "$timing | $(q -c "$3")"; else echo "$timing"; fi
 }
 # median of RUNS (3) after a warm-up (the line of the median run, with its <about> when given)
@@ -77,15 +88,15 @@ if [ "$REFERENCE" != 0 ]; then
 fi
 status=$(q -c "SELECT status || ', ' || loaded || ' loaded' FROM ecpipe.runs")
 
-row() {  # name, "seconds peak_kb private_kb"
+row() {  # name, "seconds peak_kb anon_kb"
   set -- "$1" $2
   awk -v n="$1" -v s="$2" -v k="$3" -v p="$4" -v lines="$lines" -v f="${floor%% *}" \
-    'BEGIN{printf "| %-14s | %8.2f | %10.0f | %7.2f | %8.0f | %11.0f | %7.0f |\n",
+    'BEGIN{printf "| %-14s | %8.2f | %10.0f | %7.2f | %8.0f | %8.0f | %7.0f |\n",
            n, s, lines/s, s/f, k/1024, p/1024, p*1024/lines}'
 }
 echo
-echo "| what           |  seconds |   events/s | x floor | peak MiB | private MiB | B/event |"
-echo "|----------------|----------|------------|---------|----------|-------------|---------|"
+echo "| what           |  seconds |   events/s | x floor | peak MiB | anon MiB | B/event |"
+echo "|----------------|----------|------------|---------|----------|----------|---------|"
 row "floor (text)" "$floor"
 row "COPY jsonb" "$floor_jsonb"
 row "ecpipe" "$ecpipe"

@@ -35,12 +35,6 @@ void reserve_mapped(std::vector<T>& v, size_t n) {
   map_pages(v.data() + v.size(), (v.capacity() - v.size()) * sizeof(T));
 }
 
-// Before a push_back: when v is full, doubles its room (as push_back would), mapped.
-template <typename T>
-void make_room_mapped(std::vector<T>& v) {
-  if (v.size() == v.capacity()) reserve_mapped(v, std::max<size_t>(16, v.capacity() * 2));
-}
-
 // A vector of n value-initialised elements, its pages mapped before they are written.
 template <typename T>
 std::vector<T> mapped_vector(size_t n) {

@@ -150,7 +150,6 @@ class MartBuilder::Impl {
     }
     added = *slot == 0;
     if (added) {
-      detail::make_room_mapped(user_rows_);
       user_rows_.push_back(UserDay{});
       user_rows_.back().user_id = std::string(id);
       *slot = static_cast<uint32_t>(user_rows_.size());
