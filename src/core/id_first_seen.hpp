@@ -8,8 +8,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "ecpipe/mapped_memory.hpp"
+
 #include "interner.hpp"
-#include "mapped_memory.hpp"
 #include "uuid_text.hpp"
 
 namespace ecpipe::detail {

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "mapped_memory.hpp"
+#include "ecpipe/mapped_memory.hpp"
 
 namespace ecpipe::detail {
 

@@ -7,8 +7,8 @@
 
 #include "ecpipe/core_only.hpp"
 #include "ecpipe/error.hpp"
+#include "ecpipe/mapped_memory.hpp"
 #include "id_first_seen.hpp"
-#include "mapped_memory.hpp"
 #include "interner.hpp"
 #include "key_index.hpp"
 #include "user_number.hpp"

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "ecpipe/error.hpp"
+#include "ecpipe/mapped_memory.hpp"
 #include "ecpipe/event_type.hpp"
 #include "ecpipe/line_reader.hpp"
 #include "id_first_seen.hpp"
@@ -13,7 +14,6 @@
 #include "field_table.hpp"
 #include "interner.hpp"
 #include "json_event.hpp"
-#include "mapped_memory.hpp"
 #include "order_amount.hpp"
 #include "ecpipe/core_only.hpp"
 

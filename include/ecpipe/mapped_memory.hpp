@@ -1,14 +1,14 @@
-// Internal: maps the pages of a freshly allocated large buffer in one call instead of one page fault per 4 kB.
+// Maps the pages of a large buffer in one call instead of one page fault per 4 kB: fresh heap in the core, and
+// shared_buffers in the glue (src/pg/shared_buffers.cpp).
 #pragma once
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
-namespace ecpipe::detail {
+namespace ecpipe {
 
 // A large allocation is fresh memory from the kernel, and its first touch takes a page fault per 4 kB page: about
 // 10 µs each on this VM, or 0.25 s for the 100 MB a 1M-event batch's tables and rows go through (they grow by
@@ -27,6 +27,8 @@ inline void map_pages(const void* data, size_t bytes) {
 #endif
 }
 
+namespace detail {
+
 // v.reserve(n), with the new room mapped.
 template <typename T>
 void reserve_mapped(std::vector<T>& v, size_t n) {
@@ -44,4 +46,5 @@ std::vector<T> mapped_vector(size_t n) {
   return v;
 }
 
-}  // namespace ecpipe::detail
+}  // namespace detail
+}  // namespace ecpipe
