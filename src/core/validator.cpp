@@ -73,9 +73,8 @@ struct TimedEvent {
   uint32_t line_index;
   int64_t micros;
   uint32_t event_id;   // index of the line that first used the event_id, or IdFirstSeen::kNone
-  int16_t platform;    // interned platform, or -1 when absent or empty
+  int16_t platform;    // interned platform, or -1 when absent or empty (then outside check 7's population)
   EventType type;
-  bool platform_member;  // in check 7's population
 };
 
 // Text headed for the quality log and quarantine details: PostgreSQL text and jsonb cannot hold U+0000.
@@ -240,7 +239,6 @@ class BatchValidator::Impl {
       t.event_id = event_id_key;
       t.platform = platform_key(f);
       t.type = type;
-      t.platform_member = !f.text(FieldTable::kPlatform).value_or("").empty();
       timed_.push_back(t);
     }
   }
@@ -425,7 +423,7 @@ class BatchValidator::Impl {
       for (size_t i = begin; i < end; ++i) {
         const TimedEvent& t = timed_[i];
         const auto at = static_cast<uint32_t>(i), first_at = static_cast<uint32_t>(begin);
-        if (t.platform_member && first.platform >= 0 && t.platform != first.platform)
+        if (t.platform >= 0 && first.platform >= 0 && t.platform != first.platform)
           failures.push_back({at, first_at, CheckId::PlatformDevice, false});
         if (t.type == EventType::Unknown) continue;
         member = true;
