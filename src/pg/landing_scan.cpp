@@ -140,7 +140,6 @@ class LandingReader {
 
 void scan_landing(DateADT batch, const char* step, const std::function<void(int64_t, std::string_view)>& visit) {
   ProgressReporter progress(std::string(step) + " " + format_day(unix_day(batch)));
-  map_shared_buffers(landing_lines_hint(batch) * 128);  // a line takes 128 bytes or more; the step writes as much
   LandingReader reader(batch);
   int64_t lines = 0, reported = 0;
   for (;;) {
@@ -155,6 +154,12 @@ void scan_landing(DateADT batch, const char* step, const std::function<void(int6
   }
   progress.lines_done(lines);
   reader.close();
+}
+
+size_t prepare_batch_step(DateADT batch) {
+  const size_t lines = landing_lines_hint(batch);
+  map_shared_buffers(static_cast<uint64_t>(lines) * 128);  // a landed line takes 128 bytes or more
+  return lines;
 }
 
 size_t landing_lines_hint(DateADT batch) {

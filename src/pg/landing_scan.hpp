@@ -8,12 +8,15 @@
 namespace ecpipe::pg {
 
 // Calls visit(line_no, bytes) for every line of the batch (text or bytes, whichever it was stored as), in
-// line_no order, a heap page at a time, reporting progress as "<step> <batch>". Needs an open SpiConnection. Before a
-// big batch it maps shared_buffers into the backend (map_shared_buffers).
+// line_no order, a heap page at a time, reporting progress as "<step> <batch>". Needs an open SpiConnection.
 void scan_landing(DateADT batch, const char* step, const std::function<void(int64_t, std::string_view)>& visit);
 
 // About how many lines the batch holds, from its highest line_no (one index probe, no count), never more than the
 // landing table could hold: a size hint for per-line state, not a count.
 size_t landing_lines_hint(DateADT batch);
+
+// Called by a step over the whole batch (validate, load) before it starts: maps shared_buffers into the backend when
+// the batch is big enough for that to pay (map_shared_buffers). Returns landing_lines_hint(batch).
+size_t prepare_batch_step(DateADT batch);
 
 }  // namespace ecpipe::pg

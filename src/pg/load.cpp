@@ -161,6 +161,7 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
   std::vector<bool> q_nulls(5);
   bool changed = false;
 
+  prepare_batch_step(batch);
   scan_landing(batch, "load", [&](int64_t line_no, std::string_view line) {
     fingerprint.add(line_no, line);
     const auto found = verdicts.find(line_no);

@@ -122,7 +122,7 @@ void write_validation(int64_t run_id, DateADT batch, const BatchReport& r, const
 BatchReport validate_landed(DateADT batch, const Settings& settings) {
   ServerTimeZone zone;
   BatchValidator validator(current_schema(), settings, zone);
-  validator.reserve(landing_lines_hint(batch));
+  validator.reserve(prepare_batch_step(batch));
   scan_landing(batch, "validate", [&](int64_t line_no, std::string_view line) { validator.add(line_no, line); });
   return validator.finish();
 }
