@@ -1,6 +1,6 @@
 # ecpipe build: PGXS module from C++17, plus the pure core as a static library for server-free unit tests.
 EXTENSION   = ecpipe
-EXTVERSION  = 0.2.0
+EXTVERSION  = 0.3.0
 MODULE_big  = ecpipe
 
 CORE_SRCS   = $(sort $(wildcard src/core/*.cpp))
@@ -9,14 +9,14 @@ CORE_OBJS   = $(CORE_SRCS:.cpp=.o)
 OBJS        = $(CORE_OBJS) $(GLUE_SRCS:.cpp=.o)
 CORE_LIB    = build/libecpipe_core.a
 
-DATA        = sql/$(EXTENSION)--0.1.0.sql sql/$(EXTENSION)--0.1.0--0.2.0.sql schemas/ecpipe_event_schema.json
+DATA        = sql/$(EXTENSION)--0.1.0.sql sql/$(EXTENSION)--0.1.0--0.2.0.sql sql/$(EXTENSION)--0.2.0--0.3.0.sql schemas/ecpipe_event_schema.json
 PG_CONFIG  ?= pg_config
 
 # C++ only; PGXS's JIT bitcode step does not understand C++17 flags, so turn it off.
 override with_llvm = no
 OPTFLAGS   ?= -O2
 PG_CXXFLAGS = -std=c++17 $(OPTFLAGS) -fPIC -Wall -Wextra -Wno-unused-parameter -Iinclude
-SHLIB_LINK  = -lsimdjson -lcurl -lstdc++
+SHLIB_LINK  = -lsimdjson -lre2 -lcurl -lstdc++
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
@@ -36,7 +36,7 @@ $(CORE_LIB): $(CORE_OBJS)
 
 UNIT_SRCS  = $(sort $(wildcard test/unit/*.cpp))
 UNIT_OBJS  = $(patsubst test/unit/%.cpp,build/unit/%.o,$(UNIT_SRCS))
-GTEST_LIBS = -lgtest -lgtest_main -lpthread -lsimdjson -lcurl
+GTEST_LIBS = -lgtest -lgtest_main -lpthread -lsimdjson -lre2 -lcurl
 build/unit/%.o: test/unit/%.cpp $(wildcard include/ecpipe/*.hpp src/core/*.hpp test/unit/*.hpp)
 	@mkdir -p build/unit
 	$(CXX) -std=c++17 $(OPTFLAGS) -Wall -Wextra -Iinclude -DECPIPE_SOURCE_DIR='"$(CURDIR)"' -c $< -o $@
@@ -45,7 +45,7 @@ build/unit_tests: $(UNIT_OBJS) $(CORE_LIB)
 
 build/core_bench: bench/core_bench.cpp $(CORE_LIB) $(wildcard include/ecpipe/*.hpp)
 	$(CXX) -std=c++17 -O2 -DNDEBUG -Iinclude -DECPIPE_SOURCE_DIR='"$(CURDIR)"' $< $(CORE_LIB) \
-	  -lbenchmark -lpthread -lsimdjson -o $@
+	  -lbenchmark -lpthread -lsimdjson -lre2 -o $@
 
 # Sanitizer builds: the core compiled once more by clang++ with AddressSanitizer, UBSan and libFuzzer's coverage
 # hooks into build/san/; the same objects serve the unit tests (make test-asan) and the fuzz targets (make fuzz).
@@ -63,7 +63,7 @@ build/san/unit/%.o: test/unit/%.cpp $(wildcard include/ecpipe/*.hpp src/core/*.h
 build/san/unit_tests: $(patsubst test/unit/%.cpp,build/san/unit/%.o,$(UNIT_SRCS)) $(SAN_OBJS)
 	$(SAN_CXX) $(SAN_FLAGS) $^ $(GTEST_LIBS) -o $@
 build/san/fuzz_%: test/fuzz/fuzz_%.cpp $(SAN_OBJS)
-	$(SAN_CXX) $(SAN_FLAGS) -fsanitize=fuzzer $^ -lsimdjson -lcurl -o $@
+	$(SAN_CXX) $(SAN_FLAGS) -fsanitize=fuzzer $^ -lsimdjson -lre2 -lcurl -o $@
 
 .PHONY: unit test demo deps bench-core bench test-asan fuzz faults report test-browser docker-config
 test-asan:

@@ -7,6 +7,7 @@
 #include <new>
 
 #include "ecpipe/error.hpp"
+#include "ecpipe/interrupts.hpp"
 
 namespace ecpipe {
 
@@ -18,7 +19,7 @@ inline void copy_message(char* dst, size_t capacity, const char* src) {
   dst[n] = '\0';
 }
 
-enum class CaughtKind { None, InvalidArgument, SchemaInvalid, Io, OutOfMemory, Internal, Server };
+enum class CaughtKind { None, InvalidArgument, SchemaInvalid, Io, OutOfMemory, Internal, Server, Interrupted };
 
 struct CaughtError {
   CaughtKind kind = CaughtKind::None;
@@ -51,6 +52,8 @@ template <typename R, typename Fn>
 R run_catching(CaughtError& caught, Fn&& fn) noexcept {
   try {
     return fn();
+  } catch (const Interrupted& e) {
+    caught.set(CaughtKind::Interrupted, e.what());
   } catch (const ServerError& e) {
     caught.set(CaughtKind::Server, e.what());
     caught.server_sqlstate = e.sqlstate();

@@ -12,7 +12,14 @@ void raise_caught(const CaughtError& caught, const char* function_name) {
     case CaughtKind::OutOfMemory: code = ERRCODE_OUT_OF_MEMORY; break;
     case CaughtKind::Server: code = caught.server_sqlstate; break;
     case CaughtKind::Internal:
+    case CaughtKind::Interrupted:
     case CaughtKind::None: break;
+  }
+  if (caught.kind == CaughtKind::Interrupted) {
+    // The core stopped because the server asked it to: let the server raise its own error (canceling statement
+    // due to user request / statement timeout, or terminating the connection).
+    CHECK_FOR_INTERRUPTS();
+    code = ERRCODE_QUERY_CANCELED;
   }
   if (caught.kind == CaughtKind::Server)
     ereport(ERROR, (errcode(code), errmsg("%s", caught.message), errcontext("ecpipe function %s", function_name)));

@@ -12,7 +12,7 @@ SELECT (SELECT count(*) FROM ecpipe.raw_events) AS raw, (SELECT count(*) FROM ec
        (SELECT count(*) FROM ecpipe.runs) AS runs;
 
 ALTER EXTENSION ecpipe UPDATE;
-SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'ecpipe'), '0.2.0', 'the extension is at 0.2.0');
+SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'ecpipe'), '0.3.0', 'the extension is at 0.3.0');
 SELECT is((SELECT row(raw, quarantined, orders, runs)::text FROM before),
           (SELECT row((SELECT count(*) FROM ecpipe.raw_events), (SELECT count(*) FROM ecpipe.quarantine),
                       (SELECT string_agg(format('%s', (o.order_date, o.order_id, o.total_amount, o.items_amount)), ','
