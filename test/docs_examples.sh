@@ -23,6 +23,20 @@ q() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
 python3 test/doc_blocks.py check README.md README.ko.md docs/*.md || fail "a doc block is neither run nor marked"
 ok "every command block of the docs is run or marked as not run"
 
+# docker/docker-compose.yml starts the server with the same settings as docs/OPERATIONS.md "Setup".
+python3 - <<'PY' || fail "docker/docker-compose.yml's settings differ from docs/OPERATIONS.md Setup"
+import re, subprocess
+doc = subprocess.run(["python3", "test/doc_blocks.py", "setup", "docs/OPERATIONS.md", "text"],
+                     capture_output=True, text=True, check=True).stdout
+want = {k: v.strip("'") for k, v in re.findall(r"^([a-z_.]+) *= *('[^']*'|\S+)", doc, re.M)}
+have = dict(re.findall(r"^ +- ([a-z_.]+)=(\S+)$", open("docker/docker-compose.yml").read(), re.M))
+want.pop("ecpipe.landing_dir"); have.pop("ecpipe.landing_dir", None)
+if want != have:
+    print("docs:", want, "\ncompose:", have)
+    raise SystemExit(1)
+PY
+ok "docker/docker-compose.yml starts the server with the settings of docs/OPERATIONS.md Setup"
+
 WORK=$(mktemp -d /tmp/ecpipe-docs.XXXXXX)
 chmod 755 "$WORK"
 # The server settings of docs/OPERATIONS.md "Setup", with its landing directory replaced by a fresh one.
