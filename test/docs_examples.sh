@@ -3,7 +3,7 @@
 #  0. every command block of README.md, README.ko.md and docs/*.md runs here or is marked as not run, and the blocks
 #     that print a repository file print it exactly (test/doc_blocks.py check).
 #  1. setup: a cluster configured with the postgresql.conf block of docs/OPERATIONS.md "Setup" (ecpipe.landing_dir
-#     pointed at a temp dir), its psql block run as superuser; then the operator etl schedules the daily job every
+#     pointed at a temp dir), its psql blocks run as superuser and as etl; then the operator etl schedules the job every
 #     minute, and within 80 s pg_cron's run of it must have succeeded, as etl, leaving a succeeded ecpipe.runs row
 #     that loaded the file it collected. Parts 2 and 3 run while the job waits for its minute.
 #  2. the tour: docs/tour.sql, printed in README.md, run with psql -f as printed, in the same kind of cluster; then
