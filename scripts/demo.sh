@@ -55,3 +55,9 @@ q -c "SELECT array_to_string(reasons, ',') AS reasons, count(*) AS lines, min(de
       FROM ecpipe.line_verdicts WHERE batch_date = '$DIRTY' GROUP BY 1 ORDER BY 2 DESC"
 echo "== Slack outbox (no webhook URL is set, so messages stay queued)"
 q -c "SELECT id, kind, status, payload->>'text' AS text FROM ecpipe.notifications ORDER BY id"
+echo "== summary"
+q -At -c "SELECT format('%s  %-9s %s loaded, %s quarantined%s', r.ds, r.status, r.loaded, r.quarantined,
+                        (SELECT ', under the bar: ' || string_agg(t.check_name || ' ' || t.pass_rate || '%', ', ' ORDER BY t.check_no)
+                         FROM ecpipe.quality_trend t WHERE t.batch_date = r.ds AND t.status = 'FAIL'))
+          FROM ecpipe.runs r ORDER BY r.run_id"
+echo "(a throwaway cluster: it is removed now; see README.md for the tour and docs/OPERATIONS.md to set up a server)"

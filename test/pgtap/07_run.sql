@@ -94,7 +94,7 @@ SELECT results_eq($$SELECT s->>'ds', s->>'status' FROM ecpipe_backfill('2024-05-
 -- Scheduling with pg_cron.
 SELECT ok(ecpipe_schedule() > 0, 'ecpipe_schedule creates the job');
 SELECT results_eq($$SELECT schedule, command FROM cron.job WHERE jobname = 'ecpipe-daily'$$,
-                  $$VALUES ('0 17 * * *', 'SELECT ecpipe_run()')$$, 'daily at 17:00 by default');
+                  $$VALUES ('0 17 * * *', 'SELECT public.ecpipe_run()')$$, 'daily at 17:00 (GMT) by default');
 SELECT lives_ok($$SELECT ecpipe_schedule('30 1 * * *')$$, 'rescheduling replaces the job');
 SELECT is((SELECT array_agg(schedule) FROM cron.job WHERE jobname = 'ecpipe-daily'), ARRAY['30 1 * * *'], 'one job, new time');
 SELECT is(ecpipe_unschedule(), true, 'ecpipe_unschedule removes it');

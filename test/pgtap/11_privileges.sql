@@ -16,9 +16,11 @@ SELECT is((SELECT count(*) FROM members m JOIN pg_class c ON m.classid = 'pg_cla
 SELECT ok(NOT has_schema_privilege('public', 'ecpipe', 'USAGE'), 'PUBLIC has no usage of schema ecpipe');
 SELECT is((SELECT string_agg(p.oid::regprocedure::text || ' ' || array_to_string(p.proconfig, ','), '; ' ORDER BY p.proname)
            FROM members m JOIN pg_proc p ON m.classid = 'pg_proc'::regclass AND p.oid = m.objid WHERE p.prosecdef),
+          'ecpipe_unschedule() search_path=pg_catalog, pg_temp; '
           'ecpipe.index_raw_partition(regclass) search_path=pg_catalog, pg_temp; '
-          'ecpipe.raw_partition(date) search_path=pg_catalog, pg_temp',
-          'two SECURITY DEFINER functions, both with a pinned search_path');
+          'ecpipe.raw_partition(date) search_path=pg_catalog, pg_temp; '
+          'ecpipe.schedule_daily(text,name) search_path=pg_catalog, pg_temp',
+          'four SECURITY DEFINER functions, each with a pinned search_path');
 SELECT is((SELECT count(*) FROM members m JOIN pg_proc p ON m.classid = 'pg_proc'::regclass AND p.oid = m.objid
            WHERE NOT coalesce(p.proconfig @> '{"search_path=pg_catalog, pg_temp"}', false)), 0::bigint,
           'every ecpipe function pins search_path');
