@@ -63,10 +63,8 @@ BEGIN
         ON CONFLICT (ds) DO UPDATE SET run_id = excluded.run_id, pid = excluded.pid, locked_at = excluded.locked_at;
         PERFORM set_config('lock_timeout', v_before, true);
     EXCEPTION WHEN lock_not_available THEN
-        -- the holder's transaction (or subtransaction) id is the row's xmax; pg_locks says whose it is
-        SELECT k.pid INTO v_holder FROM ecpipe.run_locks l JOIN pg_catalog.pg_locks k
-            ON k.locktype = 'transactionid' AND k.transactionid = l.xmax AND k.mode = 'ExclusiveLock' AND k.granted
-         WHERE l.ds = day LIMIT 1;
+        -- the holder's transaction (or subtransaction) id is the row's xmax
+        SELECT ecpipe.xid_holder(l.xmax) INTO v_holder FROM ecpipe.run_locks l WHERE l.ds = day;
         IF v_holder IS NULL THEN  -- the day's first lock, not committed yet: the run that holds it is recorded
             SELECT r.pid INTO v_holder FROM ecpipe.runs r
              WHERE r.ds = day AND r.status = 'running' AND r.pid <> pg_backend_pid() ORDER BY r.run_id DESC LIMIT 1;
@@ -89,6 +87,11 @@ CREATE FUNCTION ecpipe.backend_alive(pid int) RETURNS boolean
 AS 'MODULE_PATHNAME', 'ecpipe_backend_alive'
 LANGUAGE C STRICT VOLATILE SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION ecpipe.backend_alive(int) IS 'whether a server process with this pid is running now';
+
+CREATE FUNCTION ecpipe.xid_holder(xid) RETURNS int
+AS 'MODULE_PATHNAME', 'ecpipe_xid_holder'
+LANGUAGE C STRICT VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION ecpipe.xid_holder(xid) IS 'pid of the backend running transaction or subtransaction xid, else NULL';
 
 CREATE FUNCTION ecpipe.delivery_note() RETURNS text
 AS 'MODULE_PATHNAME', 'ecpipe_delivery_note'
@@ -373,7 +376,7 @@ END $$;
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ecpipe.runs, ecpipe.run_steps FROM ecpipe_operator;
 REVOKE UPDATE, DELETE, TRUNCATE ON ecpipe.notifications FROM ecpipe_operator;
 REVOKE ALL ON FUNCTION ecpipe.lock_day(date, bigint), ecpipe.run_open(bigint, date, timestamptz),
-    ecpipe.backend_alive(int), ecpipe.delivery_note(), ecpipe.fail_dead_runs(), ecpipe.own_open_run(bigint),
+    ecpipe.backend_alive(int), ecpipe.xid_holder(xid), ecpipe.delivery_note(), ecpipe.fail_dead_runs(), ecpipe.own_open_run(bigint),
     ecpipe.record_step(bigint, text, text, timestamptz, timestamptz, bigint, text),
     ecpipe.run_finish(bigint, text, date[], jsonb, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION ecpipe.lock_day(date, bigint), ecpipe.run_open(bigint, date, timestamptz),

@@ -16,6 +16,8 @@
 #include "spi.hpp"
 
 extern "C" {
+#include "access/subtrans.h"
+#include "access/transam.h"
 #include "access/xact.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
@@ -182,6 +184,21 @@ ECPIPE_FUNCTION(ecpipe_backend_alive) {
   bool alive = false;
   ecpipe::pg::server_call([&] { alive = pid > 0 && BackendPidGetProc(pid) != nullptr; });
   return BoolGetDatum(alive);
+}
+
+// ecpipe.xid_holder(xid): the pid of the backend whose transaction (or subtransaction) xid is in progress, else NULL.
+// A row lock's xmax is the locker's subtransaction when it locked inside an exception block, and pg_locks no
+// longer shows a subtransaction's xid once it has committed into its parent.
+ECPIPE_FUNCTION(ecpipe_xid_holder) {
+  const TransactionId xid = DatumGetTransactionId(PG_GETARG_DATUM(0));
+  int pid = 0;
+  ecpipe::pg::server_call([&] {
+    if (!TransactionIdIsNormal(xid) || TransactionIdPrecedes(xid, TransactionXmin) || !TransactionIdIsInProgress(xid))
+      return;
+    pid = BackendXidGetPid(SubTransGetTopmostTransaction(xid));
+  });
+  if (pid == 0) PG_RETURN_NULL();
+  return Int32GetDatum(pid);
 }
 
 // The recorder: one statement in one transaction, then exit. An error is logged by the server and the worker exits;
