@@ -117,6 +117,22 @@ ECPIPE_FUNCTION(ecpipe_run_open) {
   r.pid = MyProcPid;
   r.mode = OpenRun;
   SpiConnection spi;
+  // Only the id this session drew last from the run id sequence: no session can take over another run's id.
+  bool drawn = false;
+  try {
+    spi_exec("SELECT pg_catalog.currval('ecpipe.run_id_seq') = $1", {INT8OID}, {Int64GetDatum(r.run_id)}, nullptr, true);
+    server_call([&] {
+      bool isnull = true;
+      drawn = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) && !isnull;
+    });
+  } catch (const ecpipe::ServerError&) {
+    drawn = false;  // currval is not defined yet in this session
+  }
+  if (!drawn)
+    throw ecpipe::ServerError(ERRCODE_INSUFFICIENT_PRIVILEGE,
+                              ("ecpipe.run_open: run " + std::to_string(r.run_id) +
+                               " is not the run id this session drew last from ecpipe.run_id_seq")
+                                  .c_str());
   bool quiet = false;
   const char* why = why_not_autonomous(quiet);
   if (!why) {

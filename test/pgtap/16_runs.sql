@@ -1,7 +1,7 @@
 -- The run record: the load step a failing marts step rolled back, the backend that ran it, runs left running by a
 -- dead backend, and who may write or lock the record (committed state and two sessions: pgtap_committed/16_runs.sql).
 BEGIN;
-SELECT plan(26);
+SELECT plan(27);
 CREATE EXTENSION ecpipe;
 
 -- A failing marts step: run_steps shows the load it rolled back, then the failure.
@@ -78,6 +78,10 @@ SELECT throws_ok(format('SELECT ecpipe.record_step(%s, %L, %L, now(), 0, NULL)',
 SELECT throws_ok(format('SELECT ecpipe.run_finish(%s, %L, NULL, NULL, %L)', (SELECT min(run_id) FROM ecpipe.runs), 'succeeded', '{}'),
                  '42501', format('run %s is not a run open in this session', (SELECT min(run_id) FROM ecpipe.runs)),
                  'nor close such a run');
+SELECT throws_ok(format('SELECT ecpipe.run_open(%s, %L, now())', (SELECT max(run_id) FROM ecpipe.runs) + 5, '2024-04-02'),
+                 '42501', format('ecpipe.run_open: run %s is not the run id this session drew last from ecpipe.run_id_seq',
+                                 (SELECT max(run_id) FROM ecpipe.runs) + 5),
+                 'nor open a run under an id another session will draw');
 SELECT throws_ok($$UPDATE ecpipe.notifications SET status = 'delivered'$$, '42501', 'permission denied for table notifications',
                  'nor mark an alert delivered');
 SELECT throws_ok($$DELETE FROM ecpipe.notifications$$, '42501', 'permission denied for table notifications',
