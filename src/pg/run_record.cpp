@@ -37,6 +37,7 @@ enum RecordMode : int32 { OpenRun = 1, FailRun = 2 };
 // Everything a recorder needs, copied into bgw_extra (128 bytes): the worker outlives nothing of its caller.
 struct RecordRequest {
   int64 run_id;
+  int64 first_run_id;  // FailRun: the transaction's runs are first_run_id .. run_id of this pid
   TimestampTz started;
   Oid database;
   Oid role;
@@ -46,10 +47,10 @@ struct RecordRequest {
 };
 static_assert(sizeof(RecordRequest) <= BGW_EXTRALEN, "request fits bgw_extra");
 
-// Runs opened by this backend in its current transaction; an abort closes them as failed.
-constexpr int kMaxOpen = 16;
-RecordRequest open_runs[kMaxOpen];
-int open_count = 0;
+// The runs opened by this backend in its current transaction (ids first_run_id .. last.run_id, drawn in order
+// from the sequence); an abort closes them as failed, with one recorder whatever their number (a backfill).
+bool have_open = false;
+RecordRequest last_open;
 bool callback_registered = false;
 
 bool start_recorder(const RecordRequest& r, bool notify_me, BackgroundWorkerHandle** handle) {
@@ -69,21 +70,18 @@ bool start_recorder(const RecordRequest& r, bool notify_me, BackgroundWorkerHand
 
 // After an abort the open runs are closed by recorders nobody waits for; after a commit they are the run's own.
 void on_xact_end(XactEvent event, void*) {
-  if (event == XACT_EVENT_ABORT) {
-    for (int i = 0; i < open_count; ++i) {
-      RecordRequest r = open_runs[i];
-      r.mode = FailRun;
-      (void)start_recorder(r, false, nullptr);  // no slot: the sweep closes it once this backend is gone
-    }
+  if (event == XACT_EVENT_ABORT && have_open) {
+    RecordRequest r = last_open;
+    r.mode = FailRun;
+    (void)start_recorder(r, false, nullptr);  // no slot: the sweep closes them once this backend is gone
   }
-  if (event == XACT_EVENT_ABORT || event == XACT_EVENT_COMMIT || event == XACT_EVENT_PREPARE) open_count = 0;
+  if (event == XACT_EVENT_ABORT || event == XACT_EVENT_COMMIT || event == XACT_EVENT_PREPARE) have_open = false;
 }
 
 // Why the run cannot be recorded by a worker, or nullptr when it can.
 const char* why_not_autonomous(bool& quiet) {
   quiet = false;
   if (IsolationUsesXactSnapshot()) return "the transaction is REPEATABLE READ or SERIALIZABLE";
-  if (open_count >= kMaxOpen) return "too many runs in one transaction";
   // The extension (and so ecpipe.runs) created or updated by this transaction is invisible to any other session.
   spi_exec("SELECT xmin FROM pg_catalog.pg_extension WHERE extname = 'ecpipe'", {}, {}, nullptr, true);
   bool mine = false;
@@ -137,18 +135,21 @@ ECPIPE_FUNCTION(ecpipe_run_open) {
   const char* why = why_not_autonomous(quiet);
   if (!why) {
     bool started = false;
+    const bool had_open = have_open;
+    const RecordRequest had_last = last_open;
     server_call([&] {
       if (!callback_registered) {
         RegisterXactCallback(on_xact_end, nullptr);
         callback_registered = true;
       }
-      open_runs[open_count++] = r;  // from here an abort closes it, whichever of the two recorders runs first
+      // From here an abort closes it, whichever of the two recorders runs first (without a slot now, one may be
+      // free then: the closer inserts the failed row itself).
+      r.first_run_id = have_open ? last_open.first_run_id : r.run_id;
+      last_open = r;
+      have_open = true;
       BackgroundWorkerHandle* handle = nullptr;
       started = start_recorder(r, true, &handle);
-      if (!started) {
-        --open_count;
-        return;
-      }
+      if (!started) return;
       pgstat_report_activity(STATE_RUNNING, "ecpipe: recording the run");
       (void)WaitForBackgroundWorkerShutdown(handle);
     });
@@ -168,7 +169,8 @@ ECPIPE_FUNCTION(ecpipe_run_open) {
         running = status && strcmp(status, "running") == 0;
       });
       if (found && (pid != MyProcPid || !running)) {
-        --open_count;
+        have_open = had_open;  // that row is another backend's: never close it
+        last_open = had_last;
         throw ecpipe::ServerError(ERRCODE_UNIQUE_VIOLATION,
                           ("ecpipe_run: run " + std::to_string(r.run_id) + " is already recorded").c_str());
       }
@@ -176,7 +178,6 @@ ECPIPE_FUNCTION(ecpipe_run_open) {
         spi.finish();
         return BoolGetDatum(true);
       }
-      --open_count;
       why = "the run recorder could not record it (see the server log)";
     }
   }
@@ -230,8 +231,9 @@ void ecpipe_run_recorder_main(Datum) {
   PushActiveSnapshot(GetTransactionSnapshot());
   pgstat_report_activity(STATE_RUNNING, r.mode == ecpipe::pg::OpenRun ? "ecpipe: recording a run"
                                                                       : "ecpipe: closing a rolled-back run");
-  Oid types[4] = {INT8OID, DATEOID, TIMESTAMPTZOID, INT4OID};
-  Datum values[4] = {Int64GetDatum(r.run_id), DateADTGetDatum(r.ds), TimestampTzGetDatum(r.started), Int32GetDatum(r.pid)};
+  Oid types[5] = {INT8OID, DATEOID, TIMESTAMPTZOID, INT4OID, INT8OID};
+  Datum values[5] = {Int64GetDatum(r.run_id), DateADTGetDatum(r.ds), TimestampTzGetDatum(r.started), Int32GetDatum(r.pid),
+                     Int64GetDatum(r.first_run_id)};
   // Either order of the two recorders ends failed: the opener never overwrites, the closer inserts when first.
   const char* sql =
       r.mode == ecpipe::pg::OpenRun
@@ -246,6 +248,15 @@ void ecpipe_run_recorder_main(Datum) {
             "(SELECT s.name FROM ecpipe.run_steps s WHERE s.run_id = r.run_id ORDER BY s.step_no DESC LIMIT 1)) "
             "WHERE r.status = 'running'";
   if (SPI_execute_with_args(sql, 4, types, values, nullptr, false, 0) < 0) elog(ERROR, "ecpipe run recorder: SPI failed");
+  // the transaction's earlier runs (a backfill): committed as running, their close rolled back
+  if (r.mode == ecpipe::pg::FailRun &&
+      SPI_execute_with_args("UPDATE ecpipe.runs r SET status = 'failed', finished_at = clock_timestamp(), "
+                            "seconds = round(extract(epoch FROM clock_timestamp() - r.started_at)::numeric, 3), "
+                            "error = format('the run''s transaction was rolled back (backend %s; its error is in the "
+                            "server log)', r.pid) WHERE r.pid = $4 AND r.status = 'running' AND r.run_id >= $5 "
+                            "AND r.run_id < $1",
+                            5, types, values, nullptr, false, 0) < 0)
+    elog(ERROR, "ecpipe run recorder: SPI failed");
   SPI_finish();
   PopActiveSnapshot();
   CommitTransactionCommand();

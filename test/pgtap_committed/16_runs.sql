@@ -2,7 +2,7 @@
 -- cannot stall a run, two runs of a day serialise and the refused one is recorded with its alert, a run is visible
 -- as running while it works and ends failed when its transaction rolls back or its backend is gone, a second
 -- database's messages say which database the worker serves, and a non-UTF8 database refuses CREATE EXTENSION.
-SELECT plan(22);
+SELECT plan(24);
 CREATE EXTENSION ecpipe;
 CREATE FUNCTION pg_temp.wait_for(condition text, seconds int) RETURNS boolean LANGUAGE plpgsql AS $$
 DECLARE
@@ -72,6 +72,14 @@ SELECT ok(pg_temp.wait_for($$SELECT status = 'failed' FROM ecpipe.runs WHERE ds 
 SELECT is((SELECT error FROM ecpipe.runs WHERE ds = '2024-01-03'),
           format('the run''s transaction was rolled back (backend %s; its error is in the server log)', current_setting('ecpipe_test.op_pid')),
           'saying so');
+-- So do all the runs of a rolled-back backfill, however many.
+SELECT dblink_exec('op', 'BEGIN');
+SELECT * FROM dblink('op', $$SELECT count(*) FROM ecpipe_backfill('2024-01-10', '2024-01-29')$$) AS t(n bigint);
+SELECT is((SELECT count(*) FROM ecpipe.runs WHERE ds BETWEEN '2024-01-10' AND '2024-01-29' AND status = 'running'), 20::bigint,
+          'a backfill''s 20 runs show as running while it works');
+SELECT dblink_exec('op', 'ROLLBACK');
+SELECT ok(pg_temp.wait_for($$SELECT bool_and(status = 'failed') FROM ecpipe.runs WHERE ds BETWEEN '2024-01-10' AND '2024-01-29'$$, 10),
+          'and all 20 end failed once it rolls back');
 SELECT dblink_disconnect('op');
 
 -- A terminated backend: its transaction aborts, the row ends failed too.
