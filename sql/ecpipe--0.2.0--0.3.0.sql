@@ -225,6 +225,7 @@ BEGIN
     -- Two runs of one day never interleave: the second waits up to ecpipe.run_lock_timeout for the day's lock, then
     -- fails, recorded, with its alert.
     v_t := clock_timestamp();
+    PERFORM ecpipe.report_progress(format('lock %s', v_ds));  -- ecpipe.current_runs shows a run waiting here
     BEGIN
         PERFORM ecpipe.lock_day(v_ds, v_run);
     EXCEPTION WHEN OTHERS OR query_canceled THEN

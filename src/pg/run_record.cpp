@@ -150,7 +150,11 @@ ECPIPE_FUNCTION(ecpipe_run_open) {
       BackgroundWorkerHandle* handle = nullptr;
       started = start_recorder(r, true, &handle);
       if (!started) return;
-      pgstat_report_activity(STATE_RUNNING, "ecpipe: recording the run");
+      // shown in ecpipe.current_runs as step "open" of the day while the recorder works
+      char* day = DatumGetCString(DirectFunctionCall1(date_out, DateADTGetDatum(r.ds)));
+      char activity[64];
+      snprintf(activity, sizeof activity, "ecpipe: open %s", day);
+      pgstat_report_activity(STATE_RUNNING, activity);
       (void)WaitForBackgroundWorkerShutdown(handle);
     });
     if (!started) {
@@ -229,8 +233,9 @@ void ecpipe_run_recorder_main(Datum) {
   StartTransactionCommand();
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
   PushActiveSnapshot(GetTransactionSnapshot());
-  pgstat_report_activity(STATE_RUNNING, r.mode == ecpipe::pg::OpenRun ? "ecpipe: recording a run"
-                                                                      : "ecpipe: closing a rolled-back run");
+  // not "ecpipe: ...", which ecpipe.current_runs lists as a run's step
+  pgstat_report_activity(STATE_RUNNING, r.mode == ecpipe::pg::OpenRun ? "ecpipe run recorder: opening a run"
+                                                                      : "ecpipe run recorder: closing rolled-back runs");
   Oid types[5] = {INT8OID, DATEOID, TIMESTAMPTZOID, INT4OID, INT8OID};
   Datum values[5] = {Int64GetDatum(r.run_id), DateADTGetDatum(r.ds), TimestampTzGetDatum(r.started), Int32GetDatum(r.pid),
                      Int64GetDatum(r.first_run_id)};
