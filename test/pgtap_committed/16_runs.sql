@@ -2,7 +2,7 @@
 -- cannot stall a run, two runs of a day serialise and the refused one is recorded with its alert, a run is visible
 -- as running while it works and ends failed when its transaction rolls back or its backend is gone, a second
 -- database's messages say which database the worker serves, and a non-UTF8 database refuses CREATE EXTENSION.
-SELECT plan(24);
+SELECT plan(25);
 CREATE EXTENSION ecpipe;
 CREATE FUNCTION pg_temp.wait_for(condition text, seconds int) RETURNS boolean LANGUAGE plpgsql AS $$
 DECLARE
@@ -56,6 +56,12 @@ SELECT ecpipe_ingest('2024-01-02', :'fixtures' || '/mart_day.jsonl');
 SELECT ecpipe_validate('2024-01-02');
 SELECT throws_ok($$SELECT ecpipe_load('2024-01-02')$$, '55P03', current_setting('ecpipe_test.want'),
                  'ecpipe_load waits for the same lock, bounded by the same timeout');
+SET ecpipe.run_lock_timeout = '10s';
+SET statement_timeout = '300ms';
+SELECT is((SELECT r->>'step' || ': ' || (r->>'error') FROM ecpipe_run('2024-01-02') r),
+          'lock: canceling statement due to statement timeout', 'a statement_timeout during the wait fails the run, recorded');
+RESET statement_timeout;
+SET ecpipe.run_lock_timeout = '300ms';
 SELECT dblink_exec('op', 'COMMIT');
 SELECT is(ecpipe_run('2024-01-02')->>'status', 'succeeded', 'once the holder commits the day runs');
 
