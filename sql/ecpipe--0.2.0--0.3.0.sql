@@ -94,3 +94,386 @@ COMMENT ON FUNCTION @extschema@.ecpipe_unschedule() IS
 
 REVOKE ALL ON FUNCTION ecpipe.schedule_daily(text, name) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION ecpipe.schedule_daily(text, name) TO ecpipe_operator;
+
+-- == runs: a per-day run lock only ecpipe's roles can take, runs recorded as running before they work (a crash
+-- leaves a visible row), the load step kept when the marts roll it back, the run record written only by ecpipe's
+-- functions, UTF-8 databases only, and a word in last_error when no worker serves this database's outbox ==
+
+-- ecpipe stores text as PostgreSQL text: in any other database encoding, lines would fail at load, not at install.
+DO $$
+BEGIN
+    IF pg_catalog.getdatabaseencoding() <> 'UTF8' THEN
+        RAISE EXCEPTION 'ecpipe needs a UTF8 database; database "%" is %', pg_catalog.current_database(),
+              pg_catalog.getdatabaseencoding()
+              USING ERRCODE = '0A000',
+                    HINT = 'Create the database with ENCODING ''UTF8'' (e.g. createdb -E UTF8 -T template0) and install ecpipe there.';
+    END IF;
+END $$;
+
+-- The backend that runs (ran) it: a row left `running` by a backend that is gone is closed by ecpipe.fail_dead_runs.
+ALTER TABLE ecpipe.runs ADD COLUMN pid int;
+COMMENT ON COLUMN ecpipe.runs.pid IS 'backend process that ran it (ecpipe.current_runs.pid while running)';
+CREATE INDEX runs_running ON ecpipe.runs (run_id) WHERE status = 'running';
+
+-- Steps: 'lock' (the day was locked by another run), and a load that succeeded but was rolled back with the marts.
+ALTER TABLE ecpipe.run_steps DROP CONSTRAINT run_steps_name_check,
+    ADD CONSTRAINT run_steps_name_check CHECK (name IN ('lock', 'collect', 'validate', 'load', 'marts', 'notify')),
+    DROP CONSTRAINT run_steps_status_check,
+    ADD CONSTRAINT run_steps_status_check CHECK (status IN ('succeeded', 'failed', 'skipped', 'rolled_back'));
+COMMENT ON TABLE ecpipe.run_steps IS
+    'one row per step of a run: lock (only when refused), collect, validate, load, marts, notify; a load undone by a failing marts step is rolled_back';
+
+-- The per-day lock: a row lock on the day's row. Nobody but the extension's owner has any privilege on this table,
+-- so only ecpipe.lock_day (SECURITY DEFINER, executable by ecpipe_operator) takes it: a login role without grants
+-- cannot stall a run any more (an advisory lock, which any role may take, served before 0.3.0). Not dumped: its
+-- rows are made on demand and say only who last locked a day.
+CREATE TABLE ecpipe.run_locks (
+    ds         date        PRIMARY KEY,
+    run_id     bigint,
+    pid        int,
+    locked_at  timestamptz
+);
+COMMENT ON TABLE ecpipe.run_locks IS 'one row per day ever run; a run or load of the day holds its row lock until it commits';
+REVOKE ALL ON ecpipe.run_locks FROM PUBLIC;
+
+-- Takes the day's lock for this transaction, waiting up to ecpipe.run_lock_timeout (0: do not wait); then 55P03
+-- naming the backend that holds it. Used by ecpipe_run and by ecpipe_load (through ecpipe.load_batch).
+CREATE FUNCTION ecpipe.lock_day(day date, run bigint) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_before  text := current_setting('lock_timeout');
+    v_wait    text := ecpipe.setting('ecpipe.run_lock_timeout');
+    v_ms      bigint := greatest(1, least(2147483647, (extract(epoch FROM v_wait::interval) * 1000)::bigint));
+    v_holder  int;
+BEGIN
+    IF day IS NULL THEN
+        RAISE EXCEPTION 'ecpipe.lock_day: day must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    BEGIN
+        PERFORM set_config('lock_timeout', v_ms || 'ms', true);  -- undone with this block if the wait fails
+        INSERT INTO ecpipe.run_locks AS l (ds, run_id, pid, locked_at)
+        VALUES (day, run, pg_backend_pid(), clock_timestamp())
+        ON CONFLICT (ds) DO UPDATE SET run_id = excluded.run_id, pid = excluded.pid, locked_at = excluded.locked_at;
+        PERFORM set_config('lock_timeout', v_before, true);
+    EXCEPTION WHEN lock_not_available THEN
+        -- the holder's transaction (or subtransaction) id is the row's xmax
+        SELECT ecpipe.xid_holder(l.xmax) INTO v_holder FROM ecpipe.run_locks l WHERE l.ds = day;
+        IF v_holder IS NULL THEN  -- the day's first lock, not committed yet: the run that holds it is recorded
+            SELECT r.pid INTO v_holder FROM ecpipe.runs r
+             WHERE r.ds = day AND r.status = 'running' AND r.pid <> pg_backend_pid() ORDER BY r.run_id DESC LIMIT 1;
+        END IF;
+        RAISE EXCEPTION 'another run of % is in progress (pid %); waited % (ecpipe.run_lock_timeout)', day,
+              coalesce(v_holder::text, 'unknown'), v_wait
+              USING ERRCODE = '55P03', HINT = 'See ecpipe.current_runs; run the day again once that run has ended.';
+    END;
+END $$;
+COMMENT ON FUNCTION ecpipe.lock_day(date, bigint) IS
+    'takes the per-day run lock until the end of the transaction, waiting up to ecpipe.run_lock_timeout';
+
+CREATE FUNCTION ecpipe.run_open(run bigint, day date, started timestamptz) RETURNS boolean
+AS 'MODULE_PATHNAME', 'ecpipe_run_open'
+LANGUAGE C STRICT VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION ecpipe.run_open(bigint, date, timestamptz) IS
+    'records run as running for this backend, committed by a background worker before the run works (true), or in this transaction when no worker can (false, with a WARNING)';
+
+CREATE FUNCTION ecpipe.backend_alive(pid int) RETURNS boolean
+AS 'MODULE_PATHNAME', 'ecpipe_backend_alive'
+LANGUAGE C STRICT VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION ecpipe.backend_alive(int) IS 'whether a server process with this pid is running now';
+
+CREATE FUNCTION ecpipe.xid_holder(xid) RETURNS int
+AS 'MODULE_PATHNAME', 'ecpipe_xid_holder'
+LANGUAGE C STRICT VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION ecpipe.xid_holder(xid) IS 'pid of the backend running transaction or subtransaction xid, else NULL';
+
+CREATE FUNCTION ecpipe.delivery_note() RETURNS text
+AS 'MODULE_PATHNAME', 'ecpipe_delivery_note'
+LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION ecpipe.delivery_note() IS
+    'NULL when the notification worker delivers this database''s outbox; otherwise which database it serves and how to deliver';
+
+-- Runs left `running` by a backend that is gone (killed, or the server crashed and restarted) end failed, 'server
+-- restarted', as pg_cron does with cron.job_run_details, and queue their alert. The notification worker calls it on
+-- start and every 10 seconds; every ecpipe_run calls it too (without the worker, the next run does it).
+CREATE FUNCTION ecpipe.fail_dead_runs() RETURNS int
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_run  record;
+    n      int := 0;
+BEGIN
+    FOR v_run IN
+        UPDATE ecpipe.runs r SET status = 'failed', finished_at = clock_timestamp(),
+               seconds = round(extract(epoch FROM clock_timestamp() - r.started_at)::numeric, 3),
+               failed_step = (SELECT s.name FROM ecpipe.run_steps s WHERE s.run_id = r.run_id
+                              ORDER BY s.step_no DESC LIMIT 1),
+               error = 'server restarted'
+         WHERE r.status = 'running' AND NOT ecpipe.backend_alive(r.pid)
+        RETURNING r.run_id, r.ds, r.failed_step, r.seconds
+    LOOP
+        n := n + 1;
+        INSERT INTO ecpipe.notifications (run_id, kind, payload)
+        VALUES (v_run.run_id, 'failed', ecpipe.slack_message('failed', jsonb_build_object(
+                    'run_id', v_run.run_id, 'ds', v_run.ds, 'status', 'failed', 'checks', '[]'::jsonb,
+                    'loaded', 0, 'quarantined', 0, 'days_rebuilt', '[]'::jsonb, 'seconds', v_run.seconds,
+                    'step', coalesce(v_run.failed_step, 'unknown'), 'error', 'server restarted')));
+    END LOOP;
+    RETURN n;
+END $$;
+COMMENT ON FUNCTION ecpipe.fail_dead_runs() IS
+    'marks runs left running by a backend that no longer exists as failed (''server restarted'') and queues their alerts; returns how many';
+
+-- The run record is written by these SECURITY DEFINER functions only, and each accepts only a run that this very
+-- backend has open: an operator can no longer rewrite, delete or close another run's record.
+CREATE FUNCTION ecpipe.own_open_run(run bigint) RETURNS date
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_ds date;
+BEGIN
+    SELECT r.ds INTO v_ds FROM ecpipe.runs r WHERE r.run_id = run AND r.pid = pg_backend_pid() AND r.status = 'running';
+    IF v_ds IS NULL THEN
+        RAISE EXCEPTION 'run % is not a run open in this session', run USING ERRCODE = '42501';
+    END IF;
+    RETURN v_ds;
+END $$;
+
+CREATE FUNCTION ecpipe.record_step(run bigint, step_name text, step_status text, started timestamptz,
+                                   finished timestamptz, step_rows bigint, step_detail text) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_ds      date := ecpipe.own_open_run(run);
+    v_seconds numeric := round(extract(epoch FROM finished - started)::numeric, 3);
+BEGIN
+    INSERT INTO ecpipe.run_steps (run_id, step_no, name, status, started_at, finished_at, rows, detail)
+    SELECT run, coalesce(max(s.step_no), 0) + 1, step_name, step_status, started, finished, step_rows, step_detail
+    FROM ecpipe.run_steps s WHERE s.run_id = run;
+    RAISE NOTICE 'ecpipe_run % (run %): % % in % s%', v_ds, run, step_name, replace(step_status, '_', ' '), v_seconds,
+          CASE WHEN step_rows IS NULL THEN ''
+               WHEN step_name IN ('collect', 'validate', 'load') THEN format(', %s lines (%s lines/s)', step_rows,
+                    CASE WHEN v_seconds > 0 THEN round(step_rows / v_seconds) ELSE step_rows END)
+               ELSE format(', %s %s', step_rows, CASE step_name WHEN 'marts' THEN 'days' ELSE 'messages' END) END
+          || CASE WHEN step_detail IS NULL OR step_detail = '' THEN '' ELSE ': ' || left(step_detail, 200) END;
+END $$;
+COMMENT ON FUNCTION ecpipe.record_step(bigint, text, text, timestamptz, timestamptz, bigint, text) IS
+    'records one step of a run open in this session (outside the step''s subtransaction, so it survives its failure)';
+
+CREATE OR REPLACE FUNCTION ecpipe.record_step(run bigint, step_name text, step_status text, started timestamptz,
+                                              step_rows bigint, step_detail text) RETURNS void
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT ecpipe.record_step(run, step_name, step_status, started, clock_timestamp(), step_rows, step_detail)
+$$;
+
+CREATE FUNCTION ecpipe.run_finish(run bigint, run_status text, days date[], run_checks jsonb, run_summary jsonb)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM ecpipe.own_open_run(run);
+    UPDATE ecpipe.runs SET status = run_status, finished_at = clock_timestamp(),
+           seconds = (run_summary->>'seconds')::numeric, loaded = (run_summary->>'loaded')::bigint,
+           quarantined = (run_summary->>'quarantined')::bigint, days_rebuilt = days, checks = run_checks,
+           failed_step = run_summary->>'step', error = run_summary->>'error', summary = run_summary
+     WHERE run_id = run;
+END $$;
+COMMENT ON FUNCTION ecpipe.run_finish(bigint, text, date[], jsonb, jsonb) IS
+    'closes a run open in this session with its outcome (in the run''s transaction: rolled back with it)';
+
+-- A message queued where no worker delivers says so at once, in last_error (the worker's delivery overwrites it).
+CREATE OR REPLACE FUNCTION @extschema@.ecpipe_notify(kind text, payload jsonb, run_id bigint DEFAULT NULL) RETURNS bigint
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    INSERT INTO ecpipe.notifications (run_id, kind, payload, last_error)
+    VALUES (run_id, kind, payload, ecpipe.delivery_note()) RETURNING id
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.ecpipe_run(ds date DEFAULT NULL) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+DECLARE
+    v_ds        date := coalesce(ds, (now() AT TIME ZONE ecpipe.setting('ecpipe.timezone'))::date - 1);
+    v_run       bigint := nextval('ecpipe.run_id_seq');
+    v_start     timestamptz := clock_timestamp();
+    v_t         timestamptz;
+    v_status    text;
+    v_valid     text;
+    v_step      text;
+    v_err       text;
+    v_load      jsonb;
+    v_load_t    timestamptz;  -- the load step as it ran: recorded after the marts roll it back
+    v_load_end  timestamptz;
+    v_load_rows bigint;
+    v_load_note text;
+    v_day       date;
+    v_days      date[] := '{}';
+    v_checks    jsonb;
+    v_summary   jsonb;
+    v_lines     bigint;
+    v_path      text;
+    v_attempt   int := 0;
+    v_state     text;
+    v_stats     record;
+BEGIN
+    -- The run is `running` in ecpipe.runs, committed, before it does anything (ecpipe.run_open); ecpipe.run_finish
+    -- closes it in this transaction. If this transaction rolls back, the row ends failed; if the backend dies, the
+    -- notification worker or the next run ends it failed, 'server restarted'.
+    PERFORM ecpipe.run_open(v_run, v_ds, v_start);
+    PERFORM ecpipe.fail_dead_runs();
+
+    -- Two runs of one day never interleave: the second waits up to ecpipe.run_lock_timeout for the day's lock, then
+    -- fails, recorded, with its alert.
+    v_t := clock_timestamp();
+    PERFORM ecpipe.report_progress(format('lock %s', v_ds));  -- ecpipe.current_runs shows a run waiting here
+    BEGIN
+        PERFORM ecpipe.lock_day(v_ds, v_run);
+    EXCEPTION WHEN OTHERS OR query_canceled THEN
+        GET STACKED DIAGNOSTICS v_err = MESSAGE_TEXT;
+        v_step := 'lock';
+        PERFORM ecpipe.record_step(v_run, 'lock', 'failed', v_t, NULL, v_err);
+    END;
+
+    -- collect: land <landing_dir>/events_YYYYMMDD.jsonl when the batch is not landed yet
+    v_t := clock_timestamp();
+    IF v_step IS NOT NULL THEN
+        NULL;  -- the day is another run's
+    ELSIF EXISTS (SELECT FROM ecpipe.landing l WHERE l.batch_date = v_ds) THEN  -- counting a big batch costs seconds
+        PERFORM ecpipe.report_progress(format('collect %s', v_ds));
+        PERFORM ecpipe.record_step(v_run, 'collect', 'skipped', v_t, NULL, 'already landed');
+    ELSIF ecpipe.setting('ecpipe.landing_dir') = '' THEN
+        PERFORM ecpipe.record_step(v_run, 'collect', 'skipped', v_t, 0, 'ecpipe.landing_dir is not set');
+    ELSE
+        PERFORM ecpipe.report_progress(format('collect %s', v_ds));
+        v_path := ecpipe.setting('ecpipe.landing_dir') || '/events_' || to_char(v_ds, 'YYYYMMDD') || '.jsonl';
+        BEGIN
+            IF pg_stat_file(v_path, true) IS NULL THEN
+                PERFORM ecpipe.record_step(v_run, 'collect', 'skipped', v_t, 0, 'no file ' || v_path);
+            ELSE
+                v_lines := @extschema@.ecpipe_ingest(v_ds, v_path);
+                PERFORM ecpipe.record_step(v_run, 'collect', 'succeeded', v_t, v_lines, v_path);
+            END IF;
+        EXCEPTION WHEN OTHERS OR query_canceled THEN  -- a statement_timeout or cancel fails the step, recorded
+            GET STACKED DIAGNOSTICS v_err = MESSAGE_TEXT;
+            v_step := 'collect';
+            PERFORM ecpipe.record_step(v_run, 'collect', 'failed', v_t, NULL, v_err);
+        END;
+    END IF;
+
+    -- validate
+    IF v_step IS NULL THEN
+        v_t := clock_timestamp();
+        PERFORM ecpipe.report_progress(format('validate %s', v_ds));
+        BEGIN
+            v_valid := ecpipe.validate_batch(v_ds, v_run);
+            SELECT jsonb_agg(jsonb_build_object('check_no', q.check_no, 'check_name', q.check_name,
+                                                'population', q.population, 'failed', q.failed,
+                                                'pass_rate', q.pass_rate, 'status', q.status,
+                                                'sample', q.samples->0->>'reason') ORDER BY q.check_no)
+              INTO v_checks FROM ecpipe.quality_log q WHERE q.run_id = v_run;
+            SELECT v.lines INTO v_lines FROM ecpipe.validations v WHERE v.run_id = v_run;
+            PERFORM ecpipe.record_step(v_run, 'validate', 'succeeded', v_t, v_lines, v_valid);
+        EXCEPTION WHEN OTHERS OR query_canceled THEN  -- a statement_timeout or cancel fails the step, recorded
+            GET STACKED DIAGNOSTICS v_err = MESSAGE_TEXT;
+            v_step := 'validate';
+            PERFORM ecpipe.record_step(v_run, 'validate', 'failed', v_t, NULL, v_err);
+        END;
+    END IF;
+
+    -- gate, then load + marts as one unit: both succeed or neither leaves a trace
+    IF v_step IS NOT NULL THEN
+        v_status := 'failed';
+    ELSIF v_valid = 'no_data' THEN
+        v_status := 'no_data';
+    ELSIF v_valid = 'failed' THEN
+        v_status := 'blocked';
+    ELSE
+        LOOP
+            v_attempt := v_attempt + 1;
+            v_days := '{}';
+            BEGIN
+                v_step := 'load';
+                v_t := clock_timestamp();
+                v_load_t := v_t;
+                PERFORM ecpipe.report_progress(format('load %s', v_ds));
+                v_load := ecpipe.load_batch(v_ds, v_run, false);
+                v_load_end := clock_timestamp();
+                v_load_rows := (v_load->>'loaded')::bigint + (v_load->>'quarantined')::bigint;
+                v_load_note := format('%s loaded, %s quarantined', v_load->>'loaded', v_load->>'quarantined');
+                PERFORM ecpipe.record_step(v_run, 'load', 'succeeded', v_t, v_load_end, v_load_rows, v_load_note);
+                v_step := 'marts';
+                v_t := clock_timestamp();
+                FOR v_day IN SELECT jsonb_array_elements_text(v_load->'days_rebuilt')::date LOOP
+                    PERFORM ecpipe.report_progress(format('marts %s: day %s (%s of %s)', v_ds, v_day,
+                                                          cardinality(v_days) + 1,
+                                                          jsonb_array_length(v_load->'days_rebuilt')));
+                    PERFORM ecpipe.build_marts(v_day, v_run);
+                    v_days := v_days || v_day;
+                END LOOP;
+                PERFORM ecpipe.record_step(v_run, 'marts', 'succeeded', v_t, cardinality(v_days),
+                                           array_to_string(v_days, ', '));
+                v_step := NULL;
+                v_status := 'succeeded';
+                EXIT;
+            EXCEPTION WHEN OTHERS OR query_canceled THEN  -- a statement_timeout or cancel fails the step, recorded
+                GET STACKED DIAGNOSTICS v_err = MESSAGE_TEXT, v_state = RETURNED_SQLSTATE;
+                IF v_state IN ('40001', '40P01') AND v_attempt <= ecpipe.setting('ecpipe.max_retries')::int THEN
+                    CONTINUE;  -- a transient conflict: the subtransaction is gone, try again
+                END IF;
+                IF v_step = 'marts' THEN  -- the load's work and its step row went with the subtransaction: say so
+                    PERFORM ecpipe.record_step(v_run, 'load', 'rolled_back', v_load_t, v_load_end, v_load_rows,
+                                               v_load_note || ' (rolled back with the marts)');
+                END IF;
+                PERFORM ecpipe.record_step(v_run, v_step, 'failed', v_t, NULL, v_err);
+                v_status := 'failed';
+                v_load := NULL;
+                v_days := '{}';
+                EXIT;
+            END;
+        END LOOP;
+    END IF;
+
+    -- users and sessions were counted by the load as it wrote them (distinct counts over the whole batch here
+    -- would sort it: seconds at 1M events); orders and revenue come from the purchases alone
+    SELECT coalesce((v_load->>'users')::bigint, 0) AS users, coalesce((v_load->>'sessions')::bigint, 0) AS sessions,
+           count(DISTINCT r.order_id) AS orders, coalesce(sum(r.total_amount), 0) AS revenue
+      INTO v_stats FROM ecpipe.raw_events r
+     WHERE r.event_day = ANY (v_days) AND r.batch_date = v_ds AND r.event_type = 'purchase'
+       AND v_status = 'succeeded';  -- only the partitions of the days the batch touched
+    v_summary := jsonb_build_object(
+        'run_id', v_run, 'ds', v_ds, 'status', v_status, 'checks', coalesce(v_checks, '[]'::jsonb),
+        'loaded', coalesce((v_load->>'loaded')::bigint, 0), 'quarantined', coalesce((v_load->>'quarantined')::bigint, 0),
+        'days_rebuilt', to_jsonb(v_days), 'users', v_stats.users, 'sessions', v_stats.sessions,
+        'orders', v_stats.orders, 'revenue', v_stats.revenue,
+        'seconds', round(extract(epoch FROM clock_timestamp() - v_start)::numeric, 3),
+        'step', v_step, 'error', v_err);
+
+    -- notify: the quality report, then the outcome; queued in this transaction, sent only after it commits
+    v_t := clock_timestamp();
+    PERFORM ecpipe.report_progress(format('notify %s', v_ds));
+    BEGIN
+        IF v_checks IS NOT NULL AND v_status <> 'no_data' THEN
+            PERFORM @extschema@.ecpipe_notify('quality_report', ecpipe.slack_message('quality_report', v_summary), v_run);
+        END IF;
+        PERFORM @extschema@.ecpipe_notify(
+            CASE v_status WHEN 'succeeded' THEN 'success' ELSE v_status END,
+            ecpipe.slack_message(CASE v_status WHEN 'succeeded' THEN 'success' ELSE v_status END, v_summary), v_run);
+        PERFORM ecpipe.record_step(v_run, 'notify', 'succeeded', v_t,
+                                   CASE WHEN v_checks IS NOT NULL AND v_status <> 'no_data' THEN 2 ELSE 1 END, NULL);
+    EXCEPTION WHEN OTHERS OR query_canceled THEN  -- a statement_timeout or cancel fails the step, recorded
+        GET STACKED DIAGNOSTICS v_err = MESSAGE_TEXT;
+        PERFORM ecpipe.record_step(v_run, 'notify', 'failed', v_t, NULL, v_err);
+    END;
+
+    v_summary := jsonb_set(v_summary, '{seconds}',
+                           to_jsonb(round(extract(epoch FROM clock_timestamp() - v_start)::numeric, 3)));
+    PERFORM ecpipe.run_finish(v_run, v_status, v_days, v_checks, v_summary);
+    RETURN v_summary;
+END $$;
+
+-- Who may write the run record: ecpipe's functions only. An operator keeps reading runs, steps and the outbox, and
+-- queues messages (ecpipe_notify); it can no longer forge, rewrite or delete runs and steps, nor mark an alert
+-- delivered or delete it (retention of the outbox is the extension owner's, e.g. its pg_cron job).
+REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ecpipe.runs, ecpipe.run_steps FROM ecpipe_operator;
+REVOKE UPDATE, DELETE, TRUNCATE ON ecpipe.notifications FROM ecpipe_operator;
+REVOKE ALL ON FUNCTION ecpipe.lock_day(date, bigint), ecpipe.run_open(bigint, date, timestamptz),
+    ecpipe.backend_alive(int), ecpipe.xid_holder(xid), ecpipe.delivery_note(), ecpipe.fail_dead_runs(), ecpipe.own_open_run(bigint),
+    ecpipe.record_step(bigint, text, text, timestamptz, timestamptz, bigint, text),
+    ecpipe.run_finish(bigint, text, date[], jsonb, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ecpipe.lock_day(date, bigint), ecpipe.run_open(bigint, date, timestamptz),
+    ecpipe.backend_alive(int), ecpipe.delivery_note(), ecpipe.fail_dead_runs(),
+    ecpipe.record_step(bigint, text, text, timestamptz, timestamptz, bigint, text),
+    ecpipe.run_finish(bigint, text, date[], jsonb, jsonb) TO ecpipe_operator;

@@ -86,6 +86,14 @@ kill_during() {
   wait_ready || { not_ok "server back after kill -9 during $1"; return; }
   [ -z "${2:-}" ] || q -c "DROP TRIGGER stall ON $2; DROP FUNCTION public.stall()"
   check "kill -9 during $1: raw, quarantine and marts exactly as before" "$(q -c "SELECT digest()")" "$baseline"
+  # the run was committed as running before it worked; the worker closes it on start (ecpipe.fail_dead_runs)
+  local closed=""
+  for _ in $(seq 300); do
+    closed=$(q -c "SELECT status || ':' || error FROM ecpipe.runs WHERE pid = $pid")
+    case "$closed" in failed:*) break ;; esac
+    sleep 0.1
+  done
+  check "kill -9 during $1: the run's row was there and ends failed, server restarted" "$closed" "failed:server restarted"
   check "kill -9 during $1: a re-run succeeds" "$(q -c "SELECT ecpipe_run('$D1')->>'status'")" succeeded
   check "kill -9 during $1: and gives identical marts" "$(q -c "SELECT digest()")" "$baseline"
 }
@@ -106,8 +114,10 @@ check "disk full in the marts step: the run is recorded failed at marts" \
   "failed/marts"
 check "disk full: data unchanged" "$(q -c "SELECT digest()")" "$baseline"
 q -c "DROP TRIGGER disk_full ON ecpipe.mart_orders"
-check "the failed runs queued their alerts" \
-  "$(q -c "SELECT count(*) FROM ecpipe.notifications n JOIN ecpipe.runs r USING (run_id) WHERE r.status = 'failed' AND n.kind = 'failed'")" 2
+check "the failed runs queued their alerts (2 killed, timeout, disk full)" \
+  "$(q -c "SELECT count(*) FROM ecpipe.notifications n JOIN ecpipe.runs r USING (run_id) WHERE r.status = 'failed' AND n.kind = 'failed'")" 4
+check "the worker says at start which database it serves" \
+  "$(grep -c 'ecpipe notification worker: serving database "faults" (ecpipe.worker_database)' "$CLUSTER_LOG" | sed 's/^[1-9][0-9]*$/yes/')" yes
 
 # --- the webhook down for a whole run, then an immediate stop with the outbox full -------------------------------
 python3 test/webhook_receiver.py --log "$WORK/probe.log" --port-file "$WORK/port" --lifetime 1 &
@@ -149,17 +159,36 @@ runs_at_once() {
 }
 check "two runs of one day at once: the second waits, both succeed" "$(runs_at_once $D1 $D1)" "succeeded/succeeded"
 check "and the marts are the same" "$(q -c "SELECT digest()")" "$baseline2"
-psql -X -q -c "BEGIN" -c "SELECT pg_advisory_xact_lock(1701864048, date '$D1' - date '2000-01-01')" \
-  -c "SELECT pg_sleep(3)" -c "COMMIT" >/dev/null 2>&1 &
+# A login role without any grant holds the advisory key runs used before 0.3.0: nothing waits for it.
+q -c "CREATE ROLE faults_nobody LOGIN" >/dev/null
+psql -X -q -U faults_nobody -c "SELECT pg_advisory_lock(1701864048, date '$D1' - date '2000-01-01')" -c "SELECT pg_sleep(3)" \
+  >/dev/null 2>&1 &
 holder=$!
 for _ in $(seq 100); do
   [ "$(q -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" = 1 ] && break
   sleep 0.05
 done
-out=$(q -c "SET ecpipe.run_lock_timeout = '100ms'" -c "SELECT ecpipe_run('$D1')" 2>&1 || true)
+check "a role without grants holding the old advisory key does not stall a run" \
+  "$(q -c "SET ecpipe.run_lock_timeout = '100ms'" -c "SELECT ecpipe_run('$D1')->>'status'" 2>&1)" succeeded
+check "and cannot take the day's lock" \
+  "$(psql -X -q -At -U faults_nobody -c "SELECT ds FROM ecpipe.run_locks FOR UPDATE" 2>&1 | head -1 | sed 's/^.*ERROR: *//')" \
+  "permission denied for schema ecpipe"
 wait $holder || true
-check "a run that cannot get its day's lock in time says so" \
-  "$(echo "$out" | grep -c "a run of $D1 is already in progress")" 1
+# ecpipe's own lock held by another session: the run gives up after ecpipe.run_lock_timeout, recorded with its alert.
+psql -X -q -c "BEGIN" -c "SELECT ecpipe.lock_day('$D1', 0)" -c "SELECT pg_sleep(3)" -c "COMMIT" >/dev/null 2>&1 &
+holder=$!
+for _ in $(seq 100); do
+  hpid=$(q -c "SELECT pid FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(3)'")
+  [ -n "$hpid" ] && break
+  sleep 0.05
+done
+out=$(q -c "SET ecpipe.run_lock_timeout = '100ms'" -c "SELECT ecpipe_run('$D1')->>'status'" 2>&1 || true)
+wait $holder || true
+check "a run that cannot get its day's lock in time fails, recorded, naming the holder, with its alert" \
+  "$out/$(q -c "SELECT r.failed_step || ':' || r.error || ':' || string_agg(n.kind, ',') FROM ecpipe.runs r
+               LEFT JOIN ecpipe.notifications n USING (run_id) WHERE r.run_id = (SELECT max(run_id) FROM ecpipe.runs)
+               GROUP BY r.run_id")" \
+  "failed/lock:another run of $D1 is in progress (pid $hpid); waited 100ms (ecpipe.run_lock_timeout):failed"
 check "runs of two days in parallel both succeed" "$(runs_at_once $D1 $D2)" "succeeded/succeeded"
 check "with the marts of sequential runs" "$(q -c "SELECT digest()")" "$baseline2"
 

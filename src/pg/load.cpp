@@ -134,9 +134,14 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
                       ("batch " + format_day(unix_day(batch)) + " has not been validated: run ecpipe_validate first").c_str());
   if (validation.status != "passed") return result_json(run_id, batch, validation.status, LoadCounts{}, {});
 
-  // One loader per batch at a time; a second waits here (and then sees the first one's result). The key is the one
-  // ecpipe_run takes for its day (0x65706970, "epip"), so a run and a direct load of one day exclude each other.
-  spi_exec("SELECT pg_advisory_xact_lock(1701864048, $1)", {INT4OID}, {Int32GetDatum(batch)});
+  // One loader per batch at a time; a second waits here up to ecpipe.run_lock_timeout (and then sees the first one's
+  // result). It is the lock ecpipe_run takes for its day, a row lock only ecpipe's roles can take (ecpipe.lock_day);
+  // an installation still at a version before 0.3.0 has the advisory lock its own ecpipe_run takes.
+  if (spi_exec("SELECT FROM pg_catalog.pg_proc WHERE oid = pg_catalog.to_regprocedure('ecpipe.lock_day(date,bigint)')",
+               {}, {}, nullptr, true) > 0)
+    spi_exec("SELECT ecpipe.lock_day($1, $2)", {DATEOID, INT8OID}, {DateADTGetDatum(batch), Int64GetDatum(run_id)});
+  else
+    spi_exec("SELECT pg_advisory_xact_lock(1701864048, $1)", {INT4OID}, {Int32GetDatum(batch)});
   const auto verdicts = verdicts_of(validation.run_id);
   std::set<int64_t> days = days_of_batch(batch);
   spi_exec("DELETE FROM ecpipe.raw_events WHERE batch_date = $1", {DATEOID}, {DateADTGetDatum(batch)});

@@ -11,6 +11,7 @@ void _PG_init(void);
 
 namespace ecpipe::pg {
 void register_worker();
+bool worker_preloaded = false;  // inherited by every backend the postmaster forks
 }
 
 namespace {
@@ -23,5 +24,8 @@ bool server_wants_stop() { return InterruptPending && (QueryCancelPending || Pro
 void _PG_init(void) {
   ecpipe::set_interrupt_probe(server_wants_stop);
   ecpipe::pg::define_settings();
-  if (process_shared_preload_libraries_in_progress) ecpipe::pg::register_worker();
+  if (process_shared_preload_libraries_in_progress) {
+    ecpipe::pg::register_worker();
+    ecpipe::pg::worker_preloaded = true;
+  }
 }

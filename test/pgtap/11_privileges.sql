@@ -17,10 +17,15 @@ SELECT ok(NOT has_schema_privilege('public', 'ecpipe', 'USAGE'), 'PUBLIC has no 
 SELECT is((SELECT string_agg(p.oid::regprocedure::text || ' ' || array_to_string(p.proconfig, ','), '; ' ORDER BY p.proname)
            FROM members m JOIN pg_proc p ON m.classid = 'pg_proc'::regclass AND p.oid = m.objid WHERE p.prosecdef),
           'ecpipe_unschedule() search_path=pg_catalog, pg_temp; '
+          'ecpipe.fail_dead_runs() search_path=pg_catalog, pg_temp; '
           'ecpipe.index_raw_partition(regclass) search_path=pg_catalog, pg_temp; '
+          'ecpipe.lock_day(date,bigint) search_path=pg_catalog, pg_temp; '
           'ecpipe.raw_partition(date) search_path=pg_catalog, pg_temp; '
+          'ecpipe.record_step(bigint,text,text,timestamp with time zone,timestamp with time zone,bigint,text) search_path=pg_catalog, pg_temp; '
+          'ecpipe.run_finish(bigint,text,date[],jsonb,jsonb) search_path=pg_catalog, pg_temp; '
+          'ecpipe.run_open(bigint,date,timestamp with time zone) search_path=pg_catalog, pg_temp; '
           'ecpipe.schedule_daily(text,name) search_path=pg_catalog, pg_temp',
-          'four SECURITY DEFINER functions, each with a pinned search_path');
+          'the SECURITY DEFINER functions: two partition helpers, the schedule''s and the run record''s writers, each with a pinned search_path');
 SELECT is((SELECT count(*) FROM members m JOIN pg_proc p ON m.classid = 'pg_proc'::regclass AND p.oid = m.objid
            WHERE NOT coalesce(p.proconfig @> '{"search_path=pg_catalog, pg_temp"}', false)), 0::bigint,
           'every ecpipe function pins search_path');

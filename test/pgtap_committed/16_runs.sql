@@ -1,0 +1,141 @@
+-- The run record and the day's lock with committed state and several sessions (dblink): a role without grants
+-- cannot stall a run, two runs of a day serialise and the refused one is recorded with its alert, a run is visible
+-- as running while it works and ends failed when its transaction rolls back or its backend is gone, a second
+-- database's messages say which database the worker serves, and a non-UTF8 database refuses CREATE EXTENSION.
+SELECT plan(25);
+CREATE EXTENSION ecpipe;
+CREATE FUNCTION pg_temp.wait_for(condition text, seconds int) RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE
+  ok boolean;
+BEGIN
+  FOR i IN 1 .. seconds * 10 LOOP
+    EXECUTE condition INTO ok;
+    IF ok THEN RETURN true; END IF;
+    PERFORM pg_sleep(0.1);
+  END LOOP;
+  RETURN false;
+END $$;
+CREATE FUNCTION pg_temp.conn(db text, role text) RETURNS text LANGUAGE sql AS $$
+  SELECT format('host=%s port=%s dbname=%s user=%s', current_setting('unix_socket_directories'), current_setting('port'), db, role)
+$$;
+CREATE ROLE ecpipe_t16_nobody LOGIN;
+CREATE ROLE ecpipe_t16_operator LOGIN IN ROLE ecpipe_operator;
+SET ecpipe.run_lock_timeout = '300ms';
+
+-- A role without grants: the advisory key runs used before 0.3.0 stalls nothing, and the day's row is out of reach.
+SELECT dblink_connect('nobody', pg_temp.conn(current_database(), 'ecpipe_t16_nobody'));
+SELECT * FROM dblink('nobody', $$SELECT pg_advisory_lock(1701864048, date '2024-01-01' - date '2000-01-01')::text$$) AS t(x text);
+SELECT throws_ok($$SELECT * FROM dblink('nobody', 'SELECT ds FROM ecpipe.run_locks FOR UPDATE') AS t(ds date)$$,
+                 '42501', 'permission denied for schema ecpipe', 'a role without grants cannot lock a day''s row');
+SELECT is(ecpipe_run('2024-01-01')->>'status', 'no_data', 'and its advisory lock on the old key no longer stalls a run');
+SELECT dblink_disconnect('nobody');
+
+-- Two runs of one day serialise: an operator's run of the day has not committed yet; another run gives up after
+-- run_lock_timeout, recorded as failed with its alert, and so does ecpipe_load.
+SELECT dblink_connect('op', pg_temp.conn(current_database(), 'ecpipe_t16_operator'));
+SELECT set_config('ecpipe_test.op_pid', (SELECT p FROM dblink('op', 'SELECT pg_backend_pid()') AS t(p int))::text, false);
+SELECT dblink_exec('op', 'BEGIN');
+SELECT * FROM dblink('op', $$SELECT ecpipe_run('2024-01-02')->>'status'$$) AS t(x text);
+SELECT set_config('ecpipe_test.want',
+                  format('another run of 2024-01-02 is in progress (pid %s); waited 300ms (ecpipe.run_lock_timeout)',
+                         current_setting('ecpipe_test.op_pid')), false);
+SELECT is(ecpipe_run('2024-01-02') - ARRAY['run_id', 'seconds'],
+          jsonb_build_object('ds', '2024-01-02', 'status', 'failed', 'checks', '[]'::jsonb, 'loaded', 0, 'quarantined', 0,
+                             'days_rebuilt', '[]'::jsonb, 'users', 0, 'sessions', 0, 'orders', 0, 'revenue', 0,
+                             'step', 'lock', 'error', current_setting('ecpipe_test.want')),
+          'a second run of a locked day fails at once after the timeout, naming the holder');
+SELECT is((SELECT string_agg(row(status, failed_step, error = current_setting('ecpipe_test.want'), finished_at IS NOT NULL)::text, ' ' ORDER BY run_id)
+             FROM ecpipe.runs WHERE ds = '2024-01-02'), '(running,,,f) (failed,lock,t,t)',
+          'its runs row is committed as failed, beside the holder''s running one');
+SELECT results_eq($$SELECT s.name, s.status FROM ecpipe.run_steps s JOIN ecpipe.runs r USING (run_id) WHERE r.ds = '2024-01-02' AND r.status = 'failed' ORDER BY s.step_no$$,
+                  $$VALUES ('lock', 'failed'), ('notify', 'succeeded')$$, 'with a lock step and a notify step');
+SELECT is((SELECT string_agg(n.kind || ':' || n.status, ',') FROM ecpipe.notifications n JOIN ecpipe.runs r USING (run_id)
+            WHERE r.ds = '2024-01-02'), 'failed:queued', 'and its alert queued');
+SET ecpipe.min_pass_rate = 90;
+SELECT ecpipe_ingest('2024-01-02', :'fixtures' || '/mart_day.jsonl');
+SELECT ecpipe_validate('2024-01-02');
+SELECT throws_ok($$SELECT ecpipe_load('2024-01-02')$$, '55P03', current_setting('ecpipe_test.want'),
+                 'ecpipe_load waits for the same lock, bounded by the same timeout');
+SET ecpipe.run_lock_timeout = '10s';
+SET statement_timeout = '300ms';
+SELECT is((SELECT r->>'step' || ': ' || (r->>'error') FROM ecpipe_run('2024-01-02') r),
+          'lock: canceling statement due to statement timeout', 'a statement_timeout during the wait fails the run, recorded');
+RESET statement_timeout;
+SET ecpipe.run_lock_timeout = '300ms';
+SELECT dblink_exec('op', 'COMMIT');
+SELECT is(ecpipe_run('2024-01-02')->>'status', 'succeeded', 'once the holder commits the day runs');
+
+-- A run is committed as running before it works, with its backend; a rolled-back run ends failed.
+SELECT dblink_exec('op', 'BEGIN');
+SELECT * FROM dblink('op', $$SELECT ecpipe_run('2024-01-03')->>'status'$$) AS t(x text);
+SELECT is((SELECT row(status, pid::text = current_setting('ecpipe_test.op_pid'))::text FROM ecpipe.runs WHERE ds = '2024-01-03'),
+          '(running,t)', 'another session sees the run as running, with its pid, before its transaction ends');
+SELECT is((SELECT count(*) FROM ecpipe.run_steps s JOIN ecpipe.runs r USING (run_id) WHERE r.ds = '2024-01-03'), 0::bigint,
+          'its steps are still its own transaction''s');
+SELECT dblink_exec('op', 'ROLLBACK');
+SELECT ok(pg_temp.wait_for($$SELECT status = 'failed' FROM ecpipe.runs WHERE ds = '2024-01-03'$$, 10),
+          'a run whose transaction rolls back ends failed');
+SELECT is((SELECT error FROM ecpipe.runs WHERE ds = '2024-01-03'),
+          format('the run''s transaction was rolled back (backend %s; its error is in the server log)', current_setting('ecpipe_test.op_pid')),
+          'saying so');
+-- So do all the runs of a rolled-back backfill, however many.
+SELECT dblink_exec('op', 'BEGIN');
+SELECT * FROM dblink('op', $$SELECT count(*) FROM ecpipe_backfill('2024-01-10', '2024-01-29')$$) AS t(n bigint);
+SELECT is((SELECT count(*) FROM ecpipe.runs WHERE ds BETWEEN '2024-01-10' AND '2024-01-29' AND status = 'running'), 20::bigint,
+          'a backfill''s 20 runs show as running while it works');
+SELECT dblink_exec('op', 'ROLLBACK');
+SELECT ok(pg_temp.wait_for($$SELECT bool_and(status = 'failed') FROM ecpipe.runs WHERE ds BETWEEN '2024-01-10' AND '2024-01-29'$$, 10),
+          'and all 20 end failed once it rolls back');
+SELECT dblink_disconnect('op');
+
+-- A terminated backend: its transaction aborts, the row ends failed too.
+SELECT dblink_connect('op', pg_temp.conn(current_database(), 'ecpipe_t16_operator'));
+SELECT set_config('ecpipe_test.op_pid', (SELECT p FROM dblink('op', 'SELECT pg_backend_pid()') AS t(p int))::text, false);
+SELECT dblink_exec('op', 'BEGIN');
+SELECT * FROM dblink('op', $$SELECT ecpipe_run('2024-01-04')->>'status'$$) AS t(x text);
+SELECT pg_terminate_backend(current_setting('ecpipe_test.op_pid')::int);
+SELECT ok(pg_temp.wait_for($$SELECT status = 'failed' FROM ecpipe.runs WHERE ds = '2024-01-04'$$, 10),
+          'a run whose backend is terminated ends failed');
+SELECT dblink_disconnect('op');
+
+-- A run left running by a backend that is gone: the worker ends it failed, 'server restarted', within 10 s.
+INSERT INTO ecpipe.runs (run_id, ds, status, started_at, pid) VALUES (900003, '2024-01-05', 'running', now(), 2147483647);
+SELECT ok(pg_temp.wait_for($$SELECT status = 'failed' FROM ecpipe.runs WHERE run_id = 900003$$, 25),
+          'the notification worker closes a run whose backend is gone');
+SELECT is((SELECT error FROM ecpipe.runs WHERE run_id = 900003), 'server restarted', 'as pg_cron does');
+SELECT is((SELECT count(*) FROM ecpipe.notifications WHERE run_id = 900003 AND kind = 'failed'), 1::bigint, 'with its alert');
+
+-- The operator's committed runs were written by ecpipe's functions, never by the operator itself.
+SELECT is((SELECT count(*) FROM ecpipe.runs WHERE pid IS NULL), 0::bigint, 'every run records its backend');
+
+-- A second database: its messages say at once which database the worker serves and how to deliver them.
+CREATE DATABASE ecpipe_t16_other;
+SELECT dblink_connect('other', pg_temp.conn('ecpipe_t16_other', 'postgres'));
+SELECT dblink_exec('other', 'CREATE EXTENSION ecpipe');
+SELECT * FROM dblink('other', $$SELECT ecpipe_notify('success', '{"text": "x"}')$$) AS t(id bigint);
+SELECT is((SELECT e FROM dblink('other', $$SELECT last_error FROM ecpipe.notifications$$) AS t(e text)),
+          format('the notification worker serves database "%s" (ecpipe.worker_database), not "ecpipe_t16_other": deliver with SELECT ecpipe_deliver_pending() in this database, e.g. from a pg_cron job',
+                 current_database()), 'a message queued where the worker does not deliver says so in last_error');
+SELECT is((SELECT e FROM dblink('other', $$SELECT ecpipe_run('2024-01-01')->>'status'$$) AS t(e text)), 'no_data',
+          'a run there works');
+SELECT is((SELECT n FROM dblink('other', $$SELECT count(*) FROM ecpipe.notifications WHERE last_error LIKE 'the notification worker serves database%'$$) AS t(n bigint)),
+          2::bigint, 'and its alert says so too');
+SELECT dblink_disconnect('other');
+DROP DATABASE ecpipe_t16_other;
+
+-- A database that is not UTF8 refuses ecpipe at CREATE EXTENSION.
+CREATE DATABASE ecpipe_t16_ascii ENCODING 'SQL_ASCII' TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C';
+SELECT dblink_connect('ascii', pg_temp.conn('ecpipe_t16_ascii', 'postgres'));
+SELECT throws_ok($$SELECT dblink_exec('ascii', 'CREATE EXTENSION ecpipe')$$, '0A000',
+                 'ecpipe needs a UTF8 database; database "ecpipe_t16_ascii" is SQL_ASCII', 'CREATE EXTENSION in a SQL_ASCII database fails');
+SELECT is((SELECT n FROM dblink('ascii', $$SELECT count(*) FROM pg_extension WHERE extname = 'ecpipe'$$) AS t(n bigint)), 0::bigint,
+          'and leaves nothing behind');
+SELECT dblink_disconnect('ascii');
+DROP DATABASE ecpipe_t16_ascii;
+
+RESET ecpipe.run_lock_timeout;
+RESET ecpipe.min_pass_rate;
+DROP EXTENSION ecpipe;
+DROP ROLE ecpipe_t16_nobody;
+DROP ROLE ecpipe_t16_operator;
+SELECT * FROM finish();
