@@ -115,7 +115,8 @@ wait $!
 port=$(cat "$WORK/port")  # a port nothing listens on now
 echo "http://127.0.0.1:$port/outage/200" >"$WORK/webhook_url"  # the secret lives in a file, not in the config
 chmod 644 "$WORK/webhook_url"
-q -c "ALTER SYSTEM SET ecpipe.slack_webhook_url = 'file:$WORK/webhook_url'" -c "SELECT pg_reload_conf()" >/dev/null
+q -c "ALTER SYSTEM SET ecpipe.slack_webhook_url = 'file:$WORK/webhook_url'" \
+  -c "ALTER SYSTEM SET ecpipe.webhook_allowed_hosts = '127.0.0.1:$port'" -c "SELECT pg_reload_conf()" >/dev/null
 q -c "DELETE FROM ecpipe.notifications" >/dev/null
 check "webhook down: day 2 still succeeds" "$(q -c "SELECT ecpipe_run('$D2')->>'status'")" succeeded
 baseline2=$(q -c "SELECT digest()")

@@ -11,6 +11,7 @@
 #include "ecpipe/webhook.hpp"
 
 extern "C" {
+#include "access/xact.h"
 #include "pgtime.h"
 #include "utils/datetime.h"
 }
@@ -120,15 +121,23 @@ bool check_webhook_url_setting(char** newval, void** extra, GucSource source) {
   }
   const bool session = source == PGC_S_SESSION || source == PGC_S_CLIENT || source == PGC_S_OVERRIDE ||
                        source == PGC_S_INTERACTIVE || source == PGC_S_DEFAULT || source == PGC_S_DYNAMIC_DEFAULT;
-  if (!session) {
-    // GUC_check_errmsg replaces PostgreSQL's "invalid value for parameter ...: <value>": the URL is not repeated.
-    GUC_check_errmsg("ecpipe.slack_webhook_url takes a URL only from SET in a session; in a configuration file, "
-                     "ALTER SYSTEM, ALTER DATABASE, ALTER ROLE or a function's SET it must be file:<absolute path>");
-    GUC_check_errhint("Write the URL into a file only the server's operating-system user can read, and set "
-                      "ecpipe.slack_webhook_url = 'file:/path/to/that/file'.");
-    return false;
-  }
-  return true;
+  if (session) return true;
+  constexpr const char* kWhy =
+      "ecpipe.slack_webhook_url takes a URL only from SET in a session; in a configuration file, ALTER SYSTEM, "
+      "ALTER DATABASE, ALTER ROLE or a function's SET it must be file:<absolute path>";
+  constexpr const char* kHint =
+      "Write the URL into a file only the server's operating-system user can read, and set "
+      "ecpipe.slack_webhook_url = 'file:/path/to/that/file'.";
+  // A statement (ALTER SYSTEM: PGC_S_FILE inside a transaction; ALTER DATABASE / ROLE, CREATE FUNCTION ... SET:
+  // PGC_S_TEST): fail it here, without the statement in the server log (it holds the URL).
+  if (source == PGC_S_TEST || (source == PGC_S_FILE && IsTransactionState()))
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("%s", kWhy), errhint("%s", kHint),
+                    errhidestmt(true)));
+  // Reading the configuration file, or a stored database / role setting at connection: a warning, value ignored.
+  // GUC_check_errmsg replaces PostgreSQL's "invalid value for parameter ...: <value>": the URL is not repeated.
+  GUC_check_errmsg("%s", kWhy);
+  GUC_check_errhint("%s", kHint);
+  return false;
 }
 
 const char* show_webhook_url() {
