@@ -12,6 +12,8 @@
 
 extern "C" {
 #include "access/xact.h"
+#include "miscadmin.h"
+#include "tcop/tcopprot.h"
 #include "pgtime.h"
 #include "utils/datetime.h"
 }
@@ -128,9 +130,12 @@ bool check_webhook_url_setting(char** newval, void** extra, GucSource source) {
   constexpr const char* kHint =
       "Write the URL into a file only the server's operating-system user can read, and set "
       "ecpipe.slack_webhook_url = 'file:/path/to/that/file'.";
-  // A statement (ALTER SYSTEM: PGC_S_FILE inside a transaction; ALTER DATABASE / ROLE, CREATE FUNCTION ... SET:
-  // PGC_S_TEST): fail it here, without the statement in the server log (it holds the URL).
-  if (source == PGC_S_TEST || (source == PGC_S_FILE && IsTransactionState()))
+  // A statement (ALTER DATABASE / ROLE, CREATE FUNCTION ... SET: PGC_S_TEST; ALTER SYSTEM: PGC_S_FILE while a
+  // client's statement runs, as opposed to reading the file on reload, which a session may do idle in a transaction
+  // block): fail it here, without the statement in the server log (it holds the URL).
+  const bool alter_system = source == PGC_S_FILE && MyBackendType == B_BACKEND && debug_query_string != nullptr &&
+                            IsTransactionState();
+  if (source == PGC_S_TEST || alter_system)
     ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("%s", kWhy), errhint("%s", kHint),
                     errhidestmt(true)));
   // Reading the configuration file, or a stored database / role setting at connection: a warning, value ignored.

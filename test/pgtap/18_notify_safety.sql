@@ -54,6 +54,7 @@ SELECT throws_ok($$SELECT ecpipe_notify('custom', '[1]')$$, '22023',
 SELECT is(ecpipe.slack_message('no_data', '{"ds": "<!here>"}')->>'text', '[NO DATA] 적재할 데이터 없음 (&lt;!here&gt;)',
           'slack_message escapes whatever summary an operator passes');
 RESET ROLE;
+DELETE FROM ecpipe.notifications;
 
 -- Delivery sanitizes whatever sits in the outbox (a row written directly), and the allowlist names the port.
 SELECT set_config('ecpipe.webhook_allowed_hosts', substring(:'receiver' from '//(.*)$'), false);
