@@ -125,7 +125,11 @@ wait $!
 port=$(cat "$WORK/port")  # a port nothing listens on now
 echo "http://127.0.0.1:$port/outage/200" >"$WORK/webhook_url"  # the secret lives in a file, not in the config
 chmod 644 "$WORK/webhook_url"
-q -c "ALTER SYSTEM SET ecpipe.slack_webhook_url = 'file:$WORK/webhook_url'" -c "SELECT pg_reload_conf()" >/dev/null
+q -c "ALTER SYSTEM SET ecpipe.slack_webhook_url = 'file:$WORK/webhook_url'" \
+  -c "ALTER SYSTEM SET ecpipe.webhook_allowed_hosts = '127.0.0.1:$port'" -c "SELECT pg_reload_conf()" >/dev/null
+check "ALTER SYSTEM refuses a URL itself (file: only), and the refused statement stays out of the log" \
+  "$(q -c "ALTER SYSTEM SET ecpipe.slack_webhook_url = 'https://hooks.slack.com/services/T0/B0/s3cr3t-alter'" 2>&1 |
+     grep -c 'must be file:' || true)/$(grep -c s3cr3t-alter "$CLUSTER_LOG" || true)" "1/0"
 q -c "DELETE FROM ecpipe.notifications" >/dev/null
 check "webhook down: day 2 still succeeds" "$(q -c "SELECT ecpipe_run('$D2')->>'status'")" succeeded
 baseline2=$(q -c "SELECT digest()")

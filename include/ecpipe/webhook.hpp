@@ -2,14 +2,27 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace ecpipe {
 
 struct WebhookTarget {
   bool allowed = false;
-  std::string host;
-  std::string why;  // when not allowed; never contains the URL (it is a secret)
+  std::string host;        // as libcurl will contact it: lower case, IPv4 numbers normalised, IPv6 in brackets
+  long port = 0;           // explicit or the scheme's default
+  bool plain_http = false;  // http (only ever to a loopback host)
+  std::string why;         // when not allowed; never contains the URL (it is a secret)
 };
+
+// One entry of ecpipe.webhook_allowed_hosts: a host, or host:port ([v6]:port for an IPv6 literal).
+struct AllowedHost {
+  std::string host;  // lower case
+  long port = 0;     // 0: only 443
+};
+
+// Parses ecpipe.webhook_allowed_hosts (comma-separated entries, blanks ignored). False with a reason naming the
+// first bad entry (a port that is not 1-65535, an empty host, a host with '/', '@' or whitespace inside).
+bool parse_allowed_hosts(const std::string& list, std::vector<AllowedHost>& hosts, std::string& why);
 
 // The URL to post to from the ecpipe.slack_webhook_url setting: the setting itself, or, when it reads
 // "file:<path>", the first non-blank line of that file (so the secret never sits in a configuration file, which
@@ -17,8 +30,9 @@ struct WebhookTarget {
 // or empty.
 bool resolve_webhook_url(const std::string& setting, std::string& url, std::string& why);
 
-// The URL must be https (http only to a loopback host), with a host listed in allowed_hosts (comma-separated,
-// compared exactly, case-insensitively: an IP literal is allowed only if it is itself listed).
+// The URL must be https (http only to a loopback host), without user information, with a host listed in
+// allowed_hosts (compared exactly, case-insensitively, after libcurl's own parsing: an IP literal is allowed only if
+// it is itself listed; no trailing-dot or IDN folding) and port 443, or the port its entry names.
 WebhookTarget check_webhook_url(const std::string& url, const std::string& allowed_hosts);
 
 struct HttpResult {
@@ -28,8 +42,10 @@ struct HttpResult {
   int64_t retry_after = -1;  // seconds from a Retry-After header, -1 when absent
 };
 
-// POSTs a JSON body; redirects are not followed, only http(s) is spoken, and nothing waits past timeout_ms.
-HttpResult post_json(const std::string& url, const std::string& body, long timeout_ms);
+// POSTs a JSON body; redirects are not followed, only https is spoken (http too when allow_http, for the loopback
+// test receiver), and nothing waits past timeout_ms. The server's cancel / terminate is observed while waiting
+// (poll_interrupts: throws Interrupted once libcurl has let go).
+HttpResult post_json(const std::string& url, const std::string& body, long timeout_ms, bool allow_http = false);
 
 enum class Delivery { Delivered, Retry, Dead };
 struct DeliveryDecision {

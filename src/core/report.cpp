@@ -1,6 +1,7 @@
 // ecpipe_report_html's page: report data (JSON) in, one self-contained HTML document out.
 #include "ecpipe/report.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -69,20 +70,43 @@ const json& list(const json& doc, const char* key) {
   return *it;
 }
 std::string cell(const std::string& text, bool numeric = false) {
-  return std::string(numeric ? "<td class=\"n\">" : "<td>") + html_escape(text) + "</td>";
+  return std::string(numeric ? "<td class=\"n\">" : "<td>") + html_escape(detail::clip(text, detail::kCellChars)) +
+         "</td>";
 }
 std::string section(const std::string& title, const std::string& body) {
   return "<section><h2>" + html_escape(title) + "</h2>" + body + "</section>\n";
 }
 std::string empty_note() { return "<p class=\"empty\">데이터 없음 · no data in this range</p>"; }
 
+// Platforms are values from data: the kFunnelBars with the most viewers get a group each (in the given order),
+// the rest one summed group, so a day of many made-up platforms still draws a readable, bounded chart.
+constexpr size_t kFunnelBars = 12;
+
 std::string funnel_section(const json& doc) {
+  const json& rows = list(doc, "funnel");
+  std::vector<size_t> order(rows.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return number(rows[a], "step1") > number(rows[b], "step1"); });
+  std::vector<bool> own(rows.size(), rows.size() <= kFunnelBars);
+  for (size_t k = 0; k < order.size() && k + 1 < kFunnelBars; ++k) own[order[k]] = true;
   std::vector<std::string> platforms;
   std::vector<Series> steps = {{"page_view", {}}, {"click", {}}, {"add_to_cart", {}}, {"purchase", {}}};
-  for (const auto& row : list(doc, "funnel")) {
-    platforms.push_back(str(row, "platform"));
-    const char* keys[] = {"step1", "step2", "step3", "step4"};
-    for (int s = 0; s < 4; ++s) steps[static_cast<size_t>(s)].values.push_back(number(row, keys[s]));
+  const char* keys[] = {"step1", "step2", "step3", "step4"};
+  double rest[4] = {0, 0, 0, 0};
+  size_t others = 0;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (!own[i]) {
+      ++others;
+      for (int s = 0; s < 4; ++s) rest[s] += number(rows[i], keys[s]);
+      continue;
+    }
+    platforms.push_back(str(rows[i], "platform"));
+    for (int s = 0; s < 4; ++s) steps[static_cast<size_t>(s)].values.push_back(number(rows[i], keys[s]));
+  }
+  if (others > 0) {
+    platforms.push_back("기타 · " + std::to_string(others) + " other platforms");
+    for (int s = 0; s < 4; ++s) steps[static_cast<size_t>(s)].values.push_back(rest[s]);
   }
   return section("플랫폼별 퍼널 · Funnel per platform (distinct users, summed over days)",
                  platforms.empty() ? empty_note() : detail::bar_chart(platforms, steps, "funnel", 760, 260));
@@ -147,7 +171,7 @@ std::string products_section(const json& doc) {
 std::string runs_section(const json& doc) {
   std::string rows;
   for (const auto& r : list(doc, "runs")) {
-    const std::string status = str(r, "status");
+    const std::string status = detail::clip(str(r, "status"), detail::kLabelChars);
     rows += "<tr>" + cell(str(r, "run_id"), true) + cell(str(r, "ds")) + "<td class=\"" + html_escape(status) + "\">" +
             html_escape(status) + "</td>" + cell(str(r, "started_at")) + cell(str(r, "seconds") + " s", true) +
             cell(str(r, "failed_step")) + "</tr>";

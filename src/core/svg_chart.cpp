@@ -29,11 +29,11 @@ std::string legend(const std::vector<Series>& series, int width, int& height) {
   double x = kLeft;
   int y = 14;
   for (size_t i = 0; i < series.size(); ++i) {
-    const double w = 24 + 6.5 * static_cast<double>(series[i].name.size());
+    const double w = 24 + 6.5 * static_cast<double>(std::min(series[i].name.size(), kLabelChars));
     if (x + w > width && x > kLeft) x = kLeft, y += 16;
     out += "<rect class=\"legend\" x=\"" + num(x) + "\" y=\"" + std::to_string(y - 9) +
            "\" width=\"10\" height=\"10\" fill=\"" + color(i) + "\"/>";
-    out += "<text x=\"" + num(x + 14) + "\" y=\"" + std::to_string(y) + "\">" + html_escape(series[i].name) + "</text>";
+    out += "<text x=\"" + num(x + 14) + "\" y=\"" + std::to_string(y) + "\">" + html_escape(clip(series[i].name, kLabelChars)) + "</text>";
     x += w;
   }
   height = y - 14;
@@ -47,6 +47,16 @@ std::string open_svg(int width, int height, const std::string& css_class) {
 }
 
 }  // namespace
+
+std::string clip(const std::string& value, size_t max_chars) {
+  size_t chars = 0, cut_at = 0;
+  for (size_t i = 0; i < value.size(); ++i) {
+    if ((static_cast<unsigned char>(value[i]) & 0xC0) == 0x80) continue;  // inside a UTF-8 sequence
+    if (chars == max_chars) return value.substr(0, cut_at) + "\xE2\x80\xA6";
+    if (++chars == max_chars) cut_at = i;  // where the last kept character starts: the ellipsis replaces it
+  }
+  return value;
+}
 
 std::string grouped(double value) {
   const long long whole = std::llround(value);
@@ -79,11 +89,13 @@ std::string bar_chart(const std::vector<std::string>& categories, const std::vec
       const double h = plot_h * v / top, x = gx + bar_w * static_cast<double>(s), y = top_y + plot_h - h;
       out += "<rect class=\"bar " + css_class + "\" x=\"" + num(x) + "\" y=\"" + num(y) + "\" width=\"" +
              num(bar_w - 1) + "\" height=\"" + num(h) + "\" fill=\"" + color(s) + "\"><title>" +
-             html_escape(categories[c] + " · " + series[s].name + ": " + grouped(v)) + "</title></rect>";
+             html_escape(clip(categories[c], kCellChars) + " · " + clip(series[s].name, kLabelChars) + ": " + grouped(v)) +
+             "</title></rect>";
       out += "<text class=\"value\" x=\"" + num(x + bar_w / 2) + "\" y=\"" + num(y - 3) + "\">" + grouped(v) + "</text>";
     }
     out += "<text class=\"category\" x=\"" + num(gx + group_w * 0.4) + "\" y=\"" + num(top_y + plot_h + 16) + "\">" +
-           html_escape(categories[c]) + "</text>";
+           html_escape(clip(categories[c], kLabelChars)) + "<title>" + html_escape(clip(categories[c], kCellChars)) +
+           "</title></text>";
   }
   return out + "</svg>";
 }
@@ -99,7 +111,8 @@ std::string hbar_chart(const std::vector<std::string>& labels, const std::vector
   std::string out = open_svg(width, height, css_class);
   for (size_t i = 0; i < labels.size() && i < values.size(); ++i) {
     const double y = 4 + kRow * static_cast<double>(i), w = plot_w * values[i] / top;
-    out += "<text class=\"label\" x=\"0\" y=\"" + num(y + 14) + "\">" + html_escape(labels[i]) + "</text>";
+    out += "<text class=\"label\" x=\"0\" y=\"" + num(y + 14) + "\">" + html_escape(clip(labels[i], kLabelChars)) + "<title>" +
+           html_escape(clip(labels[i], kCellChars)) + "</title></text>";
     out += "<rect class=\"bar " + css_class + "\" x=\"" + std::to_string(kLabel) + "\" y=\"" + num(y) +
            "\" width=\"" + num(w) + "\" height=\"16\" fill=\"" + color(0) + "\"/>";
     out += "<text class=\"hvalue\" x=\"" + num(kLabel + w + 6) + "\" y=\"" + num(y + 13) + "\">" + grouped(values[i]) +
@@ -135,12 +148,13 @@ std::string line_chart(const std::vector<std::string>& categories, const std::ve
       if (!std::isfinite(v)) continue;
       out += "<circle class=\"point " + css_class + "\" cx=\"" + num(px(i)) + "\" cy=\"" + num(py(v)) +
              "\" r=\"3.5\" fill=\"" + color(s) + "\"><title>" +
-             html_escape(series[s].name + " " + categories[i] + ": " + num(v)) + "</title></circle>";
+             html_escape(clip(series[s].name, kLabelChars) + " " + clip(categories[i], kCellChars) + ": " + num(v)) +
+             "</title></circle>";
     }
   }
   for (size_t i = 0; i < categories.size(); ++i)
     out += "<text class=\"category\" x=\"" + num(px(i)) + "\" y=\"" + num(top_y + plot_h + 16) + "\">" +
-           html_escape(categories[i]) + "</text>";
+           html_escape(clip(categories[i], kLabelChars)) + "</text>";
   return out + "</svg>";
 }
 

@@ -24,6 +24,12 @@ std::string line_chart(const std::vector<std::string>& categories, const std::ve
                        const std::string& css_class, double y_min, double y_max, const double* threshold, int width,
                        int height);
 
+// At most max_chars characters (code points) of a value from data; a cut value ends in "…".
+std::string clip(const std::string& value, size_t max_chars);
+
+// Lengths a label from data may take: along a chart's axis or in a legend, and in a tooltip or table cell.
+constexpr size_t kLabelChars = 32, kCellChars = 200;
+
 // 1234567.8 -> "1,234,568" (rounded to whole units).
 std::string grouped(double value);
 

@@ -5,9 +5,12 @@
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <mutex>
 
+#include "ecpipe/interrupts.hpp"
 #include "ecpipe/core_only.hpp"
 
 namespace ecpipe {
@@ -45,6 +48,11 @@ size_t header_line(char* data, size_t size, size_t n, void* user) {
   return size * n;
 }
 
+// libcurl's progress callback (several times a second while it waits): non-zero aborts the transfer.
+int stop_requested(void*, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return detail::interrupt_probe != nullptr && detail::interrupt_probe() ? 1 : 0;
+}
+
 }  // namespace
 
 bool resolve_webhook_url(const std::string& setting, std::string& url, std::string& why) {
@@ -53,13 +61,24 @@ bool resolve_webhook_url(const std::string& setting, std::string& url, std::stri
     url = setting;
     return true;
   }
+  // Only a regular file, opened without waiting (a FIFO or a device would hang the worker), and only its start.
   const std::string path = setting.substr(kFile.size());
-  std::ifstream in(path);
-  if (!in.is_open()) {
-    why = "cannot read the webhook URL file " + path;
+  const int fd = open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  struct stat st {};
+  if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fd >= 0) close(fd);
+    why = "cannot read the webhook URL file " + path + (fd >= 0 ? " (not a regular file)" : "");
     return false;
   }
-  for (std::string line; std::getline(in, line);) {
+  char buf[4096];
+  const ssize_t n = read(fd, buf, sizeof buf);
+  close(fd);
+  const std::string text(buf, n > 0 ? static_cast<size_t>(n) : 0);
+  for (size_t at = 0; at < text.size();) {
+    size_t end = text.find('\n', at);
+    if (end == std::string::npos) end = text.size();
+    const std::string line = text.substr(at, end - at);
+    at = end + 1;
     const auto first = line.find_first_not_of(" \t\r");
     if (first == std::string::npos) continue;
     url = line.substr(first, line.find_last_not_of(" \t\r") - first + 1);
@@ -69,36 +88,88 @@ bool resolve_webhook_url(const std::string& setting, std::string& url, std::stri
   return false;
 }
 
+bool parse_allowed_hosts(const std::string& list, std::vector<AllowedHost>& hosts, std::string& why) {
+  hosts.clear();
+  const std::string all = list + ",";
+  for (size_t start = 0, comma; (comma = all.find(',', start)) != std::string::npos; start = comma + 1) {
+    const std::string entry = lower(trim(all.substr(start, comma - start)));
+    if (entry.empty()) continue;
+    AllowedHost h;
+    std::string port;
+    if (entry[0] == '[') {  // [v6] or [v6]:port
+      const size_t close = entry.find(']');
+      if (close != std::string::npos) {
+        h.host = entry.substr(0, close + 1);
+        const std::string rest = entry.substr(close + 1);
+        if (!rest.empty() && (rest[0] != ':' || rest.size() == 1)) h.host.clear();
+        if (!rest.empty()) port = rest.substr(1);
+      }
+    } else {
+      const size_t colon = entry.find(':');
+      h.host = entry.substr(0, colon);
+      if (colon != std::string::npos) {
+        port = entry.substr(colon + 1);
+        if (port.empty()) h.host.clear();
+      }
+    }
+    if (!port.empty()) {
+      const bool digits = port.size() <= 5 && port.find_first_not_of("0123456789") == std::string::npos;
+      h.port = digits ? std::stol(port) : 0;
+      if (h.port < 1 || h.port > 65535) {
+        why = "\"" + entry + "\" has no port 1-65535 after its host";
+        return false;
+      }
+    }
+    if (h.host.empty() || h.host.find_first_of("/@ \t\\?#") != std::string::npos) {
+      why = "\"" + entry + "\" is not a host or host:port";
+      return false;
+    }
+    hosts.push_back(std::move(h));
+  }
+  return true;
+}
+
 WebhookTarget check_webhook_url(const std::string& url, const std::string& allowed_hosts) {
   WebhookTarget t;
   global_init();
   CURLU* u = curl_url();
-  char *scheme = nullptr, *host = nullptr;
+  char *scheme = nullptr, *host = nullptr, *port = nullptr, *user = nullptr, *password = nullptr, *options = nullptr;
   const bool parsed = u && curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK &&
                       curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-                      curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK;
-  if (parsed) {
+                      curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+                      curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK;
+  const bool userinfo = parsed && (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK ||
+                                   curl_url_get(u, CURLUPART_PASSWORD, &password, 0) == CURLUE_OK ||
+                                   curl_url_get(u, CURLUPART_OPTIONS, &options, 0) == CURLUE_OK);
+  std::vector<AllowedHost> hosts;
+  std::string bad_list;
+  if (!parsed) {
+    t.why = "the webhook URL cannot be parsed";
+  } else if (userinfo) {
+    t.why = "the webhook URL must not carry user information (user@host)";
+  } else if (!parse_allowed_hosts(allowed_hosts, hosts, bad_list)) {
+    t.why = "ecpipe.webhook_allowed_hosts: " + bad_list;
+  } else {
     t.host = lower(host);
+    t.port = std::strtol(port, nullptr, 10);
     const std::string s = lower(scheme);
+    t.plain_http = s == "http";
     if (s != "https" && !(s == "http" && loopback(t.host))) {
       t.why = "the webhook URL must use https";
     } else {
-      std::string list = allowed_hosts + ",";
-      for (size_t start = 0, comma; (comma = list.find(',', start)) != std::string::npos; start = comma + 1) {
-        if (lower(trim(list.substr(start, comma - start))) == t.host) t.allowed = true;
-      }
-      if (!t.allowed) t.why = "host " + t.host + " is not in ecpipe.webhook_allowed_hosts";
+      for (const AllowedHost& h : hosts)
+        if (h.host == t.host && t.port == (h.port == 0 ? 443 : h.port)) t.allowed = true;
+      if (!t.allowed)
+        t.why = "host " + t.host + (t.port == 443 ? "" : " port " + std::to_string(t.port)) +
+                " is not in ecpipe.webhook_allowed_hosts";
     }
-  } else {
-    t.why = "the webhook URL cannot be parsed";
   }
-  curl_free(scheme);
-  curl_free(host);
+  for (char* p : {scheme, host, port, user, password, options}) curl_free(p);
   curl_url_cleanup(u);
   return t;
 }
 
-HttpResult post_json(const std::string& url, const std::string& body, long timeout_ms) {
+HttpResult post_json(const std::string& url, const std::string& body, long timeout_ms, bool allow_http) {
   HttpResult r;
   global_init();
   CURL* c = curl_easy_init();
@@ -113,7 +184,11 @@ HttpResult post_json(const std::string& url, const std::string& body, long timeo
   curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(c, CURLOPT_MAXREDIRS, 0L);
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, allow_http ? "http,https" : "https");
+  curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, stop_requested);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
@@ -131,6 +206,7 @@ HttpResult post_json(const std::string& url, const std::string& body, long timeo
   }
   curl_slist_free_all(headers);
   curl_easy_cleanup(c);
+  if (rc == CURLE_ABORTED_BY_CALLBACK) poll_interrupts();  // the server asked to stop: its own error, not a retry
   return r;
 }
 

@@ -8,6 +8,7 @@
 #include "settings.hpp"
 #include "spi.hpp"
 
+#include "ecpipe/error.hpp"
 #include "ecpipe/slack.hpp"
 #include "ecpipe/webhook.hpp"
 
@@ -69,14 +70,28 @@ int64_t deliver_due(int limit) {
   if (due.empty()) return 0;
   std::string url, unreadable;
   const bool resolved = resolve_webhook_url(s.webhook_url, url, unreadable);
-  const WebhookTarget target = resolved ? check_webhook_url(url, s.allowed_hosts) : WebhookTarget{false, "", unreadable};
+  WebhookTarget target;
+  if (resolved) {
+    target = check_webhook_url(url, s.allowed_hosts);
+  } else {
+    target.why = unreadable;
+  }
   for (const Due& d : due) {
     if (!target.allowed) {
       // Never contacted; kept queued so that fixing the setting delivers it. Re-checked after a minute.
       record(d.id, "queued", 0, target.why, 60, false);
       continue;
     }
-    const HttpResult r = post_json(url, d.payload, s.timeout_ms);
+    // Whatever wrote the row (ecpipe_notify sanitizes too, but a privileged role may INSERT directly), only the
+    // sanitized form is sent: no live mention or link, no channel or username override, within Slack's limits.
+    std::string payload;
+    try {
+      payload = slack_payload(d.payload);
+    } catch (const Error& e) {
+      record(d.id, "dead", 0, e.what(), 0, false);
+      continue;
+    }
+    const HttpResult r = post_json(url, payload, s.timeout_ms, target.plain_http);
     const DeliveryDecision next = decide_delivery(r, d.attempts + 1, s.max_attempts, s.retry_base_seconds);
     const std::string error = r.timed_out ? "timed out" : r.error;
     const char* status = next.next == Delivery::Delivered ? "delivered" : next.next == Delivery::Retry ? "queued" : "dead";
@@ -93,6 +108,12 @@ ECPIPE_FUNCTION(ecpipe_deliver_pending) {
   const int64_t n = ecpipe::pg::deliver_due(limit);
   spi.finish();
   return Int32GetDatum(static_cast<int32>(n));
+}
+
+ECPIPE_FUNCTION(ecpipe_slack_payload) {
+  char* payload = nullptr;
+  ecpipe::pg::server_call([&] { payload = DatumGetCString(DirectFunctionCall1(jsonb_out, PG_GETARG_DATUM(0))); });
+  return ecpipe::pg::jsonb_result(ecpipe::slack_payload(payload));
 }
 
 ECPIPE_FUNCTION(ecpipe_slack_message) {

@@ -1,12 +1,19 @@
 // ecpipe.* GUC definitions, their check hooks, and the server-backed time zone for the core.
 #include "settings.hpp"
 
+#include <cctype>
+#include <cstring>
 #include <string>
+#include <vector>
 
 #include "boundary.hpp"
 #include "ecpipe/error.hpp"
+#include "ecpipe/webhook.hpp"
 
 extern "C" {
+#include "access/xact.h"
+#include "miscadmin.h"
+#include "tcop/tcopprot.h"
 #include "pgtime.h"
 #include "utils/datetime.h"
 }
@@ -96,6 +103,63 @@ bool check_raw_indexes(char** newval, void** extra, GucSource source) {
   return true;
 }
 
+// The webhook URL is a secret. pg_read_all_settings (pg_monitor) may read GUC_SUPERUSER_ONLY settings, and
+// ALTER DATABASE / ALTER ROLE / a function's SET clause store values in catalogs every role can read
+// (pg_db_role_setting, pg_proc.proconfig), and the postmaster logs a configuration file's changed values on
+// reload. So: a URL itself is taken only from a session's SET (a test, an ad-hoc ecpipe_deliver_pending()); anything
+// that persists must be file:<absolute path> (the first line of that file, read by the server, is the URL); and
+// SHOW, current_setting() and set_config() show a literal URL as ******** to everybody, superusers included.
+bool is_file_reference(const char* v) { return std::strncmp(v, "file:", 5) == 0; }
+
+bool check_webhook_url_setting(char** newval, void** extra, GucSource source) {
+  const char* v = *newval ? *newval : "";
+  if (*v == '\0') return true;
+  if (is_file_reference(v)) {
+    if (v[5] != '/') {
+      GUC_check_errmsg("ecpipe.slack_webhook_url: a file: reference needs an absolute path");
+      return false;
+    }
+    return true;
+  }
+  const bool session = source == PGC_S_SESSION || source == PGC_S_CLIENT || source == PGC_S_OVERRIDE ||
+                       source == PGC_S_INTERACTIVE || source == PGC_S_DEFAULT || source == PGC_S_DYNAMIC_DEFAULT;
+  if (session) return true;
+  constexpr const char* kWhy =
+      "ecpipe.slack_webhook_url takes a URL only from SET in a session; in a configuration file, ALTER SYSTEM, "
+      "ALTER DATABASE, ALTER ROLE or a function's SET it must be file:<absolute path>";
+  constexpr const char* kHint =
+      "Write the URL into a file only the server's operating-system user can read, and set "
+      "ecpipe.slack_webhook_url = 'file:/path/to/that/file'.";
+  // A statement (ALTER DATABASE / ROLE, CREATE FUNCTION ... SET: PGC_S_TEST; ALTER SYSTEM: PGC_S_FILE while a
+  // client's statement runs, as opposed to reading the file on reload, which a session may do idle in a transaction
+  // block): fail it here, without the statement in the server log (it holds the URL).
+  const bool alter_system = source == PGC_S_FILE && MyBackendType == B_BACKEND && debug_query_string != nullptr &&
+                            IsTransactionState();
+  if (source == PGC_S_TEST || alter_system)
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("%s", kWhy), errhint("%s", kHint),
+                    errhidestmt(true)));
+  // Reading the configuration file, or a stored database / role setting at connection: a warning, value ignored.
+  // GUC_check_errmsg replaces PostgreSQL's "invalid value for parameter ...: <value>": the URL is not repeated.
+  GUC_check_errmsg("%s", kWhy);
+  GUC_check_errhint("%s", kHint);
+  return false;
+}
+
+const char* show_webhook_url() {
+  const char* v = guc_webhook_url ? guc_webhook_url : "";
+  return *v == '\0' || is_file_reference(v) ? v : "********";
+}
+
+bool check_allowed_hosts(char** newval, void** extra, GucSource source) {
+  std::vector<AllowedHost> hosts;
+  std::string why;
+  if (*newval != nullptr && !parse_allowed_hosts(*newval, hosts, why)) {
+    GUC_check_errdetail("%s (entries are host or host:port, comma-separated).", why.c_str());
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 void define_settings() {
@@ -115,11 +179,14 @@ void define_settings() {
                              nullptr, &guc_landing_dir, "", PGC_SUSET, 0, nullptr, nullptr, nullptr);
   DefineCustomStringVariable("ecpipe.landing_date", "Batch date that \\copy into ecpipe.landing_import lands as.",
                              nullptr, &guc_landing_date, "", PGC_USERSET, 0, check_landing_date, nullptr, nullptr);
-  DefineCustomStringVariable("ecpipe.slack_webhook_url", "Slack incoming-webhook URL; a secret, shown to superusers only.",
-                             nullptr, &guc_webhook_url, "", PGC_SUSET, GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL, nullptr,
-                             nullptr, nullptr);
-  DefineCustomStringVariable("ecpipe.webhook_allowed_hosts", "Comma-separated hosts notifications may be sent to.",
-                             nullptr, &guc_allowed_hosts, "hooks.slack.com", PGC_SUSET, 0, nullptr, nullptr, nullptr);
+  DefineCustomStringVariable("ecpipe.slack_webhook_url",
+                             "Slack incoming-webhook URL: file:<absolute path> of a file holding it (a URL itself only "
+                             "with SET in a session); a secret, never shown.",
+                             nullptr, &guc_webhook_url, "", PGC_SUSET, GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL,
+                             check_webhook_url_setting, nullptr, show_webhook_url);
+  DefineCustomStringVariable("ecpipe.webhook_allowed_hosts",
+                             "Comma-separated hosts notifications may be sent to (port 443, or host:port).", nullptr,
+                             &guc_allowed_hosts, "hooks.slack.com", PGC_SUSET, 0, check_allowed_hosts, nullptr, nullptr);
   DefineCustomIntVariable("ecpipe.notify_max_attempts", "Delivery attempts before a notification is marked dead.",
                           nullptr, &guc_notify_max_attempts, 5, 1, 100, PGC_SUSET, 0, nullptr, nullptr, nullptr);
   DefineCustomIntVariable("ecpipe.notify_retry_base", "First retry delay; each further retry doubles it (max 1h).",
@@ -202,7 +269,8 @@ int64_t ServerTimeZone::offset_for_local(int64_t local_seconds) const {
 ECPIPE_FUNCTION(ecpipe_setting) {
   char* name = nullptr;
   ecpipe::pg::server_call([&] { name = text_to_cstring(PG_GETARG_TEXT_PP(0)); });
-  const std::string n = name;
+  std::string n = name;
+  for (auto& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));  // GUC names ignore case
   if (n.rfind("ecpipe.", 0) != 0 || n == "ecpipe.slack_webhook_url")
     throw ecpipe::Error(ecpipe::ErrorKind::InvalidArgument, "ecpipe.setting() reads ecpipe.* settings other than the webhook URL");
   Datum out = 0;

@@ -42,7 +42,7 @@ SELECT is((SELECT count(*) FROM ecpipe.notifications n JOIN ecpipe.runs r USING 
             WHERE r.ds = '2024-03-01' AND n.payload::text LIKE '%SUCCESS%'), 0::bigint, 'a blocked day never says success');
 SELECT is((SELECT split_part(n.payload->'blocks'->2->'text'->>'text', E'\n', 4) FROM ecpipe.notifications n
              JOIN ecpipe.runs r USING (run_id) WHERE r.ds = '2024-03-01' AND n.kind = 'quality_report'),
-          '- *funnel_sequence*: 75.00% (purchase at line 6 has no add_to_cart before it in session 00000000-0000-4000-9000-00000000000b)',
+          '- *funnel_sequence*: 75.00% `purchase at line 6 has no add_to_cart before it in session 00000000-0000-4000-9000-00000000000b`',
           'the report lists each failing check with its rate and a sample reason');
 
 -- No data.

@@ -8,7 +8,8 @@ CREATE FUNCTION pg_temp.received(path_like text) RETURNS bigint LANGUAGE sql AS 
   WHERE l <> '' AND (l::jsonb)->>'path' LIKE path_like
 $$;
 SELECT set_config('ecpipe_test.receiver_log', :'fixtures' || '/receiver.log', false);
-SET ecpipe.webhook_allowed_hosts = '127.0.0.1';
+-- the receiver listens on 127.0.0.1:<port>: an allowlist entry without a port would allow 443 only
+SELECT set_config('ecpipe.webhook_allowed_hosts', substring(:'receiver' from '//(.*)$'), false);
 SET ecpipe.notify_retry_base = 0;
 
 -- No URL: messages stay queued and visible.
@@ -66,7 +67,8 @@ SELECT ecpipe_notify('success', '{"text": "no"}');
 SELECT ecpipe_deliver_pending();
 SELECT is(pg_temp.received('/never/%'), 0::bigint, 'a disallowed host is never contacted');
 SELECT is((SELECT row(status, attempts, last_error)::text FROM ecpipe.notifications),
-          '(queued,0,"host localhost is not in ecpipe.webhook_allowed_hosts")', 'the message waits, saying why');
+          format('(queued,0,"host localhost port %s is not in ecpipe.webhook_allowed_hosts")', substring(:'receiver' from ':(\d+)$')),
+          'the message waits, saying why');
 DELETE FROM ecpipe.notifications;
 
 -- The URL is a secret: other roles can neither read nor set it.

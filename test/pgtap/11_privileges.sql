@@ -76,7 +76,7 @@ SELECT throws_ok(format('SELECT ecpipe_ingest(%L, %L)', '2024-04-05', :'fixtures
 RESET ROLE;
 
 -- The webhook URL's secret path never shows in the outbox, even when delivery fails.
-SET ecpipe.webhook_allowed_hosts = '127.0.0.1';
+SET ecpipe.webhook_allowed_hosts = '127.0.0.1:1';
 SET ecpipe.webhook_timeout = 500;
 SELECT set_config('ecpipe.slack_webhook_url', 'http://127.0.0.1:1/services/T0/B0/s3cr3t-token', false);
 DELETE FROM ecpipe.notifications;

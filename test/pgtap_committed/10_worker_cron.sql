@@ -19,8 +19,10 @@ CREATE FUNCTION pg_temp.received(path_like text) RETURNS bigint LANGUAGE sql AS 
 $$;
 SELECT set_config('ecpipe_test.receiver_log', :'fixtures' || '/receiver.log', false);
 
-ALTER SYSTEM SET ecpipe.webhook_allowed_hosts = '127.0.0.1';
-SELECT format('ALTER SYSTEM SET ecpipe.slack_webhook_url = %L', :'receiver' || '/worker/200') \gexec
+SELECT format('ALTER SYSTEM SET ecpipe.webhook_allowed_hosts = %L', substring(:'receiver' from '//(.*)$')) \gexec
+-- the worker reads the URL from a file (a URL itself is refused in the configuration: it would reach the log)
+SELECT format('COPY (SELECT %L) TO %L', :'receiver' || '/worker/200', :'fixtures' || '/worker_webhook_url') \gexec
+SELECT format('ALTER SYSTEM SET ecpipe.slack_webhook_url = %L', 'file:' || :'fixtures' || '/worker_webhook_url') \gexec
 SELECT pg_reload_conf();
 
 BEGIN;
