@@ -277,6 +277,16 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
       const auto [part, created] = raw_partition(event.time.event_day);
       raw.open_partition(event.time.event_day, part);
       if (created) new_partitions.push_back(part);
+      // each new partition holds its locks (table, TOAST, indexes) to the end of the transaction: a batch with
+      // events on thousands of new days would exhaust the lock table, so it is refused first, clearly
+      if (new_partitions.size() > static_cast<size_t>(max_new_partitions()))
+        throw ServerError(ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+                          ("ecpipe_load: batch " + format_day(unix_day(batch)) + " has events on more than " +
+                           std::to_string(max_new_partitions()) +
+                           " days without a raw_events partition (ecpipe.max_new_partitions; line " +
+                           std::to_string(line_no) + " is on " + format_day(event.time.event_day) +
+                           "): check its timestamps, or raise the setting for this load")
+                              .c_str());
     }
     raw.add(event, line_no, found != verdicts.end() ? found->second.failed : 0);
     if (const auto& user = event.text[RawEvent::UserId]) users.add(*user);

@@ -2,7 +2,7 @@
 -- days map that confines a load to its partitions, and no_data checks for an empty batch.
 -- (Thousands of partitions and the committing backfill: test/pgtap_committed/17_many_partitions.sql.)
 BEGIN;
-SELECT plan(52);
+SELECT plan(54);
 CREATE EXTENSION ecpipe;
 SET ecpipe.min_pass_rate = 90;  -- mart_day.jsonl has one bad line in 14
 
@@ -69,6 +69,14 @@ SELECT throws_ok($$SELECT ecpipe_load('2018-06-01')$$, '22008',
                  'but loading it under min_year 2020 is refused, naming the line');
 SELECT is(to_regclass('ecpipe.raw_events_20180601'), NULL, 'and makes no partition');
 RESET ecpipe.min_year;
+
+-- One load makes at most ecpipe.max_new_partitions partitions (each holds locks until commit).
+SET ecpipe.max_new_partitions = 1;
+SELECT throws_ok($$SELECT ecpipe_load('2024-04-02')$$, '54000',
+                 'ecpipe_load: batch 2024-04-02 has events on more than 1 days without a raw_events partition (ecpipe.max_new_partitions; line 11 is on 2024-04-01): check its timestamps, or raise the setting for this load',
+                 'a batch with events on more new days than ecpipe.max_new_partitions is refused, naming a line');
+SELECT is(to_regclass('ecpipe.raw_events_20240402'), NULL, 'and leaves no partition');
+RESET ecpipe.max_new_partitions;
 
 -- Every function that takes a day refuses the same days, before doing anything.
 SELECT throws_ok($$SELECT ecpipe_generate('infinity')$$, '22008',
