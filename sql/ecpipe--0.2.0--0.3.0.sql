@@ -11,7 +11,7 @@
 -- The days ecpipe files anything under: 0001-01-01 to 9999-12-31, so that every name made from a day
 -- (events_YYYYMMDD.jsonl, raw_events_YYYYMMDD) belongs to one day only. The C functions apply the same rule.
 CREATE FUNCTION ecpipe.check_day(day date, caller text) RETURNS date
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF day IS NULL THEN
         RAISE EXCEPTION '%: day must not be NULL', caller USING ERRCODE = '22004';
@@ -27,7 +27,7 @@ COMMENT ON FUNCTION ecpipe.check_day(date, text) IS
 
 -- The name of an event day's partition: raw_events_YYYYMMDD, one name per day.
 CREATE FUNCTION ecpipe.raw_partition_name(day date) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT 'raw_events_' || to_char(ecpipe.check_day(day, 'ecpipe.raw_partition'), 'YYYYMMDD')
 $$;
 
