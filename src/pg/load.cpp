@@ -90,11 +90,13 @@ std::unordered_map<int64_t, Verdict> verdicts_of(int64_t validation_run) {
 
 // The event days the batch's rows were loaded into (ecpipe.batch_days), whose partitions still exist. Read from the
 // map rather than from raw_events: a batch_date predicate prunes no partition, so it would lock every one of them.
+// A day outside 0001..9999 (a BC partition an earlier version made) has no partition name and is skipped.
 // (Without the map, before ALTER EXTENSION UPDATE to 0.3.0, from raw_events as before.)
 std::set<int64_t> days_of_batch(DateADT batch, bool mapped) {
   std::set<int64_t> days;
   spi_exec(mapped ? "SELECT b.event_day FROM ecpipe.batch_days b WHERE b.batch_date = $1 "
-                    "AND pg_catalog.to_regclass('ecpipe.' || ecpipe.raw_partition_name(b.event_day)) IS NOT NULL"
+                    "AND CASE WHEN b.event_day BETWEEN '0001-01-01' AND '9999-12-31' THEN "
+                    "pg_catalog.to_regclass('ecpipe.' || ecpipe.raw_partition_name(b.event_day)) END IS NOT NULL"
                   : "SELECT DISTINCT event_day FROM ecpipe.raw_events WHERE batch_date = $1",
            {DATEOID}, {DateADTGetDatum(batch)}, nullptr, true);
   server_call([&] {
