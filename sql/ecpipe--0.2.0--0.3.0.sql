@@ -104,7 +104,9 @@ CREATE TABLE ecpipe.batch_days (
 CREATE INDEX batch_days_event_day ON ecpipe.batch_days (event_day);
 COMMENT ON TABLE ecpipe.batch_days IS 'the event days (raw_events partitions) each loaded batch has rows in';
 SELECT pg_catalog.pg_extension_config_dump('ecpipe.batch_days', '');
-GRANT SELECT, INSERT, UPDATE, DELETE ON ecpipe.batch_days TO ecpipe_operator;
+-- Operators read it; only the load writes it (as the extension's owner): a forged row would send a load to delete in
+-- (and lock) partitions that are not its batch's.
+GRANT SELECT ON ecpipe.batch_days TO ecpipe_operator;
 
 -- The map of batches loaded before 0.3.0: the distinct batches of each partition, by a walk of its key
 -- (batch_date, line_no) rather than a scan of its rows. Locks each partition and its indexes once.

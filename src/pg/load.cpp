@@ -172,8 +172,10 @@ void delete_batch_rows(DateADT batch, const std::set<int64_t>& days) {
              {DateADTGetDatum(pg_date(day)), DateADTGetDatum(batch)});
 }
 
-// Records the event days the batch now has rows in (replacing what the previous load recorded).
+// Records the event days the batch now has rows in (replacing what the previous load recorded). The map is the
+// load's own: operators may read it, only the extension's owner writes it.
 void record_batch_days(DateADT batch, const std::set<int64_t>& days) {
+  AsExtensionOwner owner;
   spi_exec("DELETE FROM ecpipe.batch_days WHERE batch_date = $1", {DATEOID}, {DateADTGetDatum(batch)});
   for (int64_t day : days)
     spi_exec("INSERT INTO ecpipe.batch_days (batch_date, event_day) VALUES ($1, $2)", {DATEOID, DATEOID},
