@@ -2,8 +2,8 @@
 -- CREATE EXTENSION ecpipe installs 0.1.0 and then the upgrade scripts, so a fresh install and an upgrade are the same.
 \echo Use "ALTER EXTENSION ecpipe UPDATE TO '0.3.0'" to load this file. \quit
 
--- == partitions and days: unambiguous partition names, accepted days, a batch -> event days map, pruned loads,
--- == a backfill that commits day by day, no_data checks for an empty batch ==
+-- == partitions and days: one name per day, accepted days, batch -> event days map, pruned loads, backfill by day ==
+-- (and no_data checks for an empty batch)
 -- A BC day and its AD namesake got the same partition name, and the AD day's load then wrote into the BC partition;
 -- a load deleted its batch with `batch_date = ds`, which prunes no partition, so with thousands of days every run
 -- locked every partition ("out of shared memory"); a backfill was one transaction; operators could make partitions.
