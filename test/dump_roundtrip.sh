@@ -15,7 +15,7 @@ as_pg pg_dump -Fc -f "$CLUSTER_DIR/dump.fc" "$CLUSTER_DB"
 psql -q -d postgres -c "CREATE DATABASE restored"
 as_pg pg_restore --exit-on-error -d restored "$CLUSTER_DIR/dump.fc"
 failed=0
-for t in landing validations quality_log line_verdicts raw_events quarantine runs run_steps notifications \
+for t in landing validations quality_log line_verdicts raw_events batch_days quarantine runs run_steps notifications \
          mart_user_daily mart_funnel_daily mart_product_daily mart_orders; do
   a=$(psql -Atc "SELECT count(*) || ':' || md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM ecpipe.$t t")
   b=$(psql -d restored -Atc "SELECT count(*) || ':' || md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM ecpipe.$t t")
@@ -23,5 +23,5 @@ for t in landing validations quality_log line_verdicts raw_events quarantine run
 done
 status=$(psql -d restored -Atc "SELECT ecpipe_run('2026-01-17')->>'status'")
 [ "$status" = succeeded ] || { echo "not ok: ecpipe_run after restore says $status"; failed=1; }
-[ $failed = 0 ] && echo "ok: pg_dump/pg_restore keeps all 13 ecpipe tables and the pipeline runs after restore"
+[ $failed = 0 ] && echo "ok: pg_dump/pg_restore keeps all 14 ecpipe tables and the pipeline runs after restore"
 exit $failed

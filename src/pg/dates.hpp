@@ -10,4 +10,9 @@ inline int64_t unix_day(DateADT d) { return static_cast<int64_t>(d) + kUnixToPos
 inline DateADT pg_date(int64_t unix_day) { return static_cast<DateADT>(unix_day - kUnixToPostgresDays); }
 inline TimestampTz pg_timestamptz(int64_t unix_micros) { return unix_micros - kUnixToPostgresDays * USECS_PER_DAY; }
 
+// The days ecpipe files anything under: 0001-01-01 to 9999-12-31, so that every name made from a day
+// (events_YYYYMMDD.jsonl, raw_events_YYYYMMDD) belongs to exactly one day. Throws 22008 for any other day
+// (infinity, BC, year 0, five-digit years), naming the function; ecpipe.check_day is the SQL twin.
+void require_pipeline_day(DateADT day, const char* function_name);
+
 }  // namespace ecpipe::pg

@@ -5,6 +5,7 @@
 #include "ecpipe/generator.hpp"
 
 ECPIPE_FUNCTION(ecpipe_generate) {
+  ecpipe::pg::require_pipeline_day(PG_GETARG_DATEADT(0), "ecpipe_generate");
   ecpipe::GeneratorOptions o;
   o.day = ecpipe::pg::unix_day(PG_GETARG_DATEADT(0));
   o.users = PG_GETARG_INT32(1);

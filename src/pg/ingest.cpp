@@ -54,6 +54,7 @@ ECPIPE_FUNCTION(ecpipe_ingest) {
   require_read_privilege();
   require_utf8_database();
   const DateADT batch = PG_GETARG_DATEADT(0);
+  require_pipeline_day(batch, "ecpipe_ingest");
   char* path_arg = nullptr;
   server_call([&] { path_arg = text_to_cstring(PG_GETARG_TEXT_PP(1)); });
   ecpipe::LineReader reader(resolve_path(path_arg));

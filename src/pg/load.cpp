@@ -1,5 +1,6 @@
 // ecpipe.load_batch(ds, run_id): applies the batch's latest passed validation — replaces its rows in raw_events
 // and quarantine in bulk, then rebuilds the marts of every event day it touches now or touched before.
+#include <climits>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -7,6 +8,7 @@
 #include "bulk_insert.hpp"
 #include "dates.hpp"
 #include "heap.hpp"
+#include "installed.hpp"
 #include "landing_scan.hpp"
 #include "raw_writer.hpp"
 #include "schema_cache.hpp"
@@ -86,10 +88,17 @@ std::unordered_map<int64_t, Verdict> verdicts_of(int64_t validation_run) {
   return out;
 }
 
-std::set<int64_t> days_of_batch(DateADT batch) {
+// The event days the batch's rows were loaded into (ecpipe.batch_days), whose partitions still exist. Read from the
+// map rather than from raw_events: a batch_date predicate prunes no partition, so it would lock every one of them.
+// A day outside 0001..9999 (a BC partition an earlier version made) has no partition name and is skipped.
+// (Without the map, before ALTER EXTENSION UPDATE to 0.3.0, from raw_events as before.)
+std::set<int64_t> days_of_batch(DateADT batch, bool mapped) {
   std::set<int64_t> days;
-  spi_exec("SELECT DISTINCT event_day FROM ecpipe.raw_events WHERE batch_date = $1", {DATEOID},
-           {DateADTGetDatum(batch)}, nullptr, true);
+  spi_exec(mapped ? "SELECT b.event_day FROM ecpipe.batch_days b WHERE b.batch_date = $1 "
+                    "AND CASE WHEN b.event_day BETWEEN '0001-01-01' AND '9999-12-31' THEN "
+                    "pg_catalog.to_regclass('ecpipe.' || ecpipe.raw_partition_name(b.event_day)) END IS NOT NULL"
+                  : "SELECT DISTINCT event_day FROM ecpipe.raw_events WHERE batch_date = $1",
+           {DATEOID}, {DateADTGetDatum(batch)}, nullptr, true);
   server_call([&] {
     for (uint64 i = 0; i < SPI_processed; ++i) {
       bool isnull = false;
@@ -97,6 +106,80 @@ std::set<int64_t> days_of_batch(DateADT batch) {
     }
   });
   return days;
+}
+
+// Runs SQL as the extension's owner, as a SECURITY DEFINER function does: only the load makes and indexes raw
+// partitions (ecpipe.raw_partition and ecpipe.index_raw_partition are not granted to anyone), and only for the
+// event days of a validated batch.
+class AsExtensionOwner {
+ public:
+  AsExtensionOwner() {
+    spi_exec("SELECT extowner FROM pg_catalog.pg_extension WHERE extname = 'ecpipe'", {}, {}, nullptr, true);
+    Oid owner = InvalidOid;
+    server_call([&] {
+      bool isnull = true;
+      if (SPI_processed == 1) owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+      GetUserIdAndSecContext(&user_, &context_);
+    });
+    if (owner == InvalidOid) throw ServerError(ERRCODE_UNDEFINED_OBJECT, "extension \"ecpipe\" is not installed");
+    SetUserIdAndSecContext(owner, context_ | SECURITY_LOCAL_USERID_CHANGE);
+  }
+  ~AsExtensionOwner() { SetUserIdAndSecContext(user_, context_); }
+  AsExtensionOwner(const AsExtensionOwner&) = delete;
+  AsExtensionOwner& operator=(const AsExtensionOwner&) = delete;
+
+ private:
+  Oid user_ = InvalidOid;
+  int context_ = 0;
+};
+
+// The partition of an event day (made when missing) and whether this call made it.
+std::pair<Oid, bool> raw_partition(int64_t day) {
+  AsExtensionOwner owner;
+  spi_exec("SELECT part, created FROM ecpipe.raw_partition($1)", {DATEOID}, {DateADTGetDatum(pg_date(day))});
+  Oid part = InvalidOid;
+  bool created = false;
+  server_call([&] {
+    bool isnull = false;
+    part = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+    created = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+  });
+  return {part, created};
+}
+
+void index_raw_partition(Oid part) {
+  AsExtensionOwner owner;
+  spi_exec("SELECT ecpipe.index_raw_partition($1)", {REGCLASSOID}, {ObjectIdGetDatum(part)});
+}
+
+// The event days a load may make partitions for (ecpipe.raw_partition_days), as core day numbers.
+std::pair<int64_t, int64_t> partition_days() {
+  spi_exec("SELECT first, last FROM ecpipe.raw_partition_days()", {}, {}, nullptr, true);
+  std::pair<int64_t, int64_t> range;
+  server_call([&] {
+    bool isnull = false;
+    range.first = unix_day(DatumGetDateADT(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)));
+    range.second = unix_day(DatumGetDateADT(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)));
+  });
+  return range;
+}
+
+// Deletes the batch's rows from the partitions of the given days only: each statement names its day, so the
+// planner prunes to that one partition and locks nothing else.
+void delete_batch_rows(DateADT batch, const std::set<int64_t>& days) {
+  for (int64_t day : days)
+    spi_exec("DELETE FROM ecpipe.raw_events WHERE event_day = $1 AND batch_date = $2", {DATEOID, DATEOID},
+             {DateADTGetDatum(pg_date(day)), DateADTGetDatum(batch)});
+}
+
+// Records the event days the batch now has rows in (replacing what the previous load recorded). The map is the
+// load's own: operators may read it, only the extension's owner writes it.
+void record_batch_days(DateADT batch, const std::set<int64_t>& days) {
+  AsExtensionOwner owner;
+  spi_exec("DELETE FROM ecpipe.batch_days WHERE batch_date = $1", {DATEOID}, {DateADTGetDatum(batch)});
+  for (int64_t day : days)
+    spi_exec("INSERT INTO ecpipe.batch_days (batch_date, event_day) VALUES ($1, $2)", {DATEOID, DATEOID},
+             {DateADTGetDatum(batch), DateADTGetDatum(pg_date(day))});
 }
 
 struct LoadCounts {
@@ -143,8 +226,11 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
   else
     spi_exec("SELECT pg_advisory_xact_lock(1701864048, $1)", {INT4OID}, {Int32GetDatum(batch)});
   const auto verdicts = verdicts_of(validation.run_id);
-  std::set<int64_t> days = days_of_batch(batch);
-  spi_exec("DELETE FROM ecpipe.raw_events WHERE batch_date = $1", {DATEOID}, {DateADTGetDatum(batch)});
+  const bool mapped = has_batch_days();  // 0.3.0: the map, and the range of days a partition may be made for
+  const std::pair<int64_t, int64_t> allowed = mapped ? partition_days() : std::pair<int64_t, int64_t>{INT32_MIN, INT32_MAX};
+  int64_t outside_line = 0, outside_day = 0;  // the first event outside it (the batch or the settings changed)
+  std::set<int64_t> days = days_of_batch(batch, mapped);
+  delete_batch_rows(batch, days);
   spi_exec("DELETE FROM ecpipe.quarantine WHERE batch_date = $1", {DATEOID}, {DateADTGetDatum(batch)});
 
   RawWriter raw(batch, run_id);
@@ -191,19 +277,25 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
       changed = true;  // validation sent it to raw, so it parsed then: the batch changed since
       return;
     }
+    if (event.time.event_day < allowed.first || event.time.event_day > allowed.second) {
+      if (outside_line == 0) outside_line = line_no, outside_day = event.time.event_day;
+      return;
+    }
     if (partitions.insert(event.time.event_day).second) {
       days.insert(event.time.event_day);
-      spi_exec("SELECT part, created FROM ecpipe.raw_partition($1)", {DATEOID},
-               {DateADTGetDatum(pg_date(event.time.event_day))});
-      Oid part = InvalidOid;
-      bool created = false;
-      server_call([&] {
-        bool isnull = false;
-        part = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-        created = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-      });
+      const auto [part, created] = raw_partition(event.time.event_day);
       raw.open_partition(event.time.event_day, part);
       if (created) new_partitions.push_back(part);
+      // each new partition holds its locks (table, TOAST, indexes) to the end of the transaction: a batch with
+      // events on thousands of new days would exhaust the lock table, so it is refused first, clearly
+      if (new_partitions.size() > static_cast<size_t>(max_new_partitions()))
+        throw ServerError(ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+                          ("ecpipe_load: batch " + format_day(unix_day(batch)) + " has events on more than " +
+                           std::to_string(max_new_partitions()) +
+                           " days without a raw_events partition (ecpipe.max_new_partitions; line " +
+                           std::to_string(line_no) + " is on " + format_day(event.time.event_day) +
+                           "): check its timestamps, or raise the setting for this load")
+                              .c_str());
     }
     raw.add(event, line_no, found != verdicts.end() ? found->second.failed : 0);
     if (const auto& user = event.text[RawEvent::UserId]) users.add(*user);
@@ -214,9 +306,17 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
                       ("batch " + format_day(unix_day(batch)) + " changed after its validation (run " +
                        std::to_string(validation.run_id) + "): validate it again")
                           .c_str());
+  if (outside_line != 0)
+    throw ServerError(ERRCODE_DATETIME_FIELD_OVERFLOW,
+                      ("ecpipe_load: line " + std::to_string(outside_line) + " of batch " + format_day(unix_day(batch)) +
+                       " has event day " + format_day(outside_day) + ", outside the days a load may hold (" +
+                       format_day(allowed.first) + " to " + format_day(allowed.second) +
+                       ", from ecpipe.min_year and ecpipe.max_future): validate the batch with this load's settings")
+                          .c_str());
   LoadCounts counts;
   counts.loaded = raw.finish();
-  for (Oid part : new_partitions) spi_exec("SELECT ecpipe.index_raw_partition($1)", {REGCLASSOID}, {ObjectIdGetDatum(part)});
+  for (Oid part : new_partitions) index_raw_partition(part);
+  if (mapped) record_batch_days(batch, partitions);
   counts.quarantined = quarantine.flush();
   counts.users = static_cast<int64_t>(users.size());
   counts.sessions = static_cast<int64_t>(sessions.size());
@@ -231,6 +331,7 @@ ECPIPE_FUNCTION(ecpipe_load_batch) {
   using namespace ecpipe::pg;
   release_free_heap();
   const DateADT batch = PG_GETARG_DATEADT(0);
+  require_pipeline_day(batch, "ecpipe_load");
   const int64_t run_id = PG_GETARG_INT64(1);
   const bool build_marts = PG_GETARG_BOOL(2);
   SpiConnection spi;

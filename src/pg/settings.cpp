@@ -38,6 +38,7 @@ char* guc_worker_database = nullptr;
 int guc_run_lock_timeout = 600000;
 int guc_max_retries = 3;
 char* guc_raw_indexes = nullptr;
+int guc_max_new_partitions = 366;
 
 int64_t max_future_us = 86400LL * 1000000;
 
@@ -206,6 +207,9 @@ void define_settings() {
   DefineCustomStringVariable("ecpipe.raw_indexes",
                              "Indexes each new raw_events partition gets once filled: column[:btree|hash|brin], ...",
                              nullptr, &guc_raw_indexes, "", PGC_SUSET, 0, check_raw_indexes, nullptr, nullptr);
+  DefineCustomIntVariable("ecpipe.max_new_partitions",
+                          "How many raw_events partitions one load may make (a batch with events on more new days fails).",
+                          nullptr, &guc_max_new_partitions, 366, 1, 100000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
   MarkGUCPrefixReserved("ecpipe");
 }
 
@@ -222,6 +226,8 @@ Settings current_settings() {
 }
 
 const char* landing_dir() { return guc_landing_dir ? guc_landing_dir : ""; }
+
+int max_new_partitions() { return guc_max_new_partitions; }
 
 DeliverySettings delivery_settings() {
   DeliverySettings d;

@@ -17,6 +17,9 @@ Settings current_settings();
 // ecpipe.landing_dir, or "" when unset.
 const char* landing_dir();
 
+// ecpipe.max_new_partitions: how many raw_events partitions one load may make.
+int max_new_partitions();
+
 // What delivering notifications needs; the URL is read here and never leaves the delivery code.
 struct DeliverySettings {
   std::string webhook_url, allowed_hosts;

@@ -5,6 +5,7 @@
 #include "bulk_insert.hpp"
 #include "dates.hpp"
 #include "heap.hpp"
+#include "installed.hpp"
 #include "landing_scan.hpp"
 #include "schema_cache.hpp"
 #include "settings.hpp"
@@ -48,6 +49,8 @@ std::string settings_json(const Settings& s) {
 
 void write_validation(int64_t run_id, DateADT batch, const BatchReport& r, const Settings& s) {
   const BatchStatus status = r.status(s.min_pass_rate);
+  // the checks of an empty batch say no_data: nothing was checked (PASS where the log predates that status)
+  const char* empty_status = status == BatchStatus::NoData && quality_log_takes_no_data() ? "no_data" : nullptr;
   int64_t quarantined = 0;
   for (const auto& v : r.lines) quarantined += v.disposition == Disposition::Quarantine;
   // Older verdicts of this batch are superseded: only the latest validation can be loaded.
@@ -83,7 +86,7 @@ void write_validation(int64_t run_id, DateADT batch, const BatchReport& r, const
       values[1] = text_datum(check_name(c.id));
       values[2] = Int64GetDatum(c.population);
       values[3] = Int64GetDatum(c.failed);
-      values[4] = text_datum(c.passed(s.min_pass_rate) ? "PASS" : "FAIL");
+      values[4] = text_datum(empty_status ? empty_status : c.passed(s.min_pass_rate) ? "PASS" : "FAIL");
       values[5] = text_datum(samples);
       MemoryContextSwitchTo(old);
     });
@@ -133,6 +136,7 @@ ECPIPE_FUNCTION(ecpipe_validate_batch) {
   using namespace ecpipe::pg;
   release_free_heap();
   const DateADT batch = PG_GETARG_DATEADT(0);
+  require_pipeline_day(batch, "ecpipe_validate");
   const int64_t run_id = PG_GETARG_INT64(1);
   const ecpipe::Settings settings = current_settings();
   SpiConnection spi;

@@ -1,0 +1,12 @@
+// What the installed SQL of ecpipe has: the library also serves databases still at 0.1.0 or 0.2.0 until
+// ALTER EXTENSION ecpipe UPDATE runs there.
+#pragma once
+
+namespace ecpipe::pg {
+
+// ecpipe.batch_days exists (0.3.0): loads read and write the batch -> event days map.
+bool has_batch_days();
+// ecpipe.quality_log accepts status 'no_data' (0.3.0).
+bool quality_log_takes_no_data();
+
+}  // namespace ecpipe::pg
