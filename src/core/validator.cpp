@@ -8,7 +8,9 @@
 #include "ecpipe/error.hpp"
 #include "ecpipe/mapped_memory.hpp"
 #include "ecpipe/event_type.hpp"
+#include "ecpipe/interrupts.hpp"
 #include "ecpipe/line_reader.hpp"
+#include "ecpipe/quote.hpp"
 #include "id_first_seen.hpp"
 #include "field_check.hpp"
 #include "field_table.hpp"
@@ -77,19 +79,28 @@ struct TimedEvent {
   EventType type;
 };
 
-// Text headed for the quality log and quarantine details: PostgreSQL text and jsonb cannot hold U+0000.
-std::string printable(std::string_view s) {
-  std::string out(s);
-  for (size_t at = out.find('\0'); at != std::string::npos; at = out.find('\0', at)) out.replace(at, 1, "\\u0000");
-  return out;
-}
+// Text headed for the quality log and quarantine details: valid UTF-8 without U+0000 (PostgreSQL text and jsonb
+// cannot hold it), and never longer than kMaxReasonChars whatever the data quoted in it.
+std::string printable(std::string_view s) { return cut_value(s, kMaxReasonChars); }
+
+// The session checks record a sample per failing event in session order, not line order; they keep only the
+// kMaxLateSamples with the lowest line numbers. That is enough: finish() keeps the first kMaxSamples failures of a
+// check in line order, and any of those found late is among the first kMaxSamples found late.
+constexpr size_t kMaxLateSamples = kMaxSamples;
+
+// At most this many JSON values (scalars and containers, at any depth, a decoded extra_data included) in one
+// event. A jsonb value takes up to ~16 bytes however short its text, and jsonb refuses a container above 256 MB,
+// so an event with millions of tiny values could pass validation and then fail to load; real events hold dozens.
+constexpr size_t kMaxJsonValues = 100000;
+// A line needs at least two bytes per value, so only lines longer than this are counted.
+constexpr size_t kCountValuesFrom = 2 * kMaxJsonValues;
 
 }  // namespace
 
 class BatchValidator::Impl {
  public:
   Impl(const CompiledSchema& schema, const Settings& settings, const TimeZone& zone)
-      : settings_(settings), zone_(zone), fields_(schema) {
+      : settings_(settings), zone_(zone), fields_(schema), extra_data_field_(fields_.find("extra_data")) {
     for (int i = 0; i < kCheckCount; ++i) report_.checks[i].id = static_cast<CheckId>(i + 1);
   }
 
@@ -102,6 +113,7 @@ class BatchValidator::Impl {
   void add(int64_t line_no, std::string_view line) {
     if (report_.lines.size() >= IdFirstSeen::kNone)
       throw Error(ErrorKind::Internal, "a batch holds at most 4,294,967,294 lines");
+    poll_interrupts();
     fingerprint_.add(line_no, line);
     report_.fingerprint = fingerprint_.value();
     LineVerdict v;
@@ -116,14 +128,21 @@ class BatchValidator::Impl {
     element root;
     bool may_have_nul = false, has_nul = false;
     std::string why;
-    if (!parser_.parse_line(line, root, may_have_nul, why) || !scan_fields(root, may_have_nul, has_nul, why)) {
+    const bool too_long = static_cast<uint64_t>(line.size()) > static_cast<uint64_t>(settings_.max_line_bytes);
+    if (too_long || !parser_.parse_line(line, root, may_have_nul, why) || !scan_fields(root, may_have_nul, has_nul, why)) {
+      // A line ecpipe_ingest cut says how long it was; any other line too long is judged by its length alone.
+      const std::string_view note = cut_line_note(line);
+      if (!note.empty()) why = std::string(note);
+      else if (too_long)
+        why = "line of " + std::to_string(line.size()) + " bytes is longer than ecpipe.max_line_bytes (" +
+              std::to_string(settings_.max_line_bytes) + ")";
       v.unparseable = true;
       fail(v, CheckId::RequiredFields, "", "unparseable: " + why);
       finish_line(v);
       return;
     }
     ++report_.parsed_events;
-    judge_event(v, root, has_nul);
+    judge_event(v, root, has_nul, line.size());
     finish_line(v);
   }
 
@@ -161,7 +180,7 @@ class BatchValidator::Impl {
     v.failed |= bit;
     CheckResult& c = check(id);
     ++c.failed;
-    if (c.samples.size() < kMaxSamples) c.samples.push_back({v.line_no, printable(event_id), printable(reason)});
+    if (c.samples.size() < kMaxSamples) c.samples.push_back({v.line_no, cut_value(event_id), printable(reason)});
     if (!detail_.empty()) detail_ += "; ";
     detail_ += check_name(id);
     detail_ += ": ";
@@ -213,7 +232,7 @@ class BatchValidator::Impl {
     return true;
   }
 
-  void judge_event(LineVerdict& v, element root, bool has_nul) {
+  void judge_event(LineVerdict& v, element root, bool has_nul, size_t line_bytes) {
     const EventFields& f = top_;
     const std::string_view event_id = f.text(FieldTable::kEventId).value_or("");
     const auto type_name = f.text(FieldTable::kEventType);
@@ -224,7 +243,9 @@ class BatchValidator::Impl {
     const std::string_view session = f.text(FieldTable::kSessionId).value_or("");
     const IdFirstSeen::Probe session_probe = session.empty() ? IdFirstSeen::Probe() : sessions_.prepare(session);
 
-    required_and_values(v, rules, event_id, has_nul);
+    std::string limit_reason;
+    if (!has_nul && !storable_values(root, rules, line_bytes, limit_reason)) has_nul = true;
+    required_and_values(v, rules, event_id, has_nul, limit_reason);
     const uint32_t event_id_key = duplicate_event_id(v, id_probe);
     int64_t micros = 0;
     const bool timed = timestamp_validity(v, f, event_id, micros);
@@ -244,12 +265,39 @@ class BatchValidator::Impl {
   }
 
   // Checks 1 and 3 from the compiled schema, over the fields the scan kept, in the order the event lists them.
-  void required_and_values(LineVerdict& v, const FieldTable::TypeFields& rules, std::string_view event_id, bool has_nul) {
+  // What the loader stores must fit PostgreSQL: a purchase's extra_data written as a string is stored decoded, so
+  // U+0000 inside it (a \\u0000 in the string) is U+0000 in the event; and an event may hold at most
+  // kMaxJsonValues JSON values, so that its jsonb stays far below jsonb's limits (only a long line can hold that
+  // many, so only long lines are counted).
+  bool storable_values(element root, const FieldTable::TypeFields& rules, size_t line_bytes, std::string& reason) {
+    element extra;
+    bool decoded = false;
+    if (extra_data_field_ >= 0 && rules.rule[extra_data_field_] && top_.has(extra_data_field_) &&
+        top_.get(extra_data_field_).is_string()) {
+      const std::string_view text = string_of(top_.get(extra_data_field_));
+      std::string why;
+      bool nul = false;
+      if (parser_.parse_embedded(text, extra, why, &nul)) decoded = true;
+      if (nul) {
+        reason = "extra_data: a string in it contains U+0000";
+        return false;
+      }
+    }
+    if (line_bytes <= kCountValuesFrom) return true;
+    size_t values = detail::count_values(root, kMaxJsonValues + 1);
+    if (decoded) values += detail::count_values(extra, kMaxJsonValues + 1);
+    if (values <= kMaxJsonValues) return true;
+    reason = "the event holds more than " + std::to_string(kMaxJsonValues) + " JSON values";
+    return false;
+  }
+
+  void required_and_values(LineVerdict& v, const FieldTable::TypeFields& rules, std::string_view event_id, bool has_nul,
+                           const std::string& limit_reason) {
     FieldTable::Mask present = 0;
     std::string reason;
     bool value_failed = false;
     std::string value_reason;
-    if (has_nul) value_failed = true, value_reason = "a string contains U+0000";
+    if (has_nul) value_failed = true, value_reason = limit_reason.empty() ? "a string contains U+0000" : limit_reason;
     for (int k = 0; k < top_.count; ++k) {
       const int i = top_.order[k];
       const element value = top_.value[i];
@@ -309,7 +357,7 @@ class BatchValidator::Impl {
       } else {
         const EventTime t = resolve_timestamp(ts, zone_);
         if (t.unix_micros - settings_.now_us > settings_.max_future_us) {
-          reason = "timestamp " + std::string(text) + " is more than ecpipe.max_future after now";
+          reason = "timestamp " + cut_value(text) + " is more than ecpipe.max_future after now";
         } else {
           v.has_time = true;
           micros = t.unix_micros;
@@ -341,7 +389,7 @@ class BatchValidator::Impl {
     OrderOwner& owner = orders_[order];
     if (owner.event_id != eid || owner.contested)
       fail(v, CheckId::OrderAmount, event_id,
-           "order_id " + std::string(*order_id) + " already used by another event at line " +
+           "order_id " + cut_value(*order_id) + " already used by another event at line " +
                std::to_string(owner.first_line));
     if (owner.event_id != eid) owner.contested = true;
   }
@@ -369,7 +417,7 @@ class BatchValidator::Impl {
     if (allowed) return;
     const std::string shown = f.has(FieldTable::kDeviceType) ? detail::describe(f.get(FieldTable::kDeviceType)) : "missing";
     fail(v, CheckId::PlatformDevice, event_id,
-         "device_type " + shown + " is not allowed on " + std::string(platform) +
+         "device_type " + shown + " is not allowed on " + cut_value(platform) +
              (mobile_only ? " (mobile only)" : " (desktop, mobile or tablet)"));
   }
 
@@ -381,7 +429,7 @@ class BatchValidator::Impl {
     v.failed |= bit;
     CheckResult& c = check(id);
     ++c.failed;
-    late_samples_[check_index(id)].push_back({v.line_no, t.event_id, printable(reason)});
+    keep_late_sample(check_index(id), {v.line_no, t.event_id, printable(reason)});
     append_detail(v, std::string(check_name(id)) + ": " + reason);
   }
 
@@ -408,6 +456,7 @@ class BatchValidator::Impl {
   // Checks 4 and 7 (platform consistency) walk each session in (instant, line_no) order. Failures are collected
   // first and worded afterwards, so only failing sessions have their id turned back into text.
   void session_checks() {
+    poll_interrupts();
     std::sort(timed_.begin(), timed_.end(), [](const TimedEvent& a, const TimedEvent& b) {
       if (a.session != b.session) return a.session < b.session;
       if (a.micros != b.micros) return a.micros < b.micros;
@@ -415,15 +464,20 @@ class BatchValidator::Impl {
     });
     CheckResult& funnel = check(CheckId::FunnelSequence);
     std::vector<SessionFailure> failures;
+    InterruptCounter counter;
     for (size_t begin = 0; begin < timed_.size();) {
       size_t end = begin;
       while (end < timed_.size() && timed_[end].session == timed_[begin].session) ++end;
       bool member = false, session_failed = false, seen_view = false, seen_cart = false;
-      const TimedEvent& first = timed_[begin];
+      // Check 7's reference: the first event in session order that is in its population (a non-empty platform);
+      // every event here has a valid timestamp. Events before it without a platform are not compared.
+      size_t reference = begin;
+      while (reference < end && timed_[reference].platform < 0) ++reference;
       for (size_t i = begin; i < end; ++i) {
+        counter.tick();
         const TimedEvent& t = timed_[i];
-        const auto at = static_cast<uint32_t>(i), first_at = static_cast<uint32_t>(begin);
-        if (t.platform >= 0 && first.platform >= 0 && t.platform != first.platform)
+        const auto at = static_cast<uint32_t>(i), first_at = static_cast<uint32_t>(reference);
+        if (t.platform >= 0 && t.platform != timed_[reference].platform)
           failures.push_back({at, first_at, CheckId::PlatformDevice, false});
         if (t.type == EventType::Unknown) continue;
         member = true;
@@ -446,14 +500,17 @@ class BatchValidator::Impl {
     std::vector<uint32_t> wanted;
     for (const auto& f : failures) wanted.push_back(timed_[f.at].session);
     const auto sessions = sessions_.texts(wanted);
+    InterruptCounter counter;
     for (const auto& f : failures) {
+      counter.tick();
       const TimedEvent& t = timed_[f.at];
-      const std::string& session = sessions.at(t.session);
+      const std::string session = cut_value(sessions.at(t.session));
       if (f.check == CheckId::PlatformDevice) {
         const TimedEvent& first = timed_[f.first];
         fail_late(t, CheckId::PlatformDevice,
-                  "platform " + platform_names_[t.platform] + " differs from " + platform_names_[first.platform] +
-                      ", the platform of session " + session + " at line " + std::to_string(line_no_of(first)));
+                  "platform " + cut_value(platform_names_[t.platform]) + " differs from " +
+                      cut_value(platform_names_[first.platform]) + ", the platform of session " + session +
+                      " at line " + std::to_string(line_no_of(first)));
         continue;
       }
       const std::string reason =
@@ -465,7 +522,7 @@ class BatchValidator::Impl {
       v.failed |= check_bit(CheckId::FunnelSequence);
       append_detail(v, std::string(check_name(CheckId::FunnelSequence)) + ": " + reason);
       if (f.first_in_session)
-        late_samples_[check_index(CheckId::FunnelSequence)].push_back({v.line_no, t.event_id, printable(reason)});
+        keep_late_sample(check_index(CheckId::FunnelSequence), {v.line_no, t.event_id, printable(reason)});
     }
   }
 
@@ -474,8 +531,7 @@ class BatchValidator::Impl {
     std::vector<uint32_t> wanted;
     for (int i = 0; i < kCheckCount; ++i) {
       auto& late = late_samples_[i];
-      std::sort(late.begin(), late.end(), [](const LateSample& a, const LateSample& b) { return a.line_no < b.line_no; });
-      if (late.size() > kMaxSamples * 2) late.resize(kMaxSamples * 2);
+      std::sort_heap(late.begin(), late.end(), later_line);
       for (const auto& s : late) wanted.push_back(s.event_id);
     }
     if (wanted.empty()) return;
@@ -483,9 +539,8 @@ class BatchValidator::Impl {
     for (int i = 0; i < kCheckCount; ++i) {
       auto& samples = report_.checks[i].samples;
       for (auto& s : late_samples_[i]) {
-        if (samples.size() >= kMaxSamples * 2) break;
         const auto found = texts.find(s.event_id);
-        samples.push_back({s.line_no, found == texts.end() ? "" : printable(found->second), std::move(s.reason)});
+        samples.push_back({s.line_no, found == texts.end() ? "" : cut_value(found->second), std::move(s.reason)});
       }
     }
   }
@@ -496,6 +551,20 @@ class BatchValidator::Impl {
     uint32_t event_id;
     std::string reason;
   };
+  static bool later_line(const LateSample& a, const LateSample& b) { return a.line_no < b.line_no; }
+
+  // Keeps the kMaxLateSamples lowest line numbers of a check in a max-heap: memory stays flat however many fail.
+  void keep_late_sample(int check, LateSample s) {
+    auto& late = late_samples_[check];
+    if (late.size() == kMaxLateSamples) {
+      if (s.line_no >= late.front().line_no) return;
+      std::pop_heap(late.begin(), late.end(), later_line);
+      late.back() = std::move(s);
+    } else {
+      late.push_back(std::move(s));
+    }
+    std::push_heap(late.begin(), late.end(), later_line);
+  }
 
   struct OrderOwner {
     uint32_t event_id;
@@ -506,6 +575,7 @@ class BatchValidator::Impl {
   Settings settings_;
   const TimeZone& zone_;
   FieldTable fields_;
+  int extra_data_field_;  // the field number of extra_data, or -1 when the schema has no such field
   EventFields top_;
   detail::EventParser parser_;
   BatchReport report_;
