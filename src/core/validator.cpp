@@ -88,6 +88,10 @@ std::string printable(std::string_view s) { return cut_value(s, kMaxReasonChars)
 // check in line order, and any of those found late is among the first kMaxSamples found late.
 constexpr size_t kMaxLateSamples = kMaxSamples;
 
+// Event days raw_events can hold (its partitions are named by a four-digit year).
+const int64_t kFirstEventDay = days_from_civil(1, 1, 1);
+const int64_t kLastEventDay = days_from_civil(9999, 12, 31);
+
 // At most this many JSON values (scalars and containers, at any depth, a decoded extra_data included) in one
 // event. A jsonb value takes up to ~16 bytes however short its text, and jsonb refuses a container above 256 MB,
 // so an event with millions of tiny values could pass validation and then fail to load; real events hold dozens.
@@ -358,6 +362,10 @@ class BatchValidator::Impl {
         const EventTime t = resolve_timestamp(ts, zone_);
         if (t.unix_micros - settings_.now_us > settings_.max_future_us) {
           reason = "timestamp " + cut_value(text) + " is more than ecpipe.max_future after now";
+        } else if (t.event_day < kFirstEventDay || t.event_day > kLastEventDay) {
+          // With ecpipe.min_year = 1, 0001-01-01T00:00:00+14:00 falls on a day of 1 BC: no partition may hold it.
+          reason = "timestamp " + cut_value(text) + " falls on " + format_day(t.event_day) +
+                   " in ecpipe.timezone, outside the days ecpipe stores (0001-01-01 to 9999-12-31)";
         } else {
           v.has_time = true;
           micros = t.unix_micros;

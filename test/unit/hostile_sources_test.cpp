@@ -298,3 +298,18 @@ TEST(Interrupts, ValidatorAndReaderStop) {
   }
   std::remove(path.c_str());
 }
+
+TEST(EventDays, ATimestampFallingOnADayBeforeYearOneFailsCheckFive) {
+  Settings s = fixture::settings();
+  s.min_year = 1;
+  auto bc = event("page_view", 1);
+  bc["timestamp"] = "0001-01-01T00:00:00+14:00";  // 0000-12-31T10:00Z: a day of 1 BC
+  auto first_day = event("page_view", 2);
+  first_day["timestamp"] = "0001-01-01T00:00:00Z";
+  auto r = run(fixture::lines({bc, first_day}), s);
+  EXPECT_EQ(counts(r, CheckId::TimestampValidity), P(2, 1));
+  EXPECT_EQ(detail_of(r, 1), "timestamp_validity: timestamp 0001-01-01T00:00:00+14:00 falls on 0000-12-31 in "
+                             "ecpipe.timezone, outside the days ecpipe stores (0001-01-01 to 9999-12-31)");
+  EXPECT_EQ(r.lines[0].disposition, Disposition::Quarantine);
+  EXPECT_EQ(r.lines[1].disposition, Disposition::Raw);
+}
