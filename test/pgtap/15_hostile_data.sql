@@ -2,7 +2,7 @@
 -- samples, U+0000 in a decoded extra_data, too many JSON values, the line length bound, what ecpipe_ingest opens.
 -- FIFOs, /dev/zero, cancels and memory are in test/hostile_sources.sh (they need a timeout and fresh sessions).
 BEGIN;
-SELECT plan(26);
+SELECT plan(28);
 CREATE EXTENSION ecpipe;
 SET ecpipe.min_pass_rate = 0;  -- the hostile lines alone make a batch: let it load to see where each line goes
 
@@ -78,6 +78,12 @@ SELECT is((SELECT extra_data->>'coupon_code' FROM ecpipe.raw_events WHERE batch_
           'a\u0000b', 'an escaped backslash before u0000 is plain text, loaded as written');
 SELECT is((SELECT jsonb_array_length(extras->'many') FROM ecpipe.raw_events WHERE batch_date = '2024-05-15' AND line_no = 5),
           99001, '99,001 values load');
+
+-- Items of 1e15 cancelled by a discount: check 6 is satisfied, but mart_orders' numeric(14,2) could not hold them.
+CALL pg_temp.land('2024-05-17', ARRAY[
+  '{"event_id": "00000000-0000-4000-8000-000000000001", "event_type": "purchase", "user_id": "U000001", "session_id": "00000000-0000-4000-8000-000000900001", "timestamp": "2024-05-17T10:00:00Z", "platform": "web", "device_type": "desktop", "order_id": "ORD2024051700001", "total_amount": 89000, "payment_method": "credit_card", "extra_data": {"products": [{"product_id": "P1001", "quantity": 1000000, "unit_price": 1000000000}], "discount_amount": 999999999911000}}']);
+SELECT is((SELECT failed FROM ecpipe_validate('2024-05-17') WHERE check_no = 3), 1::bigint, 'extra_data amounts beyond numeric(14,2) fail check 3');
+SELECT is(ecpipe_load('2024-05-17')->>'quarantined', '1', 'the line is quarantined and the marts of its day do not fail');
 
 -- ---- item 6 and 16: what ecpipe_ingest opens, and the line length bound ------------------------------------------
 SELECT throws_ok($$SELECT ecpipe_ingest(NULL, '/tmp/x.jsonl')$$, '22004', 'ecpipe_ingest: ds must not be NULL', 'NULL ds is an error');

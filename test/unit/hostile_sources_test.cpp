@@ -313,3 +313,27 @@ TEST(EventDays, ATimestampFallingOnADayBeforeYearOneFailsCheckFive) {
   EXPECT_EQ(r.lines[0].disposition, Disposition::Quarantine);
   EXPECT_EQ(r.lines[1].disposition, Disposition::Raw);
 }
+
+TEST(Storable, ExtraDataAmountsBeyondTheMartsMoneyColumnsFailCheckThree) {
+  // Items of 1e15 cancelled by a discount of 1e15: check 6 is satisfied, but mart_orders could not hold them.
+  auto cancelled = event("purchase", 1, 1, 0);
+  cancelled["extra_data"] = R"({"products": [{"product_id": "P1001", "quantity": 1000000, "unit_price": 1000000000}], "discount_amount": 999999999911000})";
+  auto shipping = event("purchase", 2, 2, 0);
+  shipping["order_id"] = "ORD2024050100002";
+  shipping["extra_data"] = json::parse(R"({"products": [{"product_id": "P1001", "quantity": 1, "unit_price": 89000}], "shipping_fee": 1e13})");
+  auto fits = event("purchase", 3, 3, 0);
+  fits["order_id"] = "ORD2024050100003";
+  fits["extra_data"] = R"({"products": [{"product_id": "P1001", "quantity": 1, "unit_price": 999999999000}, {"product_id": "", "quantity": 1e300, "unit_price": 1e300}], "discount_amount": 999999910000})";
+  auto items = event("purchase", 4, 4, 0);
+  items["order_id"] = "ORD2024050100004";
+  items["extra_data"] = R"({"products": [{"product_id": "P1001", "quantity": 2, "unit_price": 600000000000}]})";
+  auto r = run_events({cancelled, shipping, fits, items});
+  EXPECT_EQ(counts(r, CheckId::ValueValidity), P(4, 3));
+  EXPECT_EQ(detail_of(r, 1).substr(0, detail_of(r, 1).find(';')),
+            "value_validity: extra_data.discount_amount 999999999911000 does not fit numeric(14,2)");
+  EXPECT_EQ(detail_of(r, 2).substr(0, detail_of(r, 2).find(';')),
+            "value_validity: extra_data.shipping_fee 10000000000000 does not fit numeric(14,2)");
+  EXPECT_EQ(detail_of(r, 4).substr(0, detail_of(r, 4).find(';')),
+            "value_validity: extra_data.products: an items amount beyond numeric(14,2) (2 x 600000000000)");
+  EXPECT_EQ(r.lines[2].failed & check_bit(CheckId::ValueValidity), 0) << "an entry that is not a line item is ignored";
+}
