@@ -251,6 +251,7 @@ class BatchValidator::Impl {
     const IdFirstSeen::Probe session_probe = session.empty() ? IdFirstSeen::Probe() : sessions_.prepare(session);
 
     std::string limit_reason;
+    has_decoded_extra_ = false;
     if (!has_nul && !storable_values(root, rules, line_bytes, limit_reason)) has_nul = true;
     required_and_values(v, rules, event_id, has_nul, limit_reason);
     const uint32_t event_id_key = duplicate_event_id(v, id_probe);
@@ -285,6 +286,8 @@ class BatchValidator::Impl {
       std::string why;
       bool nul = false;
       if (parser_.parse_embedded(text, extra, why, &nul)) decoded = true;
+      decoded_extra_ = extra;
+      has_decoded_extra_ = decoded;
       if (nul) {
         reason = "extra_data: a string in it contains U+0000";
         return false;
@@ -417,7 +420,9 @@ class BatchValidator::Impl {
   void order_amount(LineVerdict& v, element root, const EventFields& f, std::string_view event_id) {
     check(CheckId::OrderAmount).population++;
     std::string reason;
-    if (!detail::order_amount_consistent(root, parser_, settings_.amount_tolerance, reason)) {
+    // extra_data written as a string was decoded once already, by storable_values (the embedded parse stays valid).
+    if (!detail::order_amount_consistent(root, parser_, settings_.amount_tolerance, reason,
+                                         has_decoded_extra_ ? &decoded_extra_ : nullptr)) {
       fail(v, CheckId::OrderAmount, event_id, reason);
     }
     const auto order_id = f.text(FieldTable::kOrderId);
@@ -621,6 +626,8 @@ class BatchValidator::Impl {
   const TimeZone& zone_;
   FieldTable fields_;
   int extra_data_field_;  // the field number of extra_data, or -1 when the schema has no such field
+  element decoded_extra_;  // the current event's extra_data string, decoded, when has_decoded_extra_
+  bool has_decoded_extra_ = false;
   EventFields top_;
   detail::EventParser parser_;
   BatchReport report_;
