@@ -2,7 +2,7 @@
 -- samples, U+0000 in a decoded extra_data, too many JSON values, the line length bound, what ecpipe_ingest opens.
 -- FIFOs, /dev/zero, cancels and memory are in test/hostile_sources.sh (they need a timeout and fresh sessions).
 BEGIN;
-SELECT plan(28);
+SELECT plan(33);
 CREATE EXTENSION ecpipe;
 SET ecpipe.min_pass_rate = 0;  -- the hostile lines alone make a batch: let it load to see where each line goes
 
@@ -16,6 +16,9 @@ CREATE FUNCTION pg_temp.ev(id int, sec int, platform text, extra text DEFAULT NU
     'device_type', CASE WHEN platform IN ('ios', 'android') THEN 'mobile' ELSE 'desktop' END,
     'page_url', 'https://shop.example.com/home', 'page_type', 'home'))::text, '}')
     || coalesce(', ' || extra, '') || '}'
+$$;
+CREATE FUNCTION pg_temp.many_keys(n int) RETURNS text LANGUAGE sql AS $$
+  SELECT string_agg(format('"k%s": %s', i, i), ', ') FROM generate_series(1, n) i
 $$;
 CREATE PROCEDURE pg_temp.land(ds date, lines text[]) LANGUAGE sql AS $$
   DELETE FROM ecpipe.landing WHERE batch_date = ds;
@@ -84,6 +87,30 @@ CALL pg_temp.land('2024-05-17', ARRAY[
   '{"event_id": "00000000-0000-4000-8000-000000000001", "event_type": "purchase", "user_id": "U000001", "session_id": "00000000-0000-4000-8000-000000900001", "timestamp": "2024-05-17T10:00:00Z", "platform": "web", "device_type": "desktop", "order_id": "ORD2024051700001", "total_amount": 89000, "payment_method": "credit_card", "extra_data": {"products": [{"product_id": "P1001", "quantity": 1000000, "unit_price": 1000000000}], "discount_amount": 999999999911000}}']);
 SELECT is((SELECT failed FROM ecpipe_validate('2024-05-17') WHERE check_no = 3), 1::bigint, 'extra_data amounts beyond numeric(14,2) fail check 3');
 SELECT is(ecpipe_load('2024-05-17')->>'quarantined', '1', 'the line is quarantined and the marts of its day do not fail');
+
+-- Deep nesting inside a purchase's extra_data string and in an unknown field, a 100,000-character key, 50,000 keys:
+-- each loads (jsonb takes them), and landing = raw + quarantine.
+CALL pg_temp.land('2024-05-18', ARRAY[
+  '{"event_id": "00000000-0000-4000-8000-000000000001", "event_type": "purchase", "user_id": "U000001", "session_id": "00000000-0000-4000-8000-000000900001", "timestamp": "2024-05-18T10:00:00Z", "platform": "web", "device_type": "desktop", "order_id": "ORD2024051800001", "total_amount": 89000, "payment_method": "credit_card", "extra_data": "{\"products\": [{\"product_id\": \"P1001\", \"quantity\": 1, \"unit_price\": 89000}], \"deep\": '
+    || repeat('{\"a\": ', 1000) || '1' || repeat('}', 1000) || '}"}',
+  pg_temp.ev(2, 1, 'web', '"deep": ' || repeat('[', 1000) || repeat(']', 1000)),
+  pg_temp.ev(3, 2, 'web', '"' || repeat('k', 100000) || '": 1'),
+  pg_temp.ev(4, 3, 'web', pg_temp.many_keys(50000))]);
+SELECT is((SELECT sum(failed) FROM ecpipe_validate('2024-05-18') WHERE check_no IN (1, 2, 3, 5)), 0::numeric,
+          'deep nesting in extra_data and in a field, a long key and many keys pass the quarantine checks');
+SELECT is(ecpipe_load('2024-05-18')->>'loaded', '4', 'and all four load');
+SELECT is((SELECT length(extra_data::text) > 4000 FROM ecpipe.raw_events WHERE batch_date = '2024-05-18' AND line_no = 1), true,
+          'the decoded extra_data keeps its 1,000 levels');
+
+-- An operator may neither lower nor raise ecpipe.max_line_bytes, nor read server files without pg_read_server_files.
+CREATE ROLE ecpipe_hostile_op IN ROLE ecpipe_operator;
+SET ROLE ecpipe_hostile_op;
+SELECT throws_ok($$SET ecpipe.max_line_bytes = 100$$, '42501', 'permission denied to set parameter "ecpipe.max_line_bytes"',
+                 'only a superuser sets ecpipe.max_line_bytes');
+SELECT throws_ok($$SELECT ecpipe_ingest(NULL, NULL)$$, '42501',
+                 'ecpipe_ingest reads server files: it needs superuser or the pg_read_server_files role',
+                 'an operator without pg_read_server_files is refused before anything is opened');
+RESET ROLE;
 
 -- ---- item 6 and 16: what ecpipe_ingest opens, and the line length bound ------------------------------------------
 SELECT throws_ok($$SELECT ecpipe_ingest(NULL, '/tmp/x.jsonl')$$, '22004', 'ecpipe_ingest: ds must not be NULL', 'NULL ds is an error');
