@@ -103,6 +103,7 @@ test:
 	  test/run_pgtap.sh
 	test/dump_roundtrip.sh
 	EVENTS=20000 BACKFILL_DAYS=30 BACKFILL_EVENTS=3000 test/faults.sh
+	test/hostile_sources.sh
 	test/docs_examples.sh
 	test/run_pgtap.sh
 

@@ -752,3 +752,8 @@ COMMENT ON PROCEDURE @extschema@.ecpipe_backfill_days(date, date) IS
     'runs each day from from_day to to_day in order, committing after each day; the summaries are in ecpipe.runs';
 REVOKE ALL ON PROCEDURE @extschema@.ecpipe_backfill_days(date, date) FROM PUBLIC;
 GRANT EXECUTE ON PROCEDURE @extschema@.ecpipe_backfill_days(date, date) TO ecpipe_operator;
+
+-- == hostile data sources: ecpipe_ingest raises an error for a NULL ds or path (it was STRICT and returned NULL) ==
+ALTER FUNCTION @extschema@.ecpipe_ingest(date, text) CALLED ON NULL INPUT;
+COMMENT ON FUNCTION @extschema@.ecpipe_ingest(date, text) IS
+    'Lands a server-side JSONL file (a regular file; lines longer than ecpipe.max_line_bytes keep their first bytes) as batch ds, replacing it; returns the number of lines';

@@ -1,6 +1,7 @@
-// Streams a JSONL file line by line with a bounded buffer; every byte of every line is kept (CR included).
+// Streams a JSONL file line by line with a bounded buffer; every byte of every line is kept (CR included), up to
+// a longest line: the first bytes of a longer line are kept and the rest is skipped.
 #pragma once
-#include <cstdio>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -8,7 +9,11 @@ namespace ecpipe {
 
 class LineReader {
  public:
-  explicit LineReader(const std::string& path);  // throws Error(Io)
+  // Opens a regular file only: the path is opened without following a symbolic link in its last component and
+  // without blocking (a FIFO never stalls the open), and the opened descriptor must be a regular file; anything
+  // else (FIFO, device, directory, socket) throws Error(Io) naming the path. Lines longer than max_line_bytes
+  // are cut to their first max_line_bytes bytes. Reading polls for interrupts.
+  LineReader(const std::string& path, uint64_t max_line_bytes);
   ~LineReader();
   LineReader(const LineReader&) = delete;
   LineReader& operator=(const LineReader&) = delete;
@@ -16,15 +21,27 @@ class LineReader {
   // Next line without its '\n'; valid until the next call. A final line without '\n' is still a line;
   // the empty remainder after a final '\n' is not.
   bool next(std::string_view& line);
+  // The full length in bytes of the line next() returned last when it was longer than max_line_bytes (and so
+  // cut to its first max_line_bytes bytes); 0 when it was returned whole.
+  uint64_t cut_from() const { return cut_from_; }
 
  private:
   bool fill();
-  FILE* file_;
+  bool cut_long_line(std::string_view& line);
+  int fd_ = -1;
   std::string path_;
+  uint64_t max_line_;
   std::string buf_;
   size_t begin_ = 0, end_ = 0;
   bool eof_ = false;
+  uint64_t cut_from_ = 0;
 };
+
+// A line longer than ecpipe.max_line_bytes as ecpipe_ingest lands it: its first bytes, then a NUL byte (so that it
+// can never parse as JSON), then a note saying how long the line was.
+std::string cut_line(std::string_view first_bytes, uint64_t length);
+// The note of a line landed by cut_line(), or an empty view for any other line.
+std::string_view cut_line_note(std::string_view landed);
 
 // True when a line is blank: empty or only JSON whitespace (space, tab, CR, LF). Blank lines are ignored.
 bool is_blank_line(std::string_view line);

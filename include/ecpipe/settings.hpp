@@ -12,6 +12,7 @@ struct Settings {
   int64_t max_future_us = 86400LL * 1000000;       // ecpipe.max_future: how far after now() a timestamp may be
   double amount_tolerance = 1.0;                   // ecpipe.amount_tolerance, in currency units
   int64_t now_us = 0;                              // now() as microseconds since 1970 (UTC)
+  int64_t max_line_bytes = 64LL << 20;             // ecpipe.max_line_bytes: a longer line is unparseable
 };
 
 // Parses a duration such as '1 day', '36 hours', '1d 12h', '90 min', '30s' (units: us, ms, s, min, h, d, w and

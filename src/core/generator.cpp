@@ -8,6 +8,7 @@
 #include "ecpipe/error.hpp"
 #include "ecpipe/json_writer.hpp"
 #include "ecpipe/timestamp.hpp"
+#include "ecpipe/interrupts.hpp"
 #include "ecpipe/core_only.hpp"
 
 namespace ecpipe {
@@ -155,6 +156,7 @@ class DayGenerator {
       c.profile = profile_for(o_.seed, users[i]);
       const int sessions = static_cast<int>(rng_.weighted(kSessionWeights)) + 1;
       for (int s = 0; s < sessions; ++s) session(c);
+      poll_interrupts();
     }
     std::stable_sort(lines_.begin(), lines_.end(), [](const Line& a, const Line& b) {
       return a.seconds != b.seconds ? a.seconds < b.seconds : a.seq < b.seq;

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "ecpipe/quote.hpp"
 #include "ecpipe/schema.hpp"
 #include "ecpipe/utf8.hpp"
 #include "ecpipe/core_only.hpp"
@@ -87,7 +88,7 @@ bool walk(element v, std::vector<std::string_view>& keys, bool may_have_nul, boo
           if (it != keys.end()) dup = *it;
         }
         if (dup.data() != nullptr) {
-          why = "repeated key \"" + std::string(dup.substr(0, 40)) + "\"";
+          why = "repeated key \"" + cut_value(dup) + "\"";
           return false;
         }
       }
@@ -131,11 +132,30 @@ bool EventParser::parse_object(std::string_view line, element& root, bool& has_n
   return parse_line(line, root, may_have_nul, why) && check_value(root, may_have_nul, has_nul, why);
 }
 
-bool EventParser::parse_embedded(std::string_view text, element& root, std::string& why) {
+bool EventParser::parse_embedded(std::string_view text, element& root, std::string& why, bool* has_nul) {
   if (!parse_with(embedded_parser_, embedded_buffer_, text, root, why)) return false;
   bool nul = false;
   keys_.clear();
-  return walk(root, keys_, false, nul, why);
+  const bool may_have_nul = has_nul != nullptr && text.find("\\u0000") != std::string_view::npos;
+  const bool ok = walk(root, keys_, may_have_nul, nul, why);
+  if (has_nul) *has_nul = nul;
+  return ok;
+}
+
+size_t count_values(element v, size_t limit) {
+  size_t n = 1;
+  if (v.type() == element_type::ARRAY) {
+    for (element item : simdjson::dom::array(v)) {
+      if (n >= limit) break;
+      n += count_values(item, limit - n);
+    }
+  } else if (v.type() == element_type::OBJECT) {
+    for (auto field : simdjson::dom::object(v)) {
+      if (n >= limit) break;
+      n += count_values(field.value, limit - n);
+    }
+  }
+  return n;
 }
 
 bool rewrite_out_of_range_numbers(std::string_view in, std::string& out) {

@@ -28,7 +28,8 @@ class EventParser {
            (may_have_nul && t == simdjson::dom::element_type::STRING);
   }
   // Parses a JSON text held inside a string value (extra_data); the result is valid until the next call.
-  bool parse_embedded(std::string_view text, simdjson::dom::element& root, std::string& why);
+  // When has_nul is given, it says whether any string in it (keys included) holds U+0000.
+  bool parse_embedded(std::string_view text, simdjson::dom::element& root, std::string& why, bool* has_nul = nullptr);
 
  private:
   bool parse_with(simdjson::dom::parser& p, std::string& buffer, std::string_view text, simdjson::dom::element& root,
@@ -67,6 +68,9 @@ class KeyScreen {
 // Replaces numbers that overflow a double (1e400) or a 64-bit integer with finite doubles of the same sign and
 // magnitude class, so the value can still be judged by its rule. Returns false when nothing needed changing.
 bool rewrite_out_of_range_numbers(std::string_view in, std::string& out);
+
+// How many JSON values v holds, itself included, counting no further than `limit`.
+size_t count_values(simdjson::dom::element v, size_t limit);
 
 // A short human rendering of a value for reasons: strings quoted and cut to 40 characters.
 std::string describe(simdjson::dom::element v);

@@ -1,56 +1,107 @@
-// Buffered line splitting of landing files, and the text-or-bytes decision for each line.
+// Buffered line splitting of landing files (regular files only, lines bounded), and the text-or-bytes decision.
 #include "ecpipe/line_reader.hpp"
 
+#include <fcntl.h>
 #include <simdjson.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
 #include "ecpipe/error.hpp"
+#include "ecpipe/interrupts.hpp"
+#include "ecpipe/quote.hpp"
 #include "ecpipe/utf8.hpp"
 #include "ecpipe/core_only.hpp"
 
 namespace ecpipe {
 
-LineReader::LineReader(const std::string& path) : file_(std::fopen(path.c_str(), "rb")), path_(path) {
-  if (!file_) throw Error(ErrorKind::Io, "could not open \"" + path + "\": " + std::strerror(errno));
-  buf_.resize(1 << 20);
+namespace {
+
+constexpr size_t kChunk = 1 << 20;  // bytes read at a time; interrupts are polled between reads
+constexpr std::string_view kCutNote = "ecpipe: line of ";
+
+const char* file_kind(mode_t mode) {
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISLNK(mode)) return "a symbolic link";
+  return "not a regular file";
+}
+
+}  // namespace
+
+LineReader::LineReader(const std::string& path, uint64_t max_line_bytes)
+    : path_(cut_value(path)), max_line_(max_line_bytes == 0 ? 1 : max_line_bytes) {
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, past any cancel. O_NOFOLLOW: the
+  // caller resolved the path (and checked where it leads); a symbolic link put there since is refused.
+  fd_ = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+  if (fd_ < 0) {
+    const int e = errno;
+    if (e == ELOOP) throw Error(ErrorKind::Io, "could not open \"" + path_ + "\": it is a symbolic link");
+    throw Error(ErrorKind::Io, "could not open \"" + path_ + "\": " + std::strerror(e));
+  }
+  struct stat st;
+  if (::fstat(fd_, &st) != 0) {
+    const int e = errno;
+    ::close(fd_);
+    throw Error(ErrorKind::Io, "could not stat \"" + path_ + "\": " + std::strerror(e));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd_);
+    fd_ = -1;
+    throw Error(ErrorKind::Io, "\"" + path_ + "\" is " + file_kind(st.st_mode) + ": ecpipe reads regular files only");
+  }
+  const int flags = ::fcntl(fd_, F_GETFL);
+  if (flags >= 0) ::fcntl(fd_, F_SETFL, flags & ~O_NONBLOCK);
+  buf_.resize(kChunk);
 }
 
 LineReader::~LineReader() {
-  if (file_) std::fclose(file_);
+  if (fd_ >= 0) ::close(fd_);
 }
 
 // Moves the unread tail to the front and reads more; grows the buffer when one line fills it.
 bool LineReader::fill() {
+  poll_interrupts();
   if (eof_) return false;
   if (begin_ > 0) {
     std::memmove(&buf_[0], &buf_[begin_], end_ - begin_);
     end_ -= begin_;
     begin_ = 0;
   }
-  if (end_ == buf_.size()) buf_.resize(buf_.size() * 2);
-  size_t got = std::fread(&buf_[end_], 1, buf_.size() - end_, file_);
+  if (buf_.size() - end_ < kChunk / 2) buf_.resize(buf_.size() * 2);
+  ssize_t got;
+  do {
+    got = ::read(fd_, &buf_[end_], buf_.size() - end_);
+  } while (got < 0 && errno == EINTR && (poll_interrupts(), true));
+  if (got < 0) throw Error(ErrorKind::Io, "could not read \"" + path_ + "\": " + std::strerror(errno));
   if (got == 0) {
-    if (std::ferror(file_)) throw Error(ErrorKind::Io, "could not read \"" + path_ + "\": " + std::strerror(errno));
     eof_ = true;
     return false;
   }
-  end_ += got;
+  end_ += static_cast<size_t>(got);
   return true;
 }
 
 bool LineReader::next(std::string_view& line) {
+  cut_from_ = 0;
   size_t scanned = begin_;
   for (;;) {
-    const void* nl = std::memchr(&buf_[scanned], '\n', end_ - scanned);
+    // A line of exactly max_line_ bytes has its '\n' at begin_ + max_line_: look no further than that.
+    const size_t window = end_ - begin_ > max_line_ ? begin_ + static_cast<size_t>(max_line_) + 1 : end_;
+    const void* nl = scanned < window ? std::memchr(&buf_[scanned], '\n', window - scanned) : nullptr;
     if (nl) {
-      size_t at = static_cast<const char*>(nl) - buf_.data();
+      const size_t at = static_cast<const char*>(nl) - buf_.data();
       line = std::string_view(&buf_[begin_], at - begin_);
       begin_ = at + 1;
       return true;
     }
-    size_t consumed = end_ - begin_;
+    if (end_ - begin_ > max_line_) return cut_long_line(line);
+    const size_t consumed = window - begin_;
     if (!fill()) {
       if (begin_ == end_) return false;
       line = std::string_view(&buf_[begin_], end_ - begin_);
@@ -59,6 +110,55 @@ bool LineReader::next(std::string_view& line) {
     }
     scanned = begin_ + consumed;
   }
+}
+
+// The line at begin_ is longer than max_line_: its first max_line_ bytes move to the front of the buffer and stay,
+// the rest is read and dropped up to its '\n' (polling for interrupts), and what follows is kept for the next call.
+bool LineReader::cut_long_line(std::string_view& line) {
+  const size_t keep = static_cast<size_t>(max_line_);
+  if (begin_ > 0) {
+    std::memmove(&buf_[0], &buf_[begin_], end_ - begin_);
+    end_ -= begin_;
+    begin_ = 0;
+  }
+  uint64_t dropped = 0;  // bytes of the line after the kept ones, already read and dropped
+  for (;;) {
+    const void* nl = std::memchr(&buf_[keep], '\n', end_ - keep);
+    if (nl) {
+      const size_t at = static_cast<const char*>(nl) - buf_.data();
+      cut_from_ = dropped + at;
+      const size_t rest = end_ - (at + 1);
+      std::memmove(&buf_[keep], &buf_[at + 1], rest);
+      end_ = keep + rest;
+      break;
+    }
+    dropped += end_ - keep;
+    end_ = keep;
+    if (!fill()) {
+      cut_from_ = dropped + keep;
+      break;
+    }
+  }
+  line = std::string_view(&buf_[0], keep);
+  begin_ = keep;
+  return true;
+}
+
+std::string cut_line(std::string_view first_bytes, uint64_t length) {
+  std::string out(first_bytes);
+  out += '\0';
+  out += kCutNote;
+  out += std::to_string(length) + " bytes is longer than ecpipe.max_line_bytes; its first " +
+         std::to_string(first_bytes.size()) + " bytes are kept";
+  return out;
+}
+
+std::string_view cut_line_note(std::string_view landed) {
+  const size_t nul = landed.rfind('\0');
+  if (nul == std::string_view::npos) return {};
+  const std::string_view note = landed.substr(nul + 1);
+  if (note.substr(0, kCutNote.size()) != kCutNote || note.size() > 200) return {};
+  return note.substr(std::string_view("ecpipe: ").size());
 }
 
 bool is_blank_line(std::string_view line) {

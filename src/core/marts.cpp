@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 
+#include "ecpipe/interrupts.hpp"
 #include "ecpipe/core_only.hpp"
 #include "ecpipe/error.hpp"
 #include "ecpipe/mapped_memory.hpp"
@@ -67,6 +68,7 @@ void add_checked(int64_t& sum, int64_t value, const char* what) {
 class MartBuilder::Impl {
  public:
   void add(const MartEvent& e) {
+    interrupts_.tick();
     bool added = false;
     const uint32_t user = user_row(e.user_id, added);
     UserDay& u = user_rows_[user];
@@ -178,6 +180,7 @@ class MartBuilder::Impl {
   KeyIndex funnel_users_;
   std::vector<ProductActivity> product_rows_;
   KeyIndex viewers_;
+  InterruptCounter interrupts_{1024};
 };
 
 MartBuilder::MartBuilder() : impl_(std::make_unique<Impl>()) {}

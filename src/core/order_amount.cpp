@@ -32,13 +32,16 @@ std::string money(double d) {
 
 }  // namespace
 
-bool order_amount_consistent(element event, EventParser& parser, double tolerance, std::string& reason) {
+bool order_amount_consistent(element event, EventParser& parser, double tolerance, std::string& reason,
+                             const element* decoded) {
   element extra_value;
   if (event["extra_data"].get(extra_value)) {
     reason = "extra_data is missing";
     return false;
   }
-  if (extra_value.is_string()) {
+  if (extra_value.is_string() && decoded) {
+    extra_value = *decoded;
+  } else if (extra_value.is_string()) {
     std::string why;
     std::string_view text(extra_value.get_string().value_unsafe());
     if (!parser.parse_embedded(text, extra_value, why)) {

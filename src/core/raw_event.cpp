@@ -130,7 +130,8 @@ class RawEventExtractor::Impl {
       }
       case Kind::Number: {
         double d = 0;
-        if (!detail::number_of(v, d) || !std::isfinite(d) || std::fabs(d) >= 1e12) return false;  // numeric(14,2)
+        // numeric(14,2) holds up to 999999999999.99; a value that rounds beyond it is kept in extras instead.
+        if (!detail::number_of(v, d) || !std::isfinite(d) || std::fabs(d) > 999999999999.99) return false;
         out.numbers[c.index] = d;
         return true;
       }

@@ -3,12 +3,15 @@
 #include "ecpipe/validator.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <optional>
 
 #include "ecpipe/error.hpp"
 #include "ecpipe/mapped_memory.hpp"
 #include "ecpipe/event_type.hpp"
+#include "ecpipe/interrupts.hpp"
 #include "ecpipe/line_reader.hpp"
+#include "ecpipe/quote.hpp"
 #include "id_first_seen.hpp"
 #include "field_check.hpp"
 #include "field_table.hpp"
@@ -77,19 +80,34 @@ struct TimedEvent {
   EventType type;
 };
 
-// Text headed for the quality log and quarantine details: PostgreSQL text and jsonb cannot hold U+0000.
-std::string printable(std::string_view s) {
-  std::string out(s);
-  for (size_t at = out.find('\0'); at != std::string::npos; at = out.find('\0', at)) out.replace(at, 1, "\\u0000");
-  return out;
-}
+// Text headed for the quality log and quarantine details: valid UTF-8 without U+0000 (PostgreSQL text and jsonb
+// cannot hold it), and never longer than kMaxReasonChars whatever the data quoted in it.
+std::string printable(std::string_view s) { return cut_value(s, kMaxReasonChars); }
+
+// The session checks record a sample per failing event in session order, not line order; they keep only the
+// kMaxLateSamples with the lowest line numbers. That is enough: finish() keeps the first kMaxSamples failures of a
+// check in line order, and any of those found late is among the first kMaxSamples found late.
+constexpr size_t kMaxLateSamples = kMaxSamples;
+
+// Event days raw_events can hold (its partitions are named by a four-digit year).
+const int64_t kFirstEventDay = days_from_civil(1, 1, 1);
+const int64_t kLastEventDay = days_from_civil(9999, 12, 31);
+
+// At most this many JSON values (scalars and containers, at any depth, a decoded extra_data included) in one
+// event. A jsonb value takes up to ~16 bytes however short its text, and jsonb refuses a container above 256 MB,
+// so an event with millions of tiny values could pass validation and then fail to load; real events hold dozens.
+constexpr size_t kMaxJsonValues = 100000;
+// The largest amount the marts' numeric(14,2) columns take, with a margin for rounding (999,999,999,999.99).
+constexpr double kMaxMoney = 999999999999.0;
+// A line needs at least two bytes per value, so only lines longer than this are counted.
+constexpr size_t kCountValuesFrom = 2 * kMaxJsonValues;
 
 }  // namespace
 
 class BatchValidator::Impl {
  public:
   Impl(const CompiledSchema& schema, const Settings& settings, const TimeZone& zone)
-      : settings_(settings), zone_(zone), fields_(schema) {
+      : settings_(settings), zone_(zone), fields_(schema), extra_data_field_(fields_.find("extra_data")) {
     for (int i = 0; i < kCheckCount; ++i) report_.checks[i].id = static_cast<CheckId>(i + 1);
   }
 
@@ -102,6 +120,7 @@ class BatchValidator::Impl {
   void add(int64_t line_no, std::string_view line) {
     if (report_.lines.size() >= IdFirstSeen::kNone)
       throw Error(ErrorKind::Internal, "a batch holds at most 4,294,967,294 lines");
+    poll_interrupts();
     fingerprint_.add(line_no, line);
     report_.fingerprint = fingerprint_.value();
     LineVerdict v;
@@ -116,14 +135,21 @@ class BatchValidator::Impl {
     element root;
     bool may_have_nul = false, has_nul = false;
     std::string why;
-    if (!parser_.parse_line(line, root, may_have_nul, why) || !scan_fields(root, may_have_nul, has_nul, why)) {
+    const bool too_long = static_cast<uint64_t>(line.size()) > static_cast<uint64_t>(settings_.max_line_bytes);
+    if (too_long || !parser_.parse_line(line, root, may_have_nul, why) || !scan_fields(root, may_have_nul, has_nul, why)) {
+      // A line ecpipe_ingest cut says how long it was; any other line too long is judged by its length alone.
+      const std::string_view note = cut_line_note(line);
+      if (!note.empty()) why = std::string(note);
+      else if (too_long)
+        why = "line of " + std::to_string(line.size()) + " bytes is longer than ecpipe.max_line_bytes (" +
+              std::to_string(settings_.max_line_bytes) + ")";
       v.unparseable = true;
       fail(v, CheckId::RequiredFields, "", "unparseable: " + why);
       finish_line(v);
       return;
     }
     ++report_.parsed_events;
-    judge_event(v, root, has_nul);
+    judge_event(v, root, has_nul, line.size());
     finish_line(v);
   }
 
@@ -161,7 +187,7 @@ class BatchValidator::Impl {
     v.failed |= bit;
     CheckResult& c = check(id);
     ++c.failed;
-    if (c.samples.size() < kMaxSamples) c.samples.push_back({v.line_no, printable(event_id), printable(reason)});
+    if (c.samples.size() < kMaxSamples) c.samples.push_back({v.line_no, cut_value(event_id), printable(reason)});
     if (!detail_.empty()) detail_ += "; ";
     detail_ += check_name(id);
     detail_ += ": ";
@@ -213,7 +239,7 @@ class BatchValidator::Impl {
     return true;
   }
 
-  void judge_event(LineVerdict& v, element root, bool has_nul) {
+  void judge_event(LineVerdict& v, element root, bool has_nul, size_t line_bytes) {
     const EventFields& f = top_;
     const std::string_view event_id = f.text(FieldTable::kEventId).value_or("");
     const auto type_name = f.text(FieldTable::kEventType);
@@ -224,7 +250,10 @@ class BatchValidator::Impl {
     const std::string_view session = f.text(FieldTable::kSessionId).value_or("");
     const IdFirstSeen::Probe session_probe = session.empty() ? IdFirstSeen::Probe() : sessions_.prepare(session);
 
-    required_and_values(v, rules, event_id, has_nul);
+    std::string limit_reason;
+    has_decoded_extra_ = false;
+    if (!has_nul && !storable_values(root, rules, line_bytes, limit_reason)) has_nul = true;
+    required_and_values(v, rules, event_id, has_nul, limit_reason);
     const uint32_t event_id_key = duplicate_event_id(v, id_probe);
     int64_t micros = 0;
     const bool timed = timestamp_validity(v, f, event_id, micros);
@@ -244,12 +273,75 @@ class BatchValidator::Impl {
   }
 
   // Checks 1 and 3 from the compiled schema, over the fields the scan kept, in the order the event lists them.
-  void required_and_values(LineVerdict& v, const FieldTable::TypeFields& rules, std::string_view event_id, bool has_nul) {
+  // What the loader stores must fit PostgreSQL: a purchase's extra_data written as a string is stored decoded, so
+  // U+0000 inside it (a \\u0000 in the string) is U+0000 in the event; and an event may hold at most
+  // kMaxJsonValues JSON values, so that its jsonb stays far below jsonb's limits (only a long line can hold that
+  // many, so only long lines are counted).
+  bool storable_values(element root, const FieldTable::TypeFields& rules, size_t line_bytes, std::string& reason) {
+    element extra;
+    bool decoded = false;
+    const bool has_extra = extra_data_field_ >= 0 && rules.rule[extra_data_field_] && top_.has(extra_data_field_);
+    if (has_extra && top_.get(extra_data_field_).is_string()) {
+      const std::string_view text = string_of(top_.get(extra_data_field_));
+      std::string why;
+      bool nul = false;
+      if (parser_.parse_embedded(text, extra, why, &nul)) decoded = true;
+      decoded_extra_ = extra;
+      has_decoded_extra_ = decoded;
+      if (nul) {
+        reason = "extra_data: a string in it contains U+0000";
+        return false;
+      }
+    }
+    if (has_extra && !money_fits(decoded ? extra : top_.get(extra_data_field_), reason)) return false;
+    if (line_bytes <= kCountValuesFrom) return true;
+    size_t values = detail::count_values(root, kMaxJsonValues + 1);
+    if (decoded) values += detail::count_values(extra, kMaxJsonValues + 1);
+    if (values <= kMaxJsonValues) return true;
+    reason = "the event holds more than " + std::to_string(kMaxJsonValues) + " JSON values";
+    return false;
+  }
+
+  // The marts keep an order's discount, shipping and items amount, and each line item's amount, in numeric(14,2):
+  // a purchase whose extra_data holds more (the items can be huge when the discount cancels them out) would make
+  // the marts of its day fail, so it fails check 3 instead.
+  static bool money_fits(element extra, std::string& reason) {
+    if (!extra.is_object()) return true;
+    const simdjson::dom::object obj = extra.get_object().value_unsafe();
+    for (const char* key : {"discount_amount", "shipping_fee"}) {
+      element value;
+      double d = 0;
+      if (obj[key].get(value) || !detail::number_of(value, d) || std::fabs(d) <= kMaxMoney) continue;
+      reason = std::string("extra_data.") + key + " " + detail::describe(value) + " does not fit numeric(14,2)";
+      return false;
+    }
+    element products;
+    if (obj["products"].get(products) || !products.is_array()) return true;
+    long double items = 0;
+    for (element item : simdjson::dom::array(products)) {
+      element id, q, p;
+      double quantity = 0, price = 0;
+      if (!item.is_object() || item["product_id"].get(id) || !id.is_string() || string_of(id).empty() ||
+          item["quantity"].get(q) || !detail::number_of(q, quantity) || item["unit_price"].get(p) ||
+          !detail::number_of(p, price))
+        continue;  // not a line item: the marts ignore it
+      const long double amount = static_cast<long double>(quantity) * price;
+      items += amount;
+      if (std::fabs(amount) <= kMaxMoney && std::fabs(items) <= kMaxMoney) continue;
+      reason = "extra_data.products: an items amount beyond numeric(14,2) (" + detail::describe(q) + " x " +
+               detail::describe(p) + ")";
+      return false;
+    }
+    return true;
+  }
+
+  void required_and_values(LineVerdict& v, const FieldTable::TypeFields& rules, std::string_view event_id, bool has_nul,
+                           const std::string& limit_reason) {
     FieldTable::Mask present = 0;
     std::string reason;
     bool value_failed = false;
     std::string value_reason;
-    if (has_nul) value_failed = true, value_reason = "a string contains U+0000";
+    if (has_nul) value_failed = true, value_reason = limit_reason.empty() ? "a string contains U+0000" : limit_reason;
     for (int k = 0; k < top_.count; ++k) {
       const int i = top_.order[k];
       const element value = top_.value[i];
@@ -309,7 +401,11 @@ class BatchValidator::Impl {
       } else {
         const EventTime t = resolve_timestamp(ts, zone_);
         if (t.unix_micros - settings_.now_us > settings_.max_future_us) {
-          reason = "timestamp " + std::string(text) + " is more than ecpipe.max_future after now";
+          reason = "timestamp " + cut_value(text) + " is more than ecpipe.max_future after now";
+        } else if (t.event_day < kFirstEventDay || t.event_day > kLastEventDay) {
+          // With ecpipe.min_year = 1, 0001-01-01T00:00:00+14:00 falls on a day of 1 BC: no partition may hold it.
+          reason = "timestamp " + cut_value(text) + " falls on " + format_day(t.event_day) +
+                   " in ecpipe.timezone, outside the days ecpipe stores (0001-01-01 to 9999-12-31)";
         } else {
           v.has_time = true;
           micros = t.unix_micros;
@@ -324,7 +420,9 @@ class BatchValidator::Impl {
   void order_amount(LineVerdict& v, element root, const EventFields& f, std::string_view event_id) {
     check(CheckId::OrderAmount).population++;
     std::string reason;
-    if (!detail::order_amount_consistent(root, parser_, settings_.amount_tolerance, reason)) {
+    // extra_data written as a string was decoded once already, by storable_values (the embedded parse stays valid).
+    if (!detail::order_amount_consistent(root, parser_, settings_.amount_tolerance, reason,
+                                         has_decoded_extra_ ? &decoded_extra_ : nullptr)) {
       fail(v, CheckId::OrderAmount, event_id, reason);
     }
     const auto order_id = f.text(FieldTable::kOrderId);
@@ -341,7 +439,7 @@ class BatchValidator::Impl {
     OrderOwner& owner = orders_[order];
     if (owner.event_id != eid || owner.contested)
       fail(v, CheckId::OrderAmount, event_id,
-           "order_id " + std::string(*order_id) + " already used by another event at line " +
+           "order_id " + cut_value(*order_id) + " already used by another event at line " +
                std::to_string(owner.first_line));
     if (owner.event_id != eid) owner.contested = true;
   }
@@ -369,7 +467,7 @@ class BatchValidator::Impl {
     if (allowed) return;
     const std::string shown = f.has(FieldTable::kDeviceType) ? detail::describe(f.get(FieldTable::kDeviceType)) : "missing";
     fail(v, CheckId::PlatformDevice, event_id,
-         "device_type " + shown + " is not allowed on " + std::string(platform) +
+         "device_type " + shown + " is not allowed on " + cut_value(platform) +
              (mobile_only ? " (mobile only)" : " (desktop, mobile or tablet)"));
   }
 
@@ -381,7 +479,7 @@ class BatchValidator::Impl {
     v.failed |= bit;
     CheckResult& c = check(id);
     ++c.failed;
-    late_samples_[check_index(id)].push_back({v.line_no, t.event_id, printable(reason)});
+    keep_late_sample(check_index(id), {v.line_no, t.event_id, printable(reason)});
     append_detail(v, std::string(check_name(id)) + ": " + reason);
   }
 
@@ -408,6 +506,7 @@ class BatchValidator::Impl {
   // Checks 4 and 7 (platform consistency) walk each session in (instant, line_no) order. Failures are collected
   // first and worded afterwards, so only failing sessions have their id turned back into text.
   void session_checks() {
+    poll_interrupts();
     std::sort(timed_.begin(), timed_.end(), [](const TimedEvent& a, const TimedEvent& b) {
       if (a.session != b.session) return a.session < b.session;
       if (a.micros != b.micros) return a.micros < b.micros;
@@ -415,15 +514,20 @@ class BatchValidator::Impl {
     });
     CheckResult& funnel = check(CheckId::FunnelSequence);
     std::vector<SessionFailure> failures;
+    InterruptCounter counter;
     for (size_t begin = 0; begin < timed_.size();) {
       size_t end = begin;
       while (end < timed_.size() && timed_[end].session == timed_[begin].session) ++end;
       bool member = false, session_failed = false, seen_view = false, seen_cart = false;
-      const TimedEvent& first = timed_[begin];
+      // Check 7's reference: the first event in session order that is in its population (a non-empty platform);
+      // every event here has a valid timestamp. Events before it without a platform are not compared.
+      size_t reference = begin;
+      while (reference < end && timed_[reference].platform < 0) ++reference;
       for (size_t i = begin; i < end; ++i) {
+        counter.tick();
         const TimedEvent& t = timed_[i];
-        const auto at = static_cast<uint32_t>(i), first_at = static_cast<uint32_t>(begin);
-        if (t.platform >= 0 && first.platform >= 0 && t.platform != first.platform)
+        const auto at = static_cast<uint32_t>(i), first_at = static_cast<uint32_t>(reference);
+        if (t.platform >= 0 && t.platform != timed_[reference].platform)
           failures.push_back({at, first_at, CheckId::PlatformDevice, false});
         if (t.type == EventType::Unknown) continue;
         member = true;
@@ -446,14 +550,17 @@ class BatchValidator::Impl {
     std::vector<uint32_t> wanted;
     for (const auto& f : failures) wanted.push_back(timed_[f.at].session);
     const auto sessions = sessions_.texts(wanted);
+    InterruptCounter counter;
     for (const auto& f : failures) {
+      counter.tick();
       const TimedEvent& t = timed_[f.at];
-      const std::string& session = sessions.at(t.session);
+      const std::string session = cut_value(sessions.at(t.session));
       if (f.check == CheckId::PlatformDevice) {
         const TimedEvent& first = timed_[f.first];
         fail_late(t, CheckId::PlatformDevice,
-                  "platform " + platform_names_[t.platform] + " differs from " + platform_names_[first.platform] +
-                      ", the platform of session " + session + " at line " + std::to_string(line_no_of(first)));
+                  "platform " + cut_value(platform_names_[t.platform]) + " differs from " +
+                      cut_value(platform_names_[first.platform]) + ", the platform of session " + session +
+                      " at line " + std::to_string(line_no_of(first)));
         continue;
       }
       const std::string reason =
@@ -465,7 +572,7 @@ class BatchValidator::Impl {
       v.failed |= check_bit(CheckId::FunnelSequence);
       append_detail(v, std::string(check_name(CheckId::FunnelSequence)) + ": " + reason);
       if (f.first_in_session)
-        late_samples_[check_index(CheckId::FunnelSequence)].push_back({v.line_no, t.event_id, printable(reason)});
+        keep_late_sample(check_index(CheckId::FunnelSequence), {v.line_no, t.event_id, printable(reason)});
     }
   }
 
@@ -474,8 +581,7 @@ class BatchValidator::Impl {
     std::vector<uint32_t> wanted;
     for (int i = 0; i < kCheckCount; ++i) {
       auto& late = late_samples_[i];
-      std::sort(late.begin(), late.end(), [](const LateSample& a, const LateSample& b) { return a.line_no < b.line_no; });
-      if (late.size() > kMaxSamples * 2) late.resize(kMaxSamples * 2);
+      std::sort_heap(late.begin(), late.end(), later_line);
       for (const auto& s : late) wanted.push_back(s.event_id);
     }
     if (wanted.empty()) return;
@@ -483,9 +589,8 @@ class BatchValidator::Impl {
     for (int i = 0; i < kCheckCount; ++i) {
       auto& samples = report_.checks[i].samples;
       for (auto& s : late_samples_[i]) {
-        if (samples.size() >= kMaxSamples * 2) break;
         const auto found = texts.find(s.event_id);
-        samples.push_back({s.line_no, found == texts.end() ? "" : printable(found->second), std::move(s.reason)});
+        samples.push_back({s.line_no, found == texts.end() ? "" : cut_value(found->second), std::move(s.reason)});
       }
     }
   }
@@ -496,6 +601,20 @@ class BatchValidator::Impl {
     uint32_t event_id;
     std::string reason;
   };
+  static bool later_line(const LateSample& a, const LateSample& b) { return a.line_no < b.line_no; }
+
+  // Keeps the kMaxLateSamples lowest line numbers of a check in a max-heap: memory stays flat however many fail.
+  void keep_late_sample(int check, LateSample s) {
+    auto& late = late_samples_[check];
+    if (late.size() == kMaxLateSamples) {
+      if (s.line_no >= late.front().line_no) return;
+      std::pop_heap(late.begin(), late.end(), later_line);
+      late.back() = std::move(s);
+    } else {
+      late.push_back(std::move(s));
+    }
+    std::push_heap(late.begin(), late.end(), later_line);
+  }
 
   struct OrderOwner {
     uint32_t event_id;
@@ -506,6 +625,9 @@ class BatchValidator::Impl {
   Settings settings_;
   const TimeZone& zone_;
   FieldTable fields_;
+  int extra_data_field_;  // the field number of extra_data, or -1 when the schema has no such field
+  element decoded_extra_;  // the current event's extra_data string, decoded, when has_decoded_extra_
+  bool has_decoded_extra_ = false;
   EventFields top_;
   detail::EventParser parser_;
   BatchReport report_;

@@ -17,6 +17,7 @@ ECPIPE_FUNCTION(ecpipe_generate) {
     InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
     ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
     for (const std::string& line : lines) {
+      CHECK_FOR_INTERRUPTS();  // inside server_call: a cancel becomes a C++ error, raised again at the boundary
       Datum value = PointerGetDatum(cstring_to_text_with_len(line.data(), static_cast<int>(line.size())));
       bool isnull = false;
       tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);

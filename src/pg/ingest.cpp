@@ -1,5 +1,7 @@
 // ecpipe_ingest(ds, path): lands a server-side JSONL file as batch ds, replacing it, every byte of every line kept.
+#include <cerrno>
 #include <climits>
+#include <cstring>
 #include <cstdlib>
 #include <string>
 
@@ -10,6 +12,7 @@
 
 #include "ecpipe/error.hpp"
 #include "ecpipe/line_reader.hpp"
+#include "ecpipe/quote.hpp"
 
 namespace ecpipe::pg {
 
@@ -24,18 +27,22 @@ void require_read_privilege() {
                       "ecpipe_ingest reads server files: it needs superuser or the pg_read_server_files role");
 }
 
-// With ecpipe.landing_dir set, a relative path is taken inside it and the resolved file must stay inside it.
+// The path with every symbolic link resolved. With ecpipe.landing_dir set, a relative path is taken inside it and
+// the resolved file must stay inside it. The reader then opens the resolved path without following a link, so a
+// link put in its place afterwards is refused rather than followed.
 std::string resolve_path(const std::string& path) {
   const std::string dir = landing_dir();
-  if (dir.empty()) return path;
-  const std::string joined = !path.empty() && path[0] == '/' ? path : dir + "/" + path;
+  const std::string joined = dir.empty() || (!path.empty() && path[0] == '/') ? path : dir + "/" + path;
   char real_dir[PATH_MAX], real_file[PATH_MAX];
-  if (!realpath(dir.c_str(), real_dir)) throw Error(ErrorKind::Io, "ecpipe.landing_dir \"" + dir + "\" does not exist");
-  if (!realpath(joined.c_str(), real_file)) throw Error(ErrorKind::Io, "could not open \"" + joined + "\": no such file");
+  if (!realpath(joined.c_str(), real_file))
+    throw Error(ErrorKind::Io, "could not open \"" + cut_value(joined) + "\": " + strerror(errno));
+  if (dir.empty()) return real_file;
+  if (!realpath(dir.c_str(), real_dir))
+    throw Error(ErrorKind::Io, "ecpipe.landing_dir \"" + cut_value(dir) + "\" does not exist");
   const std::string root = std::string(real_dir) + "/";
   if (std::string(real_file).compare(0, root.size(), root) != 0)
     throw ServerError(ERRCODE_INSUFFICIENT_PRIVILEGE,
-                      ("\"" + path + "\" is outside ecpipe.landing_dir (" + dir + ")").c_str());
+                      ("\"" + cut_value(path) + "\" is outside ecpipe.landing_dir (" + cut_value(dir) + ")").c_str());
   return real_file;
 }
 
@@ -53,11 +60,15 @@ ECPIPE_FUNCTION(ecpipe_ingest) {
   using namespace ecpipe::pg;
   require_read_privilege();
   require_utf8_database();
+  if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+    throw ecpipe::ServerError(ERRCODE_NULL_VALUE_NOT_ALLOWED,
+                      PG_ARGISNULL(0) ? "ecpipe_ingest: ds must not be NULL" : "ecpipe_ingest: path must not be NULL");
   const DateADT batch = PG_GETARG_DATEADT(0);
   require_pipeline_day(batch, "ecpipe_ingest");
   char* path_arg = nullptr;
   server_call([&] { path_arg = text_to_cstring(PG_GETARG_TEXT_PP(1)); });
-  ecpipe::LineReader reader(resolve_path(path_arg));
+  const int64_t max_line = current_settings().max_line_bytes;
+  ecpipe::LineReader reader(resolve_path(path_arg), static_cast<uint64_t>(max_line));
 
   SpiConnection spi;
   spi_exec("DELETE FROM ecpipe.landing WHERE batch_date = $1", {DATEOID}, {DateADTGetDatum(batch)});
@@ -67,8 +78,14 @@ ECPIPE_FUNCTION(ecpipe_ingest) {
   TimestampTz now = 0;
   server_call([&] { now = GetCurrentTransactionStartTimestamp(); });
   std::string_view line;
+  std::string cut;
   int64_t line_no = 0;
   while (reader.next(line)) {
+    if (reader.cut_from() != 0) {
+      // Too long: its first bytes are landed with a note of its length, which makes it an unparseable line.
+      cut = ecpipe::cut_line(line, reader.cut_from());
+      line = cut;
+    }
     const bool as_text = ecpipe::storable_as_text(line);
     TupleTableSlot* slot = writer.slot();
     ++line_no;

@@ -297,7 +297,15 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
                            "): check its timestamps, or raise the setting for this load")
                               .c_str());
     }
-    raw.add(event, line_no, found != verdicts.end() ? found->second.failed : 0);
+    try {
+      raw.add(event, line_no, found != verdicts.end() ? found->second.failed : 0);
+    } catch (const ServerError& e) {
+      // Validation should have sent any line PostgreSQL cannot store to quarantine; if one still slips through,
+      // the error says which line it is, so that it can be found and fixed.
+      throw ServerError(e.sqlstate(), ("batch " + format_day(unix_day(batch)) + " line " + std::to_string(line_no) +
+                                       " cannot be stored: " + e.what())
+                                          .c_str());
+    }
     if (const auto& user = event.text[RawEvent::UserId]) users.add(*user);
     if (const auto& session = event.text[RawEvent::SessionId]) sessions.add(*session);
   });

@@ -25,6 +25,7 @@ namespace {
 char* guc_timezone = nullptr;
 double guc_min_pass_rate = 99.0;
 int guc_min_year = 2020;
+int guc_max_line_bytes = 64 << 20;
 char* guc_max_future = nullptr;
 double guc_amount_tolerance = 1.0;
 char* guc_landing_dir = nullptr;
@@ -178,6 +179,12 @@ void define_settings() {
   DefineCustomStringVariable("ecpipe.landing_dir",
                              "Directory of events_YYYYMMDD.jsonl files; when set, ecpipe_ingest reads only inside it.",
                              nullptr, &guc_landing_dir, "", PGC_SUSET, 0, nullptr, nullptr, nullptr);
+  // 128 MB at most: a line's jsonb (numbers take more room than their text) then stays under jsonb's 256 MB limit.
+  DefineCustomIntVariable("ecpipe.max_line_bytes",
+                          "Longest line: ecpipe_ingest keeps only the first bytes of a longer line, and validation "
+                          "counts a longer line as unparseable.",
+                          nullptr, &guc_max_line_bytes, 64 << 20, 64, 128 << 20, PGC_SUSET, GUC_UNIT_BYTE, nullptr,
+                          nullptr, nullptr);
   DefineCustomStringVariable("ecpipe.landing_date", "Batch date that \\copy into ecpipe.landing_import lands as.",
                              nullptr, &guc_landing_date, "", PGC_USERSET, 0, check_landing_date, nullptr, nullptr);
   DefineCustomStringVariable("ecpipe.slack_webhook_url",
@@ -219,6 +226,7 @@ Settings current_settings() {
   s.min_year = guc_min_year;
   s.max_future_us = max_future_us;
   s.amount_tolerance = guc_amount_tolerance;
+  s.max_line_bytes = guc_max_line_bytes;
   // TimestampTz counts from 2000-01-01; the core counts from 1970-01-01.
   s.now_us = GetCurrentTransactionStartTimestamp() +
              (static_cast<int64_t>(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY);

@@ -15,9 +15,12 @@ SELECT is((SELECT count(*) FROM ecpipe.landing WHERE batch_date = '2024-05-10'),
           (SELECT count(*) FROM ecpipe.raw_events WHERE batch_date = '2024-05-10')
           + (SELECT count(*) FROM ecpipe.quarantine WHERE batch_date = '2024-05-10'),
           'nothing is lost: every landed line is in raw or in quarantine');
-SELECT is((SELECT length(line) FROM ecpipe.landing WHERE batch_date = '2024-05-10' AND line_no = 6), 67108864 + 9,
-          'the 64 MB line is kept whole in landing');
-SELECT is((SELECT length(line) FROM ecpipe.quarantine WHERE batch_date = '2024-05-10' AND line_no = 6), 67108864 + 9,
+-- Its first ecpipe.max_line_bytes (64 MB) bytes are kept, then a NUL byte and a note of its length (it is bytes now).
+SELECT is((SELECT length(line_bytes) FROM ecpipe.landing WHERE batch_date = '2024-05-10' AND line_no = 6),
+          67108864 + 1 + length('ecpipe: line of 67108873 bytes is longer than ecpipe.max_line_bytes; its first 67108864 bytes are kept'),
+          'the 64 MB + 9 bytes line keeps its first 64 MB in landing');
+SELECT is((SELECT length(line_bytes) FROM ecpipe.quarantine WHERE batch_date = '2024-05-10' AND line_no = 6),
+          67108864 + 1 + length('ecpipe: line of 67108873 bytes is longer than ecpipe.max_line_bytes; its first 67108864 bytes are kept'),
           'and in quarantine');
 
 SELECT results_eq(
@@ -35,8 +38,9 @@ SELECT is((SELECT detail FROM why WHERE line_no = 4), 'required_fields: unparsea
           '10,000-deep nesting');
 SELECT is((SELECT detail FROM why WHERE line_no = 5), 'value_validity: search_query: 1048576 characters > maxLength 200',
           'a 1 MB search_query breaks maxLength');
-SELECT matches((SELECT detail FROM why WHERE line_no = 6), '^required_fields: unparseable: not valid JSON',
-               'an unterminated 64 MB line');
+SELECT is((SELECT detail FROM why WHERE line_no = 6),
+          'required_fields: unparseable: line of 67108873 bytes is longer than ecpipe.max_line_bytes; its first 67108864 bytes are kept',
+          'an unterminated line over 64 MB');
 SELECT matches((SELECT detail FROM why WHERE line_no = 7), '^value_validity: unit_price: .*> maximum 10000000',
                '1e400 is judged as a number beyond the maximum');
 SELECT matches((SELECT detail FROM why WHERE line_no = 9), '^required_fields: unparseable: not valid JSON', 'NaN');

@@ -66,7 +66,7 @@ TEST(LineReader, KeepsEveryByteAndSplitsOnlyOnNewline) {
     std::ofstream f(path, std::ios::binary);
     f << "a\r\n" << "\n" << big << "\n" << std::string("x\0y", 3) << "\n" << "last";
   }
-  LineReader r(path);
+  LineReader r(path, 64 << 20);
   std::vector<std::string> got;
   std::string_view line;
   while (r.next(line)) got.emplace_back(line);
@@ -84,7 +84,7 @@ TEST(LineReader, KeepsEveryByteAndSplitsOnlyOnNewline) {
 
 TEST(LineReader, MissingFileIsAnIoError) {
   try {
-    LineReader r("/nonexistent/ecpipe.jsonl");
+    LineReader r("/nonexistent/ecpipe.jsonl", 1024);
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::Io);
