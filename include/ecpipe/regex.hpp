@@ -13,6 +13,8 @@ class Regex {
   // Limits checked before RE2 sees a pattern (RE2 itself bounds repetition counts and program size).
   static constexpr size_t kMaxPatternBytes = 16 * 1024;
   static constexpr int kMaxGroupDepth = 100;
+  // Each \p{...} is a class of hundreds of ranges that RE2 merges and compiles one by one.
+  static constexpr int kMaxUnicodeClasses = 32;
   // RE2's memory budget for one pattern (program and matching caches).
   static constexpr int64_t kMaxMemoryBytes = 2 * 1024 * 1024;
 
@@ -22,6 +24,8 @@ class Regex {
   // ECMA `test()` semantics: true when the pattern matches anywhere in the UTF-8 text.
   bool search(std::string_view utf8) const;
   const std::string& source() const;
+  // Instructions in the compiled RE2 program (what compiling and searching cost grows with).
+  size_t program_size() const;
 
   struct Compiled;  // RE2 program and the optional fixed-form fast path; shared, so rules copy cheaply
 

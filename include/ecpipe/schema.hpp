@@ -54,6 +54,7 @@ class CompiledSchema {
   static constexpr size_t kMaxDepth = 64;                      // JSON nesting
   static constexpr size_t kMaxPatterns = 64;                   // distinct `pattern` strings
   static constexpr size_t kMaxPatternBytesTotal = 64 << 10;    // their total size
+  static constexpr size_t kMaxPatternInstructions = 250000;    // their RE2 programs together
   static constexpr size_t kMaxCompiledBytes = 32 << 20;        // the per-type rules built from them
 
   // Compiles the schema text; throws Error(SchemaInvalid) naming the JSON pointer of any unsupported or

@@ -167,6 +167,8 @@ class Translator {
     static constexpr std::string_view kSame = "dDwWBfnrtvxpPk";
     if (is_ascii_letter(e) && kSame.find(e) == std::string_view::npos)
       fail(p_, std::string("escape \\") + e + " is not part of the pattern dialect");
+    if ((e == 'p' || e == 'P') && ++unicode_classes_ > Regex::kMaxUnicodeClasses)
+      fail(p_, "more than " + std::to_string(Regex::kMaxUnicodeClasses) + " \\p{...} classes");
     out_ += '\\';
     out_ += e;
     i_ += 2;
@@ -215,6 +217,7 @@ class Translator {
   std::string out_;
   size_t i_ = 0;
   int depth_ = 0;
+  int unicode_classes_ = 0;
   bool in_class_ = false;
 };
 
@@ -330,5 +333,7 @@ bool Regex::search(std::string_view utf8) const {
 }
 
 const std::string& Regex::source() const { return impl_->source; }
+
+size_t Regex::program_size() const { return static_cast<size_t>(impl_->re->ProgramSize()); }
 
 }  // namespace ecpipe

@@ -34,8 +34,8 @@ std::string q(std::string_view value) { return message_excerpt(value, 100); }
 // A child's JSON pointer.
 std::string child(const std::string& where, std::string_view key) { return where + "/" + json_pointer_token(key); }
 
-// Patterns are compiled once per distinct text and shared by every rule that uses them; their number and total
-// size are bounded, so no schema can make compiling (or holding) its patterns expensive.
+// Patterns are compiled once per distinct text and shared by every rule that uses them. Their number, total size
+// and compiled programs together are bounded, which bounds the time compiling a schema's patterns can take.
 class PatternCache {
  public:
   Regex get(const std::string& text, const std::string& where) {
@@ -47,18 +47,25 @@ class PatternCache {
       bad(where, "the schema's distinct patterns together exceed " +
                      std::to_string(CompiledSchema::kMaxPatternBytesTotal) + " bytes");
     poll_interrupts();
+    std::optional<Regex> re;
     try {
-      return compiled_.emplace(text, Regex::compile(text)).first->second;
+      re = Regex::compile(text);
     } catch (const Interrupted&) {
       throw;
     } catch (const Error& e) {
       bad(where, e.what());
     }
+    instructions_ += re->program_size();
+    if (instructions_ > CompiledSchema::kMaxPatternInstructions)
+      bad(where, "the schema's patterns together compile to more than " +
+                     std::to_string(CompiledSchema::kMaxPatternInstructions) + " RE2 instructions");
+    return compiled_.emplace(text, *re).first->second;
   }
 
  private:
   std::map<std::string, Regex> compiled_;
   size_t bytes_ = 0;
+  size_t instructions_ = 0;
 };
 
 // Approximate bytes a rule occupies once compiled; what the merged per-type rules may add up to is bounded.
@@ -214,6 +221,28 @@ TypeRules compile_branch(const json& b, const std::string& where, std::string& d
   return t;
 }
 
+// nlohmann parses without recursion, but comparing, dumping or copying a value recurses: the nesting is bounded
+// first, by one scan over the text (nlohmann's callback parser cannot do it: it is quadratic in an object's size).
+// On a prefix that is valid JSON the scan sees exactly the parser's nesting; the parser stops at the first error.
+void check_depth(std::string_view text) {
+  size_t depth = 0;
+  bool in_string = false, escaped = false;
+  for (const char c : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > CompiledSchema::kMaxDepth)
+        bad("", "nested more than " + std::to_string(CompiledSchema::kMaxDepth) + " levels deep");
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+}
+
 }  // namespace
 
 const FieldRule* TypeRules::field(std::string_view name) const {
@@ -238,19 +267,10 @@ CompiledSchema CompiledSchema::compile(std::string_view text) {
   if (text.size() > kMaxSchemaBytes)
     bad("", "is " + std::to_string(text.size()) + " bytes; a schema may have at most " +
                 std::to_string(kMaxSchemaBytes));
+  check_depth(text);
   json doc;
-  // nlohmann parses without recursion; the depth is bounded here anyway so nothing later (comparison, dump,
-  // destruction) ever walks a deep document, and the parse observes cancellation.
-  InterruptCounter interrupts(4096);
-  auto guard = [&](int depth, json::parse_event_t event, json&) {
-    interrupts.tick();
-    if ((event == json::parse_event_t::object_start || event == json::parse_event_t::array_start) &&
-        depth >= static_cast<int>(kMaxDepth))
-      bad("", "nested more than " + std::to_string(kMaxDepth) + " levels deep");
-    return true;
-  };
   try {
-    doc = json::parse(text.begin(), text.end(), guard);
+    doc = json::parse(text.begin(), text.end());
   } catch (const json::parse_error& e) {
     bad("", std::string("not valid JSON: ") + e.what());
   }
