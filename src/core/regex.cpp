@@ -145,6 +145,12 @@ class Translator {
         i_ += 2;
         return;
       case 'u': unicode_escape(); return;
+      case 'x':
+        if (i_ + 3 >= p_.size() || !is_hex(p_[i_ + 2]) || !is_hex(p_[i_ + 3]))
+          fail(p_, "\\x must be followed by two hex digits");
+        out_.append(p_.substr(i_, 4));
+        i_ += 4;
+        return;
       case 'c':
         if (i_ + 2 < p_.size() && is_ascii_letter(p_[i_ + 2])) {
           out_ += "\\x{" + hex(static_cast<unsigned>(p_[i_ + 2]) % 32) + "}";

@@ -183,6 +183,9 @@ TEST(Regex, RefusesWhatIsNotThePatternDialect) {
   EXPECT_EQ(refusal("\\u12"), "pattern /\\u12/: \\u must be followed by four hex digits");
   EXPECT_EQ(refusal("\\uD800x"), "pattern /\\uD800x/: \\uD800 is a lone surrogate");
   EXPECT_EQ(refusal("\\c1"), "pattern /\\c1/: \\c must be followed by a letter");
+  EXPECT_EQ(refusal("\\x{41}"), "pattern /\\x{41}/: \\x must be followed by two hex digits");
+  EXPECT_EQ(refusal("\\x4"), "pattern /\\x4/: \\x must be followed by two hex digits");
+  EXPECT_TRUE(Regex::compile("^\\x41\\x7e$").search("A~"));
 }
 
 TEST(Regex, HostileSizesEndInAClearErrorWithTheirPatternCut) {
