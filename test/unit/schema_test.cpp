@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "ecpipe/error.hpp"
+#include "ecpipe/interrupts.hpp"
 #include "ecpipe/schema.hpp"
 
 using namespace ecpipe;
@@ -158,4 +159,17 @@ TEST(Schema, ValuesQuotedInMessagesAreCutAndEscaped) {
             "event schema /properties/n/" + std::string(186, 'k') + "…: unsupported keyword '" + std::string(100, 'k') + "…'");
   EXPECT_EQ(error_of(schema_with(R"j(, "n": {"type": "line\nbreak"})j")),
             "event schema /properties/n/type: unknown type 'line\\x0Abreak'");
+}
+
+// Compiling polls the server's cancel probe (before each distinct pattern and every 256 fields): a cancel or
+// statement_timeout stops a long compile between patterns, never inside a C++ frame the server would longjmp out of.
+TEST(Schema, CompilingObservesCancellation) {
+  static int polls = 0;
+  polls = 0;
+  ecpipe::set_interrupt_probe([] { return ++polls >= 2; });
+  const std::string text = read_file(ECPIPE_SOURCE_DIR "/schemas/event_schema.json");
+  EXPECT_THROW(CompiledSchema::compile(text), ecpipe::Interrupted);
+  ecpipe::set_interrupt_probe(nullptr);
+  EXPECT_EQ(polls, 2);
+  EXPECT_EQ(CompiledSchema::compile(text).types().size(), 5u);
 }
