@@ -2,6 +2,7 @@
 // pattern, no recursion on the pattern's depth. docs/SCHEMA.md lists what is accepted and refused.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
