@@ -1,58 +1,37 @@
-// A small ECMA-262 regular-expression subset (the JSON Schema `pattern` dialect) run as a Pike VM:
-// linear time in the input, no recursion on input, so a 1 MB string cannot blow the stack.
+// The JSON Schema `pattern` dialect (ECMA-262 meaning) compiled by RE2: linear-time matching, a memory budget per
+// pattern, no recursion on the pattern's depth. docs/SCHEMA.md lists what is accepted and refused.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <utility>
-#include <vector>
 
 namespace ecpipe {
 
 class Regex {
  public:
-  // Throws Error(SchemaInvalid) for syntax outside the supported subset (backreferences, lookaround, \b, flags).
+  // Limits checked before RE2 sees a pattern (RE2 itself bounds repetition counts and program size).
+  static constexpr size_t kMaxPatternBytes = 16 * 1024;
+  static constexpr int kMaxGroupDepth = 100;
+  // Each \p{...} is a class of hundreds of ranges that RE2 merges and compiles one by one.
+  static constexpr int kMaxUnicodeClasses = 32;
+  // RE2's memory budget for one pattern (program and matching caches).
+  static constexpr int64_t kMaxMemoryBytes = 2 * 1024 * 1024;
+
+  // Throws Error(SchemaInvalid) "pattern /<pattern, cut>/: <why>" for a pattern outside the dialect or limits.
   static Regex compile(std::string_view pattern);
 
   // ECMA `test()` semantics: true when the pattern matches anywhere in the UTF-8 text.
   bool search(std::string_view utf8) const;
-  const std::string& source() const { return source_; }
+  const std::string& source() const;
+  // Instructions in the compiled RE2 program (what compiling and searching cost grows with).
+  size_t program_size() const;
+
+  struct Compiled;  // RE2 program and the optional fixed-form fast path; shared, so rules copy cheaply
 
  private:
-  struct CharSet {
-    bool negated = false;
-    std::vector<std::pair<char32_t, char32_t>> ranges;
-    uint64_t ascii[2] = {0, 0};  // membership of code points 0..127, filled by finalize()
-    void finalize();
-    bool contains(char32_t c) const {
-      if (c < 128) return ascii[c >> 6] >> (c & 63) & 1;
-      return contains_slow(c);
-    }
-    bool contains_slow(char32_t c) const;
-  };
-  enum class Op : uint8_t { Char, Split, Jump, AssertStart, AssertEnd, Match };
-  struct Inst {
-    Op op;
-    int x = 0;  // Char: charset index; Split/Jump: target
-    int y = 0;  // Split: second target
-  };
-  friend class RegexCompiler;
-
-  // Fast path for patterns that are ^ item item ... $ where every item is a class with a fixed count, except
-  // possibly the last (e.g. ^U\d{6}$, ^ORD\d{13,}$): matched in one deterministic left-to-right scan.
-  struct Run {
-    int set;
-    int min, max;  // max < 0: unbounded
-  };
-  bool search_simple(std::string_view utf8) const;
-  std::vector<Run> simple_;
-  bool has_simple_ = false;
-
-  std::string source_;
-  std::vector<Inst> program_;
-  std::vector<CharSet> sets_;
-  bool anchored_start_ = false;  // the program begins with ^: try only at offset 0
+  std::shared_ptr<const Compiled> impl_;
 };
 
 }  // namespace ecpipe

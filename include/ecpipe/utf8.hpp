@@ -1,4 +1,4 @@
-// UTF-8 helpers shared by the regex, the schema (lengths count code points) and the landing reader.
+// UTF-8 helpers shared by the checks (lengths count code points), messages and the landing reader.
 #pragma once
 #include <cstddef>
 #include <string_view>

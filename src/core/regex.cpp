@@ -1,429 +1,345 @@
-// Parser and Pike-VM matcher for the JSON Schema pattern subset used by the event schema.
+// JSON Schema patterns: a linear, non-recursive rewrite of the ECMA-262 spelling into RE2 syntax (keeping ECMA's
+// meaning of \s, `.`, [] and [^]), checked against ecpipe's limits, then compiled by RE2 under a memory budget.
 #include "ecpipe/regex.hpp"
 
+#include <re2/re2.h>
+
 #include <algorithm>
+#include <cstdint>
+#include <vector>
 
 #include "ecpipe/error.hpp"
-#include "ecpipe/utf8.hpp"
+#include "ecpipe/excerpt.hpp"
 #include "ecpipe/core_only.hpp"
 
 namespace ecpipe {
 
 namespace {
 
-constexpr size_t kMaxProgram = 20000;  // guards {n,m} expansion of hostile schemas
+// RE2 is linear in the input, but when its DFA runs out of memory the fallback costs up to ~7 ns per (input byte x
+// program instruction), inside RE2 where no cancel can reach. This bounds one search to about half a second
+// whatever the pattern; a longer value does not match (docs/SCHEMA.md).
+constexpr uint64_t kMaxMatchWork = uint64_t{1} << 26;
 
-struct Node {
-  enum Kind { Empty, Set, Start, End, Concat, Alt, Repeat } kind = Empty;
-  int set = 0;
-  int min = 0, max = 0;  // Repeat; max < 0 means unbounded
-  std::vector<std::unique_ptr<Node>> kids;
-};
+// ECMA-262 WhiteSpace and LineTerminator, and their complement, as RE2 class contents.
+constexpr const char* kSpace =
+    "\\x{9}-\\x{D}\\x{20}\\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}\\x{FEFF}";
+constexpr const char* kNonSpace =
+    "\\x{0}-\\x{8}\\x{E}-\\x{1F}\\x{21}-\\x{9F}\\x{A1}-\\x{167F}\\x{1681}-\\x{1FFF}\\x{200B}-\\x{2027}"
+    "\\x{202A}-\\x{202E}\\x{2030}-\\x{205E}\\x{2060}-\\x{2FFF}\\x{3001}-\\x{FEFE}\\x{FF00}-\\x{10FFFF}";
+// ECMA `.`: any code point but a line terminator.
+constexpr const char* kDot = "[^\\n\\r\\x{2028}\\x{2029}]";
 
 [[noreturn]] void fail(std::string_view pattern, const std::string& why) {
-  throw Error(ErrorKind::SchemaInvalid, "pattern /" + std::string(pattern) + "/: " + why);
+  throw Error(ErrorKind::SchemaInvalid, "pattern /" + message_excerpt(pattern) + "/: " + message_excerpt(why));
 }
 
-}  // namespace
+bool is_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+bool is_ascii_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-void Regex::CharSet::finalize() {
-  ascii[0] = ascii[1] = 0;
-  for (char32_t c = 0; c < 128; ++c)
-    if (contains_slow(c)) ascii[c >> 6] |= uint64_t{1} << (c & 63);
-}
-
-bool Regex::CharSet::contains_slow(char32_t c) const {
-  bool in = false;
-  for (const auto& r : ranges) {
-    if (c >= r.first && c <= r.second) {
-      in = true;
-      break;
-    }
-  }
-  return in != negated;
-}
-
-// Builds the AST by recursive descent over the pattern (patterns are short and trusted-size), then emits
-// the VM program.
-class RegexCompiler {
+// The ECMA pattern as RE2 syntax, in one left-to-right scan that tracks only whether it is inside [...] and how
+// deep the groups are.
+class Translator {
  public:
-  explicit RegexCompiler(std::string_view p, Regex& out) : p_(p), out_(out) {}
+  explicit Translator(std::string_view p) : p_(p) {}
 
-  void run() {
-    auto root = alternation();
-    if (pos_ != p_.size()) fail(p_, "unbalanced ')' at offset " + std::to_string(pos_));
-    find_simple_form(*root);
-    emit(*root);
-    out_.program_.push_back({Regex::Op::Match});
-    out_.anchored_start_ = !out_.program_.empty() && out_.program_[0].op == Regex::Op::AssertStart;
+  std::string run() {
+    out_.reserve(p_.size() + 16);
+    while (i_ < p_.size()) {
+      const char c = p_[i_];
+      if (c == '\\') {
+        escape();
+      } else if (in_class_) {
+        if (c == '[') out_ += "\\[";  // literal in ECMA; RE2 would read [: as a POSIX class
+        else out_ += c;
+        if (c == ']') in_class_ = false;
+        ++i_;
+      } else if (c == '[') {
+        open_class();
+      } else if (c == '.') {
+        out_ += kDot;
+        ++i_;
+      } else if (c == '(') {
+        open_group();
+      } else if (c == ')') {
+        if (depth_ > 0) --depth_;
+        out_ += c;
+        ++i_;
+      } else if (c == ']') {
+        out_ += '\\';  // a lone ] is a literal (ECMA Annex B)
+        out_ += c;
+        ++i_;
+      } else {
+        out_ += c;
+        ++i_;
+      }
+    }
+    return std::move(out_);
   }
 
  private:
-  using Ptr = std::unique_ptr<Node>;
-  using CharSet = Regex::CharSet;
+  void open_class() {
+    // ECMA's [] matches nothing and [^] matches any code point; RE2 would read the ] as a member.
+    if (p_.substr(i_, 2) == "[]") {
+      out_ += "[^\\x{0}-\\x{10FFFF}]";
+      i_ += 2;
+    } else if (p_.substr(i_, 3) == "[^]") {
+      out_ += "[\\x{0}-\\x{10FFFF}]";
+      i_ += 3;
+    } else {
+      in_class_ = true;
+      out_ += '[';
+      ++i_;
+      if (i_ < p_.size() && p_[i_] == '^') {
+        out_ += '^';
+        ++i_;
+      }
+    }
+  }
 
-  // ^ (Set | Set{n} ...)* $ with only the last run allowed a variable count.
-  void find_simple_form(const Node& root) {
-    if (root.kind != Node::Concat || root.kids.size() < 2) return;
-    if (root.kids.front()->kind != Node::Start || root.kids.back()->kind != Node::End) return;
-    std::vector<Regex::Run> runs;
-    for (size_t i = 1; i + 1 < root.kids.size(); ++i) {
-      const Node& k = *root.kids[i];
-      if (k.kind == Node::Set) {
-        runs.push_back({k.set, 1, 1});
-      } else if (k.kind == Node::Repeat && k.kids[0]->kind == Node::Set) {
-        runs.push_back({k.kids[0]->set, k.min, k.max});
-      } else {
+  void open_group() {
+    if (++depth_ > Regex::kMaxGroupDepth)
+      fail(p_, "groups nested more than " + std::to_string(Regex::kMaxGroupDepth) + " deep");
+    ++i_;
+    if (i_ >= p_.size() || p_[i_] != '?') {
+      out_ += '(';
+      return;
+    }
+    const char kind = i_ + 1 < p_.size() ? p_[i_ + 1] : '\0';
+    const char after = i_ + 2 < p_.size() ? p_[i_ + 2] : '\0';
+    if (kind == '<' && after != '=' && after != '!') {  // (?<name>...): captures nothing here, a plain group
+      size_t end = i_ + 2;
+      if (end < p_.size() && is_digit(p_[end])) fail(p_, "malformed group name at offset " + std::to_string(i_ - 1));
+      while (end < p_.size() && (is_ascii_letter(p_[end]) || is_digit(p_[end]) || p_[end] == '_' || p_[end] == '$'))
+        ++end;
+      if (end == i_ + 2 || end >= p_.size() || p_[end] != '>') fail(p_, "malformed group name at offset " + std::to_string(i_ - 1));
+      out_ += "(?:";
+      i_ = end + 1;
+      return;
+    }
+    if (kind != ':' && kind != '=' && kind != '!' && kind != '<')
+      fail(p_, std::string("(?") + (kind ? std::string(1, kind) : "") +
+                   " is not part of the pattern dialect: only (?: (?= (?! (?<= (?<! (?<name> groups");
+    out_ += '(';  // (?: is RE2's too; lookaround reaches RE2, which refuses it with its own message
+  }
+
+  void escape() {
+    if (i_ + 1 >= p_.size()) {
+      out_ += '\\';  // RE2: "trailing \"
+      ++i_;
+      return;
+    }
+    const char e = p_[i_ + 1];
+    switch (e) {
+      case 's':
+        out_ += in_class_ ? std::string(kSpace) : std::string("[") + kSpace + "]";
+        i_ += 2;
         return;
-      }
-    }
-    for (size_t i = 0; i + 1 < runs.size(); ++i)
-      if (runs[i].min != runs[i].max) return;
-    out_.simple_ = std::move(runs);
-    out_.has_simple_ = true;
-  }
-
-  bool more() const { return pos_ < p_.size(); }
-  char peek() const { return p_[pos_]; }
-
-  Ptr alternation() {
-    auto first = concatenation();
-    if (!more() || peek() != '|') return first;
-    auto alt = std::make_unique<Node>();
-    alt->kind = Node::Alt;
-    alt->kids.push_back(std::move(first));
-    while (more() && peek() == '|') {
-      ++pos_;
-      alt->kids.push_back(concatenation());
-    }
-    return alt;
-  }
-
-  Ptr concatenation() {
-    auto cat = std::make_unique<Node>();
-    cat->kind = Node::Concat;
-    while (more() && peek() != '|' && peek() != ')') cat->kids.push_back(repetition());
-    return cat;
-  }
-
-  Ptr repetition() {
-    auto atom_node = atom();
-    while (more()) {
-      int lo, hi;
-      char c = peek();
-      if (c == '*') {
-        lo = 0, hi = -1, ++pos_;
-      } else if (c == '+') {
-        lo = 1, hi = -1, ++pos_;
-      } else if (c == '?') {
-        lo = 0, hi = 1, ++pos_;
-      } else if (c == '{' && braces(lo, hi)) {
-      } else {
-        break;
-      }
-      if (more() && peek() == '?') ++pos_;  // lazy: same language, and we only test membership
-      if (atom_node->kind == Node::Start || atom_node->kind == Node::End) fail(p_, "quantifier on an anchor");
-      auto rep = std::make_unique<Node>();
-      rep->kind = Node::Repeat;
-      rep->min = lo, rep->max = hi;
-      rep->kids.push_back(std::move(atom_node));
-      atom_node = std::move(rep);
-    }
-    return atom_node;
-  }
-
-  // Parses {n}, {n,} or {n,m}; a '{' that does not start a quantifier is a literal in ECMA (Annex B).
-  bool braces(int& lo, int& hi) {
-    size_t p = pos_ + 1;
-    auto number = [&](int& v) {
-      size_t start = p;
-      v = 0;
-      while (p < p_.size() && p_[p] >= '0' && p_[p] <= '9' && v < 100000) v = v * 10 + (p_[p++] - '0');
-      return p > start;
-    };
-    if (!number(lo)) return false;
-    hi = lo;
-    if (p < p_.size() && p_[p] == ',') {
-      ++p;
-      if (!number(hi)) hi = -1;
-    }
-    if (p >= p_.size() || p_[p] != '}') return false;
-    if (hi >= 0 && hi < lo) fail(p_, "quantifier {" + std::to_string(lo) + "," + std::to_string(hi) + "} out of order");
-    pos_ = p + 1;
-    return true;
-  }
-
-  Ptr set_node(CharSet s) {
-    auto n = std::make_unique<Node>();
-    n->kind = Node::Set;
-    n->set = static_cast<int>(out_.sets_.size());
-    s.finalize();
-    out_.sets_.push_back(std::move(s));
-    return n;
-  }
-
-  Ptr atom() {
-    char c = peek();
-    if (c == '(') {
-      ++pos_;
-      if (more() && peek() == '?') {
-        if (pos_ + 1 < p_.size() && p_[pos_ + 1] == ':') {
-          pos_ += 2;
-        } else {
-          fail(p_, "lookaround and named groups are not supported");
-        }
-      }
-      auto inner = alternation();
-      if (!more() || peek() != ')') fail(p_, "missing ')'");
-      ++pos_;
-      return inner;
-    }
-    if (c == '^' || c == '$') {
-      ++pos_;
-      auto n = std::make_unique<Node>();
-      n->kind = c == '^' ? Node::Start : Node::End;
-      return n;
-    }
-    if (c == '[') return set_node(bracket());
-    if (c == '.') {
-      ++pos_;
-      CharSet s;
-      s.negated = true;
-      s.ranges = {{'\n', '\n'}, {'\r', '\r'}, {0x2028, 0x2029}};
-      return set_node(std::move(s));
-    }
-    if (c == '*' || c == '+' || c == '?') fail(p_, "nothing to repeat at offset " + std::to_string(pos_));
-    if (c == ')') fail(p_, "unbalanced ')'");
-    if (c == '\\') {
-      ++pos_;
-      return set_node(escape(false));
-    }
-    CharSet s;
-    char32_t cp = next_code_point();
-    s.ranges.push_back({cp, cp});
-    return set_node(std::move(s));
-  }
-
-  char32_t next_code_point() {
-    size_t len = 0;
-    char32_t cp = utf8_decode(p_.substr(pos_), len);
-    pos_ += len;
-    return cp;
-  }
-
-  static CharSet cls(std::initializer_list<std::pair<char32_t, char32_t>> r, bool negated) {
-    CharSet s;
-    s.ranges = r;
-    s.negated = negated;
-    return s;
-  }
-
-  // The character after a backslash; inside brackets `\b` would be backspace, which we do not need.
-  CharSet escape(bool in_bracket) {
-    if (!more()) fail(p_, "trailing backslash");
-    char c = p_[pos_++];
-    switch (c) {
-      case 'd': return cls({{'0', '9'}}, false);
-      case 'D': return cls({{'0', '9'}}, true);
-      case 'w': return cls({{'0', '9'}, {'A', 'Z'}, {'a', 'z'}, {'_', '_'}}, false);
-      case 'W': return cls({{'0', '9'}, {'A', 'Z'}, {'a', 'z'}, {'_', '_'}}, true);
-      case 's': return cls({{9, 13}, {' ', ' '}, {0xA0, 0xA0}, {0x2028, 0x2029}, {0xFEFF, 0xFEFF}}, false);
-      case 'S': return cls({{9, 13}, {' ', ' '}, {0xA0, 0xA0}, {0x2028, 0x2029}, {0xFEFF, 0xFEFF}}, true);
-      case 'n': return cls({{'\n', '\n'}}, false);
-      case 'r': return cls({{'\r', '\r'}}, false);
-      case 't': return cls({{'\t', '\t'}}, false);
-      default: break;
-    }
-    if ((c >= '0' && c <= '9') || c == 'b' || c == 'B' || c == 'k' || c == 'p' || c == 'P' || c == 'u' ||
-        c == 'x' || c == 'c')
-      fail(p_, std::string("escape \\") + c + " is not supported");
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) fail(p_, std::string("unknown escape \\") + c);
-    (void)in_bracket;
-    return cls({{static_cast<char32_t>(c), static_cast<char32_t>(c)}}, false);
-  }
-
-  CharSet bracket() {
-    ++pos_;  // '['
-    CharSet s;
-    if (more() && peek() == '^') {
-      s.negated = true;
-      ++pos_;
-    }
-    bool first = true;
-    while (more() && (peek() != ']' || first)) {
-      first = false;
-      char32_t lo;
-      if (peek() == '\\') {
-        ++pos_;
-        CharSet e = escape(true);
-        if (e.negated || e.ranges.size() != 1 || e.ranges[0].first != e.ranges[0].second) {
-          if (e.negated) fail(p_, "negated class escape inside [] is not supported");
-          s.ranges.insert(s.ranges.end(), e.ranges.begin(), e.ranges.end());
-          continue;
-        }
-        lo = e.ranges[0].first;
-      } else {
-        lo = next_code_point();
-      }
-      char32_t hi = lo;
-      if (pos_ + 1 < p_.size() && peek() == '-' && p_[pos_ + 1] != ']') {
-        ++pos_;
-        if (peek() == '\\') {
-          ++pos_;
-          CharSet e = escape(true);
-          if (e.negated || e.ranges.size() != 1) fail(p_, "class escape as a range end");
-          hi = e.ranges[0].first;
-        } else {
-          hi = next_code_point();
-        }
-        if (hi < lo) fail(p_, "range out of order in []");
-      }
-      s.ranges.push_back({lo, hi});
-    }
-    if (!more()) fail(p_, "missing ']'");
-    ++pos_;
-    return s;
-  }
-
-  void push(Regex::Op op, int x = 0, int y = 0) {
-    if (out_.program_.size() >= kMaxProgram) fail(p_, "pattern too large after expanding repetitions");
-    out_.program_.push_back({op, x, y});
-  }
-  int here() const { return static_cast<int>(out_.program_.size()); }
-
-  void emit(const Node& n) {
-    switch (n.kind) {
-      case Node::Empty: return;
-      case Node::Set: push(Regex::Op::Char, n.set); return;
-      case Node::Start: push(Regex::Op::AssertStart); return;
-      case Node::End: push(Regex::Op::AssertEnd); return;
-      case Node::Concat:
-        for (const auto& k : n.kids) emit(*k);
+      case 'S':
+        out_ += in_class_ ? std::string(kNonSpace) : std::string("[^") + kSpace + "]";
+        i_ += 2;
         return;
-      case Node::Alt: {
-        std::vector<int> jumps;
-        for (size_t i = 0; i < n.kids.size(); ++i) {
-          if (i + 1 < n.kids.size()) {
-            int split = here();
-            push(Regex::Op::Split, split + 1, 0);
-            emit(*n.kids[i]);
-            jumps.push_back(here());
-            push(Regex::Op::Jump);
-            out_.program_[split].y = here();
-          } else {
-            emit(*n.kids[i]);
-          }
-        }
-        for (int j : jumps) out_.program_[j].x = here();
+      case 'b':
+        out_ += in_class_ ? "\\x{8}" : "\\b";  // [\b] is a backspace in ECMA
+        i_ += 2;
         return;
-      }
-      case Node::Repeat: {
-        const Node& body = *n.kids[0];
-        for (int i = 0; i < n.min; ++i) emit(body);
-        if (n.max < 0) {  // star
-          int split = here();
-          push(Regex::Op::Split, split + 1, 0);
-          emit(body);
-          push(Regex::Op::Jump, split);
-          out_.program_[split].y = here();
+      case 'u': unicode_escape(); return;
+      case 'x':
+        if (i_ + 3 >= p_.size() || !is_hex(p_[i_ + 2]) || !is_hex(p_[i_ + 3]))
+          fail(p_, "\\x must be followed by two hex digits");
+        out_.append(p_.substr(i_, 4));
+        i_ += 4;
+        return;
+      case 'c':
+        if (i_ + 2 < p_.size() && is_ascii_letter(p_[i_ + 2])) {
+          out_ += "\\x{" + hex(static_cast<unsigned>(p_[i_ + 2]) % 32) + "}";
+          i_ += 3;
           return;
         }
-        std::vector<int> splits;
-        for (int i = n.min; i < n.max; ++i) {
-          splits.push_back(here());
-          push(Regex::Op::Split, here() + 1, 0);
-          emit(body);
+        fail(p_, "\\c must be followed by a letter");
+      case '0':
+        if (i_ + 2 >= p_.size() || !is_digit(p_[i_ + 2])) {
+          out_ += "\\x{0}";
+          i_ += 2;
+          return;
         }
-        for (int s : splits) out_.program_[s].y = here();
-        return;
-      }
+        break;
+      default: break;
     }
+    // ECMA's other letter escapes mean the same in RE2 (\d \D \w \W \B \f \n \r \t \v \xHH; \p{..} as in ECMA's u
+    // mode; \k and \1-\9 reach RE2, which refuses backreferences). Any other letter means something else in RE2
+    // (\a is a bell, \z an anchor, \C a single byte) or nothing in ECMA: refused here.
+    static constexpr std::string_view kSame = "dDwWBfnrtvxpPk";
+    if (is_ascii_letter(e) && kSame.find(e) == std::string_view::npos)
+      fail(p_, std::string("escape \\") + e + " is not part of the pattern dialect");
+    if ((e == 'p' || e == 'P') && ++unicode_classes_ > Regex::kMaxUnicodeClasses)
+      fail(p_, "more than " + std::to_string(Regex::kMaxUnicodeClasses) + " \\p{...} classes");
+    out_ += '\\';
+    out_ += e;
+    i_ += 2;
+  }
+
+  static std::string hex(unsigned v) {
+    static const char digits[] = "0123456789ABCDEF";
+    std::string s;
+    do {
+      s.insert(s.begin(), digits[v & 15]);
+      v >>= 4;
+    } while (v);
+    return s;
+  }
+
+  // \uXXXX, and \uD83D\uDE00 surrogate pairs as one code point; a lone surrogate can never occur in UTF-8 text.
+  void unicode_escape() {
+    auto four = [&](size_t at, unsigned& v) {
+      if (at + 4 > p_.size()) return false;
+      v = 0;
+      for (size_t k = at; k < at + 4; ++k) {
+        if (!is_hex(p_[k])) return false;
+        v = v * 16 + static_cast<unsigned>(is_digit(p_[k]) ? p_[k] - '0' : (p_[k] | 0x20) - 'a' + 10);
+      }
+      return true;
+    };
+    unsigned cp = 0;
+    if (!four(i_ + 2, cp)) fail(p_, "\\u must be followed by four hex digits");
+    size_t next = i_ + 6;
+    if (cp >= 0xD800 && cp <= 0xDBFF) {
+      unsigned low = 0;
+      if (p_.substr(next, 2) == "\\u" && four(next + 2, low) && low >= 0xDC00 && low <= 0xDFFF) {
+        cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+        next += 6;
+      } else {
+        fail(p_, "\\u" + hex(cp) + " is a lone surrogate");
+      }
+    } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+      fail(p_, "\\u" + hex(cp) + " is a lone surrogate");
+    }
+    out_ += "\\x{" + hex(cp) + "}";
+    i_ = next;
   }
 
   std::string_view p_;
-  Regex& out_;
-  size_t pos_ = 0;
+  std::string out_;
+  size_t i_ = 0;
+  int depth_ = 0;
+  int unicode_classes_ = 0;
+  bool in_class_ = false;
 };
 
-Regex Regex::compile(std::string_view pattern) {
-  Regex re;
-  re.source_ = std::string(pattern);
-  RegexCompiler(pattern, re).run();
-  return re;
+// The anchored fixed form the event schema uses for ids: ^ then ASCII literals and \d, each with an optional
+// count, then $; only the last item may have a variable count. Matched by one byte scan (RE2 costs ~10x more per
+// short id). RE2 has already accepted the pattern, so this only has to recognise the form, never to reject.
+struct Run {
+  bool digit;  // \d, else the literal `ch`
+  char ch;
+  uint32_t min, max;  // max == UINT32_MAX: unbounded
+};
+
+bool parse_number(std::string_view p, size_t& i, uint32_t& v) {
+  const size_t start = i;
+  v = 0;
+  while (i < p.size() && is_digit(p[i]) && i - start < 4) v = v * 10 + static_cast<uint32_t>(p[i++] - '0');
+  return i > start && (i >= p.size() || !is_digit(p[i]));
 }
 
-bool Regex::search_simple(std::string_view text) const {
+bool fixed_form(std::string_view p, std::vector<Run>& runs) {
+  if (p.size() < 2 || p.front() != '^' || p.back() != '$') return false;
+  const size_t end = p.size() - 1;
+  size_t i = 1;
+  while (i < end) {
+    Run r{false, 0, 1, 1};
+    if (p[i] == '\\' && i + 1 < end && p[i + 1] == 'd') {
+      r.digit = true;
+      i += 2;
+    } else if (is_ascii_letter(p[i]) || is_digit(p[i]) || p[i] == '-' || p[i] == '_') {
+      r.ch = p[i++];
+    } else {
+      return false;
+    }
+    if (i < end && p[i] == '{') {
+      ++i;
+      if (!parse_number(p, i, r.min)) return false;
+      r.max = r.min;
+      if (i < end && p[i] == ',') {
+        ++i;
+        r.max = UINT32_MAX;
+        if (i < end && is_digit(p[i]) && !parse_number(p, i, r.max)) return false;
+      }
+      if (i >= end || p[i] != '}' || r.max < r.min) return false;
+      ++i;
+    } else if (i < end && (p[i] == '+' || p[i] == '*' || p[i] == '?')) {
+      r.min = p[i] == '+' ? 1 : 0;
+      r.max = p[i] == '?' ? 1 : UINT32_MAX;
+      ++i;
+    }
+    if (i < end && (p[i] == '?' || p[i] == '+' || p[i] == '*' || p[i] == '{')) return false;  // lazy or stacked
+    runs.push_back(r);
+  }
+  if (i != end) return false;
+  for (size_t k = 0; k + 1 < runs.size(); ++k)
+    if (runs[k].min != runs[k].max) return false;
+  return true;
+}
+
+bool match_fixed(const std::vector<Run>& runs, std::string_view text) {
   size_t at = 0;
-  for (const Run& run : simple_) {
-    const CharSet& set = sets_[run.set];
-    int taken = 0;
-    while (at < text.size() && (run.max < 0 || taken < run.max)) {
-      size_t len = 1;
-      const unsigned char b = static_cast<unsigned char>(text[at]);
-      const char32_t c = b < 0x80 ? b : utf8_decode(text.substr(at), len);
-      if (!set.contains(c)) break;
-      at += len;
+  for (const Run& r : runs) {
+    uint32_t taken = 0;
+    while (at < text.size() && taken < r.max &&
+           (r.digit ? is_digit(text[at]) : text[at] == r.ch)) {
+      ++at;
       ++taken;
     }
-    if (taken < run.min) return false;
+    if (taken < r.min) return false;
   }
   return at == text.size();
 }
 
-bool Regex::search(std::string_view text) const {
-  if (has_simple_) return search_simple(text);
-  const int n = static_cast<int>(program_.size());
-  // Sparse sets of live threads, deduplicated by program counter (Pike VM without captures). The buffers are
-  // per thread and reused, so a search allocates nothing once warm.
-  thread_local std::vector<int> cur, next, stack;
-  thread_local std::vector<size_t> seen;
-  cur.clear(), next.clear(), stack.clear();
-  seen.assign(n, SIZE_MAX);
-  size_t generation = 0;
-  bool matched = false;
+}  // namespace
 
-  // Follows Split/Jump/assertions from pc at input offset `at`, adding Char/Match threads to `list`.
-  auto add = [&](std::vector<int>& list, int pc, size_t at) {
-    stack.push_back(pc);
-    while (!stack.empty()) {
-      int p = stack.back();
-      stack.pop_back();
-      if (seen[p] == generation) continue;
-      seen[p] = generation;
-      const Inst& in = program_[p];
-      switch (in.op) {
-        case Op::Jump: stack.push_back(in.x); break;
-        case Op::Split:
-          stack.push_back(in.y);
-          stack.push_back(in.x);
-          break;
-        case Op::AssertStart:
-          if (at == 0) stack.push_back(p + 1);
-          break;
-        case Op::AssertEnd:
-          if (at == text.size()) stack.push_back(p + 1);
-          break;
-        case Op::Match: matched = true; break;
-        case Op::Char: list.push_back(p); break;
-      }
-    }
-  };
+struct Regex::Compiled {
+  std::string source;
+  std::unique_ptr<RE2> re;
+  size_t max_text = 0;  // longer values are not searched (kMaxMatchWork)
+  bool has_fixed = false;
+  std::vector<Run> fixed;
+};
 
-  size_t at = 0;
-  add(cur, 0, 0);
-  while (!matched && at < text.size()) {
-    size_t len = 0;
-    char32_t c = utf8_decode(text.substr(at), len);
-    ++generation;
-    next.clear();
-    for (int p : cur)
-      if (sets_[program_[p].x].contains(c)) add(next, p + 1, at + len);
-    at += len;
-    if (!anchored_start_) add(next, 0, at);
-    std::swap(cur, next);
-    if (cur.empty()) break;
+Regex Regex::compile(std::string_view pattern) {
+  if (pattern.size() > kMaxPatternBytes)
+    fail(pattern, "longer than " + std::to_string(kMaxPatternBytes) + " bytes (" + std::to_string(pattern.size()) + ")");
+  const std::string translated = Translator(pattern).run();
+  RE2::Options options;
+  options.set_encoding(RE2::Options::EncodingUTF8);
+  options.set_log_errors(false);
+  options.set_max_mem(kMaxMemoryBytes);
+  options.set_never_capture(true);
+  auto c = std::make_shared<Compiled>();
+  c->source = std::string(pattern);
+  c->re = std::make_unique<RE2>(translated, options);
+  if (!c->re->ok()) {
+    if (c->re->error_code() == RE2::ErrorPatternTooLarge)
+      fail(pattern, "compiles to more than the " + std::to_string(kMaxMemoryBytes >> 20) +
+                        " MiB program budget (RE2: " + c->re->error() + ")");
+    fail(pattern, c->re->error());
   }
-  return matched;
+  c->max_text = static_cast<size_t>(kMaxMatchWork / static_cast<uint64_t>(std::max(1, c->re->ProgramSize())));
+  c->has_fixed = fixed_form(pattern, c->fixed);
+  Regex out;
+  out.impl_ = std::move(c);
+  return out;
 }
+
+bool Regex::search(std::string_view utf8) const {
+  const Compiled& c = *impl_;
+  if (c.has_fixed) return match_fixed(c.fixed, utf8);
+  if (utf8.size() > c.max_text) return false;
+  return RE2::PartialMatch(re2::StringPiece(utf8.data(), utf8.size()), *c.re);
+}
+
+const std::string& Regex::source() const { return impl_->source; }
+
+size_t Regex::program_size() const { return static_cast<size_t>(impl_->re->ProgramSize()); }
 
 }  // namespace ecpipe

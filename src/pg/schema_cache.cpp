@@ -31,6 +31,12 @@ const CompiledSchema& current_schema() {
   const std::string path = installed_schema_path();
   struct stat st;
   if (stat(path.c_str(), &st) != 0) throw Error(ErrorKind::Io, "event schema \"" + path + "\" is missing");
+  // Refused before reading: a FIFO would block the open, a huge file would be read whole only to be refused.
+  if (!S_ISREG(st.st_mode)) throw Error(ErrorKind::SchemaInvalid, "event schema \"" + path + "\" is not a regular file");
+  if (static_cast<uint64_t>(st.st_size) > CompiledSchema::kMaxSchemaBytes)
+    throw Error(ErrorKind::SchemaInvalid, "event schema \"" + path + "\" is " + std::to_string(st.st_size) +
+                                              " bytes; a schema may have at most " +
+                                              std::to_string(CompiledSchema::kMaxSchemaBytes));
   if (!cache.schema || st.st_mtim.tv_sec != cache.mtime.tv_sec || st.st_mtim.tv_nsec != cache.mtime.tv_nsec ||
       st.st_size != cache.size) {
     auto fresh = std::make_unique<CompiledSchema>(CompiledSchema::compile(read_file(path)));
@@ -48,8 +54,12 @@ ECPIPE_FUNCTION(ecpipe_schema_info) {
   if (PG_ARGISNULL(0)) {
     summary = ecpipe::schema_summary(ecpipe::pg::current_schema());
   } else {
-    char* schema_text = nullptr;
-    ecpipe::pg::server_call([&] { schema_text = text_to_cstring(PG_GETARG_TEXT_PP(0)); });
+    // The detoasted argument lives until the call returns; compile() refuses an oversized one before parsing.
+    std::string_view schema_text;
+    ecpipe::pg::server_call([&] {
+      text* arg = PG_GETARG_TEXT_PP(0);
+      schema_text = std::string_view(VARDATA_ANY(arg), VARSIZE_ANY_EXHDR(arg));
+    });
     summary = ecpipe::schema_summary(ecpipe::CompiledSchema::compile(schema_text));
   }
   return ecpipe::pg::jsonb_result(summary);
