@@ -1,4 +1,4 @@
-// Cutting values that come from data before they reach a reason, a sample, a message or a log.
+// Cutting values that come from data (or from an operator) before they reach a reason, a sample, a message or a log.
 #pragma once
 #include <cstddef>
 #include <string>
@@ -11,8 +11,16 @@ constexpr size_t kMaxQuotedChars = 200;
 // How many characters a whole reason (or line detail part) may have, whatever it quotes.
 constexpr size_t kMaxReasonChars = 1000;
 
-// The first max_chars characters of s followed by "…" when s was longer. The result is always valid UTF-8 that
-// PostgreSQL text can hold: an invalid byte becomes U+FFFD and U+0000 is written as the six characters \u0000.
+// For values stored in reasons and samples: the first max_chars characters of s followed by "…" when s was longer.
+// The result is always valid UTF-8 that PostgreSQL text can hold: an invalid byte becomes U+FFFD and U+0000 is
+// written as the six characters \u0000.
 std::string cut_value(std::string_view s, size_t max_chars = kMaxQuotedChars);
+
+// For error messages: at most max_chars code points of s, then "…" if anything was cut. Control characters, DEL and
+// bytes that are not well-formed UTF-8 are written as \xHH, so the result is one printable line of valid UTF-8.
+std::string message_excerpt(std::string_view s, size_t max_chars = kMaxQuotedChars);
+
+// A JSON pointer token (RFC 6901: "~" -> "~0", "/" -> "~1").
+std::string json_pointer_token(std::string_view key);
 
 }  // namespace ecpipe

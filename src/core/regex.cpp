@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "ecpipe/error.hpp"
-#include "ecpipe/excerpt.hpp"
+#include "ecpipe/quote.hpp"
 #include "ecpipe/core_only.hpp"
 
 namespace ecpipe {

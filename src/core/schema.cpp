@@ -12,7 +12,7 @@
 #include <unordered_set>
 
 #include "ecpipe/error.hpp"
-#include "ecpipe/excerpt.hpp"
+#include "ecpipe/quote.hpp"
 #include "ecpipe/interrupts.hpp"
 #include "ecpipe/core_only.hpp"
 
