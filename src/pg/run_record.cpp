@@ -52,6 +52,11 @@ static_assert(sizeof(RecordRequest) <= BGW_EXTRALEN, "request fits bgw_extra");
 bool have_open = false;
 RecordRequest last_open;
 bool callback_registered = false;
+// The subtransaction the transaction's newest open run was opened in, and whether a subtransaction holding one of the
+// open runs (ecpipe_run inside an exception block or a savepoint) was rolled back: its runs' rows then stay
+// `running` while the transaction goes on to commit, so the commit closes them as failed.
+SubTransactionId last_open_subxact = InvalidSubTransactionId;
+bool open_run_rolled_back = false;
 
 bool start_recorder(const RecordRequest& r, bool notify_me, BackgroundWorkerHandle** handle) {
   BackgroundWorker w;
@@ -68,14 +73,25 @@ bool start_recorder(const RecordRequest& r, bool notify_me, BackgroundWorkerHand
   return RegisterDynamicBackgroundWorker(&w, handle);
 }
 
-// After an abort the open runs are closed by recorders nobody waits for; after a commit they are the run's own.
+// After an abort the open runs are closed by recorders nobody waits for; after a commit they are the run's own,
+// unless a subtransaction that held some of them rolled back (the closer only touches rows still `running`).
 void on_xact_end(XactEvent event, void*) {
-  if (event == XACT_EVENT_ABORT && have_open) {
+  if (have_open && (event == XACT_EVENT_ABORT || (event == XACT_EVENT_COMMIT && open_run_rolled_back))) {
     RecordRequest r = last_open;
     r.mode = FailRun;
     (void)start_recorder(r, false, nullptr);  // no slot: the sweep closes them once this backend is gone
   }
-  if (event == XACT_EVENT_ABORT || event == XACT_EVENT_COMMIT || event == XACT_EVENT_PREPARE) have_open = false;
+  if (event == XACT_EVENT_ABORT || event == XACT_EVENT_COMMIT || event == XACT_EVENT_PREPARE) {
+    have_open = false;
+    open_run_rolled_back = false;
+    last_open_subxact = InvalidSubTransactionId;
+  }
+}
+
+// Subtransaction ids grow as they are assigned, so a subtransaction that rolls back while runs are open held one of
+// them when the newest open run was opened in it or in one of its children (id >= its own).
+void on_subxact_end(SubXactEvent event, SubTransactionId subxact, SubTransactionId, void*) {
+  if (event == SUBXACT_EVENT_ABORT_SUB && have_open && subxact <= last_open_subxact) open_run_rolled_back = true;
 }
 
 // Why the run cannot be recorded by a worker, or nullptr when it can.
@@ -140,8 +156,10 @@ ECPIPE_FUNCTION(ecpipe_run_open) {
     server_call([&] {
       if (!callback_registered) {
         RegisterXactCallback(on_xact_end, nullptr);
+        RegisterSubXactCallback(on_subxact_end, nullptr);
         callback_registered = true;
       }
+      last_open_subxact = GetCurrentSubTransactionId();
       // From here an abort closes it, whichever of the two recorders runs first (without a slot now, one may be
       // free then: the closer inserts the failed row itself).
       r.first_run_id = have_open ? last_open.first_run_id : r.run_id;

@@ -2,7 +2,7 @@
 -- cannot stall a run, two runs of a day serialise and the refused one is recorded with its alert, a run is visible
 -- as running while it works and ends failed when its transaction rolls back or its backend is gone, a second
 -- database's messages say which database the worker serves, and a non-UTF8 database refuses CREATE EXTENSION.
-SELECT plan(25);
+SELECT plan(27);
 CREATE EXTENSION ecpipe;
 CREATE FUNCTION pg_temp.wait_for(condition text, seconds int) RETURNS boolean LANGUAGE plpgsql AS $$
 DECLARE
@@ -86,6 +86,19 @@ SELECT is((SELECT count(*) FROM ecpipe.runs WHERE ds BETWEEN '2024-01-10' AND '2
 SELECT dblink_exec('op', 'ROLLBACK');
 SELECT ok(pg_temp.wait_for($$SELECT bool_and(status = 'failed') FROM ecpipe.runs WHERE ds BETWEEN '2024-01-10' AND '2024-01-29'$$, 10),
           'and all 20 end failed once it rolls back');
+-- A run rolled back by a subtransaction (an exception block, a savepoint) of a transaction that commits ends failed.
+SELECT dblink_exec('op', $q$DO $do$ BEGIN PERFORM ecpipe_run('2024-01-07'); RAISE EXCEPTION 'undo it';
+                             EXCEPTION WHEN raise_exception THEN NULL; END $do$$q$);
+SELECT ok(pg_temp.wait_for($$SELECT status = 'failed' FROM ecpipe.runs WHERE ds = '2024-01-07'$$, 10),
+          'a run rolled back by a subtransaction ends failed once its transaction commits');
+SELECT dblink_exec('op', 'BEGIN');
+SELECT * FROM dblink('op', $$SELECT ecpipe_run('2024-01-08')->>'status'$$) AS t(x text);
+SELECT dblink_exec('op', 'SAVEPOINT s');
+SELECT * FROM dblink('op', $$SELECT count(*) FROM generate_series(1, 3)$$) AS t(n bigint);
+SELECT dblink_exec('op', 'ROLLBACK TO SAVEPOINT s');
+SELECT dblink_exec('op', 'COMMIT');
+SELECT is((SELECT status FROM ecpipe.runs WHERE ds = '2024-01-08'), 'no_data',
+          'a savepoint rolled back after the run leaves the run as it ended');
 SELECT dblink_disconnect('op');
 
 -- A terminated backend: its transaction aborts, the row ends failed too.

@@ -78,12 +78,15 @@ SELECT dblink_disconnect('backfill');
 DELETE FROM ecpipe.runs;
 SELECT throws_ok($$SELECT count(*) FROM ecpipe_backfill('2024-04-01', '2024-04-04')$$, 'P0001',
                  'injected failure on 2024-04-03', 'ecpipe_backfill stops there too');
-SELECT is((SELECT count(*) FROM ecpipe.runs), 0::bigint, 'but keeps no day: it is one transaction');
+SELECT is((SELECT count(*) FROM ecpipe.runs WHERE status NOT IN ('running', 'failed')), 0::bigint,
+          'but keeps no day: it is one transaction (its runs are recorded, none as done)');
 DROP TRIGGER fail_on_day_3 ON ecpipe.runs;
 SELECT throws_ok($$CALL ecpipe_backfill_days('2024-04-05', '2024-04-05')$$, '2D000', 'invalid transaction termination',
                  'inside a transaction block (or a function) ecpipe_backfill_days cannot commit, and says so');
+SELECT set_config('ecpipe_test.last_run', (SELECT max(run_id) FROM ecpipe.runs)::text, false);
 CALL ecpipe_backfill_days('2024-04-05', '2024-04-06');
-SELECT results_eq($$SELECT ds, status FROM ecpipe.runs ORDER BY ds$$,
+SELECT results_eq($$SELECT ds, status FROM ecpipe.runs WHERE run_id > current_setting('ecpipe_test.last_run')::bigint
+                    ORDER BY ds$$,
                   $$VALUES ('2024-04-05'::date, 'no_data'), ('2024-04-06', 'no_data')$$,
                   'CALLed on its own it runs every day');
 
