@@ -99,6 +99,9 @@ const int64_t kLastEventDay = days_from_civil(9999, 12, 31);
 constexpr size_t kMaxJsonValues = 100000;
 // The largest amount the marts' numeric(14,2) columns take, with a margin for rounding (999,999,999,999.99).
 constexpr double kMaxMoney = 999999999999.0;
+// The longest order_id or line-item product_id the marts take: both are part of a mart's primary key, and a btree
+// entry must fit a third of a page (~2,700 bytes), so a longer id would make its day's marts fail on every re-run.
+constexpr size_t kMaxMartKeyBytes = 1000;
 // A line needs at least two bytes per value, so only lines longer than this are counted.
 constexpr size_t kCountValuesFrom = 2 * kMaxJsonValues;
 
@@ -294,6 +297,12 @@ class BatchValidator::Impl {
       }
     }
     if (has_extra && !money_fits(decoded ? extra : top_.get(extra_data_field_), reason)) return false;
+    const auto order_id = top_.text(FieldTable::kOrderId);
+    if (order_id && order_id->size() > kMaxMartKeyBytes) {
+      reason = "order_id: " + std::to_string(order_id->size()) + " bytes, longer than a mart key may be (" +
+               std::to_string(kMaxMartKeyBytes) + ")";
+      return false;
+    }
     if (line_bytes <= kCountValuesFrom) return true;
     size_t values = detail::count_values(root, kMaxJsonValues + 1);
     if (decoded) values += detail::count_values(extra, kMaxJsonValues + 1);
@@ -302,9 +311,9 @@ class BatchValidator::Impl {
     return false;
   }
 
-  // The marts keep an order's discount, shipping and items amount, and each line item's amount, in numeric(14,2):
-  // a purchase whose extra_data holds more (the items can be huge when the discount cancels them out) would make
-  // the marts of its day fail, so it fails check 3 instead.
+  // The marts keep an order's discount, shipping and items amount, and each line item's amount, in numeric(14,2),
+  // and a line item's product_id in a key: a purchase whose extra_data holds more (the items can be huge when the
+  // discount cancels them out) or a longer id would make the marts of its day fail, so it fails check 3 instead.
   static bool money_fits(element extra, std::string& reason) {
     if (!extra.is_object()) return true;
     const simdjson::dom::object obj = extra.get_object().value_unsafe();
@@ -325,6 +334,11 @@ class BatchValidator::Impl {
           item["quantity"].get(q) || !detail::number_of(q, quantity) || item["unit_price"].get(p) ||
           !detail::number_of(p, price))
         continue;  // not a line item: the marts ignore it
+      if (string_of(id).size() > kMaxMartKeyBytes) {
+        reason = "extra_data.products: a product_id of " + std::to_string(string_of(id).size()) +
+                 " bytes, longer than a mart key may be (" + std::to_string(kMaxMartKeyBytes) + ")";
+        return false;
+      }
       const long double amount = static_cast<long double>(quantity) * price;
       items += amount;
       if (std::fabs(amount) <= kMaxMoney && std::fabs(items) <= kMaxMoney) continue;

@@ -337,3 +337,24 @@ TEST(Storable, ExtraDataAmountsBeyondTheMartsMoneyColumnsFailCheckThree) {
             "value_validity: extra_data.products: an items amount beyond numeric(14,2) (2 x 600000000000)");
   EXPECT_EQ(r.lines[2].failed & check_bit(CheckId::ValueValidity), 0) << "an entry that is not a line item is ignored";
 }
+
+TEST(Storable, IdsLongerThanAMartKeyFailCheckThree) {
+  // order_id matches ^ORD\d{13,}$ at any length and line items' product_ids have no pattern, but both are mart keys.
+  auto long_order = event("purchase", 1, 1, 0);
+  long_order["order_id"] = "ORD" + std::string(20000, '7');
+  auto long_item = event("purchase", 2, 2, 0);
+  long_item["order_id"] = "ORD2024050100002";
+  long_item["extra_data"] = json::parse(R"({"products": [{"product_id": "P1001", "quantity": 1, "unit_price": 89000}]})");
+  long_item["extra_data"]["products"][0]["product_id"] = std::string(1001, 'x');
+  auto longest = event("purchase", 3, 3, 0);
+  longest["order_id"] = "ORD" + std::string(997, '3');
+  longest["extra_data"] = json::parse(R"({"products": [{"product_id": "P1001", "quantity": 1, "unit_price": 89000}]})");
+  longest["extra_data"]["products"][0]["product_id"] = std::string(1000, 'x');
+  auto r = run_events({long_order, long_item, longest});
+  EXPECT_EQ(counts(r, CheckId::ValueValidity), P(3, 2));
+  EXPECT_EQ(detail_of(r, 1).substr(0, detail_of(r, 1).find(';')),
+            "value_validity: order_id: 20003 bytes, longer than a mart key may be (1000)");
+  EXPECT_EQ(detail_of(r, 2).substr(0, detail_of(r, 2).find(';')),
+            "value_validity: extra_data.products: a product_id of 1001 bytes, longer than a mart key may be (1000)");
+  EXPECT_EQ(r.lines[2].failed & check_bit(CheckId::ValueValidity), 0) << "1,000 bytes is still a key";
+}
