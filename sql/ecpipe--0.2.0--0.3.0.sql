@@ -308,6 +308,7 @@ DECLARE
     v_attempt   int := 0;
     v_state     text;
     v_stats     record;
+    v_cancelled boolean := false;  -- a step stopped by a cancel or statement_timeout: a backfill stops after it
 BEGIN
     -- The run is `running` in ecpipe.runs, committed, before it does anything (ecpipe.run_open); ecpipe.run_finish
     -- closes it in this transaction. If this transaction rolls back, the row ends failed; if the backend dies, the
@@ -324,6 +325,7 @@ BEGIN
         PERFORM ecpipe.lock_day(v_ds, v_run);
     EXCEPTION WHEN OTHERS OR query_canceled THEN
         GET STACKED DIAGNOSTICS v_err = MESSAGE_TEXT;
+        v_cancelled := v_cancelled OR SQLSTATE = '57014';
         v_step := 'lock';
         PERFORM ecpipe.record_step(v_run, 'lock', 'failed', v_t, NULL, v_err);
     END;
@@ -349,6 +351,7 @@ BEGIN
             END IF;
         EXCEPTION WHEN OTHERS OR query_canceled THEN  -- a statement_timeout or cancel fails the step, recorded
             GET STACKED DIAGNOSTICS v_err = MESSAGE_TEXT;
+            v_cancelled := v_cancelled OR SQLSTATE = '57014';
             v_step := 'collect';
             PERFORM ecpipe.record_step(v_run, 'collect', 'failed', v_t, NULL, v_err);
         END;
@@ -369,6 +372,7 @@ BEGIN
             PERFORM ecpipe.record_step(v_run, 'validate', 'succeeded', v_t, v_lines, v_valid);
         EXCEPTION WHEN OTHERS OR query_canceled THEN  -- a statement_timeout or cancel fails the step, recorded
             GET STACKED DIAGNOSTICS v_err = MESSAGE_TEXT;
+            v_cancelled := v_cancelled OR SQLSTATE = '57014';
             v_step := 'validate';
             PERFORM ecpipe.record_step(v_run, 'validate', 'failed', v_t, NULL, v_err);
         END;
@@ -411,6 +415,7 @@ BEGIN
                 EXIT;
             EXCEPTION WHEN OTHERS OR query_canceled THEN  -- a statement_timeout or cancel fails the step, recorded
                 GET STACKED DIAGNOSTICS v_err = MESSAGE_TEXT, v_state = RETURNED_SQLSTATE;
+                v_cancelled := v_cancelled OR SQLSTATE = '57014';
                 IF v_state IN ('40001', '40P01') AND v_attempt <= ecpipe.setting('ecpipe.max_retries')::int THEN
                     CONTINUE;  -- a transient conflict: the subtransaction is gone, try again
                 END IF;
@@ -456,11 +461,15 @@ BEGIN
                                    CASE WHEN v_checks IS NOT NULL AND v_status <> 'no_data' THEN 2 ELSE 1 END, NULL);
     EXCEPTION WHEN OTHERS OR query_canceled THEN  -- a statement_timeout or cancel fails the step, recorded
         GET STACKED DIAGNOSTICS v_err = MESSAGE_TEXT;
+        v_cancelled := v_cancelled OR SQLSTATE = '57014';
         PERFORM ecpipe.record_step(v_run, 'notify', 'failed', v_t, NULL, v_err);
     END;
 
     v_summary := jsonb_set(v_summary, '{seconds}',
                            to_jsonb(round(extract(epoch FROM clock_timestamp() - v_start)::numeric, 3)));
+    IF v_cancelled THEN
+        v_summary := v_summary || jsonb_build_object('cancelled', true);
+    END IF;
     PERFORM ecpipe.run_finish(v_run, v_status, v_days, v_checks, v_summary);
     RETURN v_summary;
 END $$;
@@ -717,6 +726,11 @@ BEGIN
         RAISE NOTICE 'ecpipe_backfill: day % of % (%) %: % loaded, % quarantined in % s', n, total, d,
               summary->>'status', summary->>'loaded', summary->>'quarantined', summary->>'seconds';
         RETURN NEXT summary;
+        -- A cancel or statement_timeout stops the backfill, not just that day's step (which records it as failed).
+        IF (summary->>'cancelled')::boolean THEN
+            RAISE WARNING 'ecpipe_backfill stopped at day % of % (%): the statement was cancelled', n, total, d;
+            RETURN;
+        END IF;
     END LOOP;
 END $$;
 ALTER FUNCTION @extschema@.ecpipe_backfill(date, date) SET jit = off;
@@ -745,6 +759,11 @@ BEGIN
               summary OPERATOR(pg_catalog.->>) 'status', summary OPERATOR(pg_catalog.->>) 'loaded',
               summary OPERATOR(pg_catalog.->>) 'quarantined', summary OPERATOR(pg_catalog.->>) 'seconds';
         COMMIT;
+        -- A cancel or statement_timeout stops the backfill, not just that day's step (which records it as failed).
+        IF (summary OPERATOR(pg_catalog.->>) 'cancelled')::boolean THEN
+            RAISE WARNING 'ecpipe_backfill_days stopped at day % of % (%): the statement was cancelled', n, total, d;
+            RETURN;
+        END IF;
         d := d OPERATOR(pg_catalog.+) 1;
     END LOOP;
 END $$;

@@ -2,7 +2,7 @@
 -- cannot stall a run, two runs of a day serialise and the refused one is recorded with its alert, a run is visible
 -- as running while it works and ends failed when its transaction rolls back or its backend is gone, a second
 -- database's messages say which database the worker serves, and a non-UTF8 database refuses CREATE EXTENSION.
-SELECT plan(27);
+SELECT plan(28);
 CREATE EXTENSION ecpipe;
 CREATE FUNCTION pg_temp.wait_for(condition text, seconds int) RETURNS boolean LANGUAGE plpgsql AS $$
 DECLARE
@@ -60,6 +60,9 @@ SET ecpipe.run_lock_timeout = '10s';
 SET statement_timeout = '300ms';
 SELECT is((SELECT r->>'step' || ': ' || (r->>'error') FROM ecpipe_run('2024-01-02') r),
           'lock: canceling statement due to statement timeout', 'a statement_timeout during the wait fails the run, recorded');
+SELECT is((SELECT array_agg((r->>'ds') || ' ' || (r->>'status') || ' ' || (r->>'cancelled'))
+             FROM ecpipe_backfill('2024-01-02', '2024-01-04') r),
+          '{"2024-01-02 failed true"}', 'and stops a backfill at that day: the days after it never run');
 RESET statement_timeout;
 SET ecpipe.run_lock_timeout = '300ms';
 SELECT dblink_exec('op', 'COMMIT');
