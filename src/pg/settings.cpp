@@ -113,38 +113,40 @@ bool check_raw_indexes(char** newval, void** extra, GucSource source) {
 // SHOW, current_setting() and set_config() show a literal URL as ******** to everybody, superusers included.
 bool is_file_reference(const char* v) { return std::strncmp(v, "file:", 5) == 0; }
 
+// Refuses a value of the webhook setting. A statement (ALTER DATABASE / ROLE, CREATE FUNCTION ... SET: PGC_S_TEST;
+// ALTER SYSTEM: PGC_S_FILE while a client's statement runs, as opposed to reading the file on reload, which a session
+// may do idle in a transaction block) fails here, without the statement in the server log (it may hold the URL).
+// Reading the configuration file, or a stored database / role setting at connection: a warning, value ignored;
+// GUC_check_errmsg replaces PostgreSQL's "invalid value for parameter ...: <value>", so the value is not repeated.
+bool refuse_webhook_value(GucSource source, const char* why, const char* hint) {
+  const bool alter_system = source == PGC_S_FILE && MyBackendType == B_BACKEND && debug_query_string != nullptr &&
+                            IsTransactionState();
+  if (source == PGC_S_TEST || alter_system)
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("%s", why), errhint("%s", hint),
+                    errhidestmt(true)));
+  GUC_check_errmsg("%s", why);
+  GUC_check_errhint("%s", hint);
+  return false;
+}
+
 bool check_webhook_url_setting(char** newval, void** extra, GucSource source) {
   const char* v = *newval ? *newval : "";
   if (*v == '\0') return true;
+  constexpr const char* kHint =
+      "Write the URL into a file only the server's operating-system user can read, and set "
+      "ecpipe.slack_webhook_url = 'file:/path/to/that/file'.";
   if (is_file_reference(v)) {
-    if (v[5] != '/') {
-      GUC_check_errmsg("ecpipe.slack_webhook_url: a file: reference needs an absolute path");
-      return false;
-    }
-    return true;
+    if (v[5] == '/') return true;
+    return refuse_webhook_value(source, "ecpipe.slack_webhook_url: a file: reference needs an absolute path", kHint);
   }
   const bool session = source == PGC_S_SESSION || source == PGC_S_CLIENT || source == PGC_S_OVERRIDE ||
                        source == PGC_S_INTERACTIVE || source == PGC_S_DEFAULT || source == PGC_S_DYNAMIC_DEFAULT;
   if (session) return true;
-  constexpr const char* kWhy =
+  return refuse_webhook_value(
+      source,
       "ecpipe.slack_webhook_url takes a URL only from SET in a session; in a configuration file, ALTER SYSTEM, "
-      "ALTER DATABASE, ALTER ROLE or a function's SET it must be file:<absolute path>";
-  constexpr const char* kHint =
-      "Write the URL into a file only the server's operating-system user can read, and set "
-      "ecpipe.slack_webhook_url = 'file:/path/to/that/file'.";
-  // A statement (ALTER DATABASE / ROLE, CREATE FUNCTION ... SET: PGC_S_TEST; ALTER SYSTEM: PGC_S_FILE while a
-  // client's statement runs, as opposed to reading the file on reload, which a session may do idle in a transaction
-  // block): fail it here, without the statement in the server log (it holds the URL).
-  const bool alter_system = source == PGC_S_FILE && MyBackendType == B_BACKEND && debug_query_string != nullptr &&
-                            IsTransactionState();
-  if (source == PGC_S_TEST || alter_system)
-    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("%s", kWhy), errhint("%s", kHint),
-                    errhidestmt(true)));
-  // Reading the configuration file, or a stored database / role setting at connection: a warning, value ignored.
-  // GUC_check_errmsg replaces PostgreSQL's "invalid value for parameter ...: <value>": the URL is not repeated.
-  GUC_check_errmsg("%s", kWhy);
-  GUC_check_errhint("%s", kHint);
-  return false;
+      "ALTER DATABASE, ALTER ROLE or a function's SET it must be file:<absolute path>",
+      kHint);
 }
 
 const char* show_webhook_url() {
@@ -216,7 +218,7 @@ void define_settings() {
                              nullptr, &guc_raw_indexes, "", PGC_SUSET, 0, check_raw_indexes, nullptr, nullptr);
   DefineCustomIntVariable("ecpipe.max_new_partitions",
                           "How many raw_events partitions one load may make (a batch with events on more new days fails).",
-                          nullptr, &guc_max_new_partitions, 366, 1, 100000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+                          nullptr, &guc_max_new_partitions, 366, 1, 100000, PGC_SUSET, 0, nullptr, nullptr, nullptr);
   MarkGUCPrefixReserved("ecpipe");
 }
 

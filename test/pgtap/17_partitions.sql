@@ -2,7 +2,7 @@
 -- days map that confines a load to its partitions, and no_data checks for an empty batch.
 -- (Thousands of partitions and the committing backfill: test/pgtap_committed/17_many_partitions.sql.)
 BEGIN;
-SELECT plan(55);
+SELECT plan(56);
 CREATE EXTENSION ecpipe;
 SET ecpipe.min_pass_rate = 90;  -- mart_day.jsonl has one bad line in 14
 
@@ -137,6 +137,9 @@ SELECT throws_ok($$CREATE TABLE parts_scratch.p PARTITION OF ecpipe.raw_events F
 CREATE TABLE parts_scratch.loose (LIKE ecpipe.raw_events);
 SELECT throws_ok($$ALTER TABLE ecpipe.raw_events ATTACH PARTITION parts_scratch.loose FOR VALUES FROM ('2030-01-01') TO ('2030-01-02')$$,
                  '42501', 'must be owner of table raw_events', 'nor attach one');
+SELECT throws_ok($$SET ecpipe.max_new_partitions = 100000$$, '42501',
+                 'permission denied to set parameter "ecpipe.max_new_partitions"',
+                 'nor let a load make more partitions at once (each holds its locks to the end of the load)');
 RESET ROLE;
 SELECT is((SELECT count(*) FROM pg_class c JOIN pg_inherits i ON i.inhrelid = c.oid
            WHERE i.inhparent = 'ecpipe.raw_events'::regclass
