@@ -309,6 +309,7 @@ DECLARE
     v_state     text;
     v_stats     record;
     v_cancelled boolean := false;  -- a step stopped by a cancel or statement_timeout: a backfill stops after it
+    v_lock_timeout text := pg_catalog.current_setting('lock_timeout');
 BEGIN
     -- The run is `running` in ecpipe.runs, committed, before it does anything (ecpipe.run_open); ecpipe.run_finish
     -- closes it in this transaction. If this transaction rolls back, the row ends failed; if the backend dies, the
@@ -316,6 +317,11 @@ BEGIN
     PERFORM ecpipe.check_day(v_ds, 'ecpipe_run');  -- a day outside 0001..9999 is refused before anything is recorded
     PERFORM ecpipe.run_open(v_run, v_ds, v_start);
     PERFORM ecpipe.fail_dead_runs();
+    -- Every lock the run waits for (a mart another role locked, a partition a long query holds) is bounded like the
+    -- day's lock: the step fails, recorded, instead of waiting for ever. The caller's own bound is put back at the end.
+    IF v_lock_timeout = '0' AND ecpipe.setting('ecpipe.run_lock_timeout') NOT IN ('0', '0ms') THEN
+        PERFORM pg_catalog.set_config('lock_timeout', ecpipe.setting('ecpipe.run_lock_timeout'), true);
+    END IF;
 
     -- Two runs of one day never interleave: the second waits up to ecpipe.run_lock_timeout for the day's lock, then
     -- fails, recorded, with its alert.
@@ -471,6 +477,7 @@ BEGIN
         v_summary := v_summary || jsonb_build_object('cancelled', true);
     END IF;
     PERFORM ecpipe.run_finish(v_run, v_status, v_days, v_checks, v_summary);
+    PERFORM pg_catalog.set_config('lock_timeout', v_lock_timeout, true);
     RETURN v_summary;
 END $$;
 

@@ -27,7 +27,7 @@ SET LOCAL statement_timeout = '2s';
 
 SET ROLE ecpipe_test_operator;
 
--- Issue 14 item 2: these overflowed the stack of the hand-written parser (SIGSEGV, every session reset).
+-- these overflowed the stack of the hand-written parser (SIGSEGV, every session reset).
 SELECT throws_ok(format('SELECT ecpipe_schema_info(%L)', pg_temp.with_pattern(repeat('(', 30000) || repeat(')', 30000))),
                  'F0000', 'ecpipe: event schema /properties/x/pattern: pattern /' || repeat('(', 200)
                           || '…/: longer than 16384 bytes (60000)',
@@ -43,7 +43,7 @@ SELECT throws_ok(format('SELECT ecpipe_schema_info(%L)', pg_temp.with_pattern(re
                  'F0000', 'ecpipe: event schema /properties/x/pattern: pattern /' || repeat('(a', 100)
                           || '…/: groups nested more than 100 deep',
                  '5,000 nested groups within the size limit: refused by the nesting limit');
--- Issue 14 item 3: this ran for minutes through statement_timeout, cancel and terminate.
+-- this ran for minutes through statement_timeout, cancel and terminate.
 SELECT throws_ok(format('SELECT ecpipe_schema_info(%L)', pg_temp.with_pattern('(((){99999}){99999}){99999}')),
                  'F0000', 'ecpipe: event schema /properties/x/pattern: pattern /(((){99999}){99999}){99999}/: '
                           || 'invalid repetition size: {99999}',

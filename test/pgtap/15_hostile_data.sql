@@ -1,4 +1,4 @@
--- Hostile data sources (issue 14 items 1, 4, 5, 6, 16): check 7's reference platform, values cut in reasons and
+-- Hostile data sources: check 7's reference platform, values cut in reasons and
 -- samples, U+0000 in a decoded extra_data, too many JSON values, the line length bound, what ecpipe_ingest opens.
 -- FIFOs, /dev/zero, cancels and memory are in test/hostile_sources.sh (they need a timeout and fresh sessions).
 BEGIN;
@@ -29,7 +29,7 @@ CREATE FUNCTION pg_temp.check7(ds date) RETURNS text LANGUAGE sql AS $$
   ORDER BY run_id DESC LIMIT 1
 $$;
 
--- ---- item 1: check 7's reference platform -------------------------------------------------------------------
+-- ---- check 7's reference platform -------------------------------------------------------------------
 -- No platform at 10:00:00, web at :05, ios at :10: ios differs from web.
 CALL pg_temp.land('2024-05-11', ARRAY[pg_temp.ev(1, 0, NULL), pg_temp.ev(2, 5, 'web'), pg_temp.ev(3, 10, 'ios')]);
 SELECT is((SELECT failed FROM ecpipe_validate('2024-05-11') WHERE check_no = 7), 1::bigint, 'first event without a platform');
@@ -48,7 +48,7 @@ SELECT is((SELECT failed FROM ecpipe_validate('2024-05-13') WHERE check_no = 7),
 SELECT is((SELECT failed_checks FROM ecpipe.line_verdicts WHERE batch_date = '2024-05-13' AND line_no = 3), 64::smallint,
           'the ios event after web fails check 7 alone');
 
--- ---- item 4: a 1 MB platform opening a session, then 1,500 events of it ----------------------------------
+-- ---- a 1 MB platform opening a session, then 1,500 events of it ----------------------------------
 INSERT INTO ecpipe.landing (batch_date, line_no, line)
 SELECT '2024-05-14', i + 1, CASE WHEN i = 0 THEN pg_temp.ev(1, 0, repeat('p', 1048576)) ELSE pg_temp.ev(1 + i, 1 + i % 58, 'web') END
 FROM generate_series(0, 1500) i;
@@ -62,7 +62,7 @@ SELECT is((SELECT jsonb_array_length(samples) || ' ' || (samples->0->>'line_no')
            FROM ecpipe.quality_log WHERE batch_date = '2024-05-14' AND check_no = 7), '20 2 299',
           'the first 20 failures in line order; a reason of 299 characters');
 
--- ---- item 5: what PostgreSQL cannot store is quarantined, never a failed load ----------------------------------
+-- ---- what PostgreSQL cannot store is quarantined, never a failed load ----------------------------------
 CALL pg_temp.land('2024-05-15', ARRAY[
   '{"event_id": "00000000-0000-4000-8000-000000000001", "event_type": "purchase", "user_id": "U000001", "session_id": "00000000-0000-4000-8000-000000900001", "timestamp": "2024-05-15T10:00:00Z", "platform": "web", "device_type": "desktop", "order_id": "ORD2024051500001", "total_amount": 89000, "payment_method": "credit_card", "extra_data": "{\"products\": [{\"product_id\": \"P1001\", \"quantity\": 1, \"unit_price\": 89000}], \"coupon_code\": \"a\\u0000b\"}"}',
   '{"event_id": "00000000-0000-4000-8000-000000000002", "event_type": "purchase", "user_id": "U000001", "session_id": "00000000-0000-4000-8000-000000900001", "timestamp": "2024-05-15T10:00:01Z", "platform": "web", "device_type": "desktop", "order_id": "ORD2024051500002", "total_amount": 89000, "payment_method": "credit_card", "extra_data": "{\"products\": [{\"product_id\": \"P1001\", \"quantity\": 1, \"unit_price\": 89000}], \"k\\u0000\": 1}"}',
@@ -112,7 +112,7 @@ SELECT throws_ok($$SELECT ecpipe_ingest(NULL, NULL)$$, '42501',
                  'an operator without pg_read_server_files is refused before anything is opened');
 RESET ROLE;
 
--- ---- item 6 and 16: what ecpipe_ingest opens, and the line length bound ------------------------------------------
+-- ---- what ecpipe_ingest opens, and the line length bound ------------------------------------------
 SELECT throws_ok($$SELECT ecpipe_ingest(NULL, '/tmp/x.jsonl')$$, '22004', 'ecpipe_ingest: ds must not be NULL', 'NULL ds is an error');
 SELECT throws_ok($$SELECT ecpipe_ingest('2024-05-16', NULL)$$, '22004', 'ecpipe_ingest: path must not be NULL', 'NULL path is an error');
 SELECT throws_ok(format('SELECT ecpipe_ingest(%L, %L)', '2024-05-16', :'fixtures'), '58030',

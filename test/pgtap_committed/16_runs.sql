@@ -2,7 +2,7 @@
 -- cannot stall a run, two runs of a day serialise and the refused one is recorded with its alert, a run is visible
 -- as running while it works and ends failed when its transaction rolls back or its backend is gone, a second
 -- database's messages say which database the worker serves, and a non-UTF8 database refuses CREATE EXTENSION.
-SELECT plan(28);
+SELECT plan(30);
 CREATE EXTENSION ecpipe;
 CREATE FUNCTION pg_temp.wait_for(condition text, seconds int) RETURNS boolean LANGUAGE plpgsql AS $$
 DECLARE
@@ -67,6 +67,16 @@ RESET statement_timeout;
 SET ecpipe.run_lock_timeout = '300ms';
 SELECT dblink_exec('op', 'COMMIT');
 SELECT is(ecpipe_run('2024-01-02')->>'status', 'succeeded', 'once the holder commits the day runs');
+-- Every other lock a run waits for is bounded by run_lock_timeout too: an operator's LOCK TABLE on a mart stalls no run.
+SELECT dblink_exec('op', 'BEGIN');
+SELECT dblink_exec('op', 'LOCK TABLE ecpipe.mart_funnel_daily');
+SET statement_timeout = '20s';  -- were the wait unbounded, the test would fail here instead of hanging
+SELECT is((SELECT (r->>'status') || ' ' || (r->>'step') || ': ' || (r->>'error') FROM ecpipe_run('2024-01-02') r),
+          'failed marts: canceling statement due to lock timeout',
+          'a run waits at most ecpipe.run_lock_timeout for a mart another role locked, then fails, recorded');
+RESET statement_timeout;
+SELECT dblink_exec('op', 'ROLLBACK');
+SELECT is(current_setting('lock_timeout'), '0', 'and leaves the session''s lock_timeout as it was');
 
 -- A run is committed as running before it works, with its backend; a rolled-back run ends failed.
 SELECT dblink_exec('op', 'BEGIN');

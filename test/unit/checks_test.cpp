@@ -7,18 +7,12 @@ using namespace ecpipe;
 using fixture::event;
 using fixture::json;
 using fixture::run;
+using fixture::counts;
+using fixture::detail_of;
+using fixture::P;
 using fixture::run_events;
 
 namespace {
-// population and failed of one check, as a pair for compact assertions.
-std::pair<int64_t, int64_t> counts(const BatchReport& r, CheckId id) {
-  return {r.check(id).population, r.check(id).failed};
-}
-using P = std::pair<int64_t, int64_t>;
-std::string detail_of(const BatchReport& r, int line_no) {
-  const LineVerdict& v = r.lines.at(line_no - 1);
-  return v.detail < 0 ? "" : r.details[v.detail];
-}
 // The detail's first part: what the line failed first, before any session-ordered finding was appended.
 std::string first_detail(const BatchReport& r, int line_no) {
   std::string d = detail_of(r, line_no);

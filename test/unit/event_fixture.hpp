@@ -81,4 +81,15 @@ inline ecpipe::BatchReport run(const std::vector<std::string>& ls, const ecpipe:
 }
 inline ecpipe::BatchReport run_events(const std::vector<json>& events) { return run(lines(events)); }
 
+// population and failed of one check, as a pair for compact assertions.
+using P = std::pair<int64_t, int64_t>;
+inline P counts(const ecpipe::BatchReport& r, ecpipe::CheckId id) {
+  return {r.check(id).population, r.check(id).failed};
+}
+// The readable detail of a line's verdict ("" when it failed nothing).
+inline std::string detail_of(const ecpipe::BatchReport& r, int line_no) {
+  const ecpipe::LineVerdict& v = r.lines.at(line_no - 1);
+  return v.detail < 0 ? "" : r.details[v.detail];
+}
+
 }  // namespace fixture

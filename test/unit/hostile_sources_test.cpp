@@ -1,4 +1,4 @@
-// Hostile data sources (issue 14 items 1, 4, 5, 6): check 7's reference platform, values cut in reasons and
+// Hostile data sources: check 7's reference platform, values cut in reasons and
 // samples, bounded samples, U+0000 in a decoded extra_data, the line length bound, and files that are not files.
 #include <gtest/gtest.h>
 #include <sys/socket.h>
@@ -19,15 +19,12 @@ using namespace ecpipe;
 using fixture::event;
 using fixture::json;
 using fixture::run;
+using fixture::counts;
+using fixture::detail_of;
+using fixture::P;
 using fixture::run_events;
 
 namespace {
-using P = std::pair<int64_t, int64_t>;
-P counts(const BatchReport& r, CheckId id) { return {r.check(id).population, r.check(id).failed}; }
-std::string detail_of(const BatchReport& r, int line_no) {
-  const LineVerdict& v = r.lines.at(line_no - 1);
-  return v.detail < 0 ? "" : r.details[v.detail];
-}
 json on(json e, const char* platform, const char* device) {
   if (platform) e["platform"] = platform;
   else e.erase("platform");
@@ -37,7 +34,7 @@ json on(json e, const char* platform, const char* device) {
 std::string temp_path(const char* name) { return ::testing::TempDir() + "/" + name; }
 }  // namespace
 
-// ---- item 1: check 7's reference platform ---------------------------------------------------------------------
+// ---- check 7's reference platform ---------------------------------------------------------------------
 TEST(ReferencePlatform, FirstEventWithoutPlatformDoesNotHideASwitch) {
   // Session 1: no platform (t=0), then web (t=5), then ios (t=10): ios differs from web, the reference.
   auto r = run_events({on(event("page_view", 1, 1, 0), nullptr, "desktop"), on(event("page_view", 2, 1, 5), "web", "desktop"),
@@ -82,7 +79,7 @@ TEST(ReferencePlatform, SessionWithoutAnyPlatformHasNoSwitch) {
   EXPECT_EQ(counts(r, CheckId::PlatformDevice), P(0, 0));
 }
 
-// ---- item 4: values cut, samples bounded ---------------------------------------------------------------------
+// ---- values cut, samples bounded ---------------------------------------------------------------------
 TEST(CutValue, CutsToCharactersWithAnEllipsisAndKeepsUtf8Valid) {
   EXPECT_EQ(cut_value("short"), "short");
   EXPECT_EQ(cut_value(std::string(201, 'a')), std::string(200, 'a') + "…");
@@ -146,7 +143,7 @@ TEST(CutValue, LongIdsAndKeysAreCutInReasonsAndSamples) {
   EXPECT_EQ(detail_of(r, 3), "required_fields: unparseable: repeated key \"" + std::string(200, 'k') + "…\"");
 }
 
-// ---- item 5: what PostgreSQL cannot store is a check-3 failure ----------------------------------------------
+// ---- what PostgreSQL cannot store is a check-3 failure ----------------------------------------------
 TEST(Storable, NulInsideADecodedExtraDataStringFailsCheckThree) {
   auto nul_value = event("purchase", 1, 1, 0);
   nul_value["extra_data"] = R"({"products": [{"product_id": "P1001", "quantity": 1, "unit_price": 89000}], "coupon_code": "a\u0000b"})";
@@ -190,7 +187,7 @@ TEST(Storable, MoneyThatRoundsPastNumeric14_2GoesToExtras) {
   EXPECT_TRUE(out.numbers[RawEvent::UnitPrice].has_value());
 }
 
-// ---- item 6: the line length bound and regular files only ----------------------------------------------------
+// ---- the line length bound and regular files only ----------------------------------------------------
 TEST(MaxLine, ALongerLandedLineIsUnparseableWithItsLength) {
   Settings s = fixture::settings();
   s.max_line_bytes = 100;

@@ -171,7 +171,7 @@ TEST(Webhook, RefusedConnectionIsRetryable) {
   EXPECT_EQ(decide_delivery(r, 1, 5, 30).next, Delivery::Retry);
 }
 
-// ---- Values from data in Slack messages: escaped, cut, kept in code spans (issue 14, item 9) ----
+// ---- Values from data in Slack messages: escaped, cut, kept in code spans ----
 
 TEST(SlackText, EscapesWhatSlackParsesAndNothingElse) {
   EXPECT_EQ(slack_text("<!channel> <https://evil.example|sign in>", 200),
@@ -315,7 +315,7 @@ TEST(SlackPayload, CutsToSlacksLimits) {
   EXPECT_EQ(out["text"], std::string(2999, 't') + "\xE2\x80\xA6");
 }
 
-// ---- The allowlist: host and port, exactly (issue 14, item 11) ----
+// ---- The allowlist: host and port, exactly ----
 
 TEST(Webhook, OnlyPort443UnlessTheEntryNamesAPort) {
   const auto odd = check_webhook_url("https://HOOKS.SLACK.COM:8099/services/T/B/x", "hooks.slack.com");
