@@ -130,6 +130,9 @@ q -c "ALTER SYSTEM SET ecpipe.slack_webhook_url = 'file:$WORK/webhook_url'" \
 check "ALTER SYSTEM refuses a URL itself (file: only), and the refused statement stays out of the log" \
   "$(q -c "ALTER SYSTEM SET ecpipe.slack_webhook_url = 'https://hooks.slack.com/services/T0/B0/s3cr3t-alter'" 2>&1 |
      grep -c 'must be file:' || true)/$(grep -c s3cr3t-alter "$CLUSTER_LOG" || true)" "1/0"
+check "ALTER DATABASE refuses a file: reference that is no absolute path, and that statement stays out of the log too" \
+  "$(q -c "ALTER DATABASE faults SET ecpipe.slack_webhook_url = 'file:https://hooks.slack.com/services/T0/B0/s3cr3t-db'" 2>&1 |
+     grep -c 'needs an absolute path' || true)/$(grep -c s3cr3t-db "$CLUSTER_LOG" || true)" "1/0"
 q -c "DELETE FROM ecpipe.notifications" >/dev/null
 check "webhook down: day 2 still succeeds" "$(q -c "SELECT ecpipe_run('$D2')->>'status'")" succeeded
 baseline2=$(q -c "SELECT digest()")
