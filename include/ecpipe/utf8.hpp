@@ -31,6 +31,21 @@ inline char32_t utf8_decode(std::string_view s, size_t& len) {
   return cp;
 }
 
+// One UTF-8 sequence at the start of a non-empty s, as utf8_decode reads it, and whether it is well formed (no
+// overlong, surrogate or value above U+10FFFF; a stray byte is a one-byte ill-formed sequence).
+struct Utf8Sequence {
+  char32_t code_point;
+  size_t length;
+  bool well_formed;
+};
+inline Utf8Sequence utf8_sequence(std::string_view s) {
+  size_t len = 0;
+  const char32_t cp = utf8_decode(s, len);
+  if (len == 1) return {cp, 1, static_cast<unsigned char>(s[0]) < 0x80};
+  const char32_t smallest = len == 2 ? 0x80 : len == 3 ? 0x800 : 0x10000;
+  return {cp, len, cp >= smallest && !(cp >= 0xD800 && cp <= 0xDFFF) && cp <= 0x10FFFF};
+}
+
 // Number of code points in valid UTF-8: every byte that is not a continuation byte starts one.
 inline size_t utf8_length(std::string_view s) {
   size_t n = 0;

@@ -8,22 +8,6 @@ namespace ecpipe {
 
 namespace {
 
-// The UTF-8 sequence at the start of a non-empty s as utf8_decode reads it, and whether it is well formed (no
-// overlong, surrogate or value above U+10FFFF; a stray byte is a one-byte ill-formed sequence).
-struct Sequence {
-  size_t length;
-  bool well_formed;
-};
-Sequence sequence_at(std::string_view s) {
-  if (static_cast<unsigned char>(s[0]) < 0x80) return {1, true};
-  size_t len = 0;
-  const char32_t cp = utf8_decode(s, len);
-  if (len == 0) len = 1;
-  const char32_t smallest = len == 2 ? 0x80 : len == 3 ? 0x800 : 0x10000;
-  const bool ok = len > 1 && cp >= smallest && !(cp >= 0xD800 && cp <= 0xDFFF) && cp <= 0x10FFFF;
-  return {len, ok};
-}
-
 // Walks s a character at a time, at most max_chars of them; `emit(out, sequence, well_formed)` writes each; adds
 // "…" when s did not fit.
 template <typename Emit>
@@ -32,7 +16,7 @@ std::string cut_with(std::string_view s, size_t max_chars, Emit emit) {
   out.reserve(s.size() < max_chars ? s.size() : max_chars + 8);
   size_t at = 0, chars = 0;
   while (at < s.size() && chars < max_chars) {
-    const Sequence seq = sequence_at(s.substr(at));
+    const Utf8Sequence seq = utf8_sequence(s.substr(at));
     emit(out, s.substr(at, seq.length), seq.well_formed);
     at += seq.length;
     ++chars;

@@ -4,6 +4,7 @@
 
 #include "ecpipe/error.hpp"
 #include "ecpipe/slack.hpp"
+#include "ecpipe/utf8.hpp"
 #include "ecpipe/core_only.hpp"
 
 namespace ecpipe {
@@ -40,26 +41,6 @@ class Cut {
   std::string out_;
 };
 
-// Length of the UTF-8 sequence at s[i], 0 when it is not a valid one.
-size_t sequence_length(std::string_view s, size_t i) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  const size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-  if (n == 0 || i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k)
-    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
-  return n;
-}
-
-uint32_t code_point(std::string_view seq) {
-  const auto b = [&](size_t k) { return static_cast<uint32_t>(static_cast<unsigned char>(seq[k])); };
-  switch (seq.size()) {
-    case 1: return b(0);
-    case 2: return (b(0) & 0x1F) << 6 | (b(1) & 0x3F);
-    case 3: return (b(0) & 0x0F) << 12 | (b(1) & 0x3F) << 6 | (b(2) & 0x3F);
-    default: return (b(0) & 0x07) << 18 | (b(1) & 0x3F) << 12 | (b(2) & 0x3F) << 6 | (b(3) & 0x3F);
-  }
-}
-
 // Control characters (C0, DEL, C1), line and paragraph separators and bidirectional embeddings / overrides /
 // isolates (which can make a value read backwards): shown as a space.
 bool invisible(uint32_t cp) {
@@ -72,14 +53,15 @@ bool invisible(uint32_t cp) {
 std::string escape(std::string_view s, size_t max, bool keep_newlines, bool keep_markup) {
   Cut cut(max);
   for (size_t i = 0; i < s.size();) {
-    const size_t n = sequence_length(s, i);
-    if (n == 0) {
+    const Utf8Sequence next = utf8_sequence(s.substr(i));
+    if (!next.well_formed) {
       if (!cut.add(kReplacement, 1)) break;
-      ++i;
+      i += next.length;
       continue;
     }
+    const size_t n = next.length;
     const std::string_view seq = s.substr(i, n);
-    const uint32_t cp = code_point(seq);
+    const uint32_t cp = next.code_point;
     bool more = true;
     if (cp == '&') {
       size_t entity = 0;
