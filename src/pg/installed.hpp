@@ -6,6 +6,8 @@ namespace ecpipe::pg {
 
 // ecpipe.batch_days exists (0.3.0): loads read and write the batch -> event days map.
 bool has_batch_days();
+// ecpipe.lock_day(date, bigint) exists (0.3.0): a day's runs, loads and ingests share its row lock.
+bool has_lock_day();
 // ecpipe.quality_log accepts status 'no_data' (0.3.0).
 bool quality_log_takes_no_data();
 

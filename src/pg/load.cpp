@@ -220,8 +220,7 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
   // One loader per batch at a time; a second waits here up to ecpipe.run_lock_timeout (and then sees the first one's
   // result). It is the lock ecpipe_run takes for its day, a row lock only ecpipe's roles can take (ecpipe.lock_day);
   // an installation still at a version before 0.3.0 has the advisory lock its own ecpipe_run takes.
-  if (spi_exec("SELECT FROM pg_catalog.pg_proc WHERE oid = pg_catalog.to_regprocedure('ecpipe.lock_day(date,bigint)')",
-               {}, {}, nullptr, true) > 0)
+  if (has_lock_day())
     spi_exec("SELECT ecpipe.lock_day($1, $2)", {DATEOID, INT8OID}, {DateADTGetDatum(batch), Int64GetDatum(run_id)});
   else
     spi_exec("SELECT pg_advisory_xact_lock(1701864048, $1)", {INT4OID}, {Int32GetDatum(batch)});

@@ -2,7 +2,7 @@
 -- cannot stall a run, two runs of a day serialise and the refused one is recorded with its alert, a run is visible
 -- as running while it works and ends failed when its transaction rolls back or its backend is gone, a second
 -- database's messages say which database the worker serves, and a non-UTF8 database refuses CREATE EXTENSION.
-SELECT plan(30);
+SELECT plan(31);
 CREATE EXTENSION ecpipe;
 CREATE FUNCTION pg_temp.wait_for(condition text, seconds int) RETURNS boolean LANGUAGE plpgsql AS $$
 DECLARE
@@ -34,6 +34,8 @@ SELECT dblink_disconnect('nobody');
 -- run_lock_timeout, recorded as failed with its alert, and so does ecpipe_load.
 SELECT dblink_connect('op', pg_temp.conn(current_database(), 'ecpipe_t16_operator'));
 SELECT set_config('ecpipe_test.op_pid', (SELECT p FROM dblink('op', 'SELECT pg_backend_pid()') AS t(p int))::text, false);
+SET ecpipe.min_pass_rate = 90;
+SELECT ecpipe_ingest('2024-01-02', :'fixtures' || '/mart_day.jsonl');  -- landed before the operator's run takes the day
 SELECT dblink_exec('op', 'BEGIN');
 SELECT * FROM dblink('op', $$SELECT ecpipe_run('2024-01-02')->>'status'$$) AS t(x text);
 SELECT set_config('ecpipe_test.want',
@@ -51,8 +53,6 @@ SELECT results_eq($$SELECT s.name, s.status FROM ecpipe.run_steps s JOIN ecpipe.
                   $$VALUES ('lock', 'failed'), ('notify', 'succeeded')$$, 'with a lock step and a notify step');
 SELECT is((SELECT string_agg(n.kind || ':' || n.status, ',') FROM ecpipe.notifications n JOIN ecpipe.runs r USING (run_id)
             WHERE r.ds = '2024-01-02'), 'failed:queued', 'and its alert queued');
-SET ecpipe.min_pass_rate = 90;
-SELECT ecpipe_ingest('2024-01-02', :'fixtures' || '/mart_day.jsonl');
 SELECT ecpipe_validate('2024-01-02');
 SELECT throws_ok($$SELECT ecpipe_load('2024-01-02')$$, '55P03', current_setting('ecpipe_test.want'),
                  'ecpipe_load waits for the same lock, bounded by the same timeout');
@@ -85,6 +85,10 @@ SELECT is((SELECT row(status, pid::text = current_setting('ecpipe_test.op_pid'))
           '(running,t)', 'another session sees the run as running, with its pid, before its transaction ends');
 SELECT is((SELECT count(*) FROM ecpipe.run_steps s JOIN ecpipe.runs r USING (run_id) WHERE r.ds = '2024-01-03'), 0::bigint,
           'its steps are still its own transaction''s');
+SELECT throws_ok(format($$SELECT ecpipe_ingest('2024-01-03', %L)$$, :'fixtures' || '/mart_day.jsonl'), '55P03',
+                 format('another run of 2024-01-03 is in progress (pid %s); waited 300ms (ecpipe.run_lock_timeout)',
+                        current_setting('ecpipe_test.op_pid')),
+                 'a batch is not replaced under a run of its day: ecpipe_ingest waits for the day''s lock like a run');
 SELECT dblink_exec('op', 'ROLLBACK');
 SELECT ok(pg_temp.wait_for($$SELECT status = 'failed' FROM ecpipe.runs WHERE ds = '2024-01-03'$$, 10),
           'a run whose transaction rolls back ends failed');
