@@ -72,13 +72,14 @@ ECPIPE_FUNCTION(ecpipe_ingest) {
   ecpipe::LineReader reader(resolve_path(path_arg), static_cast<uint64_t>(max_line));
 
   SpiConnection spi;
+  // Straight into the table, as COPY does; every column is given (landed_at is the transaction's now()). The writer
+  // checks INSERT on the table first.
+  TableWriter writer("ecpipe", "landing");
   // A batch is never replaced under a run or load of its day: ingest takes the day's lock, waiting up to
   // ecpipe.run_lock_timeout as a second run would (a run collecting from landing_dir holds it already).
   if (has_lock_day())
     spi_exec("SELECT ecpipe.lock_day($1, NULL)", {DATEOID}, {DateADTGetDatum(batch)});
   spi_exec("DELETE FROM ecpipe.landing WHERE batch_date = $1", {DATEOID}, {DateADTGetDatum(batch)});
-  // Straight into the table, as COPY does; every column is given (landed_at is the transaction's now()).
-  TableWriter writer("ecpipe", "landing");
   const std::vector<int> col = writer.columns({"batch_date", "line_no", "line", "line_bytes", "landed_at"});
   TimestampTz now = 0;
   server_call([&] { now = GetCurrentTransactionStartTimestamp(); });
