@@ -66,6 +66,10 @@ class Translator {
         if (depth_ > 0) --depth_;
         out_ += c;
         ++i_;
+      } else if (c == '{') {
+        check_repetition();
+        out_ += c;
+        ++i_;
       } else if (c == ']') {
         out_ += '\\';  // a lone ] is a literal (ECMA Annex B)
         out_ += c;
@@ -95,6 +99,30 @@ class Translator {
         out_ += '^';
         ++i_;
       }
+    }
+  }
+
+  // A quantifier {n}, {n,} or {n,m} with a count above 1000 is refused in RE2's words: RE2 itself reads a count it
+  // cannot hold (past 2^31) as literal text, which would change the pattern's meaning.
+  void check_repetition() const {
+    size_t j = i_ + 1;
+    const auto digits = [&] {
+      const size_t from = j;
+      while (j < p_.size() && is_digit(p_[j])) ++j;
+      return p_.substr(from, j - from);
+    };
+    const std::string_view low = digits();
+    std::string_view high;
+    if (low.empty()) return;  // not a quantifier: a literal {
+    if (j < p_.size() && p_[j] == ',') {
+      ++j;
+      high = digits();
+    }
+    if (j >= p_.size() || p_[j] != '}') return;
+    for (std::string_view count : {low, high}) {
+      const size_t first = count.find_first_not_of('0');
+      if (first != std::string_view::npos && (count.size() - first > 4 || std::stoi(std::string(count.substr(first))) > 1000))
+        fail(p_, "invalid repetition size: " + std::string(p_.substr(i_, j + 1 - i_)));
     }
   }
 

@@ -162,6 +162,10 @@ TEST(Regex, RefusesWhatRe2CannotHonourWithItsReason) {
   EXPECT_EQ(refusal("a**"), "pattern /a**/: bad repetition operator: **");
   EXPECT_EQ(refusal("a{3,1}"), "pattern /a{3,1}/: invalid repetition size: {3,1}");
   EXPECT_EQ(refusal("a{1001}"), "pattern /a{1001}/: invalid repetition size: {1001}");
+  EXPECT_EQ(refusal("a{4294967297}"), "pattern /a{4294967297}/: invalid repetition size: {4294967297}")
+      << "a count past 2^31 is no literal";
+  EXPECT_EQ(refusal("a{2,99999999999}"), "pattern /a{2,99999999999}/: invalid repetition size: {2,99999999999}");
+  EXPECT_TRUE(Regex::compile("^x{y}$").search("x{y}")) << "a brace that is no quantifier stays a literal";
   EXPECT_EQ(refusal("(((){99999}){99999}){99999}"), "pattern /(((){99999}){99999}){99999}/: invalid repetition size: {99999}");
   EXPECT_EQ(refusal("((a{40}){40})"), "pattern /((a{40}){40})/: invalid repetition size: {40}")
       << "nested counts multiply: 1600 > 1000";
