@@ -11,7 +11,7 @@
 //
 // When no worker can record it (no free slot in max_worker_processes, a REPEATABLE READ or SERIALIZABLE transaction
 // whose snapshot could not see the committed row, the extension created in this very transaction, or the worker
-// failed), the row is inserted in the run's own transaction instead, as before 0.3.0, with a WARNING unless the
+// failed), the row is inserted in the run's own transaction instead, with a WARNING unless the
 // extension is new in this transaction: the run works, but a crash during it leaves no row.
 #include "spi.hpp"
 
