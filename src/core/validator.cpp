@@ -255,8 +255,10 @@ class BatchValidator::Impl {
 
     std::string limit_reason;
     has_decoded_extra_ = false;
-    if (!has_nul && !storable_values(root, rules, line_bytes, limit_reason)) has_nul = true;
-    required_and_values(v, rules, event_id, has_nul, limit_reason);
+    // U+0000 anywhere, or anything else PostgreSQL or the marts could not store, fails check 3 (limit_reason says
+    // which when it is not U+0000).
+    const bool unstorable = has_nul || !storable_values(root, rules, line_bytes, limit_reason);
+    required_and_values(v, rules, event_id, unstorable, limit_reason);
     const uint32_t event_id_key = duplicate_event_id(v, id_probe);
     int64_t micros = 0;
     const bool timed = timestamp_validity(v, f, event_id, micros);
@@ -296,7 +298,7 @@ class BatchValidator::Impl {
         return false;
       }
     }
-    if (has_extra && !money_fits(decoded ? extra : top_.get(extra_data_field_), reason)) return false;
+    if (has_extra && !extra_data_fits_marts(decoded ? extra : top_.get(extra_data_field_), reason)) return false;
     const auto order_id = top_.text(FieldTable::kOrderId);
     if (order_id && order_id->size() > kMaxMartKeyBytes) {
       reason = "order_id: " + std::to_string(order_id->size()) + " bytes, longer than a mart key may be (" +
@@ -314,7 +316,7 @@ class BatchValidator::Impl {
   // The marts keep an order's discount, shipping and items amount, and each line item's amount, in numeric(14,2),
   // and a line item's product_id in a key: a purchase whose extra_data holds more (the items can be huge when the
   // discount cancels them out) or a longer id would make the marts of its day fail, so it fails check 3 instead.
-  static bool money_fits(element extra, std::string& reason) {
+  static bool extra_data_fits_marts(element extra, std::string& reason) {
     if (!extra.is_object()) return true;
     const simdjson::dom::object obj = extra.get_object().value_unsafe();
     for (const char* key : {"discount_amount", "shipping_fee"}) {
@@ -349,13 +351,13 @@ class BatchValidator::Impl {
     return true;
   }
 
-  void required_and_values(LineVerdict& v, const FieldTable::TypeFields& rules, std::string_view event_id, bool has_nul,
+  void required_and_values(LineVerdict& v, const FieldTable::TypeFields& rules, std::string_view event_id, bool unstorable,
                            const std::string& limit_reason) {
     FieldTable::Mask present = 0;
     std::string reason;
     bool value_failed = false;
     std::string value_reason;
-    if (has_nul) value_failed = true, value_reason = limit_reason.empty() ? "a string contains U+0000" : limit_reason;
+    if (unstorable) value_failed = true, value_reason = limit_reason.empty() ? "a string contains U+0000" : limit_reason;
     for (int k = 0; k < top_.count; ++k) {
       const int i = top_.order[k];
       const element value = top_.value[i];
