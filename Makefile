@@ -3,11 +3,12 @@ EXTENSION   = ecpipe
 EXTVERSION  = 0.3.0
 MODULE_big  = ecpipe
 
-CORE_SRCS   = $(sort $(wildcard src/core/*.cpp))
+CORE_SRCS   = $(sort $(wildcard src/core/*.cpp src/core/*/*.cpp))
 GLUE_SRCS   = $(sort $(wildcard src/pg/*.cpp))
-CORE_OBJS   = $(CORE_SRCS:.cpp=.o)
+CORE_OBJS   = $(patsubst src/core/%.cpp,build/core/%.o,$(CORE_SRCS))
 OBJS        = $(CORE_OBJS) $(GLUE_SRCS:.cpp=.o)
 CORE_LIB    = build/libecpipe_core.a
+CORE_HDRS   = $(wildcard include/ecpipe/*.hpp include/ecpipe/*/*.hpp src/core/*.hpp src/core/*/*.hpp)
 
 DATA        = sql/$(EXTENSION)--0.1.0.sql sql/$(EXTENSION)--0.1.0--0.2.0.sql sql/$(EXTENSION)--0.2.0--0.3.0.sql schemas/ecpipe_event_schema.json
 PG_CONFIG  ?= pg_config
@@ -15,7 +16,8 @@ PG_CONFIG  ?= pg_config
 # C++ only; PGXS's JIT bitcode step does not understand C++17 flags, so turn it off.
 override with_llvm = no
 OPTFLAGS   ?= -O2
-PG_CXXFLAGS = -std=c++17 $(OPTFLAGS) -fPIC -Wall -Wextra -Wno-unused-parameter -Iinclude
+CORE_CXXFLAGS = -std=c++17 $(OPTFLAGS) -fPIC -Wall -Wextra -Wno-unused-parameter -Iinclude
+PG_CXXFLAGS = $(CORE_CXXFLAGS)
 SHLIB_LINK  = -lsimdjson -lre2 -lcurl -lstdc++
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -25,6 +27,16 @@ include $(PGXS)
 override CPPFLAGS := $(patsubst -I%,-isystem %,$(filter -I%,$(CPPFLAGS))) $(filter-out -I%,$(CPPFLAGS))
 
 all: schemas/ecpipe_event_schema.json
+
+# The header firewall, by construction: the core is compiled by its own rule whose include path has no server
+# directory, so a PostgreSQL header in src/core or include/ecpipe fails the build. `make firewall` proves it.
+build/core/%.o: src/core/%.cpp $(CORE_HDRS)
+	@mkdir -p $(dir $@)
+	$(CXX) $(CORE_CXXFLAGS) -c $< -o $@
+firewall:
+	@if echo '#include "postgres.h"' | $(CXX) $(CORE_CXXFLAGS) -x c++ -fsyntax-only - 2>/dev/null; then \
+	  echo "not ok - the core's compile rule reaches the PostgreSQL server headers"; exit 1; \
+	else echo "ok - the core compiles without the PostgreSQL server headers on its include path"; fi
 
 # The installed copy of the schema keeps a name that cannot collide with other extensions' files.
 schemas/ecpipe_event_schema.json: schemas/event_schema.json
@@ -37,13 +49,13 @@ $(CORE_LIB): $(CORE_OBJS)
 UNIT_SRCS  = $(sort $(wildcard test/unit/*.cpp))
 UNIT_OBJS  = $(patsubst test/unit/%.cpp,build/unit/%.o,$(UNIT_SRCS))
 GTEST_LIBS = -lgtest -lgtest_main -lpthread -lsimdjson -lre2 -lcurl
-build/unit/%.o: test/unit/%.cpp $(wildcard include/ecpipe/*.hpp src/core/*.hpp test/unit/*.hpp)
+build/unit/%.o: test/unit/%.cpp $(CORE_HDRS) $(wildcard test/unit/*.hpp)
 	@mkdir -p build/unit
 	$(CXX) -std=c++17 $(OPTFLAGS) -Wall -Wextra -Iinclude -DECPIPE_SOURCE_DIR='"$(CURDIR)"' -c $< -o $@
 build/unit_tests: $(UNIT_OBJS) $(CORE_LIB)
 	$(CXX) $(UNIT_OBJS) $(CORE_LIB) $(GTEST_LIBS) -o $@
 
-build/core_bench: bench/core_bench.cpp $(CORE_LIB) $(wildcard include/ecpipe/*.hpp)
+build/core_bench: bench/core_bench.cpp $(CORE_LIB) $(CORE_HDRS)
 	$(CXX) -std=c++17 -O2 -DNDEBUG -Iinclude -DECPIPE_SOURCE_DIR='"$(CURDIR)"' $< $(CORE_LIB) \
 	  -lbenchmark -lpthread -lsimdjson -lre2 -o $@
 
@@ -54,10 +66,10 @@ SAN_FLAGS  = -std=c++17 -fsanitize=address,undefined -fno-sanitize-recover=undef
              -Iinclude -DECPIPE_SOURCE_DIR='"$(CURDIR)"'
 SAN_OBJS   = $(patsubst src/core/%.cpp,build/san/core/%.o,$(CORE_SRCS))
 FUZZ_TARGETS = build/san/fuzz_batch build/san/fuzz_schema
-build/san/core/%.o: src/core/%.cpp $(wildcard include/ecpipe/*.hpp src/core/*.hpp)
+build/san/core/%.o: src/core/%.cpp $(CORE_HDRS)
 	@mkdir -p $(dir $@)
 	$(SAN_CXX) $(SAN_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
-build/san/unit/%.o: test/unit/%.cpp $(wildcard include/ecpipe/*.hpp src/core/*.hpp test/unit/*.hpp)
+build/san/unit/%.o: test/unit/%.cpp $(CORE_HDRS) $(wildcard test/unit/*.hpp)
 	@mkdir -p $(dir $@)
 	$(SAN_CXX) $(SAN_FLAGS) -c $< -o $@
 build/san/unit_tests: $(patsubst test/unit/%.cpp,build/san/unit/%.o,$(UNIT_SRCS)) $(SAN_OBJS)
@@ -65,7 +77,7 @@ build/san/unit_tests: $(patsubst test/unit/%.cpp,build/san/unit/%.o,$(UNIT_SRCS)
 build/san/fuzz_%: test/fuzz/fuzz_%.cpp $(SAN_OBJS)
 	$(SAN_CXX) $(SAN_FLAGS) -fsanitize=fuzzer $^ -lsimdjson -lre2 -lcurl -o $@
 
-.PHONY: unit test demo deps bench-core bench test-asan fuzz faults report test-browser docker-config
+.PHONY: firewall unit test demo deps bench-core bench test-asan fuzz faults report test-browser docker-config
 test-asan:
 	scripts/install_deps.sh clang libclang-rt-14-dev
 	$(MAKE) build/san/unit_tests
@@ -97,6 +109,7 @@ unit: build/unit_tests
 test:
 	scripts/install_deps.sh
 	$(MAKE) all build/unit_tests
+	$(MAKE) -s firewall
 	./build/unit_tests --gtest_brief=1
 	scripts/install_extension.sh
 	CLUSTER_PRELOAD=pg_cron PGTAP_FILES="test/pgtap/01_install.sql test/pgtap/05_validate.sql test/pgtap/07_run.sql" \
@@ -117,5 +130,5 @@ demo:
 
 EXTRA_CLEAN = build schemas/ecpipe_event_schema.json
 
-# PGXS tracks no header dependencies; rebuild objects when any project header changes.
-$(OBJS): $(wildcard include/ecpipe/*.hpp src/core/*.hpp src/pg/*.hpp)
+# PGXS tracks no header dependencies; rebuild the glue when any project header changes.
+$(GLUE_SRCS:.cpp=.o): $(CORE_HDRS) $(wildcard src/pg/*.hpp)

@@ -9,7 +9,7 @@
 #include <cstring>
 #include <new>
 
-#include "ecpipe/generator.hpp"
+#include "ecpipe/generator/generator.hpp"
 #include "ecpipe/schema.hpp"
 #include "ecpipe/validator.hpp"
 

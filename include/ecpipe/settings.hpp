@@ -1,8 +1,6 @@
-// Run settings the checks depend on (the ecpipe.* GUCs as plain values) and the duration syntax they accept.
+// Run settings the checks depend on: the ecpipe.* GUCs as plain values.
 #pragma once
 #include <cstdint>
-#include <string>
-#include <string_view>
 
 namespace ecpipe {
 
@@ -14,9 +12,5 @@ struct Settings {
   int64_t now_us = 0;                              // now() as microseconds since 1970 (UTC)
   int64_t max_line_bytes = 64LL << 20;             // ecpipe.max_line_bytes: a longer line is unparseable
 };
-
-// Parses a duration such as '1 day', '36 hours', '1d 12h', '90 min', '30s' (units: us, ms, s, min, h, d, w and
-// their spelled-out forms). Returns false and sets why for anything else or a negative total.
-bool parse_duration(std::string_view text, int64_t& micros, std::string& why);
 
 }  // namespace ecpipe

@@ -22,23 +22,6 @@ Oid array_type_of(Oid element) {
 }
 }  // namespace
 
-Datum text_datum(std::string_view s) {
-  return PointerGetDatum(cstring_to_text_with_len(s.data(), static_cast<int>(s.size())));
-}
-
-Datum jsonb_result(const std::string& json) {
-  Datum out = 0;
-  server_call([&] { out = DirectFunctionCall1(jsonb_in, CStringGetDatum(json.c_str())); });
-  return out;
-}
-
-Datum bytea_datum(std::string_view s) {
-  bytea* b = static_cast<bytea*>(palloc(VARHDRSZ + s.size()));
-  SET_VARSIZE(b, VARHDRSZ + s.size());
-  memcpy(VARDATA(b), s.data(), s.size());
-  return PointerGetDatum(b);
-}
-
 BulkInsert::BulkInsert(const char* sql, std::vector<Oid> scalar_types, std::vector<Datum> scalars,
                        std::vector<Oid> column_types, size_t rows_per_chunk)
     : scalars_(std::move(scalars)), rows_per_chunk_(rows_per_chunk) {

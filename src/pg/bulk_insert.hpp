@@ -40,10 +40,4 @@ class BulkInsert {
   int64_t written_ = 0;
 };
 
-// Text and bytea Datums from C++ strings, allocated in the current memory context (call inside server_call).
-Datum text_datum(std::string_view s);
-Datum bytea_datum(std::string_view s);
-// A jsonb Datum parsed from JSON text, for a function's result (runs its own server_call).
-Datum jsonb_result(const std::string& json);
-
 }  // namespace ecpipe::pg

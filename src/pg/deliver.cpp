@@ -4,13 +4,14 @@
 #include <string>
 #include <vector>
 
-#include "bulk_insert.hpp"
+#include "boundary.hpp"
+#include "datums.hpp"
 #include "settings.hpp"
 #include "spi.hpp"
 
 #include "ecpipe/error.hpp"
-#include "ecpipe/slack.hpp"
-#include "ecpipe/webhook.hpp"
+#include "ecpipe/notify/slack.hpp"
+#include "ecpipe/notify/webhook.hpp"
 
 namespace ecpipe::pg {
 

@@ -2,7 +2,7 @@
 #include "boundary.hpp"
 #include "dates.hpp"
 
-#include "ecpipe/generator.hpp"
+#include "ecpipe/generator/generator.hpp"
 
 ECPIPE_FUNCTION(ecpipe_generate) {
   ecpipe::pg::require_pipeline_day(PG_GETARG_DATEADT(0), "ecpipe_generate");

@@ -8,7 +8,9 @@
 #include "dates.hpp"
 #include "installed.hpp"
 #include "settings.hpp"
-#include "bulk_insert.hpp"
+#include "boundary.hpp"
+#include "datums.hpp"
+#include "spi.hpp"
 #include "table_writer.hpp"
 
 #include "ecpipe/error.hpp"
@@ -47,13 +49,13 @@ std::string resolve_path(const std::string& path) {
   return real_file;
 }
 
-}  // namespace
-
 // Checks that the database can hold the lines as UTF-8 text (the event format is UTF-8).
 void require_utf8_database() {
   if (GetDatabaseEncoding() != PG_UTF8)
     throw ServerError(ERRCODE_FEATURE_NOT_SUPPORTED, "ecpipe needs a database with UTF8 encoding");
 }
+
+}  // namespace
 
 }  // namespace ecpipe::pg
 

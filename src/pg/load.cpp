@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "bulk_insert.hpp"
+#include "datums.hpp"
 #include "dates.hpp"
 #include "heap.hpp"
 #include "installed.hpp"
@@ -208,8 +209,7 @@ std::string result_json(int64_t run_id, DateADT batch, const std::string& status
   return out;
 }
 
-}  // namespace
-
+// Applies the batch's latest validation: its rows into raw_events and quarantine, then (when asked) its days' marts.
 std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
   const Validation validation = latest_validation(batch);
   if (!validation.found)
@@ -331,6 +331,8 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
     spi_exec("SELECT ecpipe.build_marts($1, $2)", {DATEOID, INT8OID}, {DateADTGetDatum(pg_date(day)), Int64GetDatum(run_id)});
   return result_json(run_id, batch, "loaded", counts, days);
 }
+
+}  // namespace
 
 }  // namespace ecpipe::pg
 

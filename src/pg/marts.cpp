@@ -3,7 +3,9 @@
 // deletes the day first and adds line items and orders).
 #include <string>
 
-#include "bulk_insert.hpp"
+#include "boundary.hpp"
+#include "datums.hpp"
+#include "spi.hpp"
 #include "dates.hpp"
 #include "heap.hpp"
 #include "table_writer.hpp"

@@ -1,7 +1,7 @@
 // ecpipe.render_report(jsonb): the report data gathered by ecpipe_report_html, rendered by the core as HTML.
 #include "boundary.hpp"
 
-#include "ecpipe/report.hpp"
+#include "ecpipe/report/report.hpp"
 
 ECPIPE_FUNCTION(ecpipe_render_report) {
   char* data = nullptr;

@@ -7,7 +7,7 @@
 #include <memory>
 
 #include "boundary.hpp"
-#include "bulk_insert.hpp"
+#include "datums.hpp"
 #include "ecpipe/error.hpp"
 
 namespace ecpipe::pg {

@@ -7,8 +7,9 @@
 #include <vector>
 
 #include "boundary.hpp"
+#include "ecpipe/durations.hpp"
 #include "ecpipe/error.hpp"
-#include "ecpipe/webhook.hpp"
+#include "ecpipe/notify/webhook.hpp"
 
 extern "C" {
 #include "access/xact.h"

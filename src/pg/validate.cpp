@@ -3,6 +3,7 @@
 #include <string>
 
 #include "bulk_insert.hpp"
+#include "datums.hpp"
 #include "dates.hpp"
 #include "heap.hpp"
 #include "installed.hpp"
@@ -119,9 +120,7 @@ void write_validation(int64_t run_id, DateADT batch, const BatchReport& r, const
   verdicts.flush();
 }
 
-}  // namespace
-
-// Runs the checks over the batch's landed lines; used by ecpipe_validate and, later, the loader.
+// Runs the checks over the batch's landed lines.
 BatchReport validate_landed(DateADT batch, const Settings& settings) {
   ServerTimeZone zone;
   BatchValidator validator(current_schema(), settings, zone);
@@ -129,6 +128,8 @@ BatchReport validate_landed(DateADT batch, const Settings& settings) {
   scan_landing(batch, "validate", [&](int64_t line_no, std::string_view line) { validator.add(line_no, line); });
   return validator.finish();
 }
+
+}  // namespace
 
 }  // namespace ecpipe::pg
 

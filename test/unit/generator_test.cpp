@@ -5,7 +5,7 @@
 #include <set>
 
 #include "ecpipe/error.hpp"
-#include "ecpipe/generator.hpp"
+#include "ecpipe/generator/generator.hpp"
 #include "ecpipe/timestamp.hpp"
 
 using namespace ecpipe;

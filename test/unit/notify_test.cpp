@@ -14,8 +14,8 @@
 
 #include "ecpipe/error.hpp"
 #include "ecpipe/interrupts.hpp"
-#include "ecpipe/slack.hpp"
-#include "ecpipe/webhook.hpp"
+#include "ecpipe/notify/slack.hpp"
+#include "ecpipe/notify/webhook.hpp"
 
 using namespace ecpipe;
 using nlohmann::json;

@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "ecpipe/error.hpp"
-#include "ecpipe/report.hpp"
+#include "ecpipe/report/report.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -4,7 +4,7 @@
 #include <map>
 
 #include "ecpipe/error.hpp"
-#include "ecpipe/generator.hpp"
+#include "ecpipe/generator/generator.hpp"
 #include "event_fixture.hpp"
 
 using namespace ecpipe;

@@ -6,7 +6,7 @@
 
 #include "ecpipe/boundary.hpp"
 #include "ecpipe/line_reader.hpp"
-#include "ecpipe/settings.hpp"
+#include "ecpipe/durations.hpp"
 
 using namespace ecpipe;
 

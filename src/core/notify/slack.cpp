@@ -1,5 +1,5 @@
 // Block Kit payloads in the original project's wording (Korean headers), with what ecpipe adds.
-#include "ecpipe/slack.hpp"
+#include "ecpipe/notify/slack.hpp"
 
 #include <cstdio>
 #include <nlohmann/json.hpp>

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "ecpipe/report.hpp"
+#include "ecpipe/report/report.hpp"
 #include "ecpipe/core_only.hpp"
 
 namespace ecpipe::detail {

@@ -1,5 +1,5 @@
 // ecpipe_report_html's page: report data (JSON) in, one self-contained HTML document out.
-#include "ecpipe/report.hpp"
+#include "ecpipe/report/report.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -3,7 +3,7 @@
 #include <optional>
 
 #include "ecpipe/error.hpp"
-#include "ecpipe/slack.hpp"
+#include "ecpipe/notify/slack.hpp"
 #include "ecpipe/utf8.hpp"
 #include "ecpipe/core_only.hpp"
 

@@ -1,5 +1,5 @@
 // The original project's synthetic-traffic model: user profiles, catalogue, weekday/hour weights, funnel odds.
-#include "ecpipe/generator.hpp"
+#include "ecpipe/generator/generator.hpp"
 
 #include <algorithm>
 #include <cstdio>

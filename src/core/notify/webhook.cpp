@@ -1,5 +1,5 @@
 // libcurl POST for notifications, the allowlist check on the webhook URL, and the retry policy.
-#include "ecpipe/webhook.hpp"
+#include "ecpipe/notify/webhook.hpp"
 
 #include <curl/curl.h>
 

@@ -1,5 +1,5 @@
 // Duration parsing for ecpipe.max_future (PostgreSQL-interval-like spellings, without a server).
-#include "ecpipe/settings.hpp"
+#include "ecpipe/durations.hpp"
 
 #include <cctype>
 #include <cmath>
