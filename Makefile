@@ -20,6 +20,8 @@ CORE_CXXFLAGS = -std=c++17 $(OPTFLAGS) -fPIC -Wall -Wextra -Wno-unused-parameter
 PG_CXXFLAGS = $(CORE_CXXFLAGS)
 SHLIB_LINK  = -lsimdjson -lre2 -lcurl -lstdc++
 
+# make installcheck is ecpipe's own (pgTAP, test/installcheck.sh), not pg_regress.
+NO_INSTALLCHECK = 1
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
@@ -77,7 +79,7 @@ build/san/unit_tests: $(patsubst test/unit/%.cpp,build/san/unit/%.o,$(UNIT_SRCS)
 build/san/fuzz_%: test/fuzz/fuzz_%.cpp $(SAN_OBJS)
 	$(SAN_CXX) $(SAN_FLAGS) -fsanitize=fuzzer $^ -lsimdjson -lre2 -lcurl -o $@
 
-.PHONY: firewall unit test demo deps bench-core bench test-asan fuzz faults report test-browser docker-config
+.PHONY: firewall installcheck unit test demo deps bench-core bench test-asan fuzz faults report test-browser docker-config
 test-asan:
 	scripts/install_deps.sh clang libclang-rt-14-dev
 	$(MAKE) build/san/unit_tests
@@ -119,6 +121,11 @@ test:
 	test/hostile_sources.sh
 	test/docs_examples.sh
 	test/run_pgtap.sh
+
+# pgTAP against a running server where ecpipe is installed (make install): no apt, no root, no cluster of its own.
+# Connects with the libpq environment (PGHOST, PGPORT, PGUSER: a local superuser); see test/installcheck.sh.
+installcheck:
+	test/installcheck.sh
 
 deps:
 	scripts/install_deps.sh
