@@ -20,6 +20,9 @@ std::string cut_value(std::string_view s, size_t max_chars = kMaxQuotedChars);
 // bytes that are not well-formed UTF-8 are written as \xHH, so the result is one printable line of valid UTF-8.
 std::string message_excerpt(std::string_view s, size_t max_chars = kMaxQuotedChars);
 
+// A number as a reason shows it: up to 15 significant digits, no trailing zeros ("120", "0.1", "1e+20").
+std::string number_text(double d);
+
 // A JSON pointer token (RFC 6901: "~" -> "~0", "/" -> "~1").
 std::string json_pointer_token(std::string_view key);
 

@@ -11,6 +11,7 @@
 #include "ecpipe/utf8.hpp"
 #include "json_event.hpp"
 #include "uuid_text.hpp"
+#include "ecpipe/quote.hpp"
 #include "ecpipe/core_only.hpp"
 
 namespace ecpipe::detail {
@@ -30,12 +31,6 @@ std::string type_list(uint8_t types) {
     out += name;
   }
   return out;
-}
-
-std::string number_text(double d) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.15g", d);
-  return buf;
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "ecpipe/quote.hpp"
 #include "ecpipe/core_only.hpp"
 
 namespace ecpipe::detail {
@@ -22,12 +23,6 @@ bool optional_amount(simdjson::dom::object extra, const char* key, double& out, 
   if (number_of(v, out)) return true;
   reason = std::string("extra_data.") + key + " is not a number (" + describe(v) + ")";
   return false;
-}
-
-std::string money(double d) {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%.15g", d);
-  return buf;
 }
 
 }  // namespace
@@ -90,8 +85,8 @@ bool order_amount_consistent(element event, EventParser& parser, double toleranc
   const long double expected = items - discount + shipping;
   const long double gap = std::fabs(static_cast<long double>(total) - expected);
   if (!(gap <= tolerance)) {
-    reason = "total_amount " + money(total) + " != items " + money(static_cast<double>(items)) + " - discount " +
-             money(discount) + " + shipping " + money(shipping) + " = " + money(static_cast<double>(expected));
+    reason = "total_amount " + number_text(total) + " != items " + number_text(static_cast<double>(items)) + " - discount " +
+             number_text(discount) + " + shipping " + number_text(shipping) + " = " + number_text(static_cast<double>(expected));
     return false;
   }
   return true;

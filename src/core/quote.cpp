@@ -1,6 +1,8 @@
 // The one way a value from data or an operator is shortened before it is quoted (see include/ecpipe/quote.hpp).
 #include "ecpipe/quote.hpp"
 
+#include <cstdio>
+
 #include "ecpipe/utf8.hpp"
 #include "ecpipe/core_only.hpp"
 
@@ -53,6 +55,12 @@ std::string message_excerpt(std::string_view s, size_t max_chars) {
       out.append(seq);
     }
   });
+}
+
+std::string number_text(double d) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.15g", d);
+  return buf;
 }
 
 std::string json_pointer_token(std::string_view key) {
