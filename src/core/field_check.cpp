@@ -1,8 +1,6 @@
 // Check 3's per-value rules: type, enum, pattern, format, numeric bounds and lengths, with readable reasons.
 #include "field_check.hpp"
 
-#include <cstdio>
-
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif

@@ -2,7 +2,6 @@
 #include "order_amount.hpp"
 
 #include <cmath>
-#include <cstdio>
 
 #include "ecpipe/quote.hpp"
 #include "ecpipe/core_only.hpp"
@@ -13,7 +12,6 @@ namespace {
 
 using simdjson::dom::element;
 using simdjson::dom::element_type;
-
 
 // discount_amount / shipping_fee: absent or null count as 0; anything else must be a number.
 bool optional_amount(simdjson::dom::object extra, const char* key, double& out, std::string& reason) {
