@@ -79,7 +79,7 @@ build/san/unit_tests: $(patsubst test/unit/%.cpp,build/san/unit/%.o,$(UNIT_SRCS)
 build/san/fuzz_%: test/fuzz/fuzz_%.cpp $(SAN_OBJS)
 	$(SAN_CXX) $(SAN_FLAGS) -fsanitize=fuzzer $^ -lsimdjson -lre2 -lcurl -o $@
 
-.PHONY: firewall installcheck unit test demo deps bench-core bench test-asan fuzz faults report test-browser docker-config
+.PHONY: firewall format format-check installcheck unit test demo deps bench-core bench test-asan fuzz faults report test-browser docker-config
 test-asan:
 	scripts/install_deps.sh clang libclang-rt-14-dev
 	$(MAKE) build/san/unit_tests
@@ -126,6 +126,13 @@ test:
 # Connects with the libpq environment (PGHOST, PGPORT, PGUSER: a local superuser); see test/installcheck.sh.
 installcheck:
 	test/installcheck.sh
+
+# The C++ style is .clang-format's; format-check (run by make test) fails on any file that differs from it.
+FORMAT_FILES = $(shell git ls-files '*.cpp' '*.hpp' 2>/dev/null)
+format:
+	clang-format -i $(FORMAT_FILES)
+format-check:
+	@clang-format --dry-run --Werror $(FORMAT_FILES) && echo "ok - every C++ file is formatted as .clang-format says"
 
 deps:
 	scripts/install_deps.sh

@@ -3,7 +3,7 @@
 # all are present).
 set -euo pipefail
 PKGS="$* build-essential postgresql-15 postgresql-server-dev-15 postgresql-15-cron postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
-      nlohmann-json3-dev libgtest-dev libcurl4-openssl-dev libbenchmark-dev libsimdjson-dev libre2-dev python3"
+      nlohmann-json3-dev libgtest-dev libcurl4-openssl-dev libbenchmark-dev libsimdjson-dev libre2-dev python3 clang-format"
 missing=$(dpkg-query -W -f='${Package} ${Status}\n' $PKGS 2>/dev/null | grep -v "install ok installed" | cut -d' ' -f1 || true)
 for p in $PKGS; do dpkg-query -W "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 missing=$(echo $missing)
