@@ -8,8 +8,8 @@
 #     that loaded the file it collected. Parts 2 and 3 run while the job waits for its minute.
 #  2. the tour: docs/tour.sql, printed in README.md, run with psql -f as printed, in the same kind of cluster; then
 #     README.md's other sql blocks in that database, with the landing directory as psql's working directory.
-#  3. the sql and psql blocks of docs/SQL_REFERENCE.md, docs/OPERATIONS.md and docs/MIGRATING.md, in order, one
-#     superuser session per document, in one database; /tmp/ecpipe_docs is where they write and read files.
+#  3. the sql and psql blocks of docs/SQL_REFERENCE.md, docs/OPERATIONS.md, docs/MIGRATING.md and docs/CHECKS.md, in
+#     order, one superuser session per document, in one database; /tmp/ecpipe_docs is where they write and read files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/cluster.sh
@@ -78,7 +78,7 @@ client_min_messages = warning
 cron.use_background_workers = on" cluster_start
   trap 'rc=$?; set +e; rm -rf /tmp/ecpipe_docs; (exit $rc); cluster_stop' EXIT
   cd /tmp/ecpipe_docs
-  for doc in docs/SQL_REFERENCE.md docs/OPERATIONS.md docs/MIGRATING.md; do
+  for doc in docs/SQL_REFERENCE.md docs/OPERATIONS.md docs/MIGRATING.md docs/CHECKS.md; do
     python3 "$REPO/test/doc_blocks.py" run "$REPO/$doc" >"$WORK/examples.sql"
     if psql -X -q -v ON_ERROR_STOP=1 -f "$WORK/examples.sql" >"$WORK/examples.out" 2>&1; then
       ok "the sql and psql examples of $doc run ($(grep -c . "$WORK/examples.sql") lines)"

@@ -1,5 +1,5 @@
 -- The ecpipe pipeline written the way a SQL user would write it (the bench's sql_reference): COPY into jsonb, the
--- seven checks of SPEC section 3 as queries, INSERT ... SELECT into a typed raw table, the four marts as GROUP BY
+-- seven checks of docs/CHECKS.md as queries, INSERT ... SELECT into a typed raw table, the four marts as GROUP BY
 -- queries. Settings are the ecpipe defaults (UTC, min_year 2020, max_future 1 day, amount_tolerance 1).
 -- psql variables: file (the JSONL file), ds (the batch date). Schema ref is created by bench/reference/setup.sql.
 -- Limits a SQL user accepts: jsonb refuses \u0000, repeated keys collapse silently and one unparseable line

@@ -1,4 +1,4 @@
-// Counts distinct strings exactly in compact memory: the loader's users and sessions (ids in the spec's shapes take
+// Counts distinct strings exactly in compact memory: the loader's users and sessions (ids in the schema's shapes take
 // compact paths, anything else is interned).
 #pragma once
 #include <cstddef>

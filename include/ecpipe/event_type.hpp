@@ -1,4 +1,4 @@
-// The five event types of SPEC section 1, for the checks and the marts.
+// The five event types (docs/CHECKS.md), for the checks and the marts.
 #pragma once
 #include <cstdint>
 #include <string_view>

@@ -11,7 +11,7 @@
 namespace ecpipe {
 
 // A large allocation is fresh memory from the kernel, and its first touch takes a page fault per 4 kB page: 10-17 µs
-// each on this VM, 0.45 s for 100 MB. madvise(MADV_POPULATE_WRITE) maps the same pages in one call: 0.26 s for fresh
+// each on a VM, 0.45 s for 100 MB. madvise(MADV_POPULATE_WRITE) maps the same pages in one call: 0.26 s for fresh
 // memory (the kernel still zeroes it), 0.14 s for the 2 GB of shared_buffers that other processes have touched.
 // Below 256 kB, or on kernels before 5.14, it is left to the faults.
 inline void map_pages(const void* data, size_t bytes) {

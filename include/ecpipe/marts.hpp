@@ -1,4 +1,4 @@
-// The event side of a day's marts (SPEC section 4) from its raw events in one pass: mart_user_daily,
+// The event side of a day's marts (docs/CHECKS.md) from its raw events in one pass: mart_user_daily,
 // mart_funnel_daily, and the click and cart columns of mart_product_daily. Purchases' line items and orders,
 // which need exact decimals from extra_data, stay in SQL.
 #pragma once

@@ -1,4 +1,4 @@
-// ISO 8601 event timestamps: the spec's exact grammar, calendar validation, and time-zone resolution.
+// ISO 8601 event timestamps: the exact grammar of docs/CHECKS.md, calendar validation, and time-zone resolution.
 #pragma once
 #include <cstdint>
 #include <string>

@@ -1,4 +1,4 @@
-// DistinctStrings: ids in the spec's own shapes take compact fast paths (user ids U + 6 digits as bits of a bitmap,
+// DistinctStrings: ids in the schema's own shapes take compact fast paths (user ids U + 6 digits as bits of a bitmap,
 // UUIDs packed in the id table); any other string is interned. Each string has exactly one path, so the count is exact.
 #include "ecpipe/distinct.hpp"
 

@@ -1,4 +1,4 @@
-// Internal: parsing one JSONL line into a simdjson DOM under the spec's stricter rules (no repeated keys,
+// Internal: parsing one JSONL line into a simdjson DOM under the stricter rules of docs/CHECKS.md (no repeated keys,
 // out-of-range numbers kept as huge finite values), plus describing JSON values in reasons.
 #pragma once
 #include <simdjson.h>

@@ -1,4 +1,4 @@
-// Internal: a user id in the spec's shape (U followed by exactly six ASCII digits) read as its number, so that
+// Internal: a user id in the schema's shape (U followed by exactly six ASCII digits) read as its number, so that
 // per-user state can be found by index instead of by hashing the text.
 #pragma once
 #include <string_view>

@@ -32,7 +32,7 @@ namespace {
 
 // The batch's rows in (batch_date, line_no) order, one heap page's worth at a time. A plain index scan would
 // read every page into its own shared buffer, and a backend touching a buffer for the first time pays a page
-// fault for each 4 kB of it: about 1.2 s for a 450 MB batch on this VM, more than the checks themselves. Through
+// fault for each 4 kB of it: about 1.2 s for a 450 MB batch on a VM, more than the checks themselves. Through
 // a 256 kB BULKREAD ring the same pages come from the OS cache into a few buffers that stay mapped, and the batch
 // does not push other data out of shared_buffers (the ingest writes through COPY's ring for the same reason).
 class LandingReader {

@@ -4,9 +4,9 @@
 
 namespace ecpipe::pg {
 
-// A backend maps each 4 kB of shared memory on first touch, one page fault at a time: on a VM that is ~10 µs
+// A backend maps each 4 kB of shared memory on first touch, one page fault at a time: on a VM about 10 µs
 // each, about 1.2 s for the 450 MB of a 1M-event batch. One madvise(MADV_POPULATE_WRITE) maps the whole pool for
-// ~0.07 µs per buffer (0.14 s for 2 GB here), so it pays for itself once a step touches more than ~1% of it: done
+// ~0.07 µs per buffer (about 0.14 s for 2 GB), so it pays for itself once a step touches more than ~1% of it: done
 // once per backend when `bytes` (what the step is about to read or write) reaches that. Contents are not touched;
 // kernels without MADV_POPULATE_WRITE (before 5.14) just keep faulting.
 void map_shared_buffers(uint64_t bytes);

@@ -1,4 +1,4 @@
--- Reference marts: SPEC section 4 written as plain GROUP BY queries over ecpipe.raw_events, independently of
+-- Reference marts: docs/CHECKS.md's marts written as plain GROUP BY queries over ecpipe.raw_events, independently of
 -- ecpipe's own statement. Tests compare them with ecpipe's marts cell for cell. Creates pg_temp functions.
 
 CREATE FUNCTION pg_temp.ref_items(day date)

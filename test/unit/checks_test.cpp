@@ -1,4 +1,4 @@
-// Every rule of SPEC section 3, check by check, each with a passing and a failing case and exact counts.
+// Each rule of the seven checks (docs/CHECKS.md), each with a passing and a failing case and exact counts.
 #include <gtest/gtest.h>
 
 #include "event_fixture.hpp"

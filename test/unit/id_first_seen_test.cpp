@@ -23,7 +23,7 @@ TEST(IdFirstSeen, FirstLineNamesAnIdAndCaseMatters) {
   std::string upper = lower;
   for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   EXPECT_EQ(ids.first_seen(lower, 0), 0u);
-  EXPECT_EQ(ids.first_seen(upper, 1), 1u) << "the spec compares strings: another case is another id";
+  EXPECT_EQ(ids.first_seen(upper, 1), 1u) << "ids compare as strings: another case is another id";
   EXPECT_EQ(ids.first_seen(lower, 2), 0u);
   EXPECT_EQ(ids.first_seen(upper, 3), 1u);
   EXPECT_EQ(ids.first_seen("e-1", 4), 4u) << "not a UUID: interned as text";

@@ -1,4 +1,4 @@
-// MartBuilder against hand-computed marts (SPEC section 4): users, funnel per platform, products' clicks and carts.
+// MartBuilder against hand-computed marts (docs/CHECKS.md): users, funnel per platform, products' clicks and carts.
 #include <gtest/gtest.h>
 
 #include "ecpipe/marts.hpp"

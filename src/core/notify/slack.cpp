@@ -45,7 +45,7 @@ std::string shown(const json& j, const char* key, const std::string& fallback = 
   return slack_text(str(j, key, fallback), kShort);
 }
 
-// A check's pass rate as the spec shows it: two decimals (not escaped yet: it may be any text in a summary).
+// A check's pass rate as the quality log shows it: two decimals (not escaped yet: it may be any text in a summary).
 std::string percent(const json& check) {
   if (!check.is_object() || !check.contains("pass_rate") || !check["pass_rate"].is_number())
     return str(check, "pass_rate", "?");
