@@ -1,13 +1,30 @@
 // Event timestamp grammar, calendar checks and conversion to an instant and an event day.
 #include "ecpipe/timestamp.hpp"
 
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 
 #include "ecpipe/core_only.hpp"
 
 namespace ecpipe {
 
 namespace {
+
+// Microseconds of a fraction's digits, as PostgreSQL's timestamp input computes them: rint(fraction × 10^6) of the
+// fraction read as a double. Up to six digits that is exact integer arithmetic; past six, halves do not always
+// round up (.1234565 is 123456, as the server says).
+int64_t fraction_micros(std::string_view digits) {
+  if (digits.size() <= 6) {
+    int64_t scaled = 0;
+    for (char c : digits) scaled = scaled * 10 + (c - '0');
+    for (size_t i = digits.size(); i < 6; ++i) scaled *= 10;
+    return scaled;
+  }
+  const std::string text = "0." + std::string(digits);
+  return static_cast<int64_t>(std::rint(std::strtod(text.c_str(), nullptr) * 1e6));
+}
 
 bool digits(std::string_view s, size_t at, size_t n, int& value) {
   if (at + n > s.size()) return false;
@@ -41,25 +58,13 @@ bool parse_timestamp(std::string_view s, WrittenTimestamp& t, std::string& why) 
   size_t at = 19;
   t.micros = 0;
   if (at < s.size() && s[at] == '.') {
-    size_t start = ++at;
-    int64_t scaled = 0;
-    int used = 0;
-    bool round_up = false;
-    while (at < s.size() && s[at] >= '0' && s[at] <= '9') {
-      if (used < 6) {
-        scaled = scaled * 10 + (s[at] - '0');
-        ++used;
-      } else if (at == start + 6) {
-        round_up = s[at] >= '5';  // nearest microsecond, halves away from zero
-      }
-      ++at;
-    }
+    const size_t start = ++at;
+    while (at < s.size() && s[at] >= '0' && s[at] <= '9') ++at;
     if (at == start) {
       why = "not ISO 8601: '.' without fraction digits";
       return false;
     }
-    while (used < 6) scaled *= 10, ++used;
-    t.micros = scaled + (round_up ? 1 : 0);
+    t.micros = fraction_micros(s.substr(start, at - start));
   }
   t.has_offset = false;
   t.offset_seconds = 0;

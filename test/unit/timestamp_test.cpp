@@ -27,11 +27,20 @@ TEST(Timestamp, RefusesOtherShapesAndImpossibleDates) {
     EXPECT_FALSE(parses(s)) << s;
 }
 
-TEST(Timestamp, RoundsToTheNearestMicrosecond) {
+TEST(Timestamp, RoundsToTheNearestMicrosecondAsPostgreSQLDoes) {
+  // The expected values are PostgreSQL 15's for the same text ('...'::timestamptz): rint(fraction × 10^6).
   WrittenTimestamp t;
   std::string why;
-  ASSERT_TRUE(parse_timestamp("2024-01-01T00:00:00.1234565Z", t, why));
-  EXPECT_EQ(t.micros, 123457);
+  const std::pair<const char*, int64_t> cases[] = {
+      {"2024-01-01T00:00:00.1234565Z", 123456}, {"2024-01-01T00:00:00.1234575Z", 123458},
+      {"2024-01-01T00:00:00.0000005Z", 0},      {"2024-01-01T00:00:00.0000015Z", 2},
+      {"2024-01-01T00:00:00.0000025Z", 2},      {"2024-01-01T00:00:00.12345650000001Z", 123457},
+      {"2024-01-01T00:00:00.123Z", 123000},     {"2024-01-01T00:00:00.654321Z", 654321},
+  };
+  for (const auto& [text, micros] : cases) {
+    ASSERT_TRUE(parse_timestamp(text, t, why)) << text;
+    EXPECT_EQ(t.micros, micros) << text;
+  }
   ASSERT_TRUE(parse_timestamp("2024-12-31T23:59:59.9999995Z", t, why));
   EventTime e = resolve_timestamp(t, FixedOffsetZone(0));
   EXPECT_EQ(e.unix_micros, days_from_civil(2025, 1, 1) * 86400LL * 1000000);
