@@ -59,6 +59,12 @@ TEST(Duration, PostgresLikeSpellings) {
   EXPECT_FALSE(parse_duration("", us, why));
 }
 
+TEST(Duration, DefaultMaxFutureIsItsTextParsed) {
+  EXPECT_STREQ(kDefaultMaxFuture, "1 day");
+  EXPECT_EQ(default_max_future_us(), 86400LL * 1000000);
+  EXPECT_EQ(Settings{}.max_future_us, 86400LL * 1000000);
+}
+
 TEST(LineReader, KeepsEveryByteAndSplitsOnlyOnNewline) {
   const std::string path = ::testing::TempDir() + "/ecpipe_lines.jsonl";
   std::string big(3 << 20, 'y');  // longer than the reader's initial buffer
