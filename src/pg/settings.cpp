@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "boundary.hpp"
+#include "dates.hpp"
 #include "ecpipe/error.hpp"
 #include "ecpipe/webhook.hpp"
 
@@ -240,9 +241,7 @@ Settings current_settings() {
   s.max_future_us = max_future_us;
   s.amount_tolerance = guc_amount_tolerance;
   s.max_line_bytes = guc_max_line_bytes;
-  // TimestampTz counts from 2000-01-01; the core counts from 1970-01-01.
-  s.now_us = GetCurrentTransactionStartTimestamp() +
-             (static_cast<int64_t>(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY);
+  s.now_us = unix_micros(GetCurrentTransactionStartTimestamp());
   return s;
 }
 
