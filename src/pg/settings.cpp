@@ -263,23 +263,30 @@ const char* worker_database() { return guc_worker_database ? guc_worker_database
 
 ServerTimeZone::ServerTimeZone() : ServerTimeZone(guc_timezone ? guc_timezone : kDefaultTimeZone) {}
 
-ServerTimeZone::ServerTimeZone(const char* name) : zone_(pg_tzset(name)), utc_(false) {
+// The validator calls the offsets once or twice per event, so each goes through server_call (a sigsetjmp, no
+// allocation) rather than trusting the time-zone code never to raise an ERROR into the validator's frames.
+ServerTimeZone::ServerTimeZone(const char* name) : zone_(nullptr), utc_(true) {
+  server_call([&] { zone_ = pg_tzset(name); });
   utc_ = zone_ == nullptr || pg_strcasecmp(name, "UTC") == 0;
 }
 
 int64_t ServerTimeZone::offset_at_utc(int64_t utc_seconds) const {
   if (utc_) return 0;
-  pg_time_t t = utc_seconds;
-  struct pg_tm* tm = pg_localtime(&t, zone_);
-  return tm ? tm->tm_gmtoff : 0;
+  int64_t offset = 0;
+  const pg_time_t t = utc_seconds;
+  server_call([&] {
+    const struct pg_tm* tm = pg_localtime(&t, zone_);
+    if (tm) offset = tm->tm_gmtoff;
+  });
+  return offset;
 }
 
 int64_t ServerTimeZone::offset_for_local(int64_t local_seconds) const {
   if (utc_) return 0;
   int y, m, d;
-  const int64_t day = floor_div(local_seconds, 86400);
+  const int64_t day = floor_div(local_seconds, SECS_PER_DAY);
   civil_from_days(day, y, m, d);
-  const int64_t secs = local_seconds - day * 86400;
+  const int64_t secs = local_seconds - day * SECS_PER_DAY;
   struct pg_tm tm = {};
   tm.tm_year = y;
   tm.tm_mon = m;
@@ -287,7 +294,9 @@ int64_t ServerTimeZone::offset_for_local(int64_t local_seconds) const {
   tm.tm_hour = static_cast<int>(secs / 3600);
   tm.tm_min = static_cast<int>(secs / 60 % 60);
   tm.tm_sec = static_cast<int>(secs % 60);
-  return -DetermineTimeZoneOffset(&tm, zone_);  // PostgreSQL counts west of UTC
+  int west_of_utc = 0;  // PostgreSQL counts offsets west of UTC
+  server_call([&] { west_of_utc = DetermineTimeZoneOffset(&tm, zone_); });
+  return -west_of_utc;
 }
 
 }  // namespace ecpipe::pg
