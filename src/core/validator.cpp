@@ -292,7 +292,6 @@ class BatchValidator::Impl {
     }
   }
 
-  // Checks 1 and 3 from the compiled schema, over the fields the scan kept, in the order the event lists them.
   // What the loader stores must fit PostgreSQL: a purchase's extra_data written as a string is stored decoded, so
   // U+0000 inside it (a \\u0000 in the string) is U+0000 in the event; and an event may hold at most
   // kMaxJsonValues JSON values, so that its jsonb stays far below jsonb's limits (only a long line can hold that
@@ -366,6 +365,7 @@ class BatchValidator::Impl {
     return true;
   }
 
+  // Checks 1 and 3 from the compiled schema, over the fields the scan kept, in the order the event lists them.
   void required_and_values(LineVerdict& v, const FieldTable::TypeFields& rules, std::string_view event_id, bool unstorable,
                            const std::string& limit_reason) {
     FieldTable::Mask present = 0;
@@ -391,14 +391,17 @@ class BatchValidator::Impl {
       if (!detail::value_satisfies(*rule, value, reason)) value_failed = true, value_reason = reason;
     }
     const FieldTable::Mask missing = rules.required & ~present;
-    if (missing) {
-      std::string names;
-      for (int i : rules.required_in_order)
-        if (missing & FieldTable::bit(i)) names += (names.empty() ? "" : ", ") + fields_.name(i);
-      fail(v, CheckId::RequiredFields, {event_id}, "missing required " + names);
-    }
+    if (missing) fail(v, CheckId::RequiredFields, {event_id}, "missing required " + field_names(rules, missing));
     check(CheckId::ValueValidity).population++;
     if (value_failed) fail(v, CheckId::ValueValidity, {event_id}, value_reason);
+  }
+
+  // The names of the fields in `fields`, in the order the schema requires them.
+  std::string field_names(const FieldTable::TypeFields& rules, FieldTable::Mask fields) const {
+    std::string names;
+    for (int i : rules.required_in_order)
+      if (fields & FieldTable::bit(i)) names += (names.empty() ? "" : ", ") + fields_.name(i);
+    return names;
   }
 
   uint32_t duplicate_event_id(LineVerdict& v, const IdFirstSeen::Probe& probe) {
