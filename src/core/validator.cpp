@@ -77,7 +77,7 @@ struct TimedEvent {
   uint32_t line_index;
   int64_t micros;
   uint32_t event_id;   // index of the line that first used the event_id, or IdFirstSeen::kNone
-  int16_t platform;    // interned platform, or -1 when absent or empty (then outside check 7's population)
+  int16_t platform;    // platform number, kUnnumberedPlatform, or -1 when absent or empty (then outside check 7)
   EventType type;
 };
 
@@ -593,10 +593,9 @@ class BatchValidator::Impl {
       return "platform " + cut_value(platform_of(t)) + " differs from " + cut_value(platform_of(reference)) +
              ", the platform of session " + session + " at line " + std::to_string(line_no_of(reference));
     }
-    if (t.type == EventType::Purchase)
-      return "purchase at line " + std::to_string(line_no_of(t)) + " has no add_to_cart before it in session " + session;
-    return "add_to_cart at line " + std::to_string(line_no_of(t)) + " has no page_view or click before it in session " +
-           session;
+    const std::string line = std::to_string(line_no_of(t));
+    if (t.type == EventType::Purchase) return "purchase at line " + line + " has no add_to_cart before it in session " + session;
+    return "add_to_cart at line " + line + " has no page_view or click before it in session " + session;
   }
 
   // A sample kept for the quality log; its event_id is text already, or the line that first used it.
