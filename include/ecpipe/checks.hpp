@@ -17,6 +17,10 @@ enum class CheckId : uint8_t {
   PlatformDevice = 7,
 };
 constexpr int kCheckCount = 7;
+// Failing lines a check keeps as samples (line_no, event_id, reason) for the quality log, the run summary and the
+// alert: the lowest line numbers, enough to show which kinds of failure a check found and where to start looking.
+// docs/CHECKS.md promises up to 20; and a quality_log row (one per check per run, kept for trends) stays small however
+// many lines fail: 20 reasons of at most kMaxReasonChars characters and event_ids of at most kMaxQuotedChars.
 constexpr size_t kMaxSamples = 20;
 
 const char* check_name(CheckId id);

@@ -1,10 +1,13 @@
-// Duration parsing for ecpipe.max_future (PostgreSQL-interval-like spellings, without a server).
+// Duration parsing for ecpipe.max_future (PostgreSQL-interval-like spellings, without a server), and its default.
 #include "ecpipe/durations.hpp"
+
+#include "ecpipe/settings.hpp"
 
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
 
+#include "ecpipe/error.hpp"
 #include "ecpipe/core_only.hpp"
 
 namespace ecpipe {
@@ -73,6 +76,16 @@ bool parse_duration(std::string_view text, int64_t& micros, std::string& why) {
   }
   micros = static_cast<int64_t>(std::llround(total));
   return true;
+}
+
+int64_t default_max_future_us() {
+  static const int64_t micros = [] {
+    int64_t parsed = 0;
+    std::string why;
+    if (!parse_duration(kDefaultMaxFuture, parsed, why)) throw Error(ErrorKind::Internal, "kDefaultMaxFuture: " + why);
+    return parsed;
+  }();
+  return micros;
 }
 
 }  // namespace ecpipe

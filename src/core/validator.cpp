@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
+#include <unordered_map>
 
 #include "ecpipe/error.hpp"
 #include "ecpipe/mapped_memory.hpp"
@@ -76,7 +77,7 @@ struct TimedEvent {
   uint32_t line_index;
   int64_t micros;
   uint32_t event_id;   // index of the line that first used the event_id, or IdFirstSeen::kNone
-  int16_t platform;    // interned platform, or -1 when absent or empty (then outside check 7's population)
+  int16_t platform;    // platform number, kUnnumberedPlatform, or -1 when absent or empty (then outside check 7)
   EventType type;
 };
 
@@ -84,10 +85,11 @@ struct TimedEvent {
 // cannot hold it), and never longer than kMaxReasonChars whatever the data quoted in it.
 std::string printable(std::string_view s) { return cut_value(s, kMaxReasonChars); }
 
-// The session checks record a sample per failing event in session order, not line order; they keep only the
-// kMaxLateSamples with the lowest line numbers. That is enough: finish() keeps the first kMaxSamples failures of a
-// check in line order, and any of those found late is among the first kMaxSamples found late.
-constexpr size_t kMaxLateSamples = kMaxSamples;
+// Check 7 compares platforms by number. The first kNumberedPlatforms distinct platforms of a batch are numbered
+// (TimedEvent holds 16 bits; real batches have three); an event with any later one is marked kUnnumberedPlatform and
+// its platform kept as text.
+constexpr size_t kNumberedPlatforms = 32000;
+constexpr int16_t kUnnumberedPlatform = INT16_MAX;
 
 // Event days raw_events can hold (its partitions are named by a four-digit year).
 const int64_t kFirstEventDay = days_from_civil(1, 1, 1);
@@ -128,7 +130,6 @@ class BatchValidator::Impl {
     report_.fingerprint = fingerprint_.value();
     LineVerdict v;
     v.line_no = line_no;
-    detail_.clear();
     if (is_blank_line(line)) {
       ++report_.blank_lines;
       report_.lines.push_back(v);
@@ -147,7 +148,7 @@ class BatchValidator::Impl {
         why = "line of " + std::to_string(line.size()) + " bytes is longer than ecpipe.max_line_bytes (" +
               std::to_string(settings_.max_line_bytes) + ")";
       v.unparseable = true;
-      fail(v, CheckId::RequiredFields, "", "unparseable: " + why);
+      fail(v, CheckId::RequiredFields, EventRef{}, "unparseable: " + why);
       finish_line(v);
       return;
     }
@@ -158,10 +159,7 @@ class BatchValidator::Impl {
 
   BatchReport finish() {
     session_checks();
-    for (auto& c : report_.checks) {
-      std::sort(c.samples.begin(), c.samples.end(), [](const Sample& a, const Sample& b) { return a.line_no < b.line_no; });
-      if (c.samples.size() > kMaxSamples) c.samples.resize(kMaxSamples);
-    }
+    name_kept_samples();
     return std::move(report_);
   }
 
@@ -184,25 +182,42 @@ class BatchValidator::Impl {
 
   CheckResult& check(CheckId id) { return report_.checks[check_index(id)]; }
 
-  void fail(LineVerdict& v, CheckId id, std::string_view event_id, const std::string& reason) {
+  // A failing event's event_id for its sample: the text while the line is judged; afterwards (the session checks)
+  // the index of the line that first used it, turned back into text only for the samples kept.
+  struct EventRef {
+    std::string_view text;
+    uint32_t first_line = IdFirstSeen::kNone;
+  };
+
+  // The one way a failure is recorded, whenever it is found: the line's flag for the check and a part of its
+  // detail, and, when it makes a new failed member, the check's count and a sample. A line fails a check once. Its
+  // failure is a new failed member, except in check 4, whose members are sessions: only a session's first counts.
+  void fail(LineVerdict& v, CheckId id, EventRef event, std::string_view reason, bool new_member = true) {
     const uint8_t bit = check_bit(id);
-    if (v.failed & bit) return;  // a member fails a check once
+    if (v.failed & bit) return;
     v.failed |= bit;
-    CheckResult& c = check(id);
-    ++c.failed;
-    if (c.samples.size() < kMaxSamples) c.samples.push_back({v.line_no, cut_value(event_id), printable(reason)});
-    if (!detail_.empty()) detail_ += "; ";
-    detail_ += check_name(id);
-    detail_ += ": ";
-    detail_ += printable(reason);
+    std::string shown = printable(reason);
+    append_detail(v, id, shown);
+    if (!new_member) return;
+    ++check(id).failed;
+    keep_sample(id, v.line_no, event, std::move(shown));
+  }
+
+  // "check: reason; check: reason", in the order the failures were found.
+  void append_detail(LineVerdict& v, CheckId id, const std::string& reason) {
+    std::string* detail;
+    if (v.detail < 0) {
+      v.detail = static_cast<int32_t>(report_.details.size());
+      detail = &report_.details.emplace_back();
+    } else {
+      detail = &report_.details[v.detail];
+      detail->append("; ");
+    }
+    detail->append(check_name(id)).append(": ").append(reason);
   }
 
   void finish_line(LineVerdict& v) {
     v.disposition = (v.unparseable || (v.failed & kQuarantineChecks)) ? Disposition::Quarantine : Disposition::Raw;
-    if (!detail_.empty()) {
-      v.detail = static_cast<int32_t>(report_.details.size());
-      report_.details.push_back(detail_);
-    }
     report_.lines.push_back(v);
   }
 
@@ -271,13 +286,12 @@ class BatchValidator::Impl {
       t.line_index = static_cast<uint32_t>(report_.lines.size());
       t.micros = micros;
       t.event_id = event_id_key;
-      t.platform = platform_key(f);
+      t.platform = platform_key(f, t.line_index);
       t.type = type;
       timed_.push_back(t);
     }
   }
 
-  // Checks 1 and 3 from the compiled schema, over the fields the scan kept, in the order the event lists them.
   // What the loader stores must fit PostgreSQL: a purchase's extra_data written as a string is stored decoded, so
   // U+0000 inside it (a \\u0000 in the string) is U+0000 in the event; and an event may hold at most
   // kMaxJsonValues JSON values, so that its jsonb stays far below jsonb's limits (only a long line can hold that
@@ -351,6 +365,7 @@ class BatchValidator::Impl {
     return true;
   }
 
+  // Checks 1 and 3 from the compiled schema, over the fields the scan kept, in the order the event lists them.
   void required_and_values(LineVerdict& v, const FieldTable::TypeFields& rules, std::string_view event_id, bool unstorable,
                            const std::string& limit_reason) {
     FieldTable::Mask present = 0;
@@ -376,14 +391,17 @@ class BatchValidator::Impl {
       if (!detail::value_satisfies(*rule, value, reason)) value_failed = true, value_reason = reason;
     }
     const FieldTable::Mask missing = rules.required & ~present;
-    if (missing) {
-      std::string names;
-      for (int i : rules.required_in_order)
-        if (missing & FieldTable::bit(i)) names += (names.empty() ? "" : ", ") + fields_.name(i);
-      fail(v, CheckId::RequiredFields, event_id, "missing required " + names);
-    }
+    if (missing) fail(v, CheckId::RequiredFields, {event_id}, "missing required " + field_names(rules, missing));
     check(CheckId::ValueValidity).population++;
-    if (value_failed) fail(v, CheckId::ValueValidity, event_id, value_reason);
+    if (value_failed) fail(v, CheckId::ValueValidity, {event_id}, value_reason);
+  }
+
+  // The names of the fields in `fields`, in the order the schema requires them.
+  std::string field_names(const FieldTable::TypeFields& rules, FieldTable::Mask fields) const {
+    std::string names;
+    for (int i : rules.required_in_order)
+      if (fields & FieldTable::bit(i)) names += (names.empty() ? "" : ", ") + fields_.name(i);
+    return names;
   }
 
   uint32_t duplicate_event_id(LineVerdict& v, const IdFirstSeen::Probe& probe) {
@@ -393,7 +411,7 @@ class BatchValidator::Impl {
     const uint32_t line_index = static_cast<uint32_t>(report_.lines.size());
     const uint32_t first = event_ids_.first_seen(probe, line_index);
     if (first != line_index)
-      fail(v, CheckId::DuplicateEventId, event_id,
+      fail(v, CheckId::DuplicateEventId, {event_id},
            "event_id already seen at line " + std::to_string(report_.lines[first].line_no));
     return first;
   }
@@ -429,7 +447,7 @@ class BatchValidator::Impl {
         }
       }
     }
-    fail(v, CheckId::TimestampValidity, event_id, reason);
+    fail(v, CheckId::TimestampValidity, {event_id}, reason);
     return false;
   }
 
@@ -439,7 +457,7 @@ class BatchValidator::Impl {
     // extra_data written as a string was decoded once already, by storable_values (the embedded parse stays valid).
     if (!detail::order_amount_consistent(root, parser_, settings_.amount_tolerance, reason,
                                          has_decoded_extra_ ? &decoded_extra_ : nullptr)) {
-      fail(v, CheckId::OrderAmount, event_id, reason);
+      fail(v, CheckId::OrderAmount, {event_id}, reason);
     }
     const auto order_id = f.text(FieldTable::kOrderId);
     if (!order_id) return;
@@ -454,21 +472,35 @@ class BatchValidator::Impl {
     }
     OrderOwner& owner = orders_[order];
     if (owner.event_id != eid || owner.contested)
-      fail(v, CheckId::OrderAmount, event_id,
+      fail(v, CheckId::OrderAmount, {event_id},
            "order_id " + cut_value(*order_id) + " already used by another event at line " +
                std::to_string(owner.first_line));
     if (owner.event_id != eid) owner.contested = true;
   }
 
-  // Platforms are few: a linear look-up beats hashing.
-  int16_t platform_key(const EventFields& f) {
+  // The platform's number for check 7's session rule, or -1 when it has none. Platforms are few: a linear look-up
+  // beats hashing.
+  int16_t platform_key(const EventFields& f, uint32_t line_index) {
     const std::string_view p = f.text(FieldTable::kPlatform).value_or("");
     if (p.empty()) return -1;
     for (size_t i = 0; i < platform_names_.size(); ++i)
       if (detail::same_bytes(platform_names_[i], p)) return static_cast<int16_t>(i);
-    if (platform_names_.size() >= 32000) return 31999;  // hostile variety: they all differ from the first anyway
+    if (platform_names_.size() == kNumberedPlatforms) {
+      unnumbered_platforms_.emplace(line_index, p);
+      return kUnnumberedPlatform;
+    }
     platform_names_.emplace_back(p);
     return static_cast<int16_t>(platform_names_.size() - 1);
+  }
+
+  std::string_view platform_of(const TimedEvent& t) const {
+    return t.platform == kUnnumberedPlatform ? unnumbered_platforms_.at(t.line_index) : platform_names_[t.platform];
+  }
+
+  // A platform past the numbered ones is never equal to a numbered one; two of them compare by text.
+  bool same_platform(const TimedEvent& a, const TimedEvent& b) const {
+    if (a.platform != kUnnumberedPlatform || b.platform != kUnnumberedPlatform) return a.platform == b.platform;
+    return platform_of(a) == platform_of(b);
   }
 
   // Check 7's device rule; the session rule runs in session_checks().
@@ -482,41 +514,19 @@ class BatchValidator::Impl {
     const bool allowed = mobile_only ? device == "mobile" : (device == "desktop" || device == "mobile" || device == "tablet");
     if (allowed) return;
     const std::string shown = f.has(FieldTable::kDeviceType) ? detail::describe(f.get(FieldTable::kDeviceType)) : "missing";
-    fail(v, CheckId::PlatformDevice, event_id,
+    fail(v, CheckId::PlatformDevice, {event_id},
          "device_type " + shown + " is not allowed on " + cut_value(platform) +
              (mobile_only ? " (mobile only)" : " (desktop, mobile or tablet)"));
   }
 
-  // A failure found after the line was recorded: update its verdict, detail and the check's counts.
-  void fail_late(const TimedEvent& t, CheckId id, const std::string& reason) {
-    LineVerdict& v = report_.lines[t.line_index];
-    const uint8_t bit = check_bit(id);
-    if (v.failed & bit) return;
-    v.failed |= bit;
-    CheckResult& c = check(id);
-    ++c.failed;
-    keep_late_sample(check_index(id), {v.line_no, t.event_id, printable(reason)});
-    append_detail(v, std::string(check_name(id)) + ": " + reason);
-  }
-
   int64_t line_no_of(const TimedEvent& t) const { return report_.lines[t.line_index].line_no; }
-
-  void append_detail(LineVerdict& v, const std::string& raw) {
-    const std::string text = printable(raw);
-    if (v.detail < 0) {
-      v.detail = static_cast<int32_t>(report_.details.size());
-      report_.details.push_back(text);
-    } else {
-      report_.details[v.detail] += "; " + text;
-    }
-  }
 
   // A session-ordered failure, kept until the session texts for its reason have been looked up.
   struct SessionFailure {
-    uint32_t at;     // the failing event in timed_
-    uint32_t first;  // the session's first event in timed_
+    uint32_t at;         // the failing event in timed_
+    uint32_t reference;  // the event in timed_ whose platform is the session's (check 7)
     CheckId check;
-    bool first_in_session;  // funnel_sequence: the failure that counts the session and gives its sample
+    bool new_member;     // funnel_sequence: the session's first failure, which counts the session
   };
 
   // Checks 4 and 7 (platform consistency) walk each session in (instant, line_no) order. Failures are collected
@@ -528,108 +538,110 @@ class BatchValidator::Impl {
       if (a.micros != b.micros) return a.micros < b.micros;
       return a.line_index < b.line_index;
     });
-    CheckResult& funnel = check(CheckId::FunnelSequence);
     std::vector<SessionFailure> failures;
-    InterruptCounter counter;
     for (size_t begin = 0; begin < timed_.size();) {
       size_t end = begin;
       while (end < timed_.size() && timed_[end].session == timed_[begin].session) ++end;
-      bool member = false, session_failed = false, seen_view = false, seen_cart = false;
-      // Check 7's reference: the first event in session order that is in its population (a non-empty platform);
-      // every event here has a valid timestamp. Events before it without a platform are not compared.
-      size_t reference = begin;
-      while (reference < end && timed_[reference].platform < 0) ++reference;
-      for (size_t i = begin; i < end; ++i) {
-        counter.tick();
-        const TimedEvent& t = timed_[i];
-        const auto at = static_cast<uint32_t>(i), first_at = static_cast<uint32_t>(reference);
-        if (t.platform >= 0 && t.platform != timed_[reference].platform)
-          failures.push_back({at, first_at, CheckId::PlatformDevice, false});
-        if (t.type == EventType::Unknown) continue;
-        member = true;
-        if ((t.type == EventType::Purchase && !seen_cart) || (t.type == EventType::AddToCart && !seen_view)) {
-          failures.push_back({at, first_at, CheckId::FunnelSequence, !session_failed});
-          if (!session_failed) ++funnel.failed;
-          session_failed = true;
-        }
-        if (t.type == EventType::PageView || t.type == EventType::Click) seen_view = true;
-        if (t.type == EventType::AddToCart) seen_cart = true;
-      }
-      if (member) ++funnel.population;
+      check_session(begin, end, failures);
       begin = end;
     }
     word_session_failures(failures);
-    resolve_late_sample_ids();
+  }
+
+  // One session, timed_[begin, end): check 7's platform rule for each event, and check 4 for the session.
+  void check_session(size_t begin, size_t end, std::vector<SessionFailure>& failures) {
+    // Check 7's reference: the first event in session order that is in its population (a non-empty platform);
+    // every event here has a valid timestamp. Events before it without a platform are not compared.
+    size_t reference = begin;
+    while (reference < end && timed_[reference].platform < 0) ++reference;
+    bool member = false, session_failed = false, seen_view = false, seen_cart = false;
+    for (size_t i = begin; i < end; ++i) {
+      interrupts_.tick();
+      const TimedEvent& t = timed_[i];
+      const auto at = static_cast<uint32_t>(i), reference_at = static_cast<uint32_t>(reference);
+      if (t.platform >= 0 && !same_platform(t, timed_[reference]))
+        failures.push_back({at, reference_at, CheckId::PlatformDevice, true});
+      if (t.type == EventType::Unknown) continue;
+      member = true;
+      if ((t.type == EventType::Purchase && !seen_cart) || (t.type == EventType::AddToCart && !seen_view)) {
+        failures.push_back({at, reference_at, CheckId::FunnelSequence, !session_failed});
+        session_failed = true;
+      }
+      if (t.type == EventType::PageView || t.type == EventType::Click) seen_view = true;
+      if (t.type == EventType::AddToCart) seen_cart = true;
+    }
+    if (member) ++check(CheckId::FunnelSequence).population;
   }
 
   void word_session_failures(const std::vector<SessionFailure>& failures) {
     std::vector<uint32_t> wanted;
     for (const auto& f : failures) wanted.push_back(timed_[f.at].session);
     const auto sessions = sessions_.texts(wanted);
-    InterruptCounter counter;
     for (const auto& f : failures) {
-      counter.tick();
+      interrupts_.tick();
       const TimedEvent& t = timed_[f.at];
       const std::string session = cut_value(sessions.at(t.session));
-      if (f.check == CheckId::PlatformDevice) {
-        const TimedEvent& first = timed_[f.first];
-        fail_late(t, CheckId::PlatformDevice,
-                  "platform " + cut_value(platform_names_[t.platform]) + " differs from " +
-                      cut_value(platform_names_[first.platform]) + ", the platform of session " + session +
-                      " at line " + std::to_string(line_no_of(first)));
-        continue;
-      }
-      const std::string reason =
-          t.type == EventType::Purchase
-              ? "purchase at line " + std::to_string(line_no_of(t)) + " has no add_to_cart before it in session " + session
-              : "add_to_cart at line " + std::to_string(line_no_of(t)) +
-                    " has no page_view or click before it in session " + session;
-      LineVerdict& v = report_.lines[t.line_index];
-      v.failed |= check_bit(CheckId::FunnelSequence);
-      append_detail(v, std::string(check_name(CheckId::FunnelSequence)) + ": " + reason);
-      if (f.first_in_session)
-        keep_late_sample(check_index(CheckId::FunnelSequence), {v.line_no, t.event_id, printable(reason)});
+      fail(report_.lines[t.line_index], f.check, EventRef{{}, t.event_id}, session_failure_reason(f, session),
+           f.new_member);
     }
   }
 
-  // Only the kept late samples need their event_id as text: look those up in one walk over the id set.
-  void resolve_late_sample_ids() {
-    std::vector<uint32_t> wanted;
-    for (int i = 0; i < kCheckCount; ++i) {
-      auto& late = late_samples_[i];
-      std::sort_heap(late.begin(), late.end(), later_line);
-      for (const auto& s : late) wanted.push_back(s.event_id);
+  std::string session_failure_reason(const SessionFailure& f, const std::string& session) const {
+    const TimedEvent& t = timed_[f.at];
+    if (f.check == CheckId::PlatformDevice) {
+      const TimedEvent& reference = timed_[f.reference];
+      return "platform " + cut_value(platform_of(t)) + " differs from " + cut_value(platform_of(reference)) +
+             ", the platform of session " + session + " at line " + std::to_string(line_no_of(reference));
     }
-    if (wanted.empty()) return;
-    const auto texts = event_ids_.texts(wanted);
-    for (int i = 0; i < kCheckCount; ++i) {
-      auto& samples = report_.checks[i].samples;
-      for (auto& s : late_samples_[i]) {
-        const auto found = texts.find(s.event_id);
-        samples.push_back({s.line_no, found == texts.end() ? "" : cut_value(found->second), std::move(s.reason)});
-      }
-    }
+    const std::string line = std::to_string(line_no_of(t));
+    if (t.type == EventType::Purchase) return "purchase at line " + line + " has no add_to_cart before it in session " + session;
+    return "add_to_cart at line " + line + " has no page_view or click before it in session " + session;
   }
 
-  // A sample found by the session checks; its event_id is named by the line that first used it.
-  struct LateSample {
+  // A sample kept for the quality log; its event_id is text already, or the line that first used it.
+  struct KeptSample {
     int64_t line_no;
-    uint32_t event_id;
+    uint32_t first_line;  // IdFirstSeen::kNone when event_id is the text
+    std::string event_id;
     std::string reason;
   };
-  static bool later_line(const LateSample& a, const LateSample& b) { return a.line_no < b.line_no; }
+  static bool lower_line(const KeptSample& a, const KeptSample& b) { return a.line_no < b.line_no; }
 
-  // Keeps the kMaxLateSamples lowest line numbers of a check in a max-heap: memory stays flat however many fail.
-  void keep_late_sample(int check, LateSample s) {
-    auto& late = late_samples_[check];
-    if (late.size() == kMaxLateSamples) {
-      if (s.line_no >= late.front().line_no) return;
-      std::pop_heap(late.begin(), late.end(), later_line);
-      late.back() = std::move(s);
-    } else {
-      late.push_back(std::move(s));
+  // Keeps the kMaxSamples failures of a check with the lowest line numbers, found in line order (while lines are
+  // judged) or in session order (the session checks), in a max-heap: memory stays flat however many fail. The
+  // event_id is cut only for a sample kept.
+  void keep_sample(CheckId id, int64_t line_no, EventRef event, std::string&& reason) {
+    auto& kept = kept_samples_[check_index(id)];
+    if (kept.size() == kMaxSamples) {
+      if (line_no >= kept.front().line_no) return;
+      std::pop_heap(kept.begin(), kept.end(), lower_line);
+      kept.pop_back();
     }
-    std::push_heap(late.begin(), late.end(), later_line);
+    kept.push_back({line_no, event.first_line, cut_value(event.text), std::move(reason)});
+    std::push_heap(kept.begin(), kept.end(), lower_line);
+  }
+
+  // The kept samples in line order into the report; those found by the session checks get their event_id's text
+  // in one walk over the id set.
+  void name_kept_samples() {
+    std::vector<uint32_t> wanted;
+    for (auto& kept : kept_samples_) {
+      std::sort_heap(kept.begin(), kept.end(), lower_line);
+      for (const auto& s : kept)
+        if (s.first_line != IdFirstSeen::kNone) wanted.push_back(s.first_line);
+    }
+    std::unordered_map<uint32_t, std::string> texts;
+    if (!wanted.empty()) texts = event_ids_.texts(wanted);
+    for (int i = 0; i < kCheckCount; ++i) {
+      auto& samples = report_.checks[i].samples;
+      for (auto& s : kept_samples_[i]) {
+        if (s.first_line != IdFirstSeen::kNone) {
+          const auto found = texts.find(s.first_line);
+          if (found != texts.end()) s.event_id = cut_value(found->second);
+        }
+        samples.push_back({s.line_no, std::move(s.event_id), std::move(s.reason)});
+      }
+    }
   }
 
   struct OrderOwner {
@@ -648,14 +660,15 @@ class BatchValidator::Impl {
   detail::EventParser parser_;
   BatchReport report_;
   BatchFingerprint fingerprint_;
-  std::string detail_;
   IdFirstSeen event_ids_;
   IdFirstSeen sessions_;  // session_id → dense session number
   StringInterner order_ids_, order_event_ids_;
-  std::vector<std::string> platform_names_;
+  std::vector<std::string> platform_names_;  // by platform number
+  std::unordered_map<uint32_t, std::string> unnumbered_platforms_;  // by line index: platforms past the numbered ones
   std::vector<OrderOwner> orders_;
   std::vector<TimedEvent> timed_;
-  std::array<std::vector<LateSample>, kCheckCount> late_samples_;
+  std::array<std::vector<KeptSample>, kCheckCount> kept_samples_;
+  InterruptCounter interrupts_;
 };
 
 void BatchFingerprint::add(int64_t line_no, std::string_view line) {

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "boundary.hpp"
+#include "ecpipe/timestamp.hpp"
 
 extern "C" {
 #include "utils/datetime.h"
@@ -12,8 +13,8 @@ extern "C" {
 namespace ecpipe::pg {
 
 void require_pipeline_day(DateADT day, const char* function_name) {
-  static const DateADT first = date2j(1, 1, 1) - POSTGRES_EPOCH_JDATE;
-  static const DateADT last = date2j(9999, 12, 31) - POSTGRES_EPOCH_JDATE;
+  static const DateADT first = pg_date(days_from_civil(1, 1, 1));
+  static const DateADT last = pg_date(days_from_civil(9999, 12, 31));
   if (!DATE_NOT_FINITE(day) && day >= first && day <= last) return;
   std::string shown;
   server_call([&] { shown = DatumGetCString(DirectFunctionCall1(date_out, DateADTGetDatum(day))); });

@@ -25,6 +25,9 @@ namespace ecpipe::pg {
 
 namespace {
 
+// The advisory-lock key an ecpipe_run before 0.3.0 takes for its day (the day, counted from 2000-01-01, is the second).
+constexpr int32_t kRunLockKeyBefore030 = 1701864048;
+
 struct Verdict {
   bool quarantine = false;
   int16 failed = 0;
@@ -223,7 +226,8 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
   if (has_lock_day())
     spi_exec("SELECT ecpipe.lock_day($1, $2)", {DATEOID, INT8OID}, {DateADTGetDatum(batch), Int64GetDatum(run_id)});
   else
-    spi_exec("SELECT pg_advisory_xact_lock(1701864048, $1)", {INT4OID}, {Int32GetDatum(batch)});
+    spi_exec("SELECT pg_advisory_xact_lock($1, $2)", {INT4OID, INT4OID},
+             {Int32GetDatum(kRunLockKeyBefore030), Int32GetDatum(batch)});
   const auto verdicts = verdicts_of(validation.run_id);
   const bool mapped = has_batch_days();  // 0.3.0: the map, and the range of days a partition may be made for
   const std::pair<int64_t, int64_t> allowed = mapped ? partition_days() : std::pair<int64_t, int64_t>{INT32_MIN, INT32_MAX};

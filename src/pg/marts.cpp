@@ -80,7 +80,7 @@ std::string build_event_marts(DateADT day, int64_t run_id) {
         e.user_id = text(2, isnull);
         e.session_id = text(3, isnull);
         e.platform = text(4, isnull);
-        e.micros = DatumGetTimestampTz(SPI_getbinval(t, d, 5, &isnull)) + kUnixToPostgresDays * USECS_PER_DAY;
+        e.micros = unix_micros(DatumGetTimestampTz(SPI_getbinval(t, d, 5, &isnull)));
         const std::string_view product = text(6, isnull);
         if (!isnull) e.product_id = product;
         const Datum cents = SPI_getbinval(t, d, 7, &isnull);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "boundary.hpp"
+#include "dates.hpp"
 #include "ecpipe/durations.hpp"
 #include "ecpipe/error.hpp"
 #include "ecpipe/notify/webhook.hpp"
@@ -23,26 +24,37 @@ namespace ecpipe::pg {
 
 namespace {
 
+// The defaults of the settings only the glue reads (those the checks read are in ecpipe/settings.hpp). Each is the
+// boot value of its GUC, which sets the variable below when the module is loaded.
+constexpr const char* kDefaultTimeZone = "UTC";
+constexpr const char* kDefaultAllowedHosts = "hooks.slack.com";
+constexpr int kDefaultNotifyMaxAttempts = 5;
+constexpr int kDefaultNotifyRetryBaseSeconds = 30;
+constexpr int kDefaultWebhookTimeoutMs = 5000;
+constexpr const char* kDefaultWorkerDatabase = "postgres";
+constexpr int kDefaultRunLockTimeoutMs = 600000;
+constexpr int kDefaultMaxRetries = 3;
+constexpr int kDefaultMaxNewPartitions = 366;
+
 char* guc_timezone = nullptr;
-double guc_min_pass_rate = 99.0;
-int guc_min_year = 2020;
-int guc_max_line_bytes = 64 << 20;
+double guc_min_pass_rate = kDefaultMinPassRate;
+int guc_min_year = kDefaultMinYear;
+int guc_max_line_bytes = kDefaultMaxLineBytes;
 char* guc_max_future = nullptr;
-double guc_amount_tolerance = 1.0;
+int64_t max_future_us = default_max_future_us();  // ecpipe.max_future parsed (its assign hook keeps it current)
+double guc_amount_tolerance = kDefaultAmountTolerance;
 char* guc_landing_dir = nullptr;
 char* guc_landing_date = nullptr;
 char* guc_webhook_url = nullptr;
 char* guc_allowed_hosts = nullptr;
-int guc_notify_max_attempts = 5;
-int guc_notify_retry_base = 30;
-int guc_webhook_timeout = 5000;
+int guc_notify_max_attempts = kDefaultNotifyMaxAttempts;
+int guc_notify_retry_base = kDefaultNotifyRetryBaseSeconds;
+int guc_webhook_timeout = kDefaultWebhookTimeoutMs;
 char* guc_worker_database = nullptr;
-int guc_run_lock_timeout = 600000;
-int guc_max_retries = 3;
+int guc_run_lock_timeout = kDefaultRunLockTimeoutMs;
+int guc_max_retries = kDefaultMaxRetries;
 char* guc_raw_indexes = nullptr;
-int guc_max_new_partitions = 366;
-
-int64_t max_future_us = 86400LL * 1000000;
+int guc_max_new_partitions = kDefaultMaxNewPartitions;
 
 bool check_timezone(char** newval, void** extra, GucSource source) {
   if (*newval == nullptr || pg_tzset(*newval) == nullptr) {
@@ -169,16 +181,16 @@ bool check_allowed_hosts(char** newval, void** extra, GucSource source) {
 
 void define_settings() {
   DefineCustomStringVariable("ecpipe.timezone", "Time zone of naive event timestamps and of event days.", nullptr,
-                             &guc_timezone, "UTC", PGC_USERSET, 0, check_timezone, nullptr, nullptr);
+                             &guc_timezone, kDefaultTimeZone, PGC_USERSET, 0, check_timezone, nullptr, nullptr);
   DefineCustomRealVariable("ecpipe.min_pass_rate", "A check passes when its pass rate (percent) is at least this.",
-                           nullptr, &guc_min_pass_rate, 99.0, 0.0, 100.0, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+                           nullptr, &guc_min_pass_rate, kDefaultMinPassRate, 0.0, 100.0, PGC_USERSET, 0, nullptr, nullptr, nullptr);
   DefineCustomIntVariable("ecpipe.min_year", "Timestamps written with an earlier year fail check 5.", nullptr,
-                          &guc_min_year, 2020, 1, 9999, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+                          &guc_min_year, kDefaultMinYear, 1, 9999, PGC_USERSET, 0, nullptr, nullptr, nullptr);
   DefineCustomStringVariable("ecpipe.max_future", "How far after now() an event timestamp may be (e.g. '1 day').",
-                             nullptr, &guc_max_future, "1 day", PGC_USERSET, 0, check_max_future, assign_max_future,
+                             nullptr, &guc_max_future, kDefaultMaxFuture, PGC_USERSET, 0, check_max_future, assign_max_future,
                              nullptr);
   DefineCustomRealVariable("ecpipe.amount_tolerance", "Allowed gap between total_amount and the order's items.",
-                           nullptr, &guc_amount_tolerance, 1.0, 0.0, 1e12, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+                           nullptr, &guc_amount_tolerance, kDefaultAmountTolerance, 0.0, 1e12, PGC_USERSET, 0, nullptr, nullptr, nullptr);
   DefineCustomStringVariable("ecpipe.landing_dir",
                              "Directory of events_YYYYMMDD.jsonl files; when set, ecpipe_ingest reads only inside it.",
                              nullptr, &guc_landing_dir, "", PGC_SUSET, 0, nullptr, nullptr, nullptr);
@@ -186,7 +198,7 @@ void define_settings() {
   DefineCustomIntVariable("ecpipe.max_line_bytes",
                           "Longest line: ecpipe_ingest keeps only the first bytes of a longer line, and validation "
                           "counts a longer line as unparseable.",
-                          nullptr, &guc_max_line_bytes, 64 << 20, 64, 128 << 20, PGC_SUSET, GUC_UNIT_BYTE, nullptr,
+                          nullptr, &guc_max_line_bytes, kDefaultMaxLineBytes, 64, 128 << 20, PGC_SUSET, GUC_UNIT_BYTE, nullptr,
                           nullptr, nullptr);
   DefineCustomStringVariable("ecpipe.landing_date", "Batch date that \\copy into ecpipe.landing_import lands as.",
                              nullptr, &guc_landing_date, "", PGC_USERSET, 0, check_landing_date, nullptr, nullptr);
@@ -197,29 +209,29 @@ void define_settings() {
                              check_webhook_url_setting, nullptr, show_webhook_url);
   DefineCustomStringVariable("ecpipe.webhook_allowed_hosts",
                              "Comma-separated hosts notifications may be sent to (port 443, or host:port).", nullptr,
-                             &guc_allowed_hosts, "hooks.slack.com", PGC_SUSET, 0, check_allowed_hosts, nullptr, nullptr);
+                             &guc_allowed_hosts, kDefaultAllowedHosts, PGC_SUSET, 0, check_allowed_hosts, nullptr, nullptr);
   DefineCustomIntVariable("ecpipe.notify_max_attempts", "Delivery attempts before a notification is marked dead.",
-                          nullptr, &guc_notify_max_attempts, 5, 1, 100, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+                          nullptr, &guc_notify_max_attempts, kDefaultNotifyMaxAttempts, 1, 100, PGC_SUSET, 0, nullptr, nullptr, nullptr);
   DefineCustomIntVariable("ecpipe.notify_retry_base", "First retry delay; each further retry doubles it (max 1h).",
-                          nullptr, &guc_notify_retry_base, 30, 0, 3600, PGC_SUSET, GUC_UNIT_S, nullptr, nullptr, nullptr);
+                          nullptr, &guc_notify_retry_base, kDefaultNotifyRetryBaseSeconds, 0, 3600, PGC_SUSET, GUC_UNIT_S, nullptr, nullptr, nullptr);
   DefineCustomIntVariable("ecpipe.webhook_timeout", "How long one delivery attempt may take.", nullptr,
-                          &guc_webhook_timeout, 5000, 100, 600000, PGC_SUSET, GUC_UNIT_MS, nullptr, nullptr, nullptr);
+                          &guc_webhook_timeout, kDefaultWebhookTimeoutMs, 100, 600000, PGC_SUSET, GUC_UNIT_MS, nullptr, nullptr, nullptr);
   // Read when the worker starts. PGC_SIGHUP rather than PGC_POSTMASTER: a backend that loads ecpipe without
   // shared_preload_libraries may not define postmaster-level settings (it would be a FATAL error).
   DefineCustomStringVariable("ecpipe.worker_database",
                              "Database whose ecpipe.notifications the worker delivers (read at server start).", nullptr,
-                             &guc_worker_database, "postgres", PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+                             &guc_worker_database, kDefaultWorkerDatabase, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
   DefineCustomIntVariable("ecpipe.run_lock_timeout", "How long ecpipe_run waits for another run of the same day.",
-                          nullptr, &guc_run_lock_timeout, 600000, 0, INT_MAX, PGC_USERSET, GUC_UNIT_MS, nullptr,
+                          nullptr, &guc_run_lock_timeout, kDefaultRunLockTimeoutMs, 0, INT_MAX, PGC_USERSET, GUC_UNIT_MS, nullptr,
                           nullptr, nullptr);
   DefineCustomIntVariable("ecpipe.max_retries", "Retries of the load step after a serialization failure or deadlock.",
-                          nullptr, &guc_max_retries, 3, 0, 100, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+                          nullptr, &guc_max_retries, kDefaultMaxRetries, 0, 100, PGC_USERSET, 0, nullptr, nullptr, nullptr);
   DefineCustomStringVariable("ecpipe.raw_indexes",
                              "Indexes each new raw_events partition gets once filled: column[:btree|hash|brin], ...",
                              nullptr, &guc_raw_indexes, "", PGC_SUSET, 0, check_raw_indexes, nullptr, nullptr);
   DefineCustomIntVariable("ecpipe.max_new_partitions",
                           "How many raw_events partitions one load may make (a batch with events on more new days fails).",
-                          nullptr, &guc_max_new_partitions, 366, 1, 100000, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+                          nullptr, &guc_max_new_partitions, kDefaultMaxNewPartitions, 1, 100000, PGC_SUSET, 0, nullptr, nullptr, nullptr);
   MarkGUCPrefixReserved("ecpipe");
 }
 
@@ -230,9 +242,7 @@ Settings current_settings() {
   s.max_future_us = max_future_us;
   s.amount_tolerance = guc_amount_tolerance;
   s.max_line_bytes = guc_max_line_bytes;
-  // TimestampTz counts from 2000-01-01; the core counts from 1970-01-01.
-  s.now_us = GetCurrentTransactionStartTimestamp() +
-             (static_cast<int64_t>(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY);
+  s.now_us = unix_micros(GetCurrentTransactionStartTimestamp());
   return s;
 }
 
@@ -250,27 +260,34 @@ DeliverySettings delivery_settings() {
   return d;
 }
 
-const char* worker_database() { return guc_worker_database ? guc_worker_database : "postgres"; }
+const char* worker_database() { return guc_worker_database ? guc_worker_database : kDefaultWorkerDatabase; }
 
-ServerTimeZone::ServerTimeZone() : ServerTimeZone(guc_timezone ? guc_timezone : "UTC") {}
+ServerTimeZone::ServerTimeZone() : ServerTimeZone(guc_timezone ? guc_timezone : kDefaultTimeZone) {}
 
-ServerTimeZone::ServerTimeZone(const char* name) : zone_(pg_tzset(name)), utc_(false) {
+// The validator calls the offsets once or twice per event, so each goes through server_call (a sigsetjmp, no
+// allocation) rather than trusting the time-zone code never to raise an ERROR into the validator's frames.
+ServerTimeZone::ServerTimeZone(const char* name) : zone_(nullptr), utc_(true) {
+  server_call([&] { zone_ = pg_tzset(name); });
   utc_ = zone_ == nullptr || pg_strcasecmp(name, "UTC") == 0;
 }
 
 int64_t ServerTimeZone::offset_at_utc(int64_t utc_seconds) const {
   if (utc_) return 0;
-  pg_time_t t = utc_seconds;
-  struct pg_tm* tm = pg_localtime(&t, zone_);
-  return tm ? tm->tm_gmtoff : 0;
+  int64_t offset = 0;
+  const pg_time_t t = utc_seconds;
+  server_call([&] {
+    const struct pg_tm* tm = pg_localtime(&t, zone_);
+    if (tm) offset = tm->tm_gmtoff;
+  });
+  return offset;
 }
 
 int64_t ServerTimeZone::offset_for_local(int64_t local_seconds) const {
   if (utc_) return 0;
   int y, m, d;
-  const int64_t day = floor_div(local_seconds, 86400);
+  const int64_t day = floor_div(local_seconds, SECS_PER_DAY);
   civil_from_days(day, y, m, d);
-  const int64_t secs = local_seconds - day * 86400;
+  const int64_t secs = local_seconds - day * SECS_PER_DAY;
   struct pg_tm tm = {};
   tm.tm_year = y;
   tm.tm_mon = m;
@@ -278,7 +295,9 @@ int64_t ServerTimeZone::offset_for_local(int64_t local_seconds) const {
   tm.tm_hour = static_cast<int>(secs / 3600);
   tm.tm_min = static_cast<int>(secs / 60 % 60);
   tm.tm_sec = static_cast<int>(secs % 60);
-  return -DetermineTimeZoneOffset(&tm, zone_);  // PostgreSQL counts west of UTC
+  int west_of_utc = 0;  // PostgreSQL counts offsets west of UTC
+  server_call([&] { west_of_utc = DetermineTimeZoneOffset(&tm, zone_); });
+  return -west_of_utc;
 }
 
 }  // namespace ecpipe::pg

@@ -23,9 +23,9 @@ int max_new_partitions();
 // What delivering notifications needs; the URL is read here and never leaves the delivery code.
 struct DeliverySettings {
   std::string webhook_url, allowed_hosts;
-  int max_attempts = 5;
-  int64_t retry_base_seconds = 30;
-  long timeout_ms = 5000;
+  int max_attempts = 0;
+  int64_t retry_base_seconds = 0;
+  long timeout_ms = 0;
 };
 DeliverySettings delivery_settings();
 const char* worker_database();

@@ -1,6 +1,6 @@
 -- ecpipe_validate: hand-computed counts on a small day, the quality log and verdicts, settings, generated days.
 BEGIN;
-SELECT plan(27);
+SELECT plan(29);
 CREATE EXTENSION ecpipe;
 
 -- small_day.jsonl (see test/fixtures/make_fixtures.sh), 13 lines:
@@ -67,6 +67,18 @@ SELECT throws_ok($$SET ecpipe.timezone = 'Mars/Olympus_Mons'$$, '22023', NULL, '
 SELECT throws_ok($$SET ecpipe.min_pass_rate = 101$$, '22023', NULL, 'a pass rate above 100 is refused');
 SELECT lives_ok($$SET ecpipe.max_future = '36 hours'$$, 'a duration in words is accepted');
 RESET ecpipe.max_future;
+
+-- A time without an offset is read in ecpipe.timezone, through the server's zone database: 10:00 in Seoul is 01:00Z,
+-- before the add_to_cart at 02:00Z, so the purchase has no add_to_cart before it; read in UTC it comes last.
+INSERT INTO ecpipe.landing (batch_date, line_no, line)
+SELECT '2024-03-03', n, format('{"event_type": "%s", "session_id": "00000000-0000-4000-8000-0000000000f1", "timestamp": "%s"}', t, ts)
+FROM (VALUES (1, 'page_view', '2024-03-03T00:30:00Z'), (2, 'add_to_cart', '2024-03-03T02:00:00Z'),
+             (3, 'purchase', '2024-03-03T10:00:00')) v(n, t, ts);
+SET ecpipe.timezone = 'Asia/Seoul';
+SELECT is((SELECT failed FROM ecpipe_validate('2024-03-03') WHERE check_no = 4), 1::bigint,
+          'a naive time is read in ecpipe.timezone');
+RESET ecpipe.timezone;
+SELECT is((SELECT failed FROM ecpipe_validate('2024-03-03') WHERE check_no = 4), 0::bigint, 'and in UTC by default');
 
 -- An empty batch is no_data, with every population 0 and pass rate 100, and its checks say no_data (not PASS).
 SELECT ecpipe_ingest('2024-03-02', :'fixtures' || '/empty.jsonl');

@@ -79,6 +79,29 @@ TEST(ReferencePlatform, SessionWithoutAnyPlatformHasNoSwitch) {
   EXPECT_EQ(counts(r, CheckId::PlatformDevice), P(0, 0));
 }
 
+
+TEST(ReferencePlatform, PlatformsPastTheNumberedOnesKeepTheirNames) {
+  // 32,000 distinct platforms take every platform number; session 99999 then opens with a platform past them.
+  std::vector<json> events;
+  char name[16];
+  for (int i = 0; i < 32000; ++i) {
+    std::snprintf(name, sizeof name, "p%07d", i);
+    events.push_back(on(event("page_view", i, i), name, "desktop"));
+  }
+  events.push_back(on(event("page_view", 40001, 99999, 0), "first-past-cap", "desktop"));
+  events.push_back(on(event("page_view", 40002, 99999, 1), "p0000001", "desktop"));
+  events.push_back(on(event("page_view", 40003, 99999, 2), "second-past-cap", "desktop"));
+  events.push_back(on(event("page_view", 40004, 99999, 3), "first-past-cap", "desktop"));
+  auto r = run_events(events);
+  const std::string session = ", the platform of session " + fixture::uuid(999999) + " at line 32001";
+  EXPECT_EQ(detail_of(r, 32002), "value_validity: platform: \"p0000001\" is not one of web, ios, android; "
+                                 "platform_device: platform p0000001 differs from first-past-cap" + session);
+  EXPECT_EQ(detail_of(r, 32003), "value_validity: platform: \"second-past-cap\" is not one of web, ios, android; "
+                                 "platform_device: platform second-past-cap differs from first-past-cap" + session)
+      << "two platforms past the numbered ones are still told apart";
+  EXPECT_EQ(r.lines[32003].failed & check_bit(CheckId::PlatformDevice), 0) << "the same platform as the reference";
+  EXPECT_EQ(counts(r, CheckId::PlatformDevice), P(32004, 2));
+}
 // ---- values cut, samples bounded ---------------------------------------------------------------------
 TEST(CutValue, CutsToCharactersWithAnEllipsisAndKeepsUtf8Valid) {
   EXPECT_EQ(cut_value("short"), "short");

@@ -7,6 +7,7 @@
 #include "ecpipe/boundary.hpp"
 #include "ecpipe/line_reader.hpp"
 #include "ecpipe/durations.hpp"
+#include "ecpipe/settings.hpp"
 
 using namespace ecpipe;
 
@@ -57,6 +58,12 @@ TEST(Duration, PostgresLikeSpellings) {
   EXPECT_EQ(why, "unknown unit \"fortnight\" (use us, ms, s, min, h, d or w)");
   EXPECT_FALSE(parse_duration("-1 day", us, why));
   EXPECT_FALSE(parse_duration("", us, why));
+}
+
+TEST(Duration, DefaultMaxFutureIsItsTextParsed) {
+  EXPECT_STREQ(kDefaultMaxFuture, "1 day");
+  EXPECT_EQ(default_max_future_us(), 86400LL * 1000000);
+  EXPECT_EQ(Settings{}.max_future_us, 86400LL * 1000000);
 }
 
 TEST(LineReader, KeepsEveryByteAndSplitsOnlyOnNewline) {
