@@ -46,6 +46,7 @@ schemas/ecpipe_event_schema.json: schemas/event_schema.json
 
 $(CORE_LIB): $(CORE_OBJS)
 	@mkdir -p build
+	rm -f $@
 	$(AR) rcs $@ $^
 
 UNIT_SRCS  = $(sort $(wildcard test/unit/*.cpp))
