@@ -1,5 +1,5 @@
 -- ecpipe 0.2.0 -> 0.3.0: hardening. Each section below says what it changes and why.
--- CREATE EXTENSION ecpipe installs 0.1.0 and then the upgrade scripts, so a fresh install and an upgrade are the same.
+-- A new install runs ecpipe--0.3.0.sql instead; test/pgtap/12_upgrade.sql checks that both end with the same catalog.
 \echo Use "ALTER EXTENSION ecpipe UPDATE TO '0.3.0'" to load this file. \quit
 
 -- == setup: an operator may schedule the daily run, and the job runs as that operator ==
