@@ -313,7 +313,7 @@ BEGIN
         END IF;
         RETURN jsonb_build_object('status', 'succeeded', 'rows', @extschema@.ecpipe_ingest(day, v_path), 'detail', v_path);
     WHEN 'validate' THEN
-        v_valid := ecpipe.validate_batch(day, run);
+        v_valid := ecpipe.check_landed_batch(day, run);
         RETURN jsonb_build_object(
             'status', 'succeeded', 'rows', (SELECT v.lines FROM ecpipe.validations v WHERE v.run_id = run),
             'detail', v_valid, 'valid', v_valid,
@@ -781,3 +781,25 @@ GRANT EXECUTE ON PROCEDURE @extschema@.ecpipe_backfill_days(date, date) TO ecpip
 ALTER FUNCTION @extschema@.ecpipe_ingest(date, text) CALLED ON NULL INPUT;
 COMMENT ON FUNCTION @extschema@.ecpipe_ingest(date, text) IS
     'Lands a server-side JSONL file (a regular file; lines longer than ecpipe.max_line_bytes keep their first bytes) as batch ds, replacing it; returns the number of lines';
+
+-- == names: the internal function that checks a landed batch for a run says so beside the public ecpipe_validate ==
+DROP FUNCTION ecpipe.validate_batch(date, bigint);
+CREATE FUNCTION ecpipe.check_landed_batch(ds date, run_id bigint) RETURNS text
+AS 'MODULE_PATHNAME', 'ecpipe_check_landed_batch'
+LANGUAGE C STRICT VOLATILE SET search_path = pg_catalog, pg_temp SET jit = off;
+COMMENT ON FUNCTION ecpipe.check_landed_batch(date, bigint) IS
+    'runs the seven checks on landed batch ds and records them as run run_id (validations, quality_log, line_verdicts); returns passed, failed or no_data';
+REVOKE ALL ON FUNCTION ecpipe.check_landed_batch(date, bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ecpipe.check_landed_batch(date, bigint) TO ecpipe_operator;
+
+CREATE OR REPLACE FUNCTION @extschema@.ecpipe_validate(ds date)
+RETURNS TABLE (check_no int, check_name text, population bigint, failed bigint, pass_rate numeric, status text)
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+DECLARE
+    v_run bigint := nextval('ecpipe.run_id_seq');
+BEGIN
+    PERFORM ecpipe.check_landed_batch(ds, v_run);
+    RETURN QUERY
+        SELECT q.check_no, q.check_name, q.population, q.failed, q.pass_rate, q.status
+        FROM ecpipe.quality_log q WHERE q.run_id = v_run ORDER BY q.check_no;
+END $$;

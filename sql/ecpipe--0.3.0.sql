@@ -189,11 +189,11 @@ FROM ecpipe.quality_log q
 ORDER BY q.batch_date, q.check_no, q.run_id DESC;
 COMMENT ON VIEW ecpipe.quality_trend IS 'pass rate of each check per batch day (latest validation), over time';
 
-CREATE FUNCTION ecpipe.validate_batch(ds date, run_id bigint) RETURNS text
-AS 'MODULE_PATHNAME', 'ecpipe_validate_batch'
+CREATE FUNCTION ecpipe.check_landed_batch(ds date, run_id bigint) RETURNS text
+AS 'MODULE_PATHNAME', 'ecpipe_check_landed_batch'
 LANGUAGE C STRICT VOLATILE SET search_path = pg_catalog, pg_temp SET jit = off;
-COMMENT ON FUNCTION ecpipe.validate_batch(date, bigint) IS
-    'runs the seven checks on landed batch ds as run run_id; writes validations, quality_log, line_verdicts';
+COMMENT ON FUNCTION ecpipe.check_landed_batch(date, bigint) IS
+    'runs the seven checks on landed batch ds and records them as run run_id (validations, quality_log, line_verdicts); returns passed, failed or no_data';
 
 CREATE FUNCTION @extschema@.ecpipe_validate(ds date)
 RETURNS TABLE (check_no int, check_name text, population bigint, failed bigint, pass_rate numeric, status text)
@@ -201,7 +201,7 @@ LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp SET jit =
 DECLARE
     v_run bigint := nextval('ecpipe.run_id_seq');
 BEGIN
-    PERFORM ecpipe.validate_batch(ds, v_run);
+    PERFORM ecpipe.check_landed_batch(ds, v_run);
     RETURN QUERY
         SELECT q.check_no, q.check_name, q.population, q.failed, q.pass_rate, q.status
         FROM ecpipe.quality_log q WHERE q.run_id = v_run ORDER BY q.check_no;
@@ -862,7 +862,7 @@ BEGIN
         END IF;
         RETURN jsonb_build_object('status', 'succeeded', 'rows', @extschema@.ecpipe_ingest(day, v_path), 'detail', v_path);
     WHEN 'validate' THEN
-        v_valid := ecpipe.validate_batch(day, run);
+        v_valid := ecpipe.check_landed_batch(day, run);
         RETURN jsonb_build_object(
             'status', 'succeeded', 'rows', (SELECT v.lines FROM ecpipe.validations v WHERE v.run_id = run),
             'detail', v_valid, 'valid', v_valid,
@@ -1289,7 +1289,7 @@ GRANT SELECT, INSERT ON ecpipe.notifications TO ecpipe_operator;
 GRANT USAGE, SELECT, UPDATE ON ecpipe.run_id_seq, ecpipe.notifications_id_seq TO ecpipe_operator;
 GRANT EXECUTE ON FUNCTION ecpipe.setting(text), ecpipe.check_day(date, text), ecpipe.landing_import_batch(),
     ecpipe.landing_number_line(), ecpipe.landing_import_start(), ecpipe.landing_import_line(),
-    ecpipe.validate_batch(date, bigint), ecpipe.raw_partition_name(date), ecpipe.raw_partition_days(),
+    ecpipe.check_landed_batch(date, bigint), ecpipe.raw_partition_name(date), ecpipe.raw_partition_days(),
     ecpipe.line_items(jsonb), ecpipe.rate(numeric, numeric), ecpipe.amount_or_zero(jsonb),
     ecpipe.build_event_marts(date, bigint), ecpipe.build_marts(date, bigint), ecpipe.load_batch(date, bigint, boolean),
     ecpipe.slack_message(text, jsonb), ecpipe.slack_payload(jsonb), ecpipe.delivery_note(), ecpipe.lock_day(date, bigint),
