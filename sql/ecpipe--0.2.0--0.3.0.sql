@@ -404,7 +404,7 @@ BEGIN
         CONTINUE WHEN v_step IS NOT NULL AND v_unit <> '{notify}';
         IF v_unit[1] = 'load' THEN  -- the gate: a batch is loaded only when every check passed
             v_status := CASE v_state->>'valid' WHEN 'no_data' THEN 'no_data' WHEN 'failed' THEN 'blocked'
-                                               ELSE 'succeeded' END;
+                                               ELSE 'succeeded' END;  -- failed if the load or the marts then fail
             CONTINUE WHEN v_status <> 'succeeded';
         ELSIF v_unit[1] = 'notify' THEN  -- the outcome, whatever it is
             IF v_step IS NOT NULL THEN
