@@ -1001,9 +1001,11 @@ BEGIN
                 GET STACKED DIAGNOSTICS v_err = MESSAGE_TEXT, v_code = RETURNED_SQLSTATE;
                 v_cancelled := v_cancelled OR v_code = '57014';
                 v_state := v_before;
-                -- a transient conflict: the subtransaction is gone, try again
-                CONTINUE WHEN v_retried AND v_code IN ('40001', '40P01')
-                              AND v_attempt <= ecpipe.setting('ecpipe.max_retries')::int;
+                -- a transient conflict: the subtransaction is gone, try again (and the retry's outcome is the step's)
+                IF v_retried AND v_code IN ('40001', '40P01') AND v_attempt <= ecpipe.setting('ecpipe.max_retries')::int THEN
+                    v_err := NULL;
+                    CONTINUE;
+                END IF;
                 -- the steps of the unit that had finished went with the subtransaction: say so
                 PERFORM ecpipe.record_step(v_run, d->>'name', 'rolled_back', (d->>'started')::timestamptz,
                                            (d->>'finished')::timestamptz, (d->>'rows')::bigint,

@@ -1,7 +1,7 @@
 -- ecpipe_run: succeeded, blocked, no_data and failed runs, their steps and messages; collect from landing_dir;
 -- backfill; scheduling with pg_cron.
 BEGIN;
-SELECT plan(30);
+SELECT plan(33);
 CREATE EXTENSION ecpipe;
 SET ecpipe.min_pass_rate = 90;  -- mart_day has 1 bad line in 14
 
@@ -81,6 +81,26 @@ RESET ecpipe.min_pass_rate;
 SELECT results_eq($$SELECT s->>'ds', s->>'status' FROM ecpipe_backfill('2024-05-01', '2024-05-03') s$$,
                   $$VALUES ('2024-05-01', 'no_data'), ('2024-05-02', 'blocked'), ('2024-05-03', 'no_data')$$,
                   'backfill runs three days in order and reports each');
+
+-- A serialization failure in load + marts is retried (ecpipe.max_retries); the retry's success is the run's outcome.
+CREATE SEQUENCE public.conflicts;
+CREATE FUNCTION public.conflict_once() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF nextval('public.conflicts') = 1 THEN
+        RAISE EXCEPTION 'simulated conflict' USING ERRCODE = '40001';
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER conflict_once BEFORE INSERT ON ecpipe.mart_orders FOR EACH STATEMENT EXECUTE FUNCTION public.conflict_once();
+SET ecpipe.min_pass_rate = 90;
+SELECT is((SELECT s->>'status' || ' ' || coalesce(s->>'error', 'no error') FROM ecpipe_run('2024-04-02') s),
+          'succeeded no error', 'a conflict retried away leaves no error in the summary');
+SELECT is(currval('public.conflicts'), 3::bigint, 'the first attempt failed at its first day, the retry built both days');
+SELECT results_eq($$SELECT name, status FROM ecpipe.run_steps WHERE run_id = (SELECT max(run_id) FROM ecpipe.runs) ORDER BY step_no$$,
+                  $$VALUES ('collect', 'skipped'), ('validate', 'succeeded'), ('load', 'succeeded'), ('marts', 'succeeded'),
+                           ('notify', 'succeeded')$$, 'the retried attempt leaves no step rows');
+DROP TRIGGER conflict_once ON ecpipe.mart_orders;
+RESET ecpipe.min_pass_rate;
 
 -- Scheduling with pg_cron.
 SELECT ok(ecpipe_schedule() > 0, 'ecpipe_schedule creates the job');
