@@ -9,7 +9,8 @@ CORE_OBJS   = $(CORE_SRCS:.cpp=.o)
 OBJS        = $(CORE_OBJS) $(GLUE_SRCS:.cpp=.o)
 CORE_LIB    = build/libecpipe_core.a
 
-DATA        = sql/$(EXTENSION)--0.1.0.sql sql/$(EXTENSION)--0.1.0--0.2.0.sql sql/$(EXTENSION)--0.2.0--0.3.0.sql schemas/ecpipe_event_schema.json
+DATA        = sql/$(EXTENSION)--$(EXTVERSION).sql sql/$(EXTENSION)--0.1.0.sql sql/$(EXTENSION)--0.1.0--0.2.0.sql \
+              sql/$(EXTENSION)--0.2.0--0.3.0.sql schemas/ecpipe_event_schema.json
 PG_CONFIG  ?= pg_config
 
 # C++ only; PGXS's JIT bitcode step does not understand C++17 flags, so turn it off.

@@ -1,5 +1,5 @@
 -- ecpipe 0.2.0 -> 0.3.0: hardening. Each section below says what it changes and why.
--- CREATE EXTENSION ecpipe installs 0.1.0 and then the upgrade scripts, so a fresh install and an upgrade are the same.
+-- A new install runs ecpipe--0.3.0.sql instead; test/pgtap/12_upgrade.sql checks that both end with the same catalog.
 \echo Use "ALTER EXTENSION ecpipe UPDATE TO '0.3.0'" to load this file. \quit
 
 -- == setup: an operator may schedule the daily run, and the job runs as that operator ==
@@ -283,31 +283,100 @@ LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
     VALUES (run_id, kind, payload, ecpipe.delivery_note()) RETURNING id
 $$;
 
+-- One step of a run: does its work and returns its step row (status, rows, detail; no status: no row) with what
+-- the later steps need (valid and checks from validate, load from load, days from marts). state is what the earlier
+-- steps returned, and before notify the run's summary. ecpipe_run calls it inside the subtransaction of the step.
+CREATE FUNCTION ecpipe.run_step(step text, run bigint, day date, state jsonb) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_path    text;
+    v_valid   text;
+    v_load    jsonb;
+    v_day     date;
+    v_days    date[] := '{}';
+    v_kind    text;
+    v_report  boolean;
+BEGIN
+    CASE step
+    WHEN 'lock' THEN  -- two runs of one day never interleave: the second waits up to ecpipe.run_lock_timeout, then fails
+        PERFORM ecpipe.lock_day(day, run);
+        RETURN '{}';  -- only a lock refused is recorded
+    WHEN 'collect' THEN  -- land <landing_dir>/events_YYYYMMDD.jsonl when the batch is not landed yet
+        IF EXISTS (SELECT FROM ecpipe.landing l WHERE l.batch_date = day) THEN  -- counting a big batch costs seconds
+            RETURN jsonb_build_object('status', 'skipped', 'detail', 'already landed');
+        ELSIF ecpipe.setting('ecpipe.landing_dir') = '' THEN
+            RETURN jsonb_build_object('status', 'skipped', 'rows', 0, 'detail', 'ecpipe.landing_dir is not set');
+        END IF;
+        v_path := ecpipe.setting('ecpipe.landing_dir') || '/events_' || to_char(day, 'YYYYMMDD') || '.jsonl';
+        IF pg_stat_file(v_path, true) IS NULL THEN
+            RETURN jsonb_build_object('status', 'skipped', 'rows', 0, 'detail', 'no file ' || v_path);
+        END IF;
+        RETURN jsonb_build_object('status', 'succeeded', 'rows', @extschema@.ecpipe_ingest(day, v_path), 'detail', v_path);
+    WHEN 'validate' THEN
+        v_valid := ecpipe.check_landed_batch(day, run);
+        RETURN jsonb_build_object(
+            'status', 'succeeded', 'rows', (SELECT v.lines FROM ecpipe.validations v WHERE v.run_id = run),
+            'detail', v_valid, 'valid', v_valid,
+            'checks', (SELECT jsonb_agg(jsonb_build_object('check_no', q.check_no, 'check_name', q.check_name,
+                                                           'population', q.population, 'failed', q.failed,
+                                                           'pass_rate', q.pass_rate, 'status', q.status,
+                                                           'sample', q.samples->0->>'reason') ORDER BY q.check_no)
+                       FROM ecpipe.quality_log q WHERE q.run_id = run));
+    WHEN 'load' THEN
+        v_load := ecpipe.load_batch(day, run, false);
+        RETURN jsonb_build_object(
+            'status', 'succeeded', 'rows', (v_load->>'loaded')::bigint + (v_load->>'quarantined')::bigint,
+            'detail', format('%s loaded, %s quarantined', v_load->>'loaded', v_load->>'quarantined'), 'load', v_load);
+    WHEN 'marts' THEN  -- every event day the load touched
+        FOR v_day IN SELECT jsonb_array_elements_text(state->'load'->'days_rebuilt')::date LOOP
+            PERFORM ecpipe.report_progress(format('marts %s: day %s (%s of %s)', day, v_day, cardinality(v_days) + 1,
+                                                  jsonb_array_length(state->'load'->'days_rebuilt')));
+            PERFORM ecpipe.rebuild_day_marts(v_day, run);
+            v_days := v_days || v_day;
+        END LOOP;
+        RETURN jsonb_build_object('status', 'succeeded', 'rows', cardinality(v_days),
+                                  'detail', array_to_string(v_days, ', '), 'days', to_jsonb(v_days));
+    WHEN 'notify' THEN  -- the quality report when the checks ran, then the outcome; queued, sent once the run commits
+        v_kind := CASE state->'summary'->>'status' WHEN 'succeeded' THEN 'success' ELSE state->'summary'->>'status' END;
+        v_report := state ? 'checks' AND v_kind <> 'no_data';
+        IF v_report THEN
+            PERFORM @extschema@.ecpipe_notify('quality_report', ecpipe.slack_message('quality_report', state->'summary'),
+                                              run);
+        END IF;
+        PERFORM @extschema@.ecpipe_notify(v_kind, ecpipe.slack_message(v_kind, state->'summary'), run);
+        RETURN jsonb_build_object('status', 'succeeded', 'rows', CASE WHEN v_report THEN 2 ELSE 1 END);
+    END CASE;
+END $$;
+COMMENT ON FUNCTION ecpipe.run_step(text, bigint, date, jsonb) IS
+    'does one step of a run (lock, collect, validate, load, marts, notify); returns its step row and what later steps need';
+
+REVOKE ALL ON FUNCTION ecpipe.run_step(text, bigint, date, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ecpipe.run_step(text, bigint, date, jsonb) TO ecpipe_operator;
+
+-- The run: one table of steps and one step runner (ecpipe.run_step does each step).
 CREATE OR REPLACE FUNCTION @extschema@.ecpipe_run(ds date DEFAULT NULL) RETURNS jsonb
-LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp SET jit = off SET plan_cache_mode = force_custom_plan AS $$
 DECLARE
     v_ds        date := coalesce(ds, (now() AT TIME ZONE ecpipe.setting('ecpipe.timezone'))::date - 1);
     v_run       bigint := nextval('ecpipe.run_id_seq');
     v_start     timestamptz := clock_timestamp();
+    v_unit      text[];        -- steps that succeed or fail together, in one subtransaction
+    v_retried   boolean;       -- the unit is tried again after a serialization failure or a deadlock
+    v_attempt   int;
+    v_name      text;
     v_t         timestamptz;
+    v_finished  timestamptz;
+    v_out       jsonb;
+    v_done      jsonb;         -- the unit's steps recorded so far: undone with it if a later one fails
+    v_state     jsonb := '{}'; -- what the steps returned
+    v_before    jsonb;
     v_status    text;
-    v_valid     text;
-    v_step      text;
+    v_step      text;          -- the step that failed
     v_err       text;
-    v_load      jsonb;
-    v_load_t    timestamptz;  -- the load step as it ran: recorded after the marts roll it back
-    v_load_end  timestamptz;
-    v_load_rows bigint;
-    v_load_note text;
-    v_day       date;
-    v_days      date[] := '{}';
-    v_checks    jsonb;
-    v_summary   jsonb;
-    v_lines     bigint;
-    v_path      text;
-    v_attempt   int := 0;
-    v_state     text;
+    v_code      text;
+    v_days      date[];
     v_stats     record;
+    v_summary   jsonb;
     v_cancelled boolean := false;  -- a step stopped by a cancel or statement_timeout: a backfill stops after it
     v_lock_timeout text := pg_catalog.current_setting('lock_timeout');
 BEGIN
@@ -323,160 +392,90 @@ BEGIN
         PERFORM pg_catalog.set_config('lock_timeout', ecpipe.setting('ecpipe.run_lock_timeout'), true);
     END IF;
 
-    -- Two runs of one day never interleave: the second waits up to ecpipe.run_lock_timeout for the day's lock, then
-    -- fails, recorded, with its alert.
-    v_t := clock_timestamp();
-    PERFORM ecpipe.report_progress(format('lock %s', v_ds));  -- ecpipe.current_runs shows a run waiting here
-    BEGIN
-        PERFORM ecpipe.lock_day(v_ds, v_run);
-    EXCEPTION WHEN OTHERS OR query_canceled THEN
-        GET STACKED DIAGNOSTICS v_err = MESSAGE_TEXT;
-        v_cancelled := v_cancelled OR SQLSTATE = '57014';
-        v_step := 'lock';
-        PERFORM ecpipe.record_step(v_run, 'lock', 'failed', v_t, NULL, v_err);
-    END;
-
-    -- collect: land <landing_dir>/events_YYYYMMDD.jsonl when the batch is not landed yet
-    v_t := clock_timestamp();
-    IF v_step IS NOT NULL THEN
-        NULL;  -- the day is another run's
-    ELSIF EXISTS (SELECT FROM ecpipe.landing l WHERE l.batch_date = v_ds) THEN  -- counting a big batch costs seconds
-        PERFORM ecpipe.report_progress(format('collect %s', v_ds));
-        PERFORM ecpipe.record_step(v_run, 'collect', 'skipped', v_t, NULL, 'already landed');
-    ELSIF ecpipe.setting('ecpipe.landing_dir') = '' THEN
-        PERFORM ecpipe.record_step(v_run, 'collect', 'skipped', v_t, 0, 'ecpipe.landing_dir is not set');
-    ELSE
-        PERFORM ecpipe.report_progress(format('collect %s', v_ds));
-        v_path := ecpipe.setting('ecpipe.landing_dir') || '/events_' || to_char(v_ds, 'YYYYMMDD') || '.jsonl';
-        BEGIN
-            IF pg_stat_file(v_path, true) IS NULL THEN
-                PERFORM ecpipe.record_step(v_run, 'collect', 'skipped', v_t, 0, 'no file ' || v_path);
-            ELSE
-                v_lines := @extschema@.ecpipe_ingest(v_ds, v_path);
-                PERFORM ecpipe.record_step(v_run, 'collect', 'succeeded', v_t, v_lines, v_path);
+    -- The steps in order, each done by ecpipe.run_step. Load and marts are one unit: both succeed or neither leaves
+    -- a trace. A step that fails (a statement_timeout or cancel too) is recorded with its error, and then only
+    -- notify runs.
+    FOR v_unit, v_retried IN
+        SELECT s.unit, s.retried
+        FROM (VALUES (1, '{lock}'::text[], false), (2, '{collect}', false), (3, '{validate}', false),
+                     (4, '{load,marts}', true), (5, '{notify}', false)) AS s(n, unit, retried)
+        ORDER BY s.n
+    LOOP
+        CONTINUE WHEN v_step IS NOT NULL AND v_unit <> '{notify}';
+        IF v_unit[1] = 'load' THEN  -- the gate: a batch is loaded only when every check passed
+            v_status := CASE v_state->>'valid' WHEN 'no_data' THEN 'no_data' WHEN 'failed' THEN 'blocked'
+                                               ELSE 'succeeded' END;  -- failed if the load or the marts then fail
+            CONTINUE WHEN v_status <> 'succeeded';
+        ELSIF v_unit[1] = 'notify' THEN  -- the outcome, whatever it is
+            IF v_step IS NOT NULL THEN
+                v_status := 'failed';
             END IF;
-        EXCEPTION WHEN OTHERS OR query_canceled THEN  -- a statement_timeout or cancel fails the step, recorded
-            GET STACKED DIAGNOSTICS v_err = MESSAGE_TEXT;
-            v_cancelled := v_cancelled OR SQLSTATE = '57014';
-            v_step := 'collect';
-            PERFORM ecpipe.record_step(v_run, 'collect', 'failed', v_t, NULL, v_err);
-        END;
-    END IF;
+            v_days := ARRAY(SELECT jsonb_array_elements_text(coalesce(v_state->'days', '[]'))::date);
+            -- users and sessions were counted by the load as it wrote them (distinct counts over the whole batch here
+            -- would sort it: seconds at 1M events); orders and revenue come from the purchases alone
+            SELECT coalesce((v_state->'load'->>'users')::bigint, 0) AS users,
+                   coalesce((v_state->'load'->>'sessions')::bigint, 0) AS sessions,
+                   count(DISTINCT r.order_id) AS orders, coalesce(sum(r.total_amount), 0) AS revenue
+              INTO v_stats FROM ecpipe.raw_events r
+             WHERE r.event_day = ANY (v_days) AND r.batch_date = v_ds AND r.event_type = 'purchase'
+               AND v_status = 'succeeded';  -- only the partitions of the days the batch touched
+            v_summary := jsonb_build_object(
+                'run_id', v_run, 'ds', v_ds, 'status', v_status, 'checks', coalesce(v_state->'checks', '[]'::jsonb),
+                'loaded', coalesce((v_state->'load'->>'loaded')::bigint, 0),
+                'quarantined', coalesce((v_state->'load'->>'quarantined')::bigint, 0),
+                'days_rebuilt', to_jsonb(v_days), 'users', v_stats.users, 'sessions', v_stats.sessions,
+                'orders', v_stats.orders, 'revenue', v_stats.revenue,
+                'seconds', round(extract(epoch FROM clock_timestamp() - v_start)::numeric, 3),
+                'step', v_step, 'error', v_err);
+            v_state := v_state || jsonb_build_object('summary', v_summary);
+        END IF;
 
-    -- validate
-    IF v_step IS NULL THEN
-        v_t := clock_timestamp();
-        PERFORM ecpipe.report_progress(format('validate %s', v_ds));
-        BEGIN
-            v_valid := ecpipe.validate_batch(v_ds, v_run);
-            SELECT jsonb_agg(jsonb_build_object('check_no', q.check_no, 'check_name', q.check_name,
-                                                'population', q.population, 'failed', q.failed,
-                                                'pass_rate', q.pass_rate, 'status', q.status,
-                                                'sample', q.samples->0->>'reason') ORDER BY q.check_no)
-              INTO v_checks FROM ecpipe.quality_log q WHERE q.run_id = v_run;
-            SELECT v.lines INTO v_lines FROM ecpipe.validations v WHERE v.run_id = v_run;
-            PERFORM ecpipe.record_step(v_run, 'validate', 'succeeded', v_t, v_lines, v_valid);
-        EXCEPTION WHEN OTHERS OR query_canceled THEN  -- a statement_timeout or cancel fails the step, recorded
-            GET STACKED DIAGNOSTICS v_err = MESSAGE_TEXT;
-            v_cancelled := v_cancelled OR SQLSTATE = '57014';
-            v_step := 'validate';
-            PERFORM ecpipe.record_step(v_run, 'validate', 'failed', v_t, NULL, v_err);
-        END;
-    END IF;
-
-    -- gate, then load + marts as one unit: both succeed or neither leaves a trace
-    IF v_step IS NOT NULL THEN
-        v_status := 'failed';
-    ELSIF v_valid = 'no_data' THEN
-        v_status := 'no_data';
-    ELSIF v_valid = 'failed' THEN
-        v_status := 'blocked';
-    ELSE
+        -- The step runner: times each step, shows it in ecpipe.current_runs, records it.
+        v_before := v_state;
+        v_attempt := 0;
         LOOP
             v_attempt := v_attempt + 1;
-            v_days := '{}';
+            v_done := '[]';
             BEGIN
-                v_step := 'load';
-                v_t := clock_timestamp();
-                v_load_t := v_t;
-                PERFORM ecpipe.report_progress(format('load %s', v_ds));
-                v_load := ecpipe.load_batch(v_ds, v_run, false);
-                v_load_end := clock_timestamp();
-                v_load_rows := (v_load->>'loaded')::bigint + (v_load->>'quarantined')::bigint;
-                v_load_note := format('%s loaded, %s quarantined', v_load->>'loaded', v_load->>'quarantined');
-                PERFORM ecpipe.record_step(v_run, 'load', 'succeeded', v_t, v_load_end, v_load_rows, v_load_note);
-                v_step := 'marts';
-                v_t := clock_timestamp();
-                FOR v_day IN SELECT jsonb_array_elements_text(v_load->'days_rebuilt')::date LOOP
-                    PERFORM ecpipe.report_progress(format('marts %s: day %s (%s of %s)', v_ds, v_day,
-                                                          cardinality(v_days) + 1,
-                                                          jsonb_array_length(v_load->'days_rebuilt')));
-                    PERFORM ecpipe.rebuild_day_marts(v_day, v_run);
-                    v_days := v_days || v_day;
+                FOREACH v_name IN ARRAY v_unit LOOP
+                    v_t := clock_timestamp();
+                    PERFORM ecpipe.report_progress(format('%s %s', v_name, v_ds));
+                    v_out := ecpipe.run_step(v_name, v_run, v_ds, v_state);
+                    v_finished := clock_timestamp();
+                    v_state := v_state || (v_out - '{status,rows,detail}'::text[]);
+                    IF v_out ? 'status' THEN
+                        PERFORM ecpipe.record_step(v_run, v_name, v_out->>'status', v_t, v_finished,
+                                                   (v_out->>'rows')::bigint, v_out->>'detail');
+                        v_done := v_done || jsonb_build_object('name', v_name, 'started', v_t, 'finished', v_finished,
+                                                               'rows', v_out->'rows', 'detail', v_out->'detail');
+                    END IF;
                 END LOOP;
-                PERFORM ecpipe.record_step(v_run, 'marts', 'succeeded', v_t, cardinality(v_days),
-                                           array_to_string(v_days, ', '));
-                v_step := NULL;
-                v_status := 'succeeded';
                 EXIT;
-            EXCEPTION WHEN OTHERS OR query_canceled THEN  -- a statement_timeout or cancel fails the step, recorded
-                GET STACKED DIAGNOSTICS v_err = MESSAGE_TEXT, v_state = RETURNED_SQLSTATE;
-                v_cancelled := v_cancelled OR SQLSTATE = '57014';
-                IF v_state IN ('40001', '40P01') AND v_attempt <= ecpipe.setting('ecpipe.max_retries')::int THEN
-                    CONTINUE;  -- a transient conflict: the subtransaction is gone, try again
-                END IF;
-                IF v_step = 'marts' THEN  -- the load's work and its step row went with the subtransaction: say so
-                    PERFORM ecpipe.record_step(v_run, 'load', 'rolled_back', v_load_t, v_load_end, v_load_rows,
-                                               v_load_note || ' (rolled back with the marts)');
-                END IF;
-                PERFORM ecpipe.record_step(v_run, v_step, 'failed', v_t, NULL, v_err);
-                v_status := 'failed';
-                v_load := NULL;
-                v_days := '{}';
+            EXCEPTION WHEN OTHERS OR query_canceled THEN  -- plpgsql's OTHERS does not catch a cancel
+                GET STACKED DIAGNOSTICS v_err = MESSAGE_TEXT, v_code = RETURNED_SQLSTATE;
+                v_cancelled := v_cancelled OR v_code = '57014';
+                v_state := v_before;
+                -- a transient conflict: the subtransaction is gone, try again
+                CONTINUE WHEN v_retried AND v_code IN ('40001', '40P01')
+                              AND v_attempt <= ecpipe.setting('ecpipe.max_retries')::int;
+                -- the steps of the unit that had finished went with the subtransaction: say so
+                PERFORM ecpipe.record_step(v_run, d->>'name', 'rolled_back', (d->>'started')::timestamptz,
+                                           (d->>'finished')::timestamptz, (d->>'rows')::bigint,
+                                           format('%s (rolled back with the %s)', d->>'detail', v_name))
+                FROM jsonb_array_elements(v_done) WITH ORDINALITY AS x(d, n) ORDER BY x.n;
+                PERFORM ecpipe.record_step(v_run, v_name, 'failed', v_t, NULL, v_err);
+                v_step := v_name;
                 EXIT;
             END;
         END LOOP;
-    END IF;
-
-    -- users and sessions were counted by the load as it wrote them (distinct counts over the whole batch here
-    -- would sort it: seconds at 1M events); orders and revenue come from the purchases alone
-    SELECT coalesce((v_load->>'users')::bigint, 0) AS users, coalesce((v_load->>'sessions')::bigint, 0) AS sessions,
-           count(DISTINCT r.order_id) AS orders, coalesce(sum(r.total_amount), 0) AS revenue
-      INTO v_stats FROM ecpipe.raw_events r
-     WHERE r.event_day = ANY (v_days) AND r.batch_date = v_ds AND r.event_type = 'purchase'
-       AND v_status = 'succeeded';  -- only the partitions of the days the batch touched
-    v_summary := jsonb_build_object(
-        'run_id', v_run, 'ds', v_ds, 'status', v_status, 'checks', coalesce(v_checks, '[]'::jsonb),
-        'loaded', coalesce((v_load->>'loaded')::bigint, 0), 'quarantined', coalesce((v_load->>'quarantined')::bigint, 0),
-        'days_rebuilt', to_jsonb(v_days), 'users', v_stats.users, 'sessions', v_stats.sessions,
-        'orders', v_stats.orders, 'revenue', v_stats.revenue,
-        'seconds', round(extract(epoch FROM clock_timestamp() - v_start)::numeric, 3),
-        'step', v_step, 'error', v_err);
-
-    -- notify: the quality report, then the outcome; queued in this transaction, sent only after it commits
-    v_t := clock_timestamp();
-    PERFORM ecpipe.report_progress(format('notify %s', v_ds));
-    BEGIN
-        IF v_checks IS NOT NULL AND v_status <> 'no_data' THEN
-            PERFORM @extschema@.ecpipe_notify('quality_report', ecpipe.slack_message('quality_report', v_summary), v_run);
-        END IF;
-        PERFORM @extschema@.ecpipe_notify(
-            CASE v_status WHEN 'succeeded' THEN 'success' ELSE v_status END,
-            ecpipe.slack_message(CASE v_status WHEN 'succeeded' THEN 'success' ELSE v_status END, v_summary), v_run);
-        PERFORM ecpipe.record_step(v_run, 'notify', 'succeeded', v_t,
-                                   CASE WHEN v_checks IS NOT NULL AND v_status <> 'no_data' THEN 2 ELSE 1 END, NULL);
-    EXCEPTION WHEN OTHERS OR query_canceled THEN  -- a statement_timeout or cancel fails the step, recorded
-        GET STACKED DIAGNOSTICS v_err = MESSAGE_TEXT;
-        v_cancelled := v_cancelled OR SQLSTATE = '57014';
-        PERFORM ecpipe.record_step(v_run, 'notify', 'failed', v_t, NULL, v_err);
-    END;
+    END LOOP;
 
     v_summary := jsonb_set(v_summary, '{seconds}',
                            to_jsonb(round(extract(epoch FROM clock_timestamp() - v_start)::numeric, 3)));
     IF v_cancelled THEN
         v_summary := v_summary || jsonb_build_object('cancelled', true);
     END IF;
-    PERFORM ecpipe.run_finish(v_run, v_status, v_days, v_checks, v_summary);
+    PERFORM ecpipe.run_finish(v_run, v_status, v_days, v_state->'checks', v_summary);
     PERFORM pg_catalog.set_config('lock_timeout', v_lock_timeout, true);
     RETURN v_summary;
 END $$;
@@ -647,73 +646,6 @@ ALTER TABLE ecpipe.quality_log ADD CONSTRAINT quality_log_status_check CHECK (st
 UPDATE ecpipe.quality_log q SET status = 'no_data'
 FROM ecpipe.validations v WHERE v.run_id = q.run_id AND v.status = 'no_data' AND q.status <> 'no_data';
 
-CREATE OR REPLACE FUNCTION ecpipe.build_marts(day date, run_id bigint) RETURNS jsonb
-LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    v_run       bigint := coalesce(run_id, nextval('ecpipe.run_id_seq'));
-    v_events    jsonb;
-    v_orders    bigint;
-    v_products  bigint;
-BEGIN
-    PERFORM ecpipe.check_day(day, 'ecpipe_build_marts');
-    DELETE FROM ecpipe.mart_user_daily WHERE activity_date = day;
-    DELETE FROM ecpipe.mart_funnel_daily WHERE funnel_date = day;
-    DELETE FROM ecpipe.mart_product_daily WHERE activity_date = day;
-    DELETE FROM ecpipe.mart_orders WHERE order_date = day;
-
-    v_events := ecpipe.build_event_marts(day, v_run);
-
-    WITH purchases AS MATERIALIZED (
-        SELECT r.user_id, r.session_id, r.platform, r.event_time, r.batch_date, r.line_no, r.order_id,
-               r.total_amount, r.payment_method, r.extra_data
-        FROM ecpipe.raw_events r WHERE r.event_day = day AND r.event_type = 'purchase'
-    ),
-    items AS MATERIALIZED (
-        SELECT p.user_id, p.batch_date, p.line_no, li.product_id, li.quantity, li.unit_price
-        FROM purchases p CROSS JOIN LATERAL ecpipe.line_items(p.extra_data) li
-    ),
-    -- line items join the product rows of clicks and carts, or make their own
-    bought AS (
-        INSERT INTO ecpipe.mart_product_daily AS m
-        SELECT day, b.product_id, 0, 0, b.n, b.units, b.revenue, 0, b.buyers, NULL, v_run
-        FROM (SELECT i.product_id, count(*) AS n, sum(i.quantity) AS units, sum(i.quantity * i.unit_price) AS revenue,
-                     count(DISTINCT i.user_id) AS buyers
-              FROM items i GROUP BY i.product_id) b
-        ON CONFLICT (activity_date, product_id) DO UPDATE
-        SET purchase_count = excluded.purchase_count, units_sold = excluded.units_sold, revenue = excluded.revenue,
-            unique_buyers = excluded.unique_buyers, conversion_rate = ecpipe.rate(excluded.unique_buyers, m.unique_viewers)
-        RETURNING 1
-    ),
-    order_items AS (
-        SELECT i.batch_date, i.line_no, count(*) AS item_count, sum(i.quantity) AS unit_count,
-               sum(i.quantity * i.unit_price) AS items_amount
-        FROM items i GROUP BY i.batch_date, i.line_no
-    ),
-    orders AS (
-        INSERT INTO ecpipe.mart_orders
-        SELECT day, o.order_id, o.event_time, o.user_id, o.session_id, o.platform, o.payment_method, o.total_amount,
-               ecpipe.amount_or_zero(o.extra_data->'discount_amount'), ecpipe.amount_or_zero(o.extra_data->'shipping_fee'),
-               CASE WHEN jsonb_typeof(o.extra_data->'coupon_code') = 'string' THEN o.extra_data->>'coupon_code' END,
-               coalesce(t.item_count, 0), coalesce(t.unit_count, 0), coalesce(t.items_amount, 0), v_run
-        FROM (SELECT DISTINCT ON (p.order_id) p.*
-              FROM purchases p
-              ORDER BY p.order_id, p.event_time, p.batch_date, p.line_no) o
-        LEFT JOIN order_items t ON t.batch_date = o.batch_date AND t.line_no = o.line_no
-        RETURNING 1
-    )
-    SELECT count(*) INTO v_orders FROM orders;  -- bought runs too: a data-modifying WITH always runs to completion
-    SELECT count(*) INTO v_products FROM ecpipe.mart_product_daily m WHERE m.activity_date = day;
-    RETURN jsonb_build_object('day', day, 'run_id', v_run, 'users', (v_events->>'users')::bigint,
-                              'platforms', (v_events->>'platforms')::bigint, 'products', v_products,
-                              'orders', v_orders);
-END $$;
-
--- Queries on raw_events in plpgsql take the day as a parameter. After five calls in a session (a backfill) the plan
--- cache also plans them generically, for any day: that plan covers, and locks, every partition. Custom plans only.
-ALTER FUNCTION ecpipe.build_marts(date, bigint) SET plan_cache_mode = force_custom_plan;
-ALTER FUNCTION ecpipe.build_marts(date, bigint) SET jit = off;
-ALTER FUNCTION @extschema@.ecpipe_run(date) SET plan_cache_mode = force_custom_plan;
-
 CREATE OR REPLACE FUNCTION @extschema@.ecpipe_backfill(from_day date, to_day date) RETURNS SETOF jsonb
 LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -783,6 +715,28 @@ GRANT EXECUTE ON PROCEDURE @extschema@.ecpipe_backfill_days(date, date) TO ecpip
 ALTER FUNCTION @extschema@.ecpipe_ingest(date, text) CALLED ON NULL INPUT;
 COMMENT ON FUNCTION @extschema@.ecpipe_ingest(date, text) IS
     'Lands a server-side JSONL file (a regular file; lines longer than ecpipe.max_line_bytes keep their first bytes) as batch ds, replacing it; returns the number of lines';
+
+-- == names: the internal function that checks a landed batch for a run says so beside the public ecpipe_validate ==
+DROP FUNCTION ecpipe.validate_batch(date, bigint);
+CREATE FUNCTION ecpipe.check_landed_batch(ds date, run_id bigint) RETURNS text
+AS 'MODULE_PATHNAME', 'ecpipe_check_landed_batch'
+LANGUAGE C STRICT VOLATILE SET search_path = pg_catalog, pg_temp SET jit = off;
+COMMENT ON FUNCTION ecpipe.check_landed_batch(date, bigint) IS
+    'runs the seven checks on landed batch ds and records them as run run_id (validations, quality_log, line_verdicts); returns passed, failed or no_data';
+REVOKE ALL ON FUNCTION ecpipe.check_landed_batch(date, bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ecpipe.check_landed_batch(date, bigint) TO ecpipe_operator;
+
+CREATE OR REPLACE FUNCTION @extschema@.ecpipe_validate(ds date)
+RETURNS TABLE (check_no int, check_name text, population bigint, failed bigint, pass_rate numeric, status text)
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+DECLARE
+    v_run bigint := nextval('ecpipe.run_id_seq');
+BEGIN
+    PERFORM ecpipe.check_landed_batch(ds, v_run);
+    RETURN QUERY
+        SELECT q.check_no, q.check_name, q.population, q.failed, q.pass_rate, q.status
+        FROM ecpipe.quality_log q WHERE q.run_id = v_run ORDER BY q.check_no;
+END $$;
 
 -- == marts: one owner per mart ==
 -- Each mart is written in one place, every column named. The day's one scan in C++ (ecpipe.scan_day_events)

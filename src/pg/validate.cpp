@@ -1,5 +1,5 @@
-// ecpipe.validate_batch(ds, run_id): the seven checks over a landed batch; writes the validation, the quality
-// log (one row per check, with samples) and the verdicts of lines that failed anything.
+// ecpipe.check_landed_batch(ds, run_id): the seven checks over a landed batch, recorded for a run: writes the
+// validation, the quality log (one row per check, with samples) and the verdicts of lines that failed anything.
 #include <string>
 
 #include "bulk_insert.hpp"
@@ -132,7 +132,7 @@ BatchReport validate_landed(DateADT batch, const Settings& settings) {
 
 }  // namespace ecpipe::pg
 
-ECPIPE_FUNCTION(ecpipe_validate_batch) {
+ECPIPE_FUNCTION(ecpipe_check_landed_batch) {
   using namespace ecpipe::pg;
   release_free_heap();
   const DateADT batch = PG_GETARG_DATEADT(0);
@@ -146,4 +146,11 @@ ECPIPE_FUNCTION(ecpipe_validate_batch) {
   Datum status = 0;
   server_call([&] { status = text_datum(ecpipe::batch_status_name(report.status(settings.min_pass_rate))); });
   return status;
+}
+
+// The symbol the 0.1.0 and 0.2.0 scripts bind ecpipe.validate_batch to: a database not yet updated keeps working
+// with this library, and CREATE EXTENSION ecpipe VERSION '0.1.0' still installs.
+extern "C" {
+PG_FUNCTION_INFO_V1(ecpipe_validate_batch);
+Datum ecpipe_validate_batch(PG_FUNCTION_ARGS) { return ecpipe_check_landed_batch(fcinfo); }
 }

@@ -1,0 +1,1321 @@
+-- ecpipe 0.3.0: the whole extension, as a fresh CREATE EXTENSION installs it (older versions upgrade with the
+-- ecpipe--<from>--<to>.sql scripts and end up the same).
+\echo Use "CREATE EXTENSION ecpipe" to load this file. \quit
+
+-------------------------------------------------------------------------------------------------------------------
+-- Schema and settings
+-------------------------------------------------------------------------------------------------------------------
+-- ecpipe stores text as PostgreSQL text: in any other database encoding, lines would fail at load, not at install.
+DO $$
+BEGIN
+    IF pg_catalog.getdatabaseencoding() <> 'UTF8' THEN
+        RAISE EXCEPTION 'ecpipe needs a UTF8 database; database "%" is %', pg_catalog.current_database(),
+              pg_catalog.getdatabaseencoding()
+              USING ERRCODE = '0A000',
+                    HINT = 'Create the database with ENCODING ''UTF8'' (e.g. createdb -E UTF8 -T template0) and install ecpipe there.';
+    END IF;
+END $$;
+
+CREATE SCHEMA ecpipe;
+COMMENT ON SCHEMA ecpipe IS 'ecpipe: landing, quality, raw events, quarantine, marts and run history';
+
+-- Reads an ecpipe.* setting. Calling into the library first means its settings exist even in a session that has
+-- not used a C function yet (pg_cron's fresh session running ecpipe_run without shared_preload_libraries).
+CREATE FUNCTION ecpipe.setting(name text) RETURNS text
+AS 'MODULE_PATHNAME', 'ecpipe_setting'
+LANGUAGE C STRICT STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp;
+
+-- The days ecpipe files anything under: 0001-01-01 to 9999-12-31, so that every name made from a day
+-- (events_YYYYMMDD.jsonl, raw_events_YYYYMMDD) belongs to one day only. The C functions apply the same rule.
+CREATE FUNCTION ecpipe.check_day(day date, caller text) RETURNS date
+LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF day IS NULL THEN
+        RAISE EXCEPTION '%: day must not be NULL', caller USING ERRCODE = '22004';
+    END IF;
+    IF NOT isfinite(day) OR day < date '0001-01-01' OR day > date '9999-12-31' THEN
+        RAISE EXCEPTION '%: day % is outside the days ecpipe accepts (0001-01-01 to 9999-12-31)', caller, day
+              USING ERRCODE = '22008';
+    END IF;
+    RETURN day;
+END $$;
+COMMENT ON FUNCTION ecpipe.check_day(date, text) IS
+    'returns day when it is within 0001-01-01 .. 9999-12-31, else raises 22008 naming caller';
+
+-------------------------------------------------------------------------------------------------------------------
+-- Landing: one batch per ds, every line kept with its 1-based position.
+-------------------------------------------------------------------------------------------------------------------
+CREATE FUNCTION ecpipe.landing_import_batch() RETURNS date
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    d date := nullif(ecpipe.setting('ecpipe.landing_date'), '')::date;
+BEGIN
+    IF d IS NULL THEN
+        RAISE EXCEPTION 'ecpipe.landing_date is not set'
+            USING HINT = 'Run SET ecpipe.landing_date = ''YYYY-MM-DD'' before copying into ecpipe.landing_import.';
+    END IF;
+    RETURN d;
+END $$;
+
+CREATE TABLE ecpipe.landing (
+    batch_date  date        NOT NULL DEFAULT ecpipe.landing_import_batch(),  -- the batch named by ecpipe.landing_date
+    line_no     bigint      NOT NULL CHECK (line_no >= 1),                    -- numbered on insert when not given
+    line        text,                       -- the line as received, when it is valid UTF-8 without NUL bytes
+    line_bytes  bytea,                      -- otherwise its exact bytes
+    landed_at   timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (batch_date, line_no),
+    CHECK ((line IS NULL) <> (line_bytes IS NULL))
+);
+COMMENT ON TABLE ecpipe.landing IS 'JSON Lines landed per batch (ds); line_no is the 1-based arrival position';
+SELECT pg_catalog.pg_extension_config_dump('ecpipe.landing', '');
+
+-- Rows inserted without a line_no (a client's \copy of a file) are numbered after the batch's last line, in
+-- arrival order; a blank CSV line arrives as NULL and is kept as ''. Bulk paths give line_no and skip this.
+CREATE FUNCTION ecpipe.landing_number_line() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    SELECT coalesce(max(l.line_no), 0) + 1 INTO NEW.line_no FROM ecpipe.landing l WHERE l.batch_date = NEW.batch_date;
+    IF NEW.line IS NULL AND NEW.line_bytes IS NULL THEN
+        NEW.line := '';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER landing_number_line BEFORE INSERT ON ecpipe.landing
+    FOR EACH ROW WHEN (NEW.line_no IS NULL) EXECUTE FUNCTION ecpipe.landing_number_line();
+
+-- Client-side landing: SET ecpipe.landing_date, then \copy a file into this view (see README). The statement
+-- trigger replaces the batch; the row trigger numbers lines in arrival order.
+CREATE VIEW ecpipe.landing_import AS SELECT line FROM ecpipe.landing WHERE false;
+COMMENT ON VIEW ecpipe.landing_import IS 'COPY target for client-side landing of the batch named by ecpipe.landing_date';
+
+CREATE FUNCTION ecpipe.landing_import_start() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    DELETE FROM ecpipe.landing WHERE batch_date = ecpipe.landing_import_batch();
+    RETURN NULL;
+END $$;
+
+CREATE FUNCTION ecpipe.landing_import_line() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    INSERT INTO ecpipe.landing (line) VALUES (NEW.line);  -- batch from ecpipe.landing_date, numbered by landing's trigger
+    RETURN NEW;
+END $$;
+
+CREATE TRIGGER landing_import_start BEFORE INSERT ON ecpipe.landing_import
+    FOR EACH STATEMENT EXECUTE FUNCTION ecpipe.landing_import_start();
+CREATE TRIGGER landing_import_line INSTEAD OF INSERT ON ecpipe.landing_import
+    FOR EACH ROW EXECUTE FUNCTION ecpipe.landing_import_line();
+
+CREATE FUNCTION @extschema@.ecpipe_ingest(ds date, path text) RETURNS bigint
+AS 'MODULE_PATHNAME', 'ecpipe_ingest'
+LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp SET jit = off;
+COMMENT ON FUNCTION @extschema@.ecpipe_ingest(date, text) IS
+    'Lands a server-side JSONL file (a regular file; lines longer than ecpipe.max_line_bytes keep their first bytes) as batch ds, replacing it; returns the number of lines';
+
+CREATE FUNCTION @extschema@.ecpipe_generate(ds date, users int DEFAULT 500, seed bigint DEFAULT 0, anomaly_rate float8 DEFAULT 0)
+RETURNS SETOF text
+AS 'MODULE_PATHNAME', 'ecpipe_generate'
+LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE ROWS 2000 SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.ecpipe_generate(date, int, bigint, float8) IS
+    'Synthetic JSONL events for one day in the original generator''s model; deterministic per arguments';
+
+CREATE FUNCTION @extschema@.ecpipe_schema_info(schema_text text DEFAULT NULL) RETURNS jsonb
+AS 'MODULE_PATHNAME', 'ecpipe_schema_info'
+LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.ecpipe_schema_info(text) IS
+    'Compiles an event schema (the installed one when NULL) and summarises it; raises the compile error if any';
+
+-------------------------------------------------------------------------------------------------------------------
+-- Validation: the seven checks, their history, and the verdicts of lines that failed something.
+-------------------------------------------------------------------------------------------------------------------
+CREATE SEQUENCE ecpipe.run_id_seq;
+COMMENT ON SEQUENCE ecpipe.run_id_seq IS 'run ids shared by validations and pipeline runs';
+SELECT pg_catalog.pg_extension_config_dump('ecpipe.run_id_seq', '');
+
+CREATE TABLE ecpipe.validations (
+    run_id        bigint      PRIMARY KEY,
+    batch_date    date        NOT NULL,
+    status        text        NOT NULL CHECK (status IN ('passed', 'failed', 'no_data')),
+    lines         bigint      NOT NULL,     -- landed lines, blank ones included
+    blank_lines   bigint      NOT NULL,
+    events        bigint      NOT NULL,     -- lines that parsed as JSON objects
+    quarantined   bigint      NOT NULL,     -- lines that go to quarantine if the batch is loaded
+    fingerprint   bigint      NOT NULL,     -- hash of the landed lines: a changed batch needs a new validation
+    settings      jsonb       NOT NULL,     -- the ecpipe.* settings the checks ran with
+    validated_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX validations_batch ON ecpipe.validations (batch_date, run_id DESC);
+COMMENT ON TABLE ecpipe.validations IS 'one row per ecpipe_validate: the batch verdict and what it was computed from';
+SELECT pg_catalog.pg_extension_config_dump('ecpipe.validations', '');
+
+-- The checks of an empty batch say no_data: nothing was checked.
+CREATE TABLE ecpipe.quality_log (
+    run_id      bigint      NOT NULL REFERENCES ecpipe.validations ON DELETE CASCADE,
+    batch_date  date        NOT NULL,
+    check_no    int         NOT NULL CHECK (check_no BETWEEN 1 AND 7),
+    check_name  text        NOT NULL,
+    population  bigint      NOT NULL,
+    failed      bigint      NOT NULL,
+    pass_rate   numeric(5,2) NOT NULL,  -- rounded for display; status compares the exact rate
+    status      text        NOT NULL CHECK (status IN ('PASS', 'FAIL', 'no_data')),
+    samples     jsonb       NOT NULL,   -- up to 20 of [{line_no, event_id, reason}]
+    checked_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (run_id, check_no)
+);
+CREATE INDEX quality_log_batch ON ecpipe.quality_log (batch_date, check_no);
+COMMENT ON TABLE ecpipe.quality_log IS 'one row per check per validation, kept to track quality over time';
+SELECT pg_catalog.pg_extension_config_dump('ecpipe.quality_log', '');
+
+CREATE TABLE ecpipe.line_verdicts (
+    run_id         bigint   NOT NULL REFERENCES ecpipe.validations ON DELETE CASCADE,
+    batch_date     date     NOT NULL,
+    line_no        bigint   NOT NULL,
+    disposition    text     NOT NULL CHECK (disposition IN ('quarantine', 'raw')),
+    failed_checks  smallint NOT NULL,   -- bit n-1 set when check n failed
+    reasons        text[]   NOT NULL,   -- 'unparseable' or check names
+    detail         text     NOT NULL,
+    PRIMARY KEY (run_id, line_no)
+);
+CREATE INDEX line_verdicts_batch ON ecpipe.line_verdicts (batch_date);
+COMMENT ON TABLE ecpipe.line_verdicts IS
+    'lines of the latest validation of each batch that failed a check: quarantined, or loaded raw with flags';
+SELECT pg_catalog.pg_extension_config_dump('ecpipe.line_verdicts', '');
+
+CREATE VIEW ecpipe.quality_trend AS
+SELECT DISTINCT ON (q.batch_date, q.check_no)
+       q.batch_date, q.check_no, q.check_name, q.population, q.failed, q.pass_rate, q.status, q.run_id, q.checked_at
+FROM ecpipe.quality_log q
+ORDER BY q.batch_date, q.check_no, q.run_id DESC;
+COMMENT ON VIEW ecpipe.quality_trend IS 'pass rate of each check per batch day (latest validation), over time';
+
+CREATE FUNCTION ecpipe.check_landed_batch(ds date, run_id bigint) RETURNS text
+AS 'MODULE_PATHNAME', 'ecpipe_check_landed_batch'
+LANGUAGE C STRICT VOLATILE SET search_path = pg_catalog, pg_temp SET jit = off;
+COMMENT ON FUNCTION ecpipe.check_landed_batch(date, bigint) IS
+    'runs the seven checks on landed batch ds and records them as run run_id (validations, quality_log, line_verdicts); returns passed, failed or no_data';
+
+CREATE FUNCTION @extschema@.ecpipe_validate(ds date)
+RETURNS TABLE (check_no int, check_name text, population bigint, failed bigint, pass_rate numeric, status text)
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+DECLARE
+    v_run bigint := nextval('ecpipe.run_id_seq');
+BEGIN
+    PERFORM ecpipe.check_landed_batch(ds, v_run);
+    RETURN QUERY
+        SELECT q.check_no, q.check_name, q.population, q.failed, q.pass_rate, q.status
+        FROM ecpipe.quality_log q WHERE q.run_id = v_run ORDER BY q.check_no;
+END $$;
+COMMENT ON FUNCTION @extschema@.ecpipe_validate(date) IS
+    'the seven quality checks on the landed batch ds; one row per check; writes the quality log';
+
+-------------------------------------------------------------------------------------------------------------------
+-- Raw events (typed, one partition per event day), quarantine, and which days each batch has rows in.
+-------------------------------------------------------------------------------------------------------------------
+CREATE TABLE ecpipe.raw_events (
+    event_day          date        NOT NULL,   -- date of event_time in ecpipe.timezone
+    batch_date         date        NOT NULL,
+    line_no            bigint      NOT NULL,
+    run_id             bigint      NOT NULL,
+    event_id           text        NOT NULL,
+    event_type         text        NOT NULL,
+    user_id            text        NOT NULL,
+    session_id         text        NOT NULL,
+    event_time         timestamptz NOT NULL,
+    platform           text        NOT NULL,
+    device_type        text        NOT NULL,
+    os                 text,
+    browser            text,
+    page_url           text,
+    page_type          text,
+    referrer           text,
+    element_id         text,
+    element_type       text,
+    product_id         text,
+    category_id        text,
+    position           bigint,
+    quantity           bigint,
+    unit_price         numeric(14,2),
+    source_page        text,
+    is_recommendation  boolean,
+    order_id           text,
+    total_amount       numeric(14,2),
+    payment_method     text,
+    extra_data         jsonb,                  -- always an object; decoded when it arrived as a string
+    search_query       text,
+    result_count       bigint,
+    category_filter    text,
+    sort_type          text,
+    page_number        bigint,
+    extras             jsonb,                  -- fields with no column of their own, kept as they came
+    failed_checks      smallint    NOT NULL DEFAULT 0   -- bit n-1: failed check n (only 4, 6, 7 reach raw)
+) PARTITION BY RANGE (event_day);
+COMMENT ON TABLE ecpipe.raw_events IS
+    'loaded events, typed; partitioned by event day (partitions are created on demand, named raw_events_YYYYMMDD, each with its own key and indexes)';
+SELECT pg_catalog.pg_extension_config_dump('ecpipe.raw_events', '');
+
+CREATE TABLE ecpipe.quarantine (
+    batch_date      date        NOT NULL,
+    line_no         bigint      NOT NULL,
+    line            text,                  -- the line as received (or line_bytes when it is not UTF-8 text)
+    line_bytes      bytea,
+    reasons         text[]      NOT NULL,  -- 'unparseable' and/or check names
+    detail          text        NOT NULL,  -- e.g. 'value_validity: quantity: 120 > maximum 99'
+    run_id          bigint      NOT NULL,
+    quarantined_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (batch_date, line_no)
+);
+COMMENT ON TABLE ecpipe.quarantine IS 'lines not loaded: unparseable, or failing checks 1, 2, 3 or 5; never dropped';
+SELECT pg_catalog.pg_extension_config_dump('ecpipe.quarantine', '');
+
+-- Which event days (partitions) hold rows of which batch: written by each load, read by the next load of the batch
+-- to delete its old rows from those partitions only.
+CREATE TABLE ecpipe.batch_days (
+    batch_date  date NOT NULL,
+    event_day   date NOT NULL,
+    PRIMARY KEY (batch_date, event_day)
+);
+CREATE INDEX batch_days_event_day ON ecpipe.batch_days (event_day);
+COMMENT ON TABLE ecpipe.batch_days IS 'the event days (raw_events partitions) each loaded batch has rows in';
+SELECT pg_catalog.pg_extension_config_dump('ecpipe.batch_days', '');
+
+-- The name of an event day's partition: raw_events_YYYYMMDD, one name per day.
+CREATE FUNCTION ecpipe.raw_partition_name(day date) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT 'raw_events_' || to_char(ecpipe.check_day(day, 'ecpipe.raw_partition'), 'YYYYMMDD')
+$$;
+
+-- The event days a validated event can have, so the only days a load may make a partition for: the written year is
+-- at least ecpipe.min_year and the instant at most ecpipe.max_future after now (check 5); an offset and the zone
+-- move the day by less than two days either way.
+CREATE FUNCTION ecpipe.raw_partition_days(OUT first date, OUT last date)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    first := greatest(make_date(ecpipe.setting('ecpipe.min_year')::int, 1, 1) - 2, date '0001-01-01');
+    BEGIN
+        last := least(((now() + ecpipe.setting('ecpipe.max_future')::interval) AT TIME ZONE 'UTC')::date + 2,
+                      date '9999-12-31');
+    EXCEPTION WHEN OTHERS THEN  -- a spelling PostgreSQL does not read, or past the end of time
+        last := date '9999-12-31';
+    END;
+END $$;
+
+-- The partition of an event day, made when missing. Only the load calls it (as the extension's owner, see
+-- src/pg/load.cpp), for the event days of a validated batch; any other day is refused. An existing table of that
+-- name must be exactly the day's partition.
+CREATE FUNCTION ecpipe.raw_partition(day date, OUT part regclass, OUT created boolean)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET datestyle = 'ISO, YMD' AS $$
+DECLARE
+    name     text := ecpipe.raw_partition_name(day);
+    first    date;
+    last     date;
+    bound    text := format('FOR VALUES FROM (%L) TO (%L)', day, day + 1);
+BEGIN
+    SELECT d.first, d.last INTO first, last FROM ecpipe.raw_partition_days() d;
+    IF day < first OR day > last THEN
+        RAISE EXCEPTION 'ecpipe.raw_partition: event day % is outside the days a load may hold (% to %, from ecpipe.min_year and ecpipe.max_future)',
+              day, first, last USING ERRCODE = '22008';
+    END IF;
+    part := to_regclass('ecpipe.' || name);
+    created := part IS NULL;
+    IF created THEN
+        EXECUTE format('CREATE TABLE ecpipe.%I PARTITION OF ecpipe.raw_events %s', name, bound);
+        part := to_regclass('ecpipe.' || name);
+    ELSIF NOT EXISTS (SELECT FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
+                      WHERE i.inhrelid = part AND i.inhparent = 'ecpipe.raw_events'::pg_catalog.regclass
+                        AND pg_catalog.pg_get_expr(c.relpartbound, c.oid) = bound) THEN
+        RAISE EXCEPTION 'ecpipe.raw_partition: % exists but is not the partition of event day %', part, day
+              USING ERRCODE = '42P07',
+                    HINT = 'A partition made before ecpipe 0.3.0 for a BC day has the name of its AD namesake: rename or drop it.';
+    END IF;
+END $$;
+
+-- The key and indexes of one day's partition, added by the load once it has filled a new partition (building them
+-- from sorted data costs much less than maintaining them row by row). They belong to each partition rather than to
+-- the parent: the parent is part of the extension and is not dumped, so partitioned indexes on it would be
+-- re-created on every partition pg_restore attaches, and clash with the partition's own dumped indexes. Runs as the
+-- extension's owner, like ecpipe.raw_partition; it takes only a partition of ecpipe.raw_events.
+CREATE FUNCTION ecpipe.index_raw_partition(part regclass) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_column text;
+    v_method text;
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_inherits i
+                   WHERE i.inhrelid = part AND i.inhparent = 'ecpipe.raw_events'::pg_catalog.regclass) THEN
+        RAISE EXCEPTION 'ecpipe.index_raw_partition: % is not a partition of ecpipe.raw_events', part
+              USING ERRCODE = '42809';
+    END IF;
+    EXECUTE format('ALTER TABLE %s ADD PRIMARY KEY (batch_date, line_no)', part);  -- within one event day
+    EXECUTE format('CREATE INDEX ON %s USING brin (batch_date)', part);              -- a batch sits in one or two days
+    -- Anything else only on request: each index costs the load a full build (at 1M events: key and BRIN 1.4 s,
+    -- hash indexes on user_id and session_id and a B-tree on event_type 6 s more). The setting's check hook has
+    -- validated it, but this runs as the extension's owner and, in a session that has not loaded the module yet,
+    -- ecpipe.raw_indexes is a placeholder anyone may set: so the method is checked again here, the column quoted.
+    FOR v_column, v_method IN
+        SELECT split_part(x, ':', 1), coalesce(nullif(split_part(x, ':', 2), ''), 'btree')
+        FROM unnest(string_to_array(replace(coalesce(current_setting('ecpipe.raw_indexes', true), ''), ' ', ''), ','))
+             AS x WHERE x <> ''
+    LOOP
+        IF v_method NOT IN ('btree', 'hash', 'brin') OR NOT EXISTS (
+               SELECT FROM pg_catalog.pg_attribute a
+               WHERE a.attrelid = 'ecpipe.raw_events'::pg_catalog.regclass AND a.attname = v_column
+                 AND a.attnum > 0 AND NOT a.attisdropped) THEN
+            RAISE WARNING 'ecpipe.raw_indexes: raw_events has no column "%" (or "%" is no index method): not indexed',
+                  v_column, v_method;
+            CONTINUE;
+        END IF;
+        EXECUTE format('CREATE INDEX ON %s USING %s (%I)', part, v_method, v_column);
+    END LOOP;
+END $$;
+
+-------------------------------------------------------------------------------------------------------------------
+-- The four marts, rebuilt per event day, each written in one place. One scan of the day in C++
+-- (ecpipe.scan_day_events: compact per-user and per-session state instead of several hash aggregations held at once)
+-- writes the user and funnel marts and counts the products' clicks and carts; purchases, few and wide, stay in SQL
+-- for their exact decimals from extra_data: one statement writes the product mart (clicks, carts and line items),
+-- one the orders.
+-------------------------------------------------------------------------------------------------------------------
+CREATE TABLE ecpipe.mart_user_daily (
+    activity_date           date          NOT NULL,
+    user_id                 text          NOT NULL,
+    session_count           bigint        NOT NULL,
+    page_view_count         bigint        NOT NULL,
+    click_count             bigint        NOT NULL,
+    add_to_cart_count       bigint        NOT NULL,
+    purchase_count          bigint        NOT NULL,
+    search_count            bigint        NOT NULL,
+    total_purchase_amount   numeric(14,2) NOT NULL,
+    first_event_at          timestamptz   NOT NULL,
+    last_event_at           timestamptz   NOT NULL,
+    session_duration_total  interval      NOT NULL,
+    run_id                  bigint        NOT NULL,
+    PRIMARY KEY (activity_date, user_id)
+);
+SELECT pg_catalog.pg_extension_config_dump('ecpipe.mart_user_daily', '');
+
+CREATE TABLE ecpipe.mart_funnel_daily (
+    funnel_date              date         NOT NULL,
+    platform                 text         NOT NULL,
+    step1_viewers            bigint       NOT NULL,
+    step2_clickers           bigint       NOT NULL,
+    step3_cart_adders        bigint       NOT NULL,
+    step4_purchasers         bigint       NOT NULL,
+    view_to_click_rate       numeric(6,2),
+    click_to_cart_rate       numeric(6,2),
+    cart_to_purchase_rate    numeric(6,2),
+    overall_conversion_rate  numeric(6,2),
+    run_id                   bigint       NOT NULL,
+    PRIMARY KEY (funnel_date, platform)
+);
+SELECT pg_catalog.pg_extension_config_dump('ecpipe.mart_funnel_daily', '');
+
+CREATE TABLE ecpipe.mart_product_daily (
+    activity_date    date          NOT NULL,
+    product_id       text          NOT NULL,
+    click_count      bigint        NOT NULL,
+    cart_add_count   bigint        NOT NULL,
+    purchase_count   bigint        NOT NULL,
+    units_sold       numeric       NOT NULL,
+    revenue          numeric(14,2) NOT NULL,
+    unique_viewers   bigint        NOT NULL,
+    unique_buyers    bigint        NOT NULL,
+    conversion_rate  numeric(6,2),
+    run_id           bigint        NOT NULL,
+    PRIMARY KEY (activity_date, product_id)
+);
+SELECT pg_catalog.pg_extension_config_dump('ecpipe.mart_product_daily', '');
+
+CREATE TABLE ecpipe.mart_orders (
+    order_date       date          NOT NULL,
+    order_id         text          NOT NULL,
+    order_timestamp  timestamptz   NOT NULL,
+    user_id          text          NOT NULL,
+    session_id       text          NOT NULL,
+    platform         text          NOT NULL,
+    payment_method   text,
+    total_amount     numeric(14,2),
+    discount_amount  numeric(14,2) NOT NULL,
+    shipping_fee     numeric(14,2) NOT NULL,
+    coupon_code      text,
+    item_count       bigint        NOT NULL,
+    unit_count       numeric       NOT NULL,
+    items_amount     numeric(14,2) NOT NULL,
+    run_id           bigint        NOT NULL,
+    PRIMARY KEY (order_date, order_id)
+);
+SELECT pg_catalog.pg_extension_config_dump('ecpipe.mart_orders', '');
+
+-- Line items of a purchase's extra_data: entries with a non-empty string product_id and numeric quantity and
+-- unit_price; every mart ignores the other entries.
+CREATE FUNCTION ecpipe.line_items(extra_data jsonb)
+RETURNS TABLE (product_id text, quantity numeric, unit_price numeric)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT i->>'product_id', (i->>'quantity')::numeric, (i->>'unit_price')::numeric
+    FROM jsonb_array_elements(CASE WHEN jsonb_typeof(extra_data->'products') = 'array'
+                                   THEN extra_data->'products' ELSE '[]'::jsonb END) AS i
+    WHERE jsonb_typeof(i) = 'object'
+      AND jsonb_typeof(i->'product_id') = 'string' AND i->>'product_id' <> ''
+      AND jsonb_typeof(i->'quantity') = 'number' AND jsonb_typeof(i->'unit_price') = 'number'
+$$;
+
+-- A rate as the marts show it: round(100 × n / d, 2), NULL when d is 0.
+CREATE FUNCTION ecpipe.rate(n numeric, d numeric) RETURNS numeric(6,2)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE WHEN d = 0 THEN NULL ELSE round(100 * n / d, 2) END
+$$;
+
+-- An amount from extra_data: a JSON number, else 0 (absent, null or not a number).
+CREATE FUNCTION ecpipe.amount_or_zero(v jsonb) RETURNS numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE WHEN jsonb_typeof(v) = 'number' THEN v::text::numeric ELSE 0 END
+$$;
+
+CREATE FUNCTION ecpipe.scan_day_events(day date, run_id bigint) RETURNS jsonb
+AS 'MODULE_PATHNAME', 'ecpipe_scan_day_events'
+LANGUAGE C STRICT VOLATILE SET search_path = pg_catalog, pg_temp SET jit = off;
+COMMENT ON FUNCTION ecpipe.scan_day_events(date, bigint) IS
+    'one scan of the day''s raw events: writes mart_user_daily and mart_funnel_daily, returns their row counts and the products'' click and cart counts (product_activity)';
+
+-- Queries on raw_events take the day as a parameter: custom plans only (a generic plan, made after five calls in a
+-- session, covers and locks every partition). No JIT: each query runs once a day.
+CREATE FUNCTION ecpipe.rebuild_day_marts(day date, run_id bigint) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp SET plan_cache_mode = force_custom_plan SET jit = off AS $$
+DECLARE
+    v_run       bigint := coalesce(run_id, nextval('ecpipe.run_id_seq'));
+    v_events    jsonb;
+    v_products  bigint;
+    v_orders    bigint;
+BEGIN
+    PERFORM ecpipe.check_day(day, 'ecpipe_build_marts');
+    DELETE FROM ecpipe.mart_user_daily WHERE activity_date = day;
+    DELETE FROM ecpipe.mart_funnel_daily WHERE funnel_date = day;
+    DELETE FROM ecpipe.mart_product_daily WHERE activity_date = day;
+    DELETE FROM ecpipe.mart_orders WHERE order_date = day;
+
+    v_events := ecpipe.scan_day_events(day, v_run);
+
+    WITH purchases AS MATERIALIZED (
+        SELECT r.user_id, r.session_id, r.platform, r.event_time, r.batch_date, r.line_no, r.order_id,
+               r.total_amount, r.payment_method, r.extra_data
+        FROM ecpipe.raw_events r WHERE r.event_day = day AND r.event_type = 'purchase'
+    ),
+    items AS MATERIALIZED (
+        SELECT p.user_id, p.batch_date, p.line_no, li.product_id, li.quantity, li.unit_price
+        FROM purchases p CROSS JOIN LATERAL ecpipe.line_items(p.extra_data) li
+    ),
+    bought AS (
+        SELECT i.product_id, count(*) AS purchase_count, sum(i.quantity) AS units_sold,
+               sum(i.quantity * i.unit_price) AS revenue, count(DISTINCT i.user_id) AS unique_buyers
+        FROM items i GROUP BY i.product_id
+    ),
+    -- a product clicked or put in a cart (the scan's counts), bought (its line items), or both
+    products AS (
+        INSERT INTO ecpipe.mart_product_daily (activity_date, product_id, click_count, cart_add_count, purchase_count,
+                                               units_sold, revenue, unique_viewers, unique_buyers, conversion_rate,
+                                               run_id)
+        SELECT day, product_id, coalesce(a.click_count, 0), coalesce(a.cart_add_count, 0),
+               coalesce(b.purchase_count, 0), coalesce(b.units_sold, 0), coalesce(b.revenue, 0),
+               coalesce(a.unique_viewers, 0), coalesce(b.unique_buyers, 0),
+               ecpipe.rate(coalesce(b.unique_buyers, 0), coalesce(a.unique_viewers, 0)), v_run
+        FROM pg_catalog.jsonb_to_recordset(v_events->'product_activity')
+                 AS a(product_id text, click_count bigint, cart_add_count bigint, unique_viewers bigint)
+        FULL JOIN bought b USING (product_id)
+        RETURNING 1
+    ),
+    order_items AS (
+        SELECT i.batch_date, i.line_no, count(*) AS item_count, sum(i.quantity) AS unit_count,
+               sum(i.quantity * i.unit_price) AS items_amount
+        FROM items i GROUP BY i.batch_date, i.line_no
+    ),
+    orders AS (
+        INSERT INTO ecpipe.mart_orders (order_date, order_id, order_timestamp, user_id, session_id, platform,
+                                        payment_method, total_amount, discount_amount, shipping_fee, coupon_code,
+                                        item_count, unit_count, items_amount, run_id)
+        SELECT day, o.order_id, o.event_time, o.user_id, o.session_id, o.platform, o.payment_method, o.total_amount,
+               ecpipe.amount_or_zero(o.extra_data->'discount_amount'), ecpipe.amount_or_zero(o.extra_data->'shipping_fee'),
+               CASE WHEN jsonb_typeof(o.extra_data->'coupon_code') = 'string' THEN o.extra_data->>'coupon_code' END,
+               coalesce(t.item_count, 0), coalesce(t.unit_count, 0), coalesce(t.items_amount, 0), v_run
+        FROM (SELECT DISTINCT ON (p.order_id) p.*
+              FROM purchases p
+              ORDER BY p.order_id, p.event_time, p.batch_date, p.line_no) o
+        LEFT JOIN order_items t ON t.batch_date = o.batch_date AND t.line_no = o.line_no
+        RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM products), (SELECT count(*) FROM orders) INTO v_products, v_orders;
+    RETURN jsonb_build_object('day', day, 'run_id', v_run, 'users', (v_events->>'users')::bigint,
+                              'platforms', (v_events->>'platforms')::bigint, 'products', v_products,
+                              'orders', v_orders);
+END $$;
+COMMENT ON FUNCTION ecpipe.rebuild_day_marts(date, bigint) IS
+    'deletes and rebuilds the four marts of one event day under run_id (a new run_id when NULL); behind ecpipe_build_marts, ecpipe_load and ecpipe_run';
+
+CREATE FUNCTION @extschema@.ecpipe_build_marts(day date) RETURNS jsonb
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+    SELECT ecpipe.rebuild_day_marts(day, NULL)
+$$;
+COMMENT ON FUNCTION @extschema@.ecpipe_build_marts(date) IS
+    'rebuilds the four marts of one event day from ecpipe.raw_events (delete then insert, one transaction)';
+
+-------------------------------------------------------------------------------------------------------------------
+-- Load: a validated batch into raw and quarantine, then the marts of every event day it touched.
+-------------------------------------------------------------------------------------------------------------------
+CREATE FUNCTION ecpipe.load_batch(ds date, run_id bigint, build_marts boolean) RETURNS jsonb
+AS 'MODULE_PATHNAME', 'ecpipe_load_batch'
+LANGUAGE C STRICT VOLATILE SET search_path = pg_catalog, pg_temp SET jit = off;
+COMMENT ON FUNCTION ecpipe.load_batch(date, bigint, boolean) IS
+    'loads batch ds under run_id; days_rebuilt lists the event days whose marts need rebuilding (rebuilt when build_marts)';
+
+CREATE FUNCTION @extschema@.ecpipe_load(ds date, run_id bigint DEFAULT NULL) RETURNS jsonb
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+    SELECT ecpipe.load_batch(ds, coalesce(run_id, nextval('ecpipe.run_id_seq')), true)
+$$;
+COMMENT ON FUNCTION @extschema@.ecpipe_load(date, bigint) IS
+    'applies the latest validation of batch ds: when it passed, replaces its raw and quarantine rows and rebuilds the marts of every event day touched; returns the counts';
+
+-------------------------------------------------------------------------------------------------------------------
+-- Notifications: the Slack outbox. Every queued payload is sanitized (no live mention or link from data or from a
+-- caller); a message queued where no worker delivers says so in last_error.
+-------------------------------------------------------------------------------------------------------------------
+CREATE TABLE ecpipe.notifications (
+    id               bigserial   PRIMARY KEY,
+    run_id           bigint,
+    kind             text        NOT NULL,
+    payload          jsonb       NOT NULL,
+    status           text        NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'delivered', 'dead')),
+    attempts         int         NOT NULL DEFAULT 0,
+    next_attempt_at  timestamptz NOT NULL DEFAULT now(),
+    last_status      int,                    -- HTTP status of the last attempt
+    last_error       text,
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    delivered_at     timestamptz
+);
+CREATE INDEX notifications_due ON ecpipe.notifications (next_attempt_at) WHERE status = 'queued';
+COMMENT ON TABLE ecpipe.notifications IS
+    'Slack outbox: queued in the run''s transaction, delivered after commit by the worker or ecpipe_deliver_pending()';
+SELECT pg_catalog.pg_extension_config_dump('ecpipe.notifications', '');
+SELECT pg_catalog.pg_extension_config_dump('ecpipe.notifications_id_seq', '');
+
+CREATE FUNCTION ecpipe.slack_message(kind text, summary jsonb) RETURNS jsonb
+AS 'MODULE_PATHNAME', 'ecpipe_slack_message'
+LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION ecpipe.slack_message(text, jsonb) IS
+    'Block Kit payload of kind quality_report, success, blocked, failed or no_data for a run summary';
+
+CREATE FUNCTION ecpipe.slack_payload(payload jsonb) RETURNS jsonb
+AS 'MODULE_PATHNAME', 'ecpipe_slack_payload'
+LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION ecpipe.slack_payload(jsonb) IS
+    'the payload as ecpipe sends it: text, header/section/context/divider blocks only, <, > and stray & escaped, within Slack''s limits';
+
+CREATE FUNCTION ecpipe.delivery_note() RETURNS text
+AS 'MODULE_PATHNAME', 'ecpipe_delivery_note'
+LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION ecpipe.delivery_note() IS
+    'NULL when the notification worker delivers this database''s outbox; otherwise which database it serves and how to deliver';
+
+CREATE FUNCTION @extschema@.ecpipe_notify(kind text, payload jsonb, run_id bigint DEFAULT NULL) RETURNS bigint
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    INSERT INTO ecpipe.notifications (run_id, kind, payload, last_error)
+    VALUES (run_id, kind, ecpipe.slack_payload(payload), ecpipe.delivery_note()) RETURNING id
+$$;
+COMMENT ON FUNCTION @extschema@.ecpipe_notify(text, jsonb, bigint) IS
+    'queues a Slack message in ecpipe.notifications (sanitized: see ecpipe.slack_payload); it is sent only if this transaction commits';
+
+CREATE FUNCTION @extschema@.ecpipe_deliver_pending(max_messages int DEFAULT 100) RETURNS int
+AS 'MODULE_PATHNAME', 'ecpipe_deliver_pending'
+LANGUAGE C STRICT VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.ecpipe_deliver_pending(int) IS
+    'delivers due notifications now, in this session (for setups without the background worker); returns how many were tried';
+
+-------------------------------------------------------------------------------------------------------------------
+-- Runs: the run record, the per-day lock, progress, and the run itself.
+-------------------------------------------------------------------------------------------------------------------
+CREATE TABLE ecpipe.runs (
+    run_id        bigint      PRIMARY KEY,
+    ds            date        NOT NULL,
+    status        text        NOT NULL CHECK (status IN ('running', 'succeeded', 'blocked', 'no_data', 'failed')),
+    started_at    timestamptz NOT NULL DEFAULT clock_timestamp(),
+    finished_at   timestamptz,
+    seconds       numeric(12,3),
+    loaded        bigint,
+    quarantined   bigint,
+    days_rebuilt  date[],
+    checks        jsonb,
+    failed_step   text,
+    error         text,
+    summary       jsonb,
+    pid           int         -- a row left running by a backend that is gone is closed by ecpipe.fail_dead_runs
+);
+CREATE INDEX runs_ds ON ecpipe.runs (ds, run_id DESC);
+CREATE INDEX runs_running ON ecpipe.runs (run_id) WHERE status = 'running';
+COMMENT ON TABLE ecpipe.runs IS 'one row per ecpipe_run, kept whatever the outcome';
+COMMENT ON COLUMN ecpipe.runs.pid IS 'backend process that ran it (ecpipe.current_runs.pid while running)';
+SELECT pg_catalog.pg_extension_config_dump('ecpipe.runs', '');
+
+-- A run of a day outside the accepted range is never recorded (nor started: ecpipe_run inserts its row first).
+CREATE FUNCTION ecpipe.runs_check_day() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM ecpipe.check_day(NEW.ds, 'ecpipe_run');
+    RETURN NEW;
+END $$;
+CREATE TRIGGER runs_check_day BEFORE INSERT OR UPDATE OF ds ON ecpipe.runs
+    FOR EACH ROW EXECUTE FUNCTION ecpipe.runs_check_day();
+
+CREATE TABLE ecpipe.run_steps (
+    run_id       bigint      NOT NULL REFERENCES ecpipe.runs ON DELETE CASCADE,
+    step_no      int         NOT NULL,
+    name         text        NOT NULL CHECK (name IN ('lock', 'collect', 'validate', 'load', 'marts', 'notify')),
+    status       text        NOT NULL CHECK (status IN ('succeeded', 'failed', 'skipped', 'rolled_back')),
+    started_at   timestamptz NOT NULL,
+    finished_at  timestamptz NOT NULL,
+    rows         bigint,
+    detail       text,
+    PRIMARY KEY (run_id, step_no)
+);
+COMMENT ON TABLE ecpipe.run_steps IS
+    'one row per step of a run: lock (only when refused), collect, validate, load, marts, notify; a load undone by a failing marts step is rolled_back';
+SELECT pg_catalog.pg_extension_config_dump('ecpipe.run_steps', '');
+
+-- The per-day lock: a row lock on the day's row. Nobody but the extension's owner has any privilege on this table,
+-- so only ecpipe.lock_day (SECURITY DEFINER, executable by ecpipe_operator) takes it: a login role without grants
+-- cannot stall a run. Not dumped: its rows are made on demand and say only who last locked a day.
+CREATE TABLE ecpipe.run_locks (
+    ds         date        PRIMARY KEY,
+    run_id     bigint,
+    pid        int,
+    locked_at  timestamptz
+);
+COMMENT ON TABLE ecpipe.run_locks IS 'one row per day ever run; a run or load of the day holds its row lock until it commits';
+
+-- Takes the day's lock for this transaction, waiting up to ecpipe.run_lock_timeout (0: do not wait); then 55P03
+-- naming the backend that holds it. Used by ecpipe_run and by ecpipe_load (through ecpipe.load_batch).
+CREATE FUNCTION ecpipe.lock_day(day date, run bigint) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_before  text := current_setting('lock_timeout');
+    v_wait    text := ecpipe.setting('ecpipe.run_lock_timeout');
+    v_ms      bigint := greatest(1, least(2147483647, (extract(epoch FROM v_wait::interval) * 1000)::bigint));
+    v_holder  int;
+BEGIN
+    IF day IS NULL THEN
+        RAISE EXCEPTION 'ecpipe.lock_day: day must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    BEGIN
+        PERFORM set_config('lock_timeout', v_ms || 'ms', true);  -- undone with this block if the wait fails
+        INSERT INTO ecpipe.run_locks AS l (ds, run_id, pid, locked_at)
+        VALUES (day, run, pg_backend_pid(), clock_timestamp())
+        ON CONFLICT (ds) DO UPDATE SET run_id = excluded.run_id, pid = excluded.pid, locked_at = excluded.locked_at;
+        PERFORM set_config('lock_timeout', v_before, true);
+    EXCEPTION WHEN lock_not_available THEN
+        -- the holder's transaction (or subtransaction) id is the row's xmax
+        SELECT ecpipe.xid_holder(l.xmax) INTO v_holder FROM ecpipe.run_locks l WHERE l.ds = day;
+        IF v_holder IS NULL THEN  -- the day's first lock, not committed yet: the run that holds it is recorded
+            SELECT r.pid INTO v_holder FROM ecpipe.runs r
+             WHERE r.ds = day AND r.status = 'running' AND r.pid <> pg_backend_pid() ORDER BY r.run_id DESC LIMIT 1;
+        END IF;
+        RAISE EXCEPTION 'another run of % is in progress (pid %); waited % (ecpipe.run_lock_timeout)', day,
+              coalesce(v_holder::text, 'unknown'), v_wait
+              USING ERRCODE = '55P03', HINT = 'See ecpipe.current_runs; run the day again once that run has ended.';
+    END;
+END $$;
+COMMENT ON FUNCTION ecpipe.lock_day(date, bigint) IS
+    'takes the per-day run lock until the end of the transaction, waiting up to ecpipe.run_lock_timeout';
+
+CREATE FUNCTION ecpipe.xid_holder(xid) RETURNS int
+AS 'MODULE_PATHNAME', 'ecpipe_xid_holder'
+LANGUAGE C STRICT VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION ecpipe.xid_holder(xid) IS 'pid of the backend running transaction or subtransaction xid, else NULL';
+
+-- A run is recorded as running, committed, before it works; a row left running by a backend that is gone (killed,
+-- or the server crashed and restarted) ends failed, 'server restarted', as pg_cron does with
+-- cron.job_run_details, and queues its alert. The notification worker calls ecpipe.fail_dead_runs on start and
+-- every 10 seconds; every ecpipe_run calls it too (without the worker, the next run does it).
+CREATE FUNCTION ecpipe.run_open(run bigint, day date, started timestamptz) RETURNS boolean
+AS 'MODULE_PATHNAME', 'ecpipe_run_open'
+LANGUAGE C STRICT VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION ecpipe.run_open(bigint, date, timestamptz) IS
+    'records run as running for this backend, committed by a background worker before the run works (true), or in this transaction when no worker can (false, with a WARNING)';
+
+CREATE FUNCTION ecpipe.backend_alive(pid int) RETURNS boolean
+AS 'MODULE_PATHNAME', 'ecpipe_backend_alive'
+LANGUAGE C STRICT VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION ecpipe.backend_alive(int) IS 'whether a server process with this pid is running now';
+
+CREATE FUNCTION ecpipe.fail_dead_runs() RETURNS int
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_run  record;
+    n      int := 0;
+BEGIN
+    FOR v_run IN
+        UPDATE ecpipe.runs r SET status = 'failed', finished_at = clock_timestamp(),
+               seconds = round(extract(epoch FROM clock_timestamp() - r.started_at)::numeric, 3),
+               failed_step = (SELECT s.name FROM ecpipe.run_steps s WHERE s.run_id = r.run_id
+                              ORDER BY s.step_no DESC LIMIT 1),
+               error = 'server restarted'
+         WHERE r.status = 'running' AND NOT ecpipe.backend_alive(r.pid)
+        RETURNING r.run_id, r.ds, r.failed_step, r.seconds
+    LOOP
+        n := n + 1;
+        INSERT INTO ecpipe.notifications (run_id, kind, payload)
+        VALUES (v_run.run_id, 'failed', ecpipe.slack_message('failed', jsonb_build_object(
+                    'run_id', v_run.run_id, 'ds', v_run.ds, 'status', 'failed', 'checks', '[]'::jsonb,
+                    'loaded', 0, 'quarantined', 0, 'days_rebuilt', '[]'::jsonb, 'seconds', v_run.seconds,
+                    'step', coalesce(v_run.failed_step, 'unknown'), 'error', 'server restarted')));
+    END LOOP;
+    RETURN n;
+END $$;
+COMMENT ON FUNCTION ecpipe.fail_dead_runs() IS
+    'marks runs left running by a backend that no longer exists as failed (''server restarted'') and queues their alerts; returns how many';
+
+-- The run record is written by these SECURITY DEFINER functions only, and each accepts only a run that this very
+-- backend has open: an operator cannot rewrite, delete or close another run's record.
+CREATE FUNCTION ecpipe.own_open_run(run bigint) RETURNS date
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_ds date;
+BEGIN
+    SELECT r.ds INTO v_ds FROM ecpipe.runs r WHERE r.run_id = run AND r.pid = pg_backend_pid() AND r.status = 'running';
+    IF v_ds IS NULL THEN
+        RAISE EXCEPTION 'run % is not a run open in this session', run USING ERRCODE = '42501';
+    END IF;
+    RETURN v_ds;
+END $$;
+
+CREATE FUNCTION ecpipe.record_step(run bigint, step_name text, step_status text, started timestamptz,
+                                   finished timestamptz, step_rows bigint, step_detail text) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_ds      date := ecpipe.own_open_run(run);
+    v_seconds numeric := round(extract(epoch FROM finished - started)::numeric, 3);
+BEGIN
+    INSERT INTO ecpipe.run_steps (run_id, step_no, name, status, started_at, finished_at, rows, detail)
+    SELECT run, coalesce(max(s.step_no), 0) + 1, step_name, step_status, started, finished, step_rows, step_detail
+    FROM ecpipe.run_steps s WHERE s.run_id = run;
+    RAISE NOTICE 'ecpipe_run % (run %): % % in % s%', v_ds, run, step_name, replace(step_status, '_', ' '), v_seconds,
+          CASE WHEN step_rows IS NULL THEN ''
+               WHEN step_name IN ('collect', 'validate', 'load') THEN format(', %s lines (%s lines/s)', step_rows,
+                    CASE WHEN v_seconds > 0 THEN round(step_rows / v_seconds) ELSE step_rows END)
+               ELSE format(', %s %s', step_rows, CASE step_name WHEN 'marts' THEN 'days' ELSE 'messages' END) END
+          || CASE WHEN step_detail IS NULL OR step_detail = '' THEN '' ELSE ': ' || left(step_detail, 200) END;
+END $$;
+COMMENT ON FUNCTION ecpipe.record_step(bigint, text, text, timestamptz, timestamptz, bigint, text) IS
+    'records one step of a run open in this session (outside the step''s subtransaction, so it survives its failure)';
+
+-- The same, finished now.
+CREATE FUNCTION ecpipe.record_step(run bigint, step_name text, step_status text, started timestamptz,
+                                              step_rows bigint, step_detail text) RETURNS void
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT ecpipe.record_step(run, step_name, step_status, started, clock_timestamp(), step_rows, step_detail)
+$$;
+
+CREATE FUNCTION ecpipe.run_finish(run bigint, run_status text, days date[], run_checks jsonb, run_summary jsonb)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM ecpipe.own_open_run(run);
+    UPDATE ecpipe.runs SET status = run_status, finished_at = clock_timestamp(),
+           seconds = (run_summary->>'seconds')::numeric, loaded = (run_summary->>'loaded')::bigint,
+           quarantined = (run_summary->>'quarantined')::bigint, days_rebuilt = days, checks = run_checks,
+           failed_step = run_summary->>'step', error = run_summary->>'error', summary = run_summary
+     WHERE run_id = run;
+END $$;
+COMMENT ON FUNCTION ecpipe.run_finish(bigint, text, date[], jsonb, jsonb) IS
+    'closes a run open in this session with its outcome (in the run''s transaction: rolled back with it)';
+
+-- Progress: the current step shows as the backend's activity; each finished step and backfilled day is a NOTICE.
+CREATE FUNCTION ecpipe.report_progress(text) RETURNS void
+AS 'MODULE_PATHNAME', 'ecpipe_report_progress'
+LANGUAGE C STRICT VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION ecpipe.report_progress(text) IS
+    'shows "ecpipe: <text>" as this backend''s pg_stat_activity.query until its next statement (see ecpipe.current_runs)';
+
+CREATE VIEW ecpipe.current_runs AS
+SELECT a.pid, a.usename AS role, a.datname AS database,
+       (regexp_match(a.query, '^ecpipe: [a-z]+ ([0-9]{4}-[0-9]{2}-[0-9]{2})'))[1]::date AS ds,
+       (regexp_match(a.query, '^ecpipe: ([a-z]+)'))[1] AS step,
+       substr(a.query, 9) AS progress,
+       a.xact_start AS started_at, now() - a.xact_start AS running_for,
+       a.wait_event_type, a.wait_event
+FROM pg_catalog.pg_stat_activity a
+WHERE a.state = 'active' AND a.query LIKE 'ecpipe: %';
+COMMENT ON VIEW ecpipe.current_runs IS
+    'ecpipe steps running now, one row per backend: step, batch, lines done and rate (like pg_stat_progress_*)';
+
+-- One step of a run: does its work and returns its step row (status, rows, detail; no status: no row) with what
+-- the later steps need (valid and checks from validate, load from load, days from marts). state is what the earlier
+-- steps returned, and before notify the run's summary. ecpipe_run calls it inside the subtransaction of the step.
+CREATE FUNCTION ecpipe.run_step(step text, run bigint, day date, state jsonb) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_path    text;
+    v_valid   text;
+    v_load    jsonb;
+    v_day     date;
+    v_days    date[] := '{}';
+    v_kind    text;
+    v_report  boolean;
+BEGIN
+    CASE step
+    WHEN 'lock' THEN  -- two runs of one day never interleave: the second waits up to ecpipe.run_lock_timeout, then fails
+        PERFORM ecpipe.lock_day(day, run);
+        RETURN '{}';  -- only a lock refused is recorded
+    WHEN 'collect' THEN  -- land <landing_dir>/events_YYYYMMDD.jsonl when the batch is not landed yet
+        IF EXISTS (SELECT FROM ecpipe.landing l WHERE l.batch_date = day) THEN  -- counting a big batch costs seconds
+            RETURN jsonb_build_object('status', 'skipped', 'detail', 'already landed');
+        ELSIF ecpipe.setting('ecpipe.landing_dir') = '' THEN
+            RETURN jsonb_build_object('status', 'skipped', 'rows', 0, 'detail', 'ecpipe.landing_dir is not set');
+        END IF;
+        v_path := ecpipe.setting('ecpipe.landing_dir') || '/events_' || to_char(day, 'YYYYMMDD') || '.jsonl';
+        IF pg_stat_file(v_path, true) IS NULL THEN
+            RETURN jsonb_build_object('status', 'skipped', 'rows', 0, 'detail', 'no file ' || v_path);
+        END IF;
+        RETURN jsonb_build_object('status', 'succeeded', 'rows', @extschema@.ecpipe_ingest(day, v_path), 'detail', v_path);
+    WHEN 'validate' THEN
+        v_valid := ecpipe.check_landed_batch(day, run);
+        RETURN jsonb_build_object(
+            'status', 'succeeded', 'rows', (SELECT v.lines FROM ecpipe.validations v WHERE v.run_id = run),
+            'detail', v_valid, 'valid', v_valid,
+            'checks', (SELECT jsonb_agg(jsonb_build_object('check_no', q.check_no, 'check_name', q.check_name,
+                                                           'population', q.population, 'failed', q.failed,
+                                                           'pass_rate', q.pass_rate, 'status', q.status,
+                                                           'sample', q.samples->0->>'reason') ORDER BY q.check_no)
+                       FROM ecpipe.quality_log q WHERE q.run_id = run));
+    WHEN 'load' THEN
+        v_load := ecpipe.load_batch(day, run, false);
+        RETURN jsonb_build_object(
+            'status', 'succeeded', 'rows', (v_load->>'loaded')::bigint + (v_load->>'quarantined')::bigint,
+            'detail', format('%s loaded, %s quarantined', v_load->>'loaded', v_load->>'quarantined'), 'load', v_load);
+    WHEN 'marts' THEN  -- every event day the load touched
+        FOR v_day IN SELECT jsonb_array_elements_text(state->'load'->'days_rebuilt')::date LOOP
+            PERFORM ecpipe.report_progress(format('marts %s: day %s (%s of %s)', day, v_day, cardinality(v_days) + 1,
+                                                  jsonb_array_length(state->'load'->'days_rebuilt')));
+            PERFORM ecpipe.rebuild_day_marts(v_day, run);
+            v_days := v_days || v_day;
+        END LOOP;
+        RETURN jsonb_build_object('status', 'succeeded', 'rows', cardinality(v_days),
+                                  'detail', array_to_string(v_days, ', '), 'days', to_jsonb(v_days));
+    WHEN 'notify' THEN  -- the quality report when the checks ran, then the outcome; queued, sent once the run commits
+        v_kind := CASE state->'summary'->>'status' WHEN 'succeeded' THEN 'success' ELSE state->'summary'->>'status' END;
+        v_report := state ? 'checks' AND v_kind <> 'no_data';
+        IF v_report THEN
+            PERFORM @extschema@.ecpipe_notify('quality_report', ecpipe.slack_message('quality_report', state->'summary'),
+                                              run);
+        END IF;
+        PERFORM @extschema@.ecpipe_notify(v_kind, ecpipe.slack_message(v_kind, state->'summary'), run);
+        RETURN jsonb_build_object('status', 'succeeded', 'rows', CASE WHEN v_report THEN 2 ELSE 1 END);
+    END CASE;
+END $$;
+COMMENT ON FUNCTION ecpipe.run_step(text, bigint, date, jsonb) IS
+    'does one step of a run (lock, collect, validate, load, marts, notify); returns its step row and what later steps need';
+
+
+CREATE FUNCTION @extschema@.ecpipe_run(ds date DEFAULT NULL) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp SET jit = off SET plan_cache_mode = force_custom_plan AS $$
+DECLARE
+    v_ds        date := coalesce(ds, (now() AT TIME ZONE ecpipe.setting('ecpipe.timezone'))::date - 1);
+    v_run       bigint := nextval('ecpipe.run_id_seq');
+    v_start     timestamptz := clock_timestamp();
+    v_unit      text[];        -- steps that succeed or fail together, in one subtransaction
+    v_retried   boolean;       -- the unit is tried again after a serialization failure or a deadlock
+    v_attempt   int;
+    v_name      text;
+    v_t         timestamptz;
+    v_finished  timestamptz;
+    v_out       jsonb;
+    v_done      jsonb;         -- the unit's steps recorded so far: undone with it if a later one fails
+    v_state     jsonb := '{}'; -- what the steps returned
+    v_before    jsonb;
+    v_status    text;
+    v_step      text;          -- the step that failed
+    v_err       text;
+    v_code      text;
+    v_days      date[];
+    v_stats     record;
+    v_summary   jsonb;
+    v_cancelled boolean := false;  -- a step stopped by a cancel or statement_timeout: a backfill stops after it
+    v_lock_timeout text := pg_catalog.current_setting('lock_timeout');
+BEGIN
+    -- The run is `running` in ecpipe.runs, committed, before it does anything (ecpipe.run_open); ecpipe.run_finish
+    -- closes it in this transaction. If this transaction rolls back, the row ends failed; if the backend dies, the
+    -- notification worker or the next run ends it failed, 'server restarted'.
+    PERFORM ecpipe.check_day(v_ds, 'ecpipe_run');  -- a day outside 0001..9999 is refused before anything is recorded
+    PERFORM ecpipe.run_open(v_run, v_ds, v_start);
+    PERFORM ecpipe.fail_dead_runs();
+    -- Every lock the run waits for (a mart another role locked, a partition a long query holds) is bounded like the
+    -- day's lock: the step fails, recorded, instead of waiting for ever. The caller's own bound is put back at the end.
+    IF v_lock_timeout = '0' AND ecpipe.setting('ecpipe.run_lock_timeout') NOT IN ('0', '0ms') THEN
+        PERFORM pg_catalog.set_config('lock_timeout', ecpipe.setting('ecpipe.run_lock_timeout'), true);
+    END IF;
+
+    -- The steps in order, each done by ecpipe.run_step. Load and marts are one unit: both succeed or neither leaves
+    -- a trace. A step that fails (a statement_timeout or cancel too) is recorded with its error, and then only
+    -- notify runs.
+    FOR v_unit, v_retried IN
+        SELECT s.unit, s.retried
+        FROM (VALUES (1, '{lock}'::text[], false), (2, '{collect}', false), (3, '{validate}', false),
+                     (4, '{load,marts}', true), (5, '{notify}', false)) AS s(n, unit, retried)
+        ORDER BY s.n
+    LOOP
+        CONTINUE WHEN v_step IS NOT NULL AND v_unit <> '{notify}';
+        IF v_unit[1] = 'load' THEN  -- the gate: a batch is loaded only when every check passed
+            v_status := CASE v_state->>'valid' WHEN 'no_data' THEN 'no_data' WHEN 'failed' THEN 'blocked'
+                                               ELSE 'succeeded' END;  -- failed if the load or the marts then fail
+            CONTINUE WHEN v_status <> 'succeeded';
+        ELSIF v_unit[1] = 'notify' THEN  -- the outcome, whatever it is
+            IF v_step IS NOT NULL THEN
+                v_status := 'failed';
+            END IF;
+            v_days := ARRAY(SELECT jsonb_array_elements_text(coalesce(v_state->'days', '[]'))::date);
+            -- users and sessions were counted by the load as it wrote them (distinct counts over the whole batch here
+            -- would sort it: seconds at 1M events); orders and revenue come from the purchases alone
+            SELECT coalesce((v_state->'load'->>'users')::bigint, 0) AS users,
+                   coalesce((v_state->'load'->>'sessions')::bigint, 0) AS sessions,
+                   count(DISTINCT r.order_id) AS orders, coalesce(sum(r.total_amount), 0) AS revenue
+              INTO v_stats FROM ecpipe.raw_events r
+             WHERE r.event_day = ANY (v_days) AND r.batch_date = v_ds AND r.event_type = 'purchase'
+               AND v_status = 'succeeded';  -- only the partitions of the days the batch touched
+            v_summary := jsonb_build_object(
+                'run_id', v_run, 'ds', v_ds, 'status', v_status, 'checks', coalesce(v_state->'checks', '[]'::jsonb),
+                'loaded', coalesce((v_state->'load'->>'loaded')::bigint, 0),
+                'quarantined', coalesce((v_state->'load'->>'quarantined')::bigint, 0),
+                'days_rebuilt', to_jsonb(v_days), 'users', v_stats.users, 'sessions', v_stats.sessions,
+                'orders', v_stats.orders, 'revenue', v_stats.revenue,
+                'seconds', round(extract(epoch FROM clock_timestamp() - v_start)::numeric, 3),
+                'step', v_step, 'error', v_err);
+            v_state := v_state || jsonb_build_object('summary', v_summary);
+        END IF;
+
+        -- The step runner: times each step, shows it in ecpipe.current_runs, records it.
+        v_before := v_state;
+        v_attempt := 0;
+        LOOP
+            v_attempt := v_attempt + 1;
+            v_done := '[]';
+            BEGIN
+                FOREACH v_name IN ARRAY v_unit LOOP
+                    v_t := clock_timestamp();
+                    PERFORM ecpipe.report_progress(format('%s %s', v_name, v_ds));
+                    v_out := ecpipe.run_step(v_name, v_run, v_ds, v_state);
+                    v_finished := clock_timestamp();
+                    v_state := v_state || (v_out - '{status,rows,detail}'::text[]);
+                    IF v_out ? 'status' THEN
+                        PERFORM ecpipe.record_step(v_run, v_name, v_out->>'status', v_t, v_finished,
+                                                   (v_out->>'rows')::bigint, v_out->>'detail');
+                        v_done := v_done || jsonb_build_object('name', v_name, 'started', v_t, 'finished', v_finished,
+                                                               'rows', v_out->'rows', 'detail', v_out->'detail');
+                    END IF;
+                END LOOP;
+                EXIT;
+            EXCEPTION WHEN OTHERS OR query_canceled THEN  -- plpgsql's OTHERS does not catch a cancel
+                GET STACKED DIAGNOSTICS v_err = MESSAGE_TEXT, v_code = RETURNED_SQLSTATE;
+                v_cancelled := v_cancelled OR v_code = '57014';
+                v_state := v_before;
+                -- a transient conflict: the subtransaction is gone, try again
+                CONTINUE WHEN v_retried AND v_code IN ('40001', '40P01')
+                              AND v_attempt <= ecpipe.setting('ecpipe.max_retries')::int;
+                -- the steps of the unit that had finished went with the subtransaction: say so
+                PERFORM ecpipe.record_step(v_run, d->>'name', 'rolled_back', (d->>'started')::timestamptz,
+                                           (d->>'finished')::timestamptz, (d->>'rows')::bigint,
+                                           format('%s (rolled back with the %s)', d->>'detail', v_name))
+                FROM jsonb_array_elements(v_done) WITH ORDINALITY AS x(d, n) ORDER BY x.n;
+                PERFORM ecpipe.record_step(v_run, v_name, 'failed', v_t, NULL, v_err);
+                v_step := v_name;
+                EXIT;
+            END;
+        END LOOP;
+    END LOOP;
+
+    v_summary := jsonb_set(v_summary, '{seconds}',
+                           to_jsonb(round(extract(epoch FROM clock_timestamp() - v_start)::numeric, 3)));
+    IF v_cancelled THEN
+        v_summary := v_summary || jsonb_build_object('cancelled', true);
+    END IF;
+    PERFORM ecpipe.run_finish(v_run, v_status, v_days, v_state->'checks', v_summary);
+    PERFORM pg_catalog.set_config('lock_timeout', v_lock_timeout, true);
+    RETURN v_summary;
+END $$;
+COMMENT ON FUNCTION @extschema@.ecpipe_run(date) IS
+    'the whole day (default: yesterday in ecpipe.timezone): collect, validate, gate, load, marts, notify; returns the run summary';
+
+CREATE FUNCTION @extschema@.ecpipe_backfill(from_day date, to_day date) RETURNS SETOF jsonb
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+DECLARE
+    d       date;
+    n       int := 0;
+    total   int;
+    summary jsonb;
+BEGIN
+    PERFORM ecpipe.check_day(from_day, 'ecpipe_backfill'), ecpipe.check_day(to_day, 'ecpipe_backfill');
+    IF to_day < from_day THEN
+        RAISE EXCEPTION 'ecpipe_backfill: % is before %', to_day, from_day USING ERRCODE = '22023';
+    END IF;
+    total := to_day - from_day + 1;
+    FOR d IN SELECT generate_series(from_day, to_day, interval '1 day')::date LOOP
+        n := n + 1;
+        summary := @extschema@.ecpipe_run(d);  -- a blocked or failed day is reported and the next one runs
+        RAISE NOTICE 'ecpipe_backfill: day % of % (%) %: % loaded, % quarantined in % s', n, total, d,
+              summary->>'status', summary->>'loaded', summary->>'quarantined', summary->>'seconds';
+        RETURN NEXT summary;
+        -- A cancel or statement_timeout stops the backfill, not just that day's step (which records it as failed).
+        IF (summary->>'cancelled')::boolean THEN
+            RAISE WARNING 'ecpipe_backfill stopped at day % of % (%): the statement was cancelled', n, total, d;
+            RETURN;
+        END IF;
+    END LOOP;
+END $$;
+COMMENT ON FUNCTION @extschema@.ecpipe_backfill(date, date) IS 'runs each day from from_day to to_day in order; one summary per day';
+
+-- A long backfill, committed day by day: a failure on day 1,000 keeps days 1..999 (ecpipe_backfill is one
+-- transaction: all days or none). CALL it outside a transaction block, from psql or a pg_cron job. A procedure
+-- with a SET clause may not commit, so this one has none: every name in it is schema-qualified.
+CREATE PROCEDURE @extschema@.ecpipe_backfill_days(from_day date, to_day date)
+LANGUAGE plpgsql AS $$
+DECLARE
+    d       date;
+    n       int := 0;
+    total   int;
+    summary jsonb;
+BEGIN
+    PERFORM ecpipe.check_day(from_day, 'ecpipe_backfill_days'), ecpipe.check_day(to_day, 'ecpipe_backfill_days');
+    IF to_day OPERATOR(pg_catalog.<) from_day THEN
+        RAISE EXCEPTION 'ecpipe_backfill_days: % is before %', to_day, from_day USING ERRCODE = '22023';
+    END IF;
+    total := to_day OPERATOR(pg_catalog.-) from_day OPERATOR(pg_catalog.+) 1;
+    d := from_day;
+    WHILE d OPERATOR(pg_catalog.<=) to_day LOOP
+        n := n OPERATOR(pg_catalog.+) 1;
+        summary := @extschema@.ecpipe_run(d);
+        RAISE NOTICE 'ecpipe_backfill_days: day % of % (%) %: % loaded, % quarantined in % s', n, total, d,
+              summary OPERATOR(pg_catalog.->>) 'status', summary OPERATOR(pg_catalog.->>) 'loaded',
+              summary OPERATOR(pg_catalog.->>) 'quarantined', summary OPERATOR(pg_catalog.->>) 'seconds';
+        COMMIT;
+        -- A cancel or statement_timeout stops the backfill, not just that day's step (which records it as failed).
+        IF (summary OPERATOR(pg_catalog.->>) 'cancelled')::boolean THEN
+            RAISE WARNING 'ecpipe_backfill_days stopped at day % of % (%): the statement was cancelled', n, total, d;
+            RETURN;
+        END IF;
+        d := d OPERATOR(pg_catalog.+) 1;
+    END LOOP;
+END $$;
+COMMENT ON PROCEDURE @extschema@.ecpipe_backfill_days(date, date) IS
+    'runs each day from from_day to to_day in order, committing after each day; the summaries are in ecpipe.runs';
+
+-------------------------------------------------------------------------------------------------------------------
+-- Scheduling: the daily pg_cron job. The pg_cron calls run as the extension's owner (a superuser, who may name
+-- another role as a job's user), the job runs as the role that scheduled it, and its command is fixed text. There
+-- is one ecpipe-daily job per database.
+-------------------------------------------------------------------------------------------------------------------
+CREATE FUNCTION ecpipe.schedule_daily(cron text, job_user name) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_job     bigint;
+    v_old     bigint;
+    v_command text;
+    v_login   boolean;
+    v_other   text;
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN
+        RAISE EXCEPTION 'ecpipe_schedule needs the pg_cron extension in this database'
+              USING ERRCODE = '55000',
+                    HINT = 'Add pg_cron to shared_preload_libraries, set cron.database_name to this database, '
+                           'then CREATE EXTENSION pg_cron.';
+    END IF;
+    -- pg_cron 1.4 stores the text after five fields as it is: take only a cron expression (pg_cron judges its values).
+    IF cron IS NULL OR pg_catalog.length(cron) > 100
+       OR cron !~ '^\s*(@[a-z]+|[0-9A-Za-z*/,-]+(\s+[0-9A-Za-z*/,-]+){4})\s*$' THEN
+        RAISE EXCEPTION 'ecpipe_schedule: the schedule must be a cron expression such as ''0 17 * * *'''
+              USING ERRCODE = '22023';
+    END IF;
+    -- The job runs as job_user: the caller's own role (ecpipe_schedule passes current_user), a role the session's
+    -- login role may become, that can log in (pg_cron connects as it) and may run the pipeline.
+    SELECT r.rolcanlogin INTO v_login FROM pg_catalog.pg_roles r WHERE r.rolname = job_user;
+    IF v_login IS NULL OR NOT pg_catalog.pg_has_role(session_user, job_user, 'MEMBER') THEN
+        RAISE EXCEPTION 'ecpipe_schedule: the job can only run as a role this session may become'
+              USING ERRCODE = '42501';
+    END IF;
+    IF NOT v_login THEN
+        RAISE EXCEPTION 'ecpipe_schedule: role "%" cannot log in, and pg_cron runs the job as the role that schedules it',
+              pg_catalog.left(job_user, 63)
+              USING ERRCODE = '42501', HINT = 'Schedule as a LOGIN role that is granted ecpipe_operator (RESET ROLE first).';
+    END IF;
+    IF NOT pg_catalog.pg_has_role(job_user, 'ecpipe_operator', 'USAGE') THEN
+        RAISE EXCEPTION 'ecpipe_schedule: role "%" may not run the pipeline', pg_catalog.left(job_user, 63)
+              USING ERRCODE = '42501', HINT = 'GRANT ecpipe_operator TO the role that schedules the job.';
+    END IF;
+    SELECT pg_catalog.format('SELECT %I.ecpipe_run()', n.nspname) INTO v_command
+    FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
+    WHERE e.extname = 'ecpipe';
+    -- Replace this database's ecpipe-daily job, whoever scheduled it (pg_cron keys names by user).
+    FOR v_old IN EXECUTE 'SELECT jobid FROM cron.job WHERE jobname = $1 AND database = pg_catalog.current_database()'
+                 USING 'ecpipe-daily' LOOP
+        EXECUTE 'SELECT cron.unschedule($1)' USING v_old;
+    END LOOP;
+    -- pg_cron 1.4 keys job names by user across databases: scheduling would overwrite that user's job elsewhere.
+    EXECUTE 'SELECT database FROM cron.job WHERE jobname = $1 AND username = $2 AND database <> pg_catalog.current_database()'
+        INTO v_other USING 'ecpipe-daily', job_user::text;
+    IF v_other IS NOT NULL THEN
+        RAISE EXCEPTION 'ecpipe_schedule: role "%" already has a pg_cron job named ecpipe-daily in database "%"',
+              pg_catalog.left(job_user, 63), pg_catalog.left(v_other, 63)
+              USING ERRCODE = '55000', HINT = 'Schedule as another role, or remove that job with cron.unschedule.';
+    END IF;
+    EXECUTE 'SELECT cron.schedule_in_database($1, $2, $3, pg_catalog.current_database(), $4, true)'
+        INTO v_job USING 'ecpipe-daily', cron, v_command, job_user::text;
+    RETURN v_job;
+END $$;
+COMMENT ON FUNCTION ecpipe.schedule_daily(text, name) IS
+    'creates or replaces the pg_cron job ecpipe-daily of this database, running the fixed command SELECT ecpipe_run() as job_user';
+
+CREATE FUNCTION @extschema@.ecpipe_schedule(cron text DEFAULT '0 17 * * *') RETURNS bigint
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
+RETURN ecpipe.schedule_daily(cron, CURRENT_USER);
+COMMENT ON FUNCTION @extschema@.ecpipe_schedule(text) IS
+    'creates or replaces the pg_cron job ecpipe-daily (schedule in GMT) running SELECT ecpipe_run() as the calling role';
+
+CREATE FUNCTION @extschema@.ecpipe_unschedule() RETURNS boolean
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_old  bigint;
+    v_done boolean := false;
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN
+        RAISE EXCEPTION 'ecpipe_unschedule needs the pg_cron extension in this database' USING ERRCODE = '55000';
+    END IF;
+    FOR v_old IN EXECUTE 'SELECT jobid FROM cron.job WHERE jobname = $1 AND database = pg_catalog.current_database()'
+                 USING 'ecpipe-daily' LOOP
+        EXECUTE 'SELECT cron.unschedule($1)' USING v_old;
+        v_done := true;
+    END LOOP;
+    RETURN v_done;
+END $$;
+COMMENT ON FUNCTION @extschema@.ecpipe_unschedule() IS
+    'removes the pg_cron job ecpipe-daily of this database, whoever scheduled it; false when there was none';
+
+-------------------------------------------------------------------------------------------------------------------
+-- The HTML dashboard.
+-------------------------------------------------------------------------------------------------------------------
+-- Quarantine reasons per batch without the lines themselves: what ecpipe_reader may see of the quarantine.
+CREATE VIEW ecpipe.quarantine_summary AS
+SELECT q.batch_date, r.reason, count(*) AS lines
+FROM ecpipe.quarantine q, unnest(q.reasons) AS r(reason)
+GROUP BY q.batch_date, r.reason;
+COMMENT ON VIEW ecpipe.quarantine_summary IS 'quarantined lines per batch and reason code (no line contents)';
+
+CREATE FUNCTION ecpipe.render_report(jsonb) RETURNS text
+AS 'MODULE_PATHNAME', 'ecpipe_render_report'
+LANGUAGE C STRICT IMMUTABLE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION ecpipe.render_report(jsonb) IS 'renders report data (see ecpipe_report_html) as one HTML page';
+
+CREATE FUNCTION @extschema@.ecpipe_report_html(from_day date, to_day date) RETURNS text
+LANGUAGE plpgsql STABLE STRICT SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+DECLARE
+    may_see_lines boolean := has_table_privilege('ecpipe.quarantine', 'SELECT');
+BEGIN
+    IF to_day < from_day OR to_day - from_day > 366 THEN
+        RAISE EXCEPTION 'ecpipe_report_html: the range % to % must run forward and span at most 367 days',
+              from_day, to_day USING ERRCODE = '22023';
+    END IF;
+    RETURN ecpipe.render_report(jsonb_build_object(
+        'from', from_day, 'to', to_day, 'min_pass_rate', ecpipe.setting('ecpipe.min_pass_rate')::numeric,
+        'funnel', (SELECT jsonb_agg(jsonb_build_object('platform', f.platform, 'step1', f.s1, 'step2', f.s2,
+                                                       'step3', f.s3, 'step4', f.s4) ORDER BY f.platform)
+                   FROM (SELECT m.platform, sum(m.step1_viewers) AS s1, sum(m.step2_clickers) AS s2,
+                                sum(m.step3_cart_adders) AS s3, sum(m.step4_purchasers) AS s4
+                         FROM ecpipe.mart_funnel_daily m WHERE m.funnel_date BETWEEN from_day AND to_day
+                         GROUP BY m.platform) f),
+        'orders', (SELECT jsonb_agg(jsonb_build_object('day', d.day, 'orders', coalesce(o.n, 0),
+                                                       'revenue', coalesce(o.revenue, 0)) ORDER BY d.day)
+                   FROM (SELECT g::date AS day FROM generate_series(from_day, to_day, interval '1 day') g) d
+                   LEFT JOIN (SELECT m.order_date, count(*) AS n, sum(m.total_amount) AS revenue
+                              FROM ecpipe.mart_orders m WHERE m.order_date BETWEEN from_day AND to_day
+                              GROUP BY m.order_date) o ON o.order_date = d.day),
+        'quality', (SELECT jsonb_agg(jsonb_build_object('day', t.batch_date, 'check_no', t.check_no,
+                                                        'check_name', t.check_name, 'pass_rate', t.pass_rate)
+                                     ORDER BY t.batch_date, t.check_no)
+                    FROM ecpipe.quality_trend t WHERE t.batch_date BETWEEN from_day AND to_day),
+        'products', (SELECT jsonb_agg(jsonb_build_object('product_id', p.product_id, 'units', p.units,
+                                                         'revenue', p.revenue) ORDER BY p.revenue DESC, p.product_id)
+                     FROM (SELECT m.product_id, sum(m.units_sold) AS units, sum(m.revenue) AS revenue
+                           FROM ecpipe.mart_product_daily m WHERE m.activity_date BETWEEN from_day AND to_day
+                           GROUP BY m.product_id ORDER BY revenue DESC, m.product_id LIMIT 10) p),
+        'runs', (SELECT jsonb_agg(jsonb_build_object('run_id', r.run_id, 'ds', r.ds, 'status', r.status,
+                                                     'started_at', to_char(r.started_at, 'YYYY-MM-DD HH24:MI:SS'),
+                                                     'seconds', r.seconds, 'failed_step', r.failed_step)
+                                  ORDER BY r.run_id DESC)
+                 FROM (SELECT * FROM ecpipe.runs r WHERE r.ds BETWEEN from_day AND to_day
+                       ORDER BY r.run_id DESC LIMIT 50) r),
+        'quarantine', (SELECT jsonb_agg(jsonb_build_object('reason', s.reason, 'lines', s.lines,
+                                                           'example', CASE WHEN may_see_lines THEN
+                                         (SELECT left(q.detail, 300) FROM ecpipe.quarantine q
+                                          WHERE q.batch_date BETWEEN from_day AND to_day AND s.reason = ANY (q.reasons)
+                                          ORDER BY q.batch_date, q.line_no LIMIT 1) END)
+                                       ORDER BY s.lines DESC, s.reason)
+                       FROM (SELECT x.reason, sum(x.lines) AS lines FROM ecpipe.quarantine_summary x
+                             WHERE x.batch_date BETWEEN from_day AND to_day GROUP BY x.reason) s)));
+END $$;
+COMMENT ON FUNCTION @extschema@.ecpipe_report_html(date, date) IS
+    'a self-contained HTML dashboard of from_day..to_day: funnel, orders, check pass rates, top products, runs, quarantine';
+
+-------------------------------------------------------------------------------------------------------------------
+-- Privileges. PUBLIC gets nothing (no schema usage, no function). ecpipe_reader reads the marts and the quality and
+-- run record; ecpipe_operator runs the pipeline (and is a reader). Roles are cluster-wide: they are created when
+-- missing and outlive DROP EXTENSION. Delivering the outbox by hand (ecpipe_deliver_pending) stays superuser-only,
+-- and so do the functions that make and index partitions (only the load calls them, as the extension's owner).
+-- The run record (runs, run_steps) is written by ecpipe's functions only; an operator queues messages but can
+-- neither mark an alert delivered nor delete it (retention of the outbox is the extension owner's).
+-------------------------------------------------------------------------------------------------------------------
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'ecpipe_reader') THEN
+        CREATE ROLE ecpipe_reader NOLOGIN;
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'ecpipe_operator') THEN
+        CREATE ROLE ecpipe_operator NOLOGIN IN ROLE ecpipe_reader;
+    END IF;
+END $$;
+
+REVOKE ALL ON ALL ROUTINES IN SCHEMA ecpipe FROM PUBLIC;
+REVOKE ALL ON ROUTINE @extschema@.ecpipe_generate(date, int, bigint, float8), @extschema@.ecpipe_ingest(date, text),
+    @extschema@.ecpipe_schema_info(text), @extschema@.ecpipe_validate(date), @extschema@.ecpipe_build_marts(date),
+    @extschema@.ecpipe_load(date, bigint), @extschema@.ecpipe_notify(text, jsonb, bigint),
+    @extschema@.ecpipe_deliver_pending(int), @extschema@.ecpipe_run(date), @extschema@.ecpipe_backfill(date, date),
+    @extschema@.ecpipe_backfill_days(date, date), @extschema@.ecpipe_schedule(text), @extschema@.ecpipe_unschedule(),
+    @extschema@.ecpipe_report_html(date, date) FROM PUBLIC;
+REVOKE ALL ON ecpipe.run_locks FROM PUBLIC;
+
+GRANT USAGE ON SCHEMA ecpipe TO ecpipe_reader, ecpipe_operator;
+
+GRANT SELECT ON ecpipe.mart_user_daily, ecpipe.mart_funnel_daily, ecpipe.mart_product_daily, ecpipe.mart_orders,
+    ecpipe.quality_log, ecpipe.quality_trend, ecpipe.runs, ecpipe.run_steps, ecpipe.current_runs,
+    ecpipe.quarantine_summary TO ecpipe_reader;
+GRANT EXECUTE ON FUNCTION ecpipe.setting(text), ecpipe.render_report(jsonb), @extschema@.ecpipe_report_html(date, date)
+    TO ecpipe_reader;
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON ecpipe.landing, ecpipe.landing_import, ecpipe.validations, ecpipe.quality_log,
+    ecpipe.line_verdicts, ecpipe.quality_trend, ecpipe.raw_events, ecpipe.quarantine, ecpipe.mart_user_daily,
+    ecpipe.mart_funnel_daily, ecpipe.mart_product_daily, ecpipe.mart_orders, ecpipe.current_runs TO ecpipe_operator;
+GRANT SELECT ON ecpipe.batch_days, ecpipe.runs, ecpipe.run_steps, ecpipe.quarantine_summary TO ecpipe_operator;
+GRANT SELECT, INSERT ON ecpipe.notifications TO ecpipe_operator;
+GRANT USAGE, SELECT, UPDATE ON ecpipe.run_id_seq, ecpipe.notifications_id_seq TO ecpipe_operator;
+GRANT EXECUTE ON FUNCTION ecpipe.setting(text), ecpipe.check_day(date, text), ecpipe.landing_import_batch(),
+    ecpipe.landing_number_line(), ecpipe.landing_import_start(), ecpipe.landing_import_line(),
+    ecpipe.check_landed_batch(date, bigint), ecpipe.raw_partition_name(date), ecpipe.raw_partition_days(),
+    ecpipe.line_items(jsonb), ecpipe.rate(numeric, numeric), ecpipe.amount_or_zero(jsonb),
+    ecpipe.scan_day_events(date, bigint), ecpipe.rebuild_day_marts(date, bigint),
+    ecpipe.load_batch(date, bigint, boolean),
+    ecpipe.slack_message(text, jsonb), ecpipe.slack_payload(jsonb), ecpipe.delivery_note(), ecpipe.lock_day(date, bigint),
+    ecpipe.run_open(bigint, date, timestamptz), ecpipe.backend_alive(int), ecpipe.fail_dead_runs(),
+    ecpipe.record_step(bigint, text, text, timestamptz, bigint, text),
+    ecpipe.record_step(bigint, text, text, timestamptz, timestamptz, bigint, text),
+    ecpipe.run_finish(bigint, text, date[], jsonb, jsonb), ecpipe.report_progress(text),
+    ecpipe.run_step(text, bigint, date, jsonb),
+    ecpipe.schedule_daily(text, name), ecpipe.render_report(jsonb),
+    @extschema@.ecpipe_generate(date, int, bigint, float8), @extschema@.ecpipe_ingest(date, text),
+    @extschema@.ecpipe_schema_info(text), @extschema@.ecpipe_validate(date), @extschema@.ecpipe_build_marts(date),
+    @extschema@.ecpipe_load(date, bigint), @extschema@.ecpipe_notify(text, jsonb, bigint), @extschema@.ecpipe_run(date),
+    @extschema@.ecpipe_backfill(date, date), @extschema@.ecpipe_schedule(text), @extschema@.ecpipe_unschedule(),
+    @extschema@.ecpipe_report_html(date, date) TO ecpipe_operator;
+GRANT EXECUTE ON PROCEDURE @extschema@.ecpipe_backfill_days(date, date) TO ecpipe_operator;
