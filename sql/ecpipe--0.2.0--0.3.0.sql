@@ -331,7 +331,7 @@ BEGIN
         FOR v_day IN SELECT jsonb_array_elements_text(state->'load'->'days_rebuilt')::date LOOP
             PERFORM ecpipe.report_progress(format('marts %s: day %s (%s of %s)', day, v_day, cardinality(v_days) + 1,
                                                   jsonb_array_length(state->'load'->'days_rebuilt')));
-            PERFORM ecpipe.build_marts(v_day, run);
+            PERFORM ecpipe.rebuild_day_marts(v_day, run);
             v_days := v_days || v_day;
         END LOOP;
         RETURN jsonb_build_object('status', 'succeeded', 'rows', cardinality(v_days),
@@ -648,72 +648,6 @@ ALTER TABLE ecpipe.quality_log ADD CONSTRAINT quality_log_status_check CHECK (st
 UPDATE ecpipe.quality_log q SET status = 'no_data'
 FROM ecpipe.validations v WHERE v.run_id = q.run_id AND v.status = 'no_data' AND q.status <> 'no_data';
 
-CREATE OR REPLACE FUNCTION ecpipe.build_marts(day date, run_id bigint) RETURNS jsonb
-LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    v_run       bigint := coalesce(run_id, nextval('ecpipe.run_id_seq'));
-    v_events    jsonb;
-    v_orders    bigint;
-    v_products  bigint;
-BEGIN
-    PERFORM ecpipe.check_day(day, 'ecpipe_build_marts');
-    DELETE FROM ecpipe.mart_user_daily WHERE activity_date = day;
-    DELETE FROM ecpipe.mart_funnel_daily WHERE funnel_date = day;
-    DELETE FROM ecpipe.mart_product_daily WHERE activity_date = day;
-    DELETE FROM ecpipe.mart_orders WHERE order_date = day;
-
-    v_events := ecpipe.build_event_marts(day, v_run);
-
-    WITH purchases AS MATERIALIZED (
-        SELECT r.user_id, r.session_id, r.platform, r.event_time, r.batch_date, r.line_no, r.order_id,
-               r.total_amount, r.payment_method, r.extra_data
-        FROM ecpipe.raw_events r WHERE r.event_day = day AND r.event_type = 'purchase'
-    ),
-    items AS MATERIALIZED (
-        SELECT p.user_id, p.batch_date, p.line_no, li.product_id, li.quantity, li.unit_price
-        FROM purchases p CROSS JOIN LATERAL ecpipe.line_items(p.extra_data) li
-    ),
-    -- line items join the product rows of clicks and carts, or make their own
-    bought AS (
-        INSERT INTO ecpipe.mart_product_daily AS m
-        SELECT day, b.product_id, 0, 0, b.n, b.units, b.revenue, 0, b.buyers, NULL, v_run
-        FROM (SELECT i.product_id, count(*) AS n, sum(i.quantity) AS units, sum(i.quantity * i.unit_price) AS revenue,
-                     count(DISTINCT i.user_id) AS buyers
-              FROM items i GROUP BY i.product_id) b
-        ON CONFLICT (activity_date, product_id) DO UPDATE
-        SET purchase_count = excluded.purchase_count, units_sold = excluded.units_sold, revenue = excluded.revenue,
-            unique_buyers = excluded.unique_buyers, conversion_rate = ecpipe.rate(excluded.unique_buyers, m.unique_viewers)
-        RETURNING 1
-    ),
-    order_items AS (
-        SELECT i.batch_date, i.line_no, count(*) AS item_count, sum(i.quantity) AS unit_count,
-               sum(i.quantity * i.unit_price) AS items_amount
-        FROM items i GROUP BY i.batch_date, i.line_no
-    ),
-    orders AS (
-        INSERT INTO ecpipe.mart_orders
-        SELECT day, o.order_id, o.event_time, o.user_id, o.session_id, o.platform, o.payment_method, o.total_amount,
-               ecpipe.amount_or_zero(o.extra_data->'discount_amount'), ecpipe.amount_or_zero(o.extra_data->'shipping_fee'),
-               CASE WHEN jsonb_typeof(o.extra_data->'coupon_code') = 'string' THEN o.extra_data->>'coupon_code' END,
-               coalesce(t.item_count, 0), coalesce(t.unit_count, 0), coalesce(t.items_amount, 0), v_run
-        FROM (SELECT DISTINCT ON (p.order_id) p.*
-              FROM purchases p
-              ORDER BY p.order_id, p.event_time, p.batch_date, p.line_no) o
-        LEFT JOIN order_items t ON t.batch_date = o.batch_date AND t.line_no = o.line_no
-        RETURNING 1
-    )
-    SELECT count(*) INTO v_orders FROM orders;  -- bought runs too: a data-modifying WITH always runs to completion
-    SELECT count(*) INTO v_products FROM ecpipe.mart_product_daily m WHERE m.activity_date = day;
-    RETURN jsonb_build_object('day', day, 'run_id', v_run, 'users', (v_events->>'users')::bigint,
-                              'platforms', (v_events->>'platforms')::bigint, 'products', v_products,
-                              'orders', v_orders);
-END $$;
-
--- Queries on raw_events in plpgsql take the day as a parameter. After five calls in a session (a backfill) the plan
--- cache also plans them generically, for any day: that plan covers, and locks, every partition. Custom plans only.
-ALTER FUNCTION ecpipe.build_marts(date, bigint) SET plan_cache_mode = force_custom_plan;
-ALTER FUNCTION ecpipe.build_marts(date, bigint) SET jit = off;
-
 CREATE OR REPLACE FUNCTION @extschema@.ecpipe_backfill(from_day date, to_day date) RETURNS SETOF jsonb
 LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -805,3 +739,100 @@ BEGIN
         SELECT q.check_no, q.check_name, q.population, q.failed, q.pass_rate, q.status
         FROM ecpipe.quality_log q WHERE q.run_id = v_run ORDER BY q.check_no;
 END $$;
+
+-- == marts: one owner per mart ==
+-- Each mart is written in one place, every column named. The day's one scan in C++ (ecpipe.scan_day_events)
+-- writes mart_user_daily and mart_funnel_daily and returns the products' click and cart counts;
+-- ecpipe.rebuild_day_marts writes mart_product_daily from those and the line items in one INSERT, then
+-- mart_orders. They replace ecpipe.build_marts and ecpipe.build_event_marts.
+CREATE FUNCTION ecpipe.scan_day_events(day date, run_id bigint) RETURNS jsonb
+AS 'MODULE_PATHNAME', 'ecpipe_scan_day_events'
+LANGUAGE C STRICT VOLATILE SET search_path = pg_catalog, pg_temp SET jit = off;
+COMMENT ON FUNCTION ecpipe.scan_day_events(date, bigint) IS
+    'one scan of the day''s raw events: writes mart_user_daily and mart_funnel_daily, returns their row counts and the products'' click and cart counts (product_activity)';
+REVOKE ALL ON FUNCTION ecpipe.scan_day_events(date, bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ecpipe.scan_day_events(date, bigint) TO ecpipe_operator;
+
+-- Queries on raw_events take the day as a parameter: custom plans only (a generic plan, made after five calls in a
+-- session, covers and locks every partition). No JIT: each query runs once a day.
+CREATE FUNCTION ecpipe.rebuild_day_marts(day date, run_id bigint) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp SET plan_cache_mode = force_custom_plan SET jit = off AS $$
+DECLARE
+    v_run       bigint := coalesce(run_id, nextval('ecpipe.run_id_seq'));
+    v_events    jsonb;
+    v_products  bigint;
+    v_orders    bigint;
+BEGIN
+    PERFORM ecpipe.check_day(day, 'ecpipe_build_marts');
+    DELETE FROM ecpipe.mart_user_daily WHERE activity_date = day;
+    DELETE FROM ecpipe.mart_funnel_daily WHERE funnel_date = day;
+    DELETE FROM ecpipe.mart_product_daily WHERE activity_date = day;
+    DELETE FROM ecpipe.mart_orders WHERE order_date = day;
+
+    v_events := ecpipe.scan_day_events(day, v_run);
+
+    WITH purchases AS MATERIALIZED (
+        SELECT r.user_id, r.session_id, r.platform, r.event_time, r.batch_date, r.line_no, r.order_id,
+               r.total_amount, r.payment_method, r.extra_data
+        FROM ecpipe.raw_events r WHERE r.event_day = day AND r.event_type = 'purchase'
+    ),
+    items AS MATERIALIZED (
+        SELECT p.user_id, p.batch_date, p.line_no, li.product_id, li.quantity, li.unit_price
+        FROM purchases p CROSS JOIN LATERAL ecpipe.line_items(p.extra_data) li
+    ),
+    bought AS (
+        SELECT i.product_id, count(*) AS purchase_count, sum(i.quantity) AS units_sold,
+               sum(i.quantity * i.unit_price) AS revenue, count(DISTINCT i.user_id) AS unique_buyers
+        FROM items i GROUP BY i.product_id
+    ),
+    -- a product clicked or put in a cart (the scan's counts), bought (its line items), or both
+    products AS (
+        INSERT INTO ecpipe.mart_product_daily (activity_date, product_id, click_count, cart_add_count, purchase_count,
+                                               units_sold, revenue, unique_viewers, unique_buyers, conversion_rate,
+                                               run_id)
+        SELECT day, product_id, coalesce(a.click_count, 0), coalesce(a.cart_add_count, 0),
+               coalesce(b.purchase_count, 0), coalesce(b.units_sold, 0), coalesce(b.revenue, 0),
+               coalesce(a.unique_viewers, 0), coalesce(b.unique_buyers, 0),
+               ecpipe.rate(coalesce(b.unique_buyers, 0), coalesce(a.unique_viewers, 0)), v_run
+        FROM pg_catalog.jsonb_to_recordset(v_events->'product_activity')
+                 AS a(product_id text, click_count bigint, cart_add_count bigint, unique_viewers bigint)
+        FULL JOIN bought b USING (product_id)
+        RETURNING 1
+    ),
+    order_items AS (
+        SELECT i.batch_date, i.line_no, count(*) AS item_count, sum(i.quantity) AS unit_count,
+               sum(i.quantity * i.unit_price) AS items_amount
+        FROM items i GROUP BY i.batch_date, i.line_no
+    ),
+    orders AS (
+        INSERT INTO ecpipe.mart_orders (order_date, order_id, order_timestamp, user_id, session_id, platform,
+                                        payment_method, total_amount, discount_amount, shipping_fee, coupon_code,
+                                        item_count, unit_count, items_amount, run_id)
+        SELECT day, o.order_id, o.event_time, o.user_id, o.session_id, o.platform, o.payment_method, o.total_amount,
+               ecpipe.amount_or_zero(o.extra_data->'discount_amount'), ecpipe.amount_or_zero(o.extra_data->'shipping_fee'),
+               CASE WHEN jsonb_typeof(o.extra_data->'coupon_code') = 'string' THEN o.extra_data->>'coupon_code' END,
+               coalesce(t.item_count, 0), coalesce(t.unit_count, 0), coalesce(t.items_amount, 0), v_run
+        FROM (SELECT DISTINCT ON (p.order_id) p.*
+              FROM purchases p
+              ORDER BY p.order_id, p.event_time, p.batch_date, p.line_no) o
+        LEFT JOIN order_items t ON t.batch_date = o.batch_date AND t.line_no = o.line_no
+        RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM products), (SELECT count(*) FROM orders) INTO v_products, v_orders;
+    RETURN jsonb_build_object('day', day, 'run_id', v_run, 'users', (v_events->>'users')::bigint,
+                              'platforms', (v_events->>'platforms')::bigint, 'products', v_products,
+                              'orders', v_orders);
+END $$;
+COMMENT ON FUNCTION ecpipe.rebuild_day_marts(date, bigint) IS
+    'deletes and rebuilds the four marts of one event day under run_id (a new run_id when NULL); behind ecpipe_build_marts, ecpipe_load and ecpipe_run';
+REVOKE ALL ON FUNCTION ecpipe.rebuild_day_marts(date, bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ecpipe.rebuild_day_marts(date, bigint) TO ecpipe_operator;
+
+CREATE OR REPLACE FUNCTION @extschema@.ecpipe_build_marts(day date) RETURNS jsonb
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+    SELECT ecpipe.rebuild_day_marts(day, NULL)
+$$;
+
+DROP FUNCTION ecpipe.build_marts(date, bigint);
+DROP FUNCTION ecpipe.build_event_marts(date, bigint);

@@ -370,9 +370,11 @@ BEGIN
 END $$;
 
 -------------------------------------------------------------------------------------------------------------------
--- The four marts, rebuilt per event day. The user and funnel marts and the products' clicks and carts come from
--- one scan of the day in C++ (ecpipe.build_event_marts: compact per-user and per-session state instead of several
--- hash aggregations held at once); purchases, few and wide, stay in SQL for their exact decimals from extra_data.
+-- The four marts, rebuilt per event day, each written in one place. One scan of the day in C++
+-- (ecpipe.scan_day_events: compact per-user and per-session state instead of several hash aggregations held at once)
+-- writes the user and funnel marts and counts the products' clicks and carts; purchases, few and wide, stay in SQL
+-- for their exact decimals from extra_data: one statement writes the product mart (clicks, carts and line items),
+-- one the orders.
 -------------------------------------------------------------------------------------------------------------------
 CREATE TABLE ecpipe.mart_user_daily (
     activity_date           date          NOT NULL,
@@ -469,21 +471,22 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE WHEN jsonb_typeof(v) = 'number' THEN v::text::numeric ELSE 0 END
 $$;
 
-CREATE FUNCTION ecpipe.build_event_marts(day date, run_id bigint) RETURNS jsonb
-AS 'MODULE_PATHNAME', 'ecpipe_build_event_marts'
+CREATE FUNCTION ecpipe.scan_day_events(day date, run_id bigint) RETURNS jsonb
+AS 'MODULE_PATHNAME', 'ecpipe_scan_day_events'
 LANGUAGE C STRICT VOLATILE SET search_path = pg_catalog, pg_temp SET jit = off;
-COMMENT ON FUNCTION ecpipe.build_event_marts(date, bigint) IS
-    'writes mart_user_daily, mart_funnel_daily and the click/cart columns of mart_product_daily for day (after build_marts deleted it)';
+COMMENT ON FUNCTION ecpipe.scan_day_events(date, bigint) IS
+    'one scan of the day''s raw events: writes mart_user_daily and mart_funnel_daily, returns their row counts and the products'' click and cart counts (product_activity)';
 
--- Queries on raw_events in plpgsql take the day as a parameter. After five calls in a session (a backfill) the plan
--- cache also plans them generically, for any day: that plan covers, and locks, every partition. Custom plans only.
-CREATE FUNCTION ecpipe.build_marts(day date, run_id bigint) RETURNS jsonb
-LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp SET plan_cache_mode = force_custom_plan SET jit = off AS $$
+-- Queries on raw_events take the day as a parameter: custom plans only (a generic plan, made after five calls in a
+-- session, covers and locks every partition). No JIT: each query runs once a day.
+CREATE FUNCTION ecpipe.rebuild_day_marts(day date, run_id bigint) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp SET plan_cache_mode = force_custom_plan SET jit = off AS $$
 DECLARE
     v_run       bigint := coalesce(run_id, nextval('ecpipe.run_id_seq'));
     v_events    jsonb;
-    v_orders    bigint;
     v_products  bigint;
+    v_orders    bigint;
 BEGIN
     PERFORM ecpipe.check_day(day, 'ecpipe_build_marts');
     DELETE FROM ecpipe.mart_user_daily WHERE activity_date = day;
@@ -491,7 +494,7 @@ BEGIN
     DELETE FROM ecpipe.mart_product_daily WHERE activity_date = day;
     DELETE FROM ecpipe.mart_orders WHERE order_date = day;
 
-    v_events := ecpipe.build_event_marts(day, v_run);
+    v_events := ecpipe.scan_day_events(day, v_run);
 
     WITH purchases AS MATERIALIZED (
         SELECT r.user_id, r.session_id, r.platform, r.event_time, r.batch_date, r.line_no, r.order_id,
@@ -502,16 +505,23 @@ BEGIN
         SELECT p.user_id, p.batch_date, p.line_no, li.product_id, li.quantity, li.unit_price
         FROM purchases p CROSS JOIN LATERAL ecpipe.line_items(p.extra_data) li
     ),
-    -- line items join the product rows of clicks and carts, or make their own
     bought AS (
-        INSERT INTO ecpipe.mart_product_daily AS m
-        SELECT day, b.product_id, 0, 0, b.n, b.units, b.revenue, 0, b.buyers, NULL, v_run
-        FROM (SELECT i.product_id, count(*) AS n, sum(i.quantity) AS units, sum(i.quantity * i.unit_price) AS revenue,
-                     count(DISTINCT i.user_id) AS buyers
-              FROM items i GROUP BY i.product_id) b
-        ON CONFLICT (activity_date, product_id) DO UPDATE
-        SET purchase_count = excluded.purchase_count, units_sold = excluded.units_sold, revenue = excluded.revenue,
-            unique_buyers = excluded.unique_buyers, conversion_rate = ecpipe.rate(excluded.unique_buyers, m.unique_viewers)
+        SELECT i.product_id, count(*) AS purchase_count, sum(i.quantity) AS units_sold,
+               sum(i.quantity * i.unit_price) AS revenue, count(DISTINCT i.user_id) AS unique_buyers
+        FROM items i GROUP BY i.product_id
+    ),
+    -- a product clicked or put in a cart (the scan's counts), bought (its line items), or both
+    products AS (
+        INSERT INTO ecpipe.mart_product_daily (activity_date, product_id, click_count, cart_add_count, purchase_count,
+                                               units_sold, revenue, unique_viewers, unique_buyers, conversion_rate,
+                                               run_id)
+        SELECT day, product_id, coalesce(a.click_count, 0), coalesce(a.cart_add_count, 0),
+               coalesce(b.purchase_count, 0), coalesce(b.units_sold, 0), coalesce(b.revenue, 0),
+               coalesce(a.unique_viewers, 0), coalesce(b.unique_buyers, 0),
+               ecpipe.rate(coalesce(b.unique_buyers, 0), coalesce(a.unique_viewers, 0)), v_run
+        FROM pg_catalog.jsonb_to_recordset(v_events->'product_activity')
+                 AS a(product_id text, click_count bigint, cart_add_count bigint, unique_viewers bigint)
+        FULL JOIN bought b USING (product_id)
         RETURNING 1
     ),
     order_items AS (
@@ -520,7 +530,9 @@ BEGIN
         FROM items i GROUP BY i.batch_date, i.line_no
     ),
     orders AS (
-        INSERT INTO ecpipe.mart_orders
+        INSERT INTO ecpipe.mart_orders (order_date, order_id, order_timestamp, user_id, session_id, platform,
+                                        payment_method, total_amount, discount_amount, shipping_fee, coupon_code,
+                                        item_count, unit_count, items_amount, run_id)
         SELECT day, o.order_id, o.event_time, o.user_id, o.session_id, o.platform, o.payment_method, o.total_amount,
                ecpipe.amount_or_zero(o.extra_data->'discount_amount'), ecpipe.amount_or_zero(o.extra_data->'shipping_fee'),
                CASE WHEN jsonb_typeof(o.extra_data->'coupon_code') = 'string' THEN o.extra_data->>'coupon_code' END,
@@ -531,16 +543,17 @@ BEGIN
         LEFT JOIN order_items t ON t.batch_date = o.batch_date AND t.line_no = o.line_no
         RETURNING 1
     )
-    SELECT count(*) INTO v_orders FROM orders;  -- bought runs too: a data-modifying WITH always runs to completion
-    SELECT count(*) INTO v_products FROM ecpipe.mart_product_daily m WHERE m.activity_date = day;
+    SELECT (SELECT count(*) FROM products), (SELECT count(*) FROM orders) INTO v_products, v_orders;
     RETURN jsonb_build_object('day', day, 'run_id', v_run, 'users', (v_events->>'users')::bigint,
                               'platforms', (v_events->>'platforms')::bigint, 'products', v_products,
                               'orders', v_orders);
 END $$;
+COMMENT ON FUNCTION ecpipe.rebuild_day_marts(date, bigint) IS
+    'deletes and rebuilds the four marts of one event day under run_id (a new run_id when NULL); behind ecpipe_build_marts, ecpipe_load and ecpipe_run';
 
 CREATE FUNCTION @extschema@.ecpipe_build_marts(day date) RETURNS jsonb
 LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
-    SELECT ecpipe.build_marts(day, NULL)
+    SELECT ecpipe.rebuild_day_marts(day, NULL)
 $$;
 COMMENT ON FUNCTION @extschema@.ecpipe_build_marts(date) IS
     'rebuilds the four marts of one event day from ecpipe.raw_events (delete then insert, one transaction)';
@@ -880,7 +893,7 @@ BEGIN
         FOR v_day IN SELECT jsonb_array_elements_text(state->'load'->'days_rebuilt')::date LOOP
             PERFORM ecpipe.report_progress(format('marts %s: day %s (%s of %s)', day, v_day, cardinality(v_days) + 1,
                                                   jsonb_array_length(state->'load'->'days_rebuilt')));
-            PERFORM ecpipe.build_marts(v_day, run);
+            PERFORM ecpipe.rebuild_day_marts(v_day, run);
             v_days := v_days || v_day;
         END LOOP;
         RETURN jsonb_build_object('status', 'succeeded', 'rows', cardinality(v_days),
@@ -1293,7 +1306,8 @@ GRANT EXECUTE ON FUNCTION ecpipe.setting(text), ecpipe.check_day(date, text), ec
     ecpipe.landing_number_line(), ecpipe.landing_import_start(), ecpipe.landing_import_line(),
     ecpipe.check_landed_batch(date, bigint), ecpipe.raw_partition_name(date), ecpipe.raw_partition_days(),
     ecpipe.line_items(jsonb), ecpipe.rate(numeric, numeric), ecpipe.amount_or_zero(jsonb),
-    ecpipe.build_event_marts(date, bigint), ecpipe.build_marts(date, bigint), ecpipe.load_batch(date, bigint, boolean),
+    ecpipe.scan_day_events(date, bigint), ecpipe.rebuild_day_marts(date, bigint),
+    ecpipe.load_batch(date, bigint, boolean),
     ecpipe.slack_message(text, jsonb), ecpipe.slack_payload(jsonb), ecpipe.delivery_note(), ecpipe.lock_day(date, bigint),
     ecpipe.run_open(bigint, date, timestamptz), ecpipe.backend_alive(int), ecpipe.fail_dead_runs(),
     ecpipe.record_step(bigint, text, text, timestamptz, bigint, text),

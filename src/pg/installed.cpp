@@ -28,6 +28,10 @@ bool has_lock_day() {
   return ask("SELECT pg_catalog.to_regprocedure('ecpipe.lock_day(date,bigint)') IS NOT NULL");
 }
 
+bool has_rebuild_day_marts() {
+  return ask("SELECT pg_catalog.to_regprocedure('ecpipe.rebuild_day_marts(date,bigint)') IS NOT NULL");
+}
+
 bool quality_log_takes_no_data() {
   return ask("SELECT pg_catalog.bool_or(pg_catalog.pg_get_constraintdef(c.oid) LIKE '%no_data%') "
              "FROM pg_catalog.pg_constraint c "

@@ -8,6 +8,8 @@ namespace ecpipe::pg {
 bool has_batch_days();
 // ecpipe.lock_day(date, bigint) exists (0.3.0): a day's runs, loads and ingests share its row lock.
 bool has_lock_day();
+// ecpipe.rebuild_day_marts(date, bigint) exists (0.3.0; ecpipe.build_marts before).
+bool has_rebuild_day_marts();
 // ecpipe.quality_log accepts status 'no_data' (0.3.0).
 bool quality_log_takes_no_data();
 

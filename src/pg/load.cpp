@@ -331,8 +331,13 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
   counts.quarantined = quarantine.flush();
   counts.users = static_cast<int64_t>(users.size());
   counts.sessions = static_cast<int64_t>(sessions.size());
-  for (int64_t day : build_marts ? days : std::set<int64_t>{})
-    spi_exec("SELECT ecpipe.build_marts($1, $2)", {DATEOID, INT8OID}, {DateADTGetDatum(pg_date(day)), Int64GetDatum(run_id)});
+  if (build_marts && !days.empty()) {
+    // ecpipe.build_marts in an installation still at a version before 0.3.0
+    const char* rebuild =
+        has_rebuild_day_marts() ? "SELECT ecpipe.rebuild_day_marts($1, $2)" : "SELECT ecpipe.build_marts($1, $2)";
+    for (int64_t day : days)
+      spi_exec(rebuild, {DATEOID, INT8OID}, {DateADTGetDatum(pg_date(day)), Int64GetDatum(run_id)});
+  }
   return result_json(run_id, batch, "loaded", counts, days);
 }
 

@@ -1,7 +1,12 @@
-// ecpipe.build_event_marts(day, run_id): one scan of the day's raw events through the core's MartBuilder; writes
-// mart_user_daily, mart_funnel_daily and mart_product_daily's click and cart columns (ecpipe.build_marts, in SQL,
-// deletes the day first and adds line items and orders).
+// ecpipe.scan_day_events(day, run_id): the one scan of a day's raw events, through the core's MartBuilder. Writes
+// mart_user_daily and mart_funnel_daily, and returns the products' click and cart counts for
+// ecpipe.rebuild_day_marts, which writes mart_product_daily (with the line items) and mart_orders in SQL. Also
+// serves 0.2.0's ecpipe.build_event_marts until that database's ecpipe SQL is updated.
+#include <cstring>
+#include <iterator>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "boundary.hpp"
 #include "datums.hpp"
@@ -10,6 +15,7 @@
 #include "heap.hpp"
 #include "table_writer.hpp"
 
+#include "ecpipe/error.hpp"
 #include "ecpipe/json_writer.hpp"
 #include "ecpipe/marts.hpp"
 
@@ -28,39 +34,87 @@ Datum numeric_datum(const char* text, int32 typmod) {
   return DirectFunctionCall3(numeric_in, CStringGetDatum(text), ObjectIdGetDatum(InvalidOid), Int32GetDatum(typmod));
 }
 
-// Writes rows through a TableWriter; `fill` sets the values of the columns named at construction, in that order.
-// It runs inside the server boundary, so it must not create C++ objects: texts are prepared before.
+// Writes a mart's rows through a TableWriter, each cell by its column's name. The table's columns are resolved once,
+// at construction; every row sets each of them exactly once, or it is refused.
 class MartWriter {
  public:
-  MartWriter(const char* table, const std::vector<const char*>& columns)
-      : writer_("ecpipe", table), positions_(writer_.columns(columns)) {}
+  // The cells of one row. It is filled inside the server boundary, so it creates no C++ objects: a mistake (a name
+  // the table does not have, a column set twice) is noted and reported once the row is filled.
+  class Row {
+   public:
+    void set(const char* column, Datum value) { put(column, value, false); }
+    void set_null(const char* column) { put(column, (Datum)0, true); }
 
+   private:
+    friend class MartWriter;
+    Row(const MartWriter& w, TupleTableSlot* slot) : writer_(w), slot_(slot) {}
+    void put(const char* column, Datum value, bool isnull) {
+      const size_t n = writer_.names_.size();
+      for (size_t k = 0; k < n; ++k) {
+        const size_t i = (next_ + k) % n;  // columns are mostly set in table order: the next one is tried first
+        if (std::strcmp(writer_.names_[i].c_str(), column) != 0) continue;
+        const uint64_t bit = uint64_t{1} << i;
+        if (set_ & bit) twice_ = column;
+        set_ |= bit;
+        slot_->tts_values[writer_.positions_[i]] = value;
+        slot_->tts_isnull[writer_.positions_[i]] = isnull;
+        next_ = i + 1;
+        return;
+      }
+      unknown_ = column;
+    }
+
+    const MartWriter& writer_;
+    TupleTableSlot* slot_;
+    size_t next_ = 0;
+    uint64_t set_ = 0;
+    const char* unknown_ = nullptr;
+    const char* twice_ = nullptr;
+  };
+
+  explicit MartWriter(const char* table) : writer_("ecpipe", table), names_(writer_.column_names()) {
+    if (names_.size() > 64) throw Error(ErrorKind::Internal, std::string(table) + ": more than 64 columns");
+    std::vector<const char*> names;
+    for (const std::string& n : names_) names.push_back(n.c_str());
+    positions_ = writer_.columns(names);
+    table_ = table;
+  }
+
+  // Calls fill(Row&) to set the row's cells (Datums allocated in the writer's memory), then stores the row.
   template <typename Fill>
   void row(Fill&& fill) {
     TupleTableSlot* slot = writer_.slot();
+    Row r(*this, slot);
     server_call([&] {
       MemoryContext old = MemoryContextSwitchTo(writer_.memory());
-      for (int p : positions_) slot->tts_isnull[p] = false;
-      fill(slot->tts_values, slot->tts_isnull, positions_);
+      for (int i = 0; i < slot->tts_tupleDescriptor->natts; ++i) slot->tts_isnull[i] = true;  // dropped columns
+      fill(r);
       MemoryContextSwitchTo(old);
     });
+    if (r.unknown_) throw Error(ErrorKind::Internal, table_ + " has no column " + r.unknown_);
+    if (r.twice_) throw Error(ErrorKind::Internal, table_ + ": column " + r.twice_ + " set twice");
+    for (size_t i = 0; i < names_.size(); ++i)
+      if (!(r.set_ >> i & 1)) throw Error(ErrorKind::Internal, table_ + ": column " + names_[i] + " not set");
     writer_.store();
   }
   int64_t finish() { return writer_.finish(); }
 
  private:
   TableWriter writer_;
+  std::vector<std::string> names_;
   std::vector<int> positions_;
+  std::string table_;
 };
 
-void set_rate(Datum* values, bool* nulls, int at, const std::optional<std::string>& rate) {
-  nulls[at] = !rate;
-  values[at] = rate ? numeric_datum(rate->c_str(), kRateTypmod) : (Datum)0;
+// A rate column: the value from rate_text, or NULL when its denominator was 0.
+void set_rate(MartWriter::Row& r, const char* column, const std::optional<std::string>& rate) {
+  if (rate)
+    r.set(column, numeric_datum(rate->c_str(), kRateTypmod));
+  else
+    r.set_null(column);
 }
 
-}  // namespace
-
-std::string build_event_marts(DateADT day, int64_t run_id) {
+DayMarts scan_day(DateADT day) {
   MartBuilder builder;
   std::vector<MartEvent> events;
   spi_cursor_scan(
@@ -91,81 +145,151 @@ std::string build_event_marts(DateADT day, int64_t run_id) {
         for (const MartEvent& e : events) builder.add(e);
         events.clear();
       });
+  return builder.finish();
+}
 
-  const DayMarts marts = builder.finish();
-  const Datum date = DateADTGetDatum(day);
-  const Datum run = Int64GetDatum(run_id);
-  MartWriter users("mart_user_daily",
-                   {"activity_date", "user_id", "session_count", "page_view_count", "click_count", "add_to_cart_count",
-                    "purchase_count", "search_count", "total_purchase_amount", "first_event_at", "last_event_at",
-                    "session_duration_total", "run_id"});
-  for (const UserDay& u : marts.users) {
+// mart_user_daily's event counts and the UserDay field each comes from.
+constexpr std::pair<const char*, int64_t UserDay::*> kUserCounts[] = {
+    {"session_count", &UserDay::sessions},   {"page_view_count", &UserDay::page_views},
+    {"click_count", &UserDay::clicks},       {"add_to_cart_count", &UserDay::carts},
+    {"purchase_count", &UserDay::purchases}, {"search_count", &UserDay::searches}};
+
+int64_t write_user_daily(DateADT day, int64_t run_id, const std::vector<UserDay>& users) {
+  MartWriter mart("mart_user_daily");
+  for (const UserDay& u : users) {
     const std::string amount = format_cents(u.amount_cents);
-    users.row([&](Datum* v, bool*, const std::vector<int>& at) {
+    mart.row([&](MartWriter::Row& r) {
       Interval* spent = static_cast<Interval*>(palloc0(sizeof(Interval)));
       spent->day = static_cast<int32>(u.session_time.days);
       spent->time = u.session_time.micros;
-      const Datum row[] = {date, text_datum(u.user_id), Int64GetDatum(u.sessions), Int64GetDatum(u.page_views),
-                           Int64GetDatum(u.clicks), Int64GetDatum(u.carts), Int64GetDatum(u.purchases),
-                           Int64GetDatum(u.searches), numeric_datum(amount.c_str(), kMoneyTypmod),
-                           TimestampTzGetDatum(pg_timestamptz(u.first_micros)),
-                           TimestampTzGetDatum(pg_timestamptz(u.last_micros)), IntervalPGetDatum(spent), run};
-      for (size_t i = 0; i < at.size(); ++i) v[at[i]] = row[i];
+      r.set("activity_date", DateADTGetDatum(day));
+      r.set("user_id", text_datum(u.user_id));
+      for (const auto& [column, count] : kUserCounts) r.set(column, Int64GetDatum(u.*count));
+      r.set("total_purchase_amount", numeric_datum(amount.c_str(), kMoneyTypmod));
+      r.set("first_event_at", TimestampTzGetDatum(pg_timestamptz(u.first_micros)));
+      r.set("last_event_at", TimestampTzGetDatum(pg_timestamptz(u.last_micros)));
+      r.set("session_duration_total", IntervalPGetDatum(spent));
+      r.set("run_id", Int64GetDatum(run_id));
     });
   }
-  const int64_t user_rows = users.finish();
+  return mart.finish();
+}
 
-  MartWriter funnel("mart_funnel_daily",
-                    {"funnel_date", "platform", "step1_viewers", "step2_clickers", "step3_cart_adders",
-                     "step4_purchasers", "view_to_click_rate", "click_to_cart_rate", "cart_to_purchase_rate",
-                     "overall_conversion_rate", "run_id"});
-  for (const FunnelDay& f : marts.funnel) {
-    const auto view_to_click = rate_text(f.clickers, f.viewers), click_to_cart = rate_text(f.cart_adders, f.clickers),
-               cart_to_purchase = rate_text(f.purchasers, f.cart_adders), overall = rate_text(f.purchasers, f.viewers);
-    funnel.row([&](Datum* v, bool* n, const std::vector<int>& at) {
-      const Datum row[] = {date, text_datum(f.platform), Int64GetDatum(f.viewers), Int64GetDatum(f.clickers),
-                           Int64GetDatum(f.cart_adders), Int64GetDatum(f.purchasers)};
-      for (size_t i = 0; i < 6; ++i) v[at[i]] = row[i];
-      set_rate(v, n, at[6], view_to_click);
-      set_rate(v, n, at[7], click_to_cart);
-      set_rate(v, n, at[8], cart_to_purchase);
-      set_rate(v, n, at[9], overall);
-      v[at[10]] = run;
+// mart_funnel_daily's steps (distinct users) and its rates, each step over the one it follows and the last over the
+// first: the FunnelDay fields they come from.
+constexpr std::pair<const char*, int64_t FunnelDay::*> kFunnelSteps[] = {{"step1_viewers", &FunnelDay::viewers},
+                                                                         {"step2_clickers", &FunnelDay::clickers},
+                                                                         {"step3_cart_adders", &FunnelDay::cart_adders},
+                                                                         {"step4_purchasers", &FunnelDay::purchasers}};
+struct FunnelRate {
+  const char* column;
+  int64_t FunnelDay::*numerator;
+  int64_t FunnelDay::*denominator;
+};
+constexpr FunnelRate kFunnelRates[] = {{"view_to_click_rate", &FunnelDay::clickers, &FunnelDay::viewers},
+                                       {"click_to_cart_rate", &FunnelDay::cart_adders, &FunnelDay::clickers},
+                                       {"cart_to_purchase_rate", &FunnelDay::purchasers, &FunnelDay::cart_adders},
+                                       {"overall_conversion_rate", &FunnelDay::purchasers, &FunnelDay::viewers}};
+constexpr size_t kRates = std::size(kFunnelRates);
+
+int64_t write_funnel_daily(DateADT day, int64_t run_id, const std::vector<FunnelDay>& funnel) {
+  MartWriter mart("mart_funnel_daily");
+  for (const FunnelDay& f : funnel) {
+    std::optional<std::string> rates[kRates];
+    for (size_t i = 0; i < kRates; ++i)
+      rates[i] = rate_text(f.*kFunnelRates[i].numerator, f.*kFunnelRates[i].denominator);
+    mart.row([&](MartWriter::Row& r) {
+      r.set("funnel_date", DateADTGetDatum(day));
+      r.set("platform", text_datum(f.platform));
+      for (const auto& [column, users] : kFunnelSteps) r.set(column, Int64GetDatum(f.*users));
+      for (size_t i = 0; i < kRates; ++i) set_rate(r, kFunnelRates[i].column, rates[i]);
+      r.set("run_id", Int64GetDatum(run_id));
     });
   }
-  const int64_t funnel_rows = funnel.finish();
+  return mart.finish();
+}
 
-  // Line items (purchase_count, units_sold, revenue, unique_buyers) are added by build_marts afterwards.
-  MartWriter products("mart_product_daily",
-                      {"activity_date", "product_id", "click_count", "cart_add_count", "purchase_count", "units_sold",
-                       "revenue", "unique_viewers", "unique_buyers", "conversion_rate", "run_id"});
-  for (const ProductActivity& p : marts.products) {
-    const auto conversion = rate_text(0, p.viewers);  // line items, added later, update it
-    products.row([&](Datum* v, bool* n, const std::vector<int>& at) {
-      const Datum zero = Int64GetDatum(0);
-      const Datum row[] = {date, text_datum(p.product_id), Int64GetDatum(p.clicks), Int64GetDatum(p.carts), zero,
-                           numeric_datum("0", -1), numeric_datum("0", kMoneyTypmod), Int64GetDatum(p.viewers), zero};
-      for (size_t i = 0; i < 9; ++i) v[at[i]] = row[i];
-      set_rate(v, n, at[9], conversion);
-      v[at[10]] = run;
+// The products' click and cart side as a JSON array, each entry keyed by the mart_product_daily column it feeds.
+std::string product_activity_json(const std::vector<ProductActivity>& products) {
+  std::string out = "[";
+  for (const ProductActivity& p : products) {
+    if (out.size() > 1) out += ", ";
+    JsonObjectWriter(out)
+        .str("product_id", p.product_id)
+        .num("click_count", p.clicks)
+        .num("cart_add_count", p.carts)
+        .num("unique_viewers", p.viewers)
+        .close();
+  }
+  return out += ']';
+}
+
+// Product rows as 0.2.0's ecpipe.build_marts expects them from its ecpipe.build_event_marts: the clicks and carts,
+// no line items yet (build_marts adds them, and the conversion rate, by ON CONFLICT).
+int64_t write_product_activity_0_2_0(DateADT day, int64_t run_id, const std::vector<ProductActivity>& products) {
+  MartWriter mart("mart_product_daily");
+  for (const ProductActivity& p : products) {
+    const auto conversion = rate_text(0, p.viewers);
+    mart.row([&](MartWriter::Row& r) {
+      r.set("activity_date", DateADTGetDatum(day));
+      r.set("product_id", text_datum(p.product_id));
+      r.set("click_count", Int64GetDatum(p.clicks));
+      r.set("cart_add_count", Int64GetDatum(p.carts));
+      r.set("purchase_count", Int64GetDatum(0));
+      r.set("units_sold", numeric_datum("0", -1));
+      r.set("revenue", numeric_datum("0", kMoneyTypmod));
+      r.set("unique_viewers", Int64GetDatum(p.viewers));
+      r.set("unique_buyers", Int64GetDatum(0));
+      set_rate(r, "conversion_rate", conversion);
+      r.set("run_id", Int64GetDatum(run_id));
     });
   }
-  const int64_t product_rows = products.finish();
+  return mart.finish();
+}
 
+// {"users": rows written, "platforms": rows written, "product_activity": [{"product_id", "click_count",
+// "cart_add_count", "unique_viewers"}, ...]}
+std::string scan_day_events(DateADT day, int64_t run_id) {
+  const DayMarts marts = scan_day(day);
+  const int64_t user_rows = write_user_daily(day, run_id, marts.users);
+  const int64_t funnel_rows = write_funnel_daily(day, run_id, marts.funnel);
+  std::string out;
+  JsonObjectWriter(out)
+      .num("users", user_rows)
+      .num("platforms", funnel_rows)
+      .raw("product_activity", product_activity_json(marts.products))
+      .close();
+  return out;
+}
+
+// 0.2.0's ecpipe.build_event_marts, for a database whose ecpipe SQL is not updated yet (ALTER EXTENSION ecpipe
+// UPDATE replaces it and 0.2.0's ecpipe.build_marts with ecpipe.scan_day_events and ecpipe.rebuild_day_marts).
+std::string build_event_marts_0_2_0(DateADT day, int64_t run_id) {
+  const DayMarts marts = scan_day(day);
+  const int64_t user_rows = write_user_daily(day, run_id, marts.users);
+  const int64_t funnel_rows = write_funnel_daily(day, run_id, marts.funnel);
+  const int64_t product_rows = write_product_activity_0_2_0(day, run_id, marts.products);
   std::string out;
   JsonObjectWriter(out).num("users", user_rows).num("platforms", funnel_rows).num("products", product_rows).close();
   return out;
 }
 
-}  // namespace ecpipe::pg
-
-ECPIPE_FUNCTION(ecpipe_build_event_marts) {
-  using namespace ecpipe::pg;
+template <typename Scan>
+Datum run_scan(FunctionCallInfo fcinfo, Scan&& scan) {
   release_free_heap();
   const DateADT day = PG_GETARG_DATEADT(0);
   const int64_t run_id = PG_GETARG_INT64(1);
   SpiConnection spi;
-  const std::string result = build_event_marts(day, run_id);
+  const std::string result = scan(day, run_id);
   spi.finish();
   return jsonb_result(result);
+}
+
+}  // namespace
+
+}  // namespace ecpipe::pg
+
+ECPIPE_FUNCTION(ecpipe_scan_day_events) { return ecpipe::pg::run_scan(fcinfo, ecpipe::pg::scan_day_events); }
+ECPIPE_FUNCTION(ecpipe_build_event_marts) {
+  return ecpipe::pg::run_scan(fcinfo, ecpipe::pg::build_event_marts_0_2_0);
 }

@@ -69,6 +69,14 @@ std::vector<int> TableWriter::columns(const std::vector<const char*>& names) con
   return out;
 }
 
+std::vector<std::string> TableWriter::column_names() const {
+  std::vector<std::string> out;
+  const TupleDesc desc = RelationGetDescr(rel_);
+  for (int i = 0; i < desc->natts; ++i)
+    if (!TupleDescAttr(desc, i)->attisdropped) out.emplace_back(NameStr(TupleDescAttr(desc, i)->attname));
+  return out;
+}
+
 TupleTableSlot* TableWriter::slot() {
   TupleTableSlot* s = slots_[used_];
   server_call([&] { ExecClearTuple(s); });

@@ -27,6 +27,8 @@ class TableWriter {
 
   // Attribute index (0-based) of each named column, in the order given; throws if one is missing.
   std::vector<int> columns(const std::vector<const char*>& names) const;
+  // The names of the table's columns (dropped ones aside), in order.
+  std::vector<std::string> column_names() const;
   // The cleared slot for the next row. Fill tts_values / tts_isnull with Datums allocated in memory().
   TupleTableSlot* slot();
   MemoryContext memory() const { return rows_; }

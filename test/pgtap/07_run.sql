@@ -115,7 +115,7 @@ SELECT is((SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.prona
            WHERE n.nspname IN ('ecpipe', 'public') AND 'jit=off' = ANY (p.proconfig)
              AND p.proname IN ('ecpipe_run', 'ecpipe_backfill', 'ecpipe_ingest', 'ecpipe_validate', 'ecpipe_load',
                                'ecpipe_build_marts', 'ecpipe_report_html', 'check_landed_batch', 'load_batch',
-                               'build_marts', 'build_event_marts')), 11::bigint, 'no JIT in the pipeline''s functions');
+                               'rebuild_day_marts', 'scan_day_events')), 11::bigint, 'no JIT in the pipeline''s functions');
 
 SELECT * FROM finish();
 ROLLBACK;

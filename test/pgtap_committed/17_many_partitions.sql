@@ -49,8 +49,8 @@ SELECT results_eq($$SELECT partition FROM raw_partitions_locked ORDER BY 1$$,
 SELECT cmp_ok((SELECT n FROM relations_locked), '<', 120::bigint, 'again fewer than 120 relations in all');
 COMMIT;
 
--- Marts of eight days in one transaction: past five calls the plan cache would plan build_marts' queries for any
--- day, and such a plan covers (and locks) all 4,000 partitions.
+-- Marts of eight days in one transaction: past five calls the plan cache would plan rebuild_day_marts' queries for
+-- any day, and such a plan covers (and locks) all 4,000 partitions.
 BEGIN;
 SELECT count(*) FROM (SELECT ecpipe_build_marts(date '2012-01-01' + i) FROM generate_series(0, 7) i) b;
 SELECT is((SELECT count(*) FROM raw_partitions_locked), 8::bigint, 'eight builds of marts lock eight partitions');
