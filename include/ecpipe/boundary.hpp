@@ -23,8 +23,8 @@ enum class CaughtKind { None, InvalidArgument, SchemaInvalid, Io, OutOfMemory, I
 
 struct CaughtError {
   CaughtKind kind = CaughtKind::None;
-  int server_sqlstate = 0;       // for errors that came from PostgreSQL itself (ServerError)
-  char message[1024] = {0};      // fixed storage: filling it cannot allocate or throw
+  int server_sqlstate = 0;   // for errors that came from PostgreSQL itself (ServerError)
+  char message[1024] = {0};  // fixed storage: filling it cannot allocate or throw
 
   explicit operator bool() const { return kind != CaughtKind::None; }
   void set(CaughtKind k, const char* text) {

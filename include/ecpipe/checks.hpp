@@ -57,9 +57,9 @@ struct LineVerdict {
   int64_t line_no = 0;
   Disposition disposition = Disposition::Blank;
   bool unparseable = false;
-  uint8_t failed = 0;           // bit (n-1) set when check n failed for this line
-  bool has_time = false;        // the timestamp passed check 5
-  int32_t detail = -1;          // index into BatchReport::details, or -1 when nothing failed
+  uint8_t failed = 0;     // bit (n-1) set when check n failed for this line
+  bool has_time = false;  // the timestamp passed check 5
+  int32_t detail = -1;    // index into BatchReport::details, or -1 when nothing failed
 };
 
 enum class BatchStatus : uint8_t { Passed, Failed, NoData };
@@ -71,7 +71,7 @@ struct BatchReport {
   std::vector<std::string> details;  // "check: reason; check: reason" for lines that failed something
   int64_t blank_lines = 0;
   int64_t parsed_events = 0;
-  uint64_t fingerprint = 0;          // hash of every line's bytes and position: detects a changed batch
+  uint64_t fingerprint = 0;  // hash of every line's bytes and position: detects a changed batch
 
   const CheckResult& check(CheckId id) const { return checks[check_index(id)]; }
   BatchStatus status(double min_pass_rate) const;

@@ -15,9 +15,28 @@ namespace ecpipe {
 // type and its JSON type fits the column; every other field is kept, as JSON, in `extras`.
 struct RawEvent {
   enum Text {
-    EventId, EventType, UserId, SessionId, Platform, DeviceType, Os, Browser, PageUrl, PageType, Referrer,
-    ElementId, ElementType, ProductId, CategoryId, SourcePage, OrderId, PaymentMethod, SearchQuery,
-    CategoryFilter, SortType, kTextColumns
+    EventId,
+    EventType,
+    UserId,
+    SessionId,
+    Platform,
+    DeviceType,
+    Os,
+    Browser,
+    PageUrl,
+    PageType,
+    Referrer,
+    ElementId,
+    ElementType,
+    ProductId,
+    CategoryId,
+    SourcePage,
+    OrderId,
+    PaymentMethod,
+    SearchQuery,
+    CategoryFilter,
+    SortType,
+    kTextColumns
   };
   enum Int { Position, Quantity, ResultCount, PageNumber, kIntColumns };
   enum Number { UnitPrice, TotalAmount, kNumberColumns };

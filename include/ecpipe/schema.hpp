@@ -50,12 +50,12 @@ struct TypeRules {
 class CompiledSchema {
  public:
   // Limits on what an operator can hand to compile() (docs/SCHEMA.md); beyond them it refuses with a clear error.
-  static constexpr size_t kMaxSchemaBytes = 4 << 20;           // the JSON text
-  static constexpr size_t kMaxDepth = 64;                      // JSON nesting
-  static constexpr size_t kMaxPatterns = 64;                   // distinct `pattern` strings
-  static constexpr size_t kMaxPatternBytesTotal = 64 << 10;    // their total size
-  static constexpr size_t kMaxPatternInstructions = 250000;    // their RE2 programs together
-  static constexpr size_t kMaxCompiledBytes = 32 << 20;        // the per-type rules built from them
+  static constexpr size_t kMaxSchemaBytes = 4 << 20;         // the JSON text
+  static constexpr size_t kMaxDepth = 64;                    // JSON nesting
+  static constexpr size_t kMaxPatterns = 64;                 // distinct `pattern` strings
+  static constexpr size_t kMaxPatternBytesTotal = 64 << 10;  // their total size
+  static constexpr size_t kMaxPatternInstructions = 250000;  // their RE2 programs together
+  static constexpr size_t kMaxCompiledBytes = 32 << 20;      // the per-type rules built from them
 
   // Compiles the schema text; throws Error(SchemaInvalid) naming the JSON pointer of any unsupported or
   // malformed keyword, so a schema edit that ecpipe cannot honour fails loudly instead of being ignored.

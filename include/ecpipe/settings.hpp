@@ -16,12 +16,12 @@ constexpr int kDefaultMaxLineBytes = 64 << 20;
 int64_t default_max_future_us();
 
 struct Settings {
-  double min_pass_rate = kDefaultMinPassRate;          // ecpipe.min_pass_rate, percent
-  int min_year = kDefaultMinYear;                      // ecpipe.min_year: earlier written years fail check 5
-  int64_t max_future_us = default_max_future_us();     // ecpipe.max_future: how far after now() a timestamp may be
-  double amount_tolerance = kDefaultAmountTolerance;   // ecpipe.amount_tolerance, in currency units
-  int64_t now_us = 0;                                  // now() as microseconds since 1970 (UTC)
-  int64_t max_line_bytes = kDefaultMaxLineBytes;       // ecpipe.max_line_bytes: a longer line is unparseable
+  double min_pass_rate = kDefaultMinPassRate;         // ecpipe.min_pass_rate, percent
+  int min_year = kDefaultMinYear;                     // ecpipe.min_year: earlier written years fail check 5
+  int64_t max_future_us = default_max_future_us();    // ecpipe.max_future: how far after now() a timestamp may be
+  double amount_tolerance = kDefaultAmountTolerance;  // ecpipe.amount_tolerance, in currency units
+  int64_t now_us = 0;                                 // now() as microseconds since 1970 (UTC)
+  int64_t max_line_bytes = kDefaultMaxLineBytes;      // ecpipe.max_line_bytes: a longer line is unparseable
 };
 
 }  // namespace ecpipe

@@ -9,9 +9,9 @@ namespace ecpipe {
 // A timestamp as written: fields are those of the text, fraction already rounded to microseconds.
 struct WrittenTimestamp {
   int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-  int64_t micros = 0;        // 0..1'000'000 (1'000'000 when rounding carried into the next second)
-  bool has_offset = false;   // Z or ±hh:mm present
-  int offset_seconds = 0;    // east of UTC
+  int64_t micros = 0;       // 0..1'000'000 (1'000'000 when rounding carried into the next second)
+  bool has_offset = false;  // Z or ±hh:mm present
+  int offset_seconds = 0;   // east of UTC
 };
 
 // Parses ^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$ and checks it is a real calendar

@@ -20,11 +20,14 @@ double unit_micros(std::string_view u) {
     double micros;
   };
   static const Unit kUnits[] = {
-      {"us", 1},       {"microsecond", 1},     {"microseconds", 1},  {"ms", 1e3},      {"millisecond", 1e3},
-      {"milliseconds", 1e3}, {"s", 1e6},       {"sec", 1e6},         {"secs", 1e6},    {"second", 1e6},
-      {"seconds", 1e6}, {"min", 6e7},          {"mins", 6e7},        {"minute", 6e7},  {"minutes", 6e7},
-      {"h", 3.6e9},    {"hour", 3.6e9},        {"hours", 3.6e9},     {"d", 8.64e10},   {"day", 8.64e10},
-      {"days", 8.64e10}, {"w", 6.048e11},      {"week", 6.048e11},   {"weeks", 6.048e11},
+      {"us", 1},       {"microsecond", 1},   {"microseconds", 1},
+      {"ms", 1e3},     {"millisecond", 1e3}, {"milliseconds", 1e3},
+      {"s", 1e6},      {"sec", 1e6},         {"secs", 1e6},
+      {"second", 1e6}, {"seconds", 1e6},     {"min", 6e7},
+      {"mins", 6e7},   {"minute", 6e7},      {"minutes", 6e7},
+      {"h", 3.6e9},    {"hour", 3.6e9},      {"hours", 3.6e9},
+      {"d", 8.64e10},  {"day", 8.64e10},     {"days", 8.64e10},
+      {"w", 6.048e11}, {"week", 6.048e11},   {"weeks", 6.048e11},
   };
   for (const auto& unit : kUnits)
     if (u == unit.name) return unit.micros;

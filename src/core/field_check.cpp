@@ -17,10 +17,9 @@ namespace ecpipe::detail {
 namespace {
 
 std::string type_list(uint8_t types) {
-  static const std::pair<uint8_t, const char*> kNames[] = {{kString, "string"}, {kNumber, "number"},
-                                                           {kInteger, "integer"}, {kBoolean, "boolean"},
-                                                           {kObject, "object"}, {kArray, "array"},
-                                                           {kNull, "null"}};
+  static const std::pair<uint8_t, const char*> kNames[] = {
+      {kString, "string"}, {kNumber, "number"}, {kInteger, "integer"}, {kBoolean, "boolean"},
+      {kObject, "object"}, {kArray, "array"},   {kNull, "null"}};
   std::string out;
   for (const auto& [bit, name] : kNames) {
     if (!(types & bit)) continue;
@@ -49,7 +48,8 @@ bool is_absolute_uri(std::string_view s) {
   // Sixteen bytes at a time while they are all printable ASCII (0x21..0x7E), the whole of a normal URL.
   for (; i + 16 <= s.size(); i += 16) {
     const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
-    const __m128i printable = _mm_andnot_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(0x7F)), _mm_cmpgt_epi8(x, _mm_set1_epi8(0x20)));
+    const __m128i printable =
+        _mm_andnot_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(0x7F)), _mm_cmpgt_epi8(x, _mm_set1_epi8(0x20)));
     if (_mm_movemask_epi8(printable) != 0xFFFF) break;
   }
 #endif
@@ -100,7 +100,8 @@ bool value_satisfies(const FieldRule& rule, simdjson::dom::element v, std::strin
       if (rule.max_length && n > *rule.max_length)
         return fail(std::to_string(n) + " characters > maxLength " + std::to_string(*rule.max_length));
     }
-    if (rule.pattern && !rule.pattern->search(s)) return fail(describe(v) + " does not match " + rule.pattern->source());
+    if (rule.pattern && !rule.pattern->search(s))
+      return fail(describe(v) + " does not match " + rule.pattern->source());
     switch (rule.format) {
       case Format::None: break;
       case Format::Uuid:

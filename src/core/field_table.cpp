@@ -10,7 +10,8 @@ namespace ecpipe::detail {
 
 FieldTable::FieldTable(const CompiledSchema& schema) {
   std::fill(std::begin(slots_), std::end(slots_), -1);
-  for (const char* special : {"event_id", "event_type", "session_id", "timestamp", "platform", "device_type", "order_id"})
+  for (const char* special :
+       {"event_id", "event_type", "session_id", "timestamp", "platform", "device_type", "order_id"})
     add(special);
   types_.push_back(type_fields(schema.common()));
   for (const auto& t : schema.types()) {

@@ -23,7 +23,7 @@ class IdFirstSeen {
   struct Packed {
     uint64_t hi = 0, lo = 0;  // the 32 hex digits, 4 bits each
     uint32_t upper = 0;       // bit k: digit k was written as an upper-case letter
-    uint32_t value = kNone;  // the number given when first seen, or kNone for an empty slot
+    uint32_t value = kNone;   // the number given when first seen, or kNone for an empty slot
   };
 
   IdFirstSeen() : table_(1024) {}

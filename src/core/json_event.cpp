@@ -18,9 +18,7 @@ namespace ecpipe::detail {
 using simdjson::dom::element;
 using simdjson::dom::element_type;
 
-EventParser::EventParser() : parser_(), embedded_parser_() {
-  keys_.reserve(64);
-}
+EventParser::EventParser() : parser_(), embedded_parser_() { keys_.reserve(64); }
 
 bool EventParser::parse_with(simdjson::dom::parser& p, std::string& buffer, std::string_view text, element& root,
                              std::string& why) {
@@ -69,7 +67,8 @@ bool walk(element v, std::vector<std::string_view>& keys, bool may_have_nul, boo
         if (may_have_nul && field.key.find('\0') != std::string_view::npos) has_nul = true;
         collision |= screen.collides(field.key);
         keys.push_back(field.key);
-        if (EventParser::worth_checking(field.value, may_have_nul) && !walk(field.value, keys, may_have_nul, has_nul, why))
+        if (EventParser::worth_checking(field.value, may_have_nul) &&
+            !walk(field.value, keys, may_have_nul, has_nul, why))
           return false;
       }
       if (collision) {
@@ -97,7 +96,8 @@ bool walk(element v, std::vector<std::string_view>& keys, bool may_have_nul, boo
     }
     case element_type::ARRAY:
       for (element item : simdjson::dom::array(v)) {
-        if (EventParser::worth_checking(item, may_have_nul) && !walk(item, keys, may_have_nul, has_nul, why)) return false;
+        if (EventParser::worth_checking(item, may_have_nul) && !walk(item, keys, may_have_nul, has_nul, why))
+          return false;
       }
       return true;
     case element_type::STRING: {
@@ -165,8 +165,10 @@ bool rewrite_out_of_range_numbers(std::string_view in, std::string& out) {
     char c = in[i];
     if (in_string) {
       out += c;
-      if (c == '\\' && i + 1 < in.size()) out += in[++i];
-      else if (c == '"') in_string = false;
+      if (c == '\\' && i + 1 < in.size())
+        out += in[++i];
+      else if (c == '"')
+        in_string = false;
       ++i;
       continue;
     }
@@ -258,9 +260,7 @@ std::string describe(element v) {
     case element_type::UINT64:
       std::snprintf(buf, sizeof buf, "%llu", static_cast<unsigned long long>(v.get_uint64().value_unsafe()));
       return buf;
-    case element_type::DOUBLE:
-      std::snprintf(buf, sizeof buf, "%.15g", v.get_double().value_unsafe());
-      return buf;
+    case element_type::DOUBLE: std::snprintf(buf, sizeof buf, "%.15g", v.get_double().value_unsafe()); return buf;
     case element_type::STRING: {
       std::string_view s(v.get_string().value_unsafe());
       std::string out = "\"";

@@ -40,8 +40,8 @@ std::optional<std::string> rate_text(int64_t n, int64_t d) {
   if (d == 0) return std::nullopt;
   // 100 × n / d to 2 decimals, halves away from zero: exact in integers for counts.
   const unsigned __int128 scaled = static_cast<unsigned __int128>(n) * 10000;
-  const int64_t hundredths = static_cast<int64_t>((scaled * 2 + static_cast<unsigned __int128>(d)) /
-                                                  (static_cast<unsigned __int128>(d) * 2));
+  const int64_t hundredths =
+      static_cast<int64_t>((scaled * 2 + static_cast<unsigned __int128>(d)) / (static_cast<unsigned __int128>(d) * 2));
   return format_cents(hundredths);
 }
 

@@ -83,8 +83,9 @@ bool order_amount_consistent(element event, EventParser& parser, double toleranc
   const long double expected = items - discount + shipping;
   const long double gap = std::fabs(static_cast<long double>(total) - expected);
   if (!(gap <= tolerance)) {
-    reason = "total_amount " + number_text(total) + " != items " + number_text(static_cast<double>(items)) + " - discount " +
-             number_text(discount) + " + shipping " + number_text(shipping) + " = " + number_text(static_cast<double>(expected));
+    reason = "total_amount " + number_text(total) + " != items " + number_text(static_cast<double>(items)) +
+             " - discount " + number_text(discount) + " + shipping " + number_text(shipping) + " = " +
+             number_text(static_cast<double>(expected));
     return false;
   }
   return true;

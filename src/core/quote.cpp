@@ -38,9 +38,12 @@ void hex_byte(std::string& out, unsigned char b) {
 
 std::string cut_value(std::string_view s, size_t max_chars) {
   return cut_with(s, max_chars, [](std::string& out, std::string_view seq, bool well_formed) {
-    if (!well_formed) out += "\xEF\xBF\xBD";  // U+FFFD for a sequence that is not UTF-8
-    else if (seq[0] == '\0') out += "\\u0000";
-    else out.append(seq);
+    if (!well_formed)
+      out += "\xEF\xBF\xBD";  // U+FFFD for a sequence that is not UTF-8
+    else if (seq[0] == '\0')
+      out += "\\u0000";
+    else
+      out.append(seq);
   });
 }
 
@@ -66,9 +69,12 @@ std::string number_text(double d) {
 std::string json_pointer_token(std::string_view key) {
   std::string out;
   for (char c : key) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out += c;
   }
   return out;
 }

@@ -14,11 +14,10 @@ using simdjson::dom::element_type;
 
 namespace {
 
-const char* const kTextNames[] = {"event_id",     "event_type",    "user_id",      "session_id",     "platform",
-                                  "device_type",  "os",            "browser",      "page_url",       "page_type",
-                                  "referrer",     "element_id",    "element_type", "product_id",     "category_id",
-                                  "source_page",  "order_id",      "payment_method", "search_query", "category_filter",
-                                  "sort_type"};
+const char* const kTextNames[] = {
+    "event_id",    "event_type",  "user_id",   "session_id",     "platform",     "device_type",     "os",
+    "browser",     "page_url",    "page_type", "referrer",       "element_id",   "element_type",    "product_id",
+    "category_id", "source_page", "order_id",  "payment_method", "search_query", "category_filter", "sort_type"};
 const char* const kIntNames[] = {"position", "quantity", "result_count", "page_number"};
 const char* const kNumberNames[] = {"unit_price", "total_amount"};
 
@@ -41,7 +40,6 @@ Column column_of(std::string_view name) {
   return {Kind::None, 0};
 }
 
-
 }  // namespace
 
 const char* raw_text_column(int i) { return kTextNames[i]; }
@@ -59,9 +57,10 @@ class RawEventExtractor::Impl {
     if (!parser_.parse_object(line, root, has_nul, why)) return false;
     simdjson::dom::object obj = root.get_object().value_unsafe();
     element type_value;
-    const detail::FieldTable::TypeFields& rules = !obj["event_type"].get(type_value) && type_value.is_string()
-                                                      ? fields_.for_type(std::string_view(type_value.get_string().value_unsafe()))
-                                                      : fields_.common();
+    const detail::FieldTable::TypeFields& rules =
+        !obj["event_type"].get(type_value) && type_value.is_string()
+            ? fields_.for_type(std::string_view(type_value.get_string().value_unsafe()))
+            : fields_.common();
     bool has_time = false;
     std::string extras = "{";
     for (auto field : obj) {

@@ -51,8 +51,10 @@ class Translator {
       if (c == '\\') {
         escape();
       } else if (in_class_) {
-        if (c == '[') out_ += "\\[";  // literal in ECMA; RE2 would read [: as a POSIX class
-        else out_ += c;
+        if (c == '[')
+          out_ += "\\[";  // literal in ECMA; RE2 would read [: as a POSIX class
+        else
+          out_ += c;
         if (c == ']') in_class_ = false;
         ++i_;
       } else if (c == '[') {
@@ -121,7 +123,8 @@ class Translator {
     if (j >= p_.size() || p_[j] != '}') return;
     for (std::string_view count : {low, high}) {
       const size_t first = count.find_first_not_of('0');
-      if (first != std::string_view::npos && (count.size() - first > 4 || std::stoi(std::string(count.substr(first))) > 1000))
+      if (first != std::string_view::npos &&
+          (count.size() - first > 4 || std::stoi(std::string(count.substr(first))) > 1000))
         fail(p_, "invalid repetition size: " + std::string(p_.substr(i_, j + 1 - i_)));
     }
   }
@@ -141,7 +144,8 @@ class Translator {
       if (end < p_.size() && is_digit(p_[end])) fail(p_, "malformed group name at offset " + std::to_string(i_ - 1));
       while (end < p_.size() && (is_ascii_letter(p_[end]) || is_digit(p_[end]) || p_[end] == '_' || p_[end] == '$'))
         ++end;
-      if (end == i_ + 2 || end >= p_.size() || p_[end] != '>') fail(p_, "malformed group name at offset " + std::to_string(i_ - 1));
+      if (end == i_ + 2 || end >= p_.size() || p_[end] != '>')
+        fail(p_, "malformed group name at offset " + std::to_string(i_ - 1));
       out_ += "(?:";
       i_ = end + 1;
       return;
@@ -314,8 +318,7 @@ bool match_fixed(const std::vector<Run>& runs, std::string_view text) {
   size_t at = 0;
   for (const Run& r : runs) {
     uint32_t taken = 0;
-    while (at < text.size() && taken < r.max &&
-           (r.digit ? is_digit(text[at]) : text[at] == r.ch)) {
+    while (at < text.size() && taken < r.max && (r.digit ? is_digit(text[at]) : text[at] == r.ch)) {
       ++at;
       ++taken;
     }
@@ -336,7 +339,8 @@ struct Regex::Compiled {
 
 Regex Regex::compile(std::string_view pattern) {
   if (pattern.size() > kMaxPatternBytes)
-    fail(pattern, "longer than " + std::to_string(kMaxPatternBytes) + " bytes (" + std::to_string(pattern.size()) + ")");
+    fail(pattern,
+         "longer than " + std::to_string(kMaxPatternBytes) + " bytes (" + std::to_string(pattern.size()) + ")");
   const std::string translated = Translator(pattern).run();
   RE2::Options options;
   options.set_encoding(RE2::Options::EncodingUTF8);

@@ -24,9 +24,8 @@ namespace {
 
 // Every message names the JSON pointer (cut) and says why; values quoted in `why` are cut by q() first.
 [[noreturn]] void bad(const std::string& where, const std::string& why) {
-  throw Error(ErrorKind::SchemaInvalid,
-              "event schema " + (where.empty() ? std::string("/") : message_excerpt(where)) + ": " +
-                  message_excerpt(why, 1000));
+  throw Error(ErrorKind::SchemaInvalid, "event schema " + (where.empty() ? std::string("/") : message_excerpt(where)) +
+                                            ": " + message_excerpt(why, 1000));
 }
 
 std::string q(std::string_view value) { return message_excerpt(value, 100); }
@@ -141,10 +140,14 @@ FieldRule compile_field(const std::string& name, const json& s, const std::strin
       r.pattern = patterns.get(v.get<std::string>(), at);
     } else if (k == "format") {
       const std::string f = v.is_string() ? v.get<std::string>() : "";
-      if (f == "date-time") r.format = Format::DateTime;
-      else if (f == "uuid") r.format = Format::Uuid;
-      else if (f == "uri") r.format = Format::Uri;
-      else bad(at, "unsupported format '" + q(f) + "' (supported: date-time, uuid, uri)");
+      if (f == "date-time")
+        r.format = Format::DateTime;
+      else if (f == "uuid")
+        r.format = Format::Uuid;
+      else if (f == "uri")
+        r.format = Format::Uri;
+      else
+        bad(at, "unsupported format '" + q(f) + "' (supported: date-time, uuid, uri)");
     } else if (k == "minimum") {
       r.minimum = number_of(v, at);
     } else if (k == "maximum") {
@@ -174,8 +177,7 @@ std::vector<std::string> compile_required(const json& v, const std::string& wher
   return out;
 }
 
-void compile_properties(const json& v, const std::string& where, std::vector<FieldRule>& out,
-                        PatternCache& patterns) {
+void compile_properties(const json& v, const std::string& where, std::vector<FieldRule>& out, PatternCache& patterns) {
   if (!v.is_object()) bad(where, "must be an object");
   InterruptCounter interrupts(256);
   for (const auto& [name, s] : v.items()) {
@@ -186,8 +188,7 @@ void compile_properties(const json& v, const std::string& where, std::vector<Fie
 
 // An allOf member of the form {"if": {"properties": {<disc>: {"const": T}}, "required": [<disc>]},
 // "then": {"properties": {...}, "required": [...]}} adds the rules of event type T.
-TypeRules compile_branch(const json& b, const std::string& where, std::string& discriminator,
-                         PatternCache& patterns) {
+TypeRules compile_branch(const json& b, const std::string& where, std::string& discriminator, PatternCache& patterns) {
   if (!b.is_object() || !b.contains("if") || !b.contains("then"))
     bad(where, "each allOf member must be an if/then pair selecting one event type");
   for (const auto& [k, v] : b.items())
@@ -213,10 +214,14 @@ TypeRules compile_branch(const json& b, const std::string& where, std::string& d
   const std::string tw = where + "/then";
   if (!then.is_object()) bad(tw, "must be an object");
   for (const auto& [k, v] : then.items()) {
-    if (k == "properties") compile_properties(v, tw + "/properties", t.fields, patterns);
-    else if (k == "required") t.required = compile_required(v, tw + "/required");
-    else if (k == "type" && v == "object") continue;
-    else if (!annotation(k)) bad(child(tw, k), "unsupported keyword '" + q(k) + "'");
+    if (k == "properties")
+      compile_properties(v, tw + "/properties", t.fields, patterns);
+    else if (k == "required")
+      t.required = compile_required(v, tw + "/required");
+    else if (k == "type" && v == "object")
+      continue;
+    else if (!annotation(k))
+      bad(child(tw, k), "unsupported keyword '" + q(k) + "'");
   }
   return t;
 }
@@ -229,9 +234,12 @@ void check_depth(std::string_view text) {
   bool in_string = false, escaped = false;
   for (const char c : text) {
     if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
     } else if (c == '"') {
       in_string = true;
     } else if (c == '[' || c == '{') {
@@ -265,8 +273,8 @@ const TypeRules* CompiledSchema::rules_for(std::string_view event_type) const {
 
 CompiledSchema CompiledSchema::compile(std::string_view text) {
   if (text.size() > kMaxSchemaBytes)
-    bad("", "is " + std::to_string(text.size()) + " bytes; a schema may have at most " +
-                std::to_string(kMaxSchemaBytes));
+    bad("",
+        "is " + std::to_string(text.size()) + " bytes; a schema may have at most " + std::to_string(kMaxSchemaBytes));
   check_depth(text);
   json doc;
   try {

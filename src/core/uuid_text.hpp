@@ -49,7 +49,8 @@ struct Lanes {
 
 inline Lanes classify(__m128i x) {
   // Signed byte compares: bytes >= 0x80 are negative and so are neither digits nor letters.
-  const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)), _mm_cmpgt_epi8(_mm_set1_epi8('9' + 1), x));
+  const __m128i digit =
+      _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)), _mm_cmpgt_epi8(_mm_set1_epi8('9' + 1), x));
   const __m128i folded = _mm_or_si128(x, _mm_set1_epi8(0x20));
   const __m128i letter =
       _mm_and_si128(_mm_cmpgt_epi8(folded, _mm_set1_epi8('a' - 1)), _mm_cmpgt_epi8(_mm_set1_epi8('f' + 1), folded));
@@ -71,10 +72,14 @@ inline bool parse_uuid_text_portable(std::string_view s, UuidDigits* out) {
   uint64_t upper = 0;
   for (uint8_t at : in::kDigitAt) {
     const unsigned char ch = static_cast<unsigned char>(s[at]);
-    if (ch >= '0' && ch <= '9') nibble[at] = static_cast<uint8_t>(ch - '0');
-    else if (ch >= 'a' && ch <= 'f') nibble[at] = static_cast<uint8_t>(ch - 'a' + 10);
-    else if (ch >= 'A' && ch <= 'F') nibble[at] = static_cast<uint8_t>(ch - 'A' + 10), upper |= uint64_t{1} << at;
-    else return false;
+    if (ch >= '0' && ch <= '9')
+      nibble[at] = static_cast<uint8_t>(ch - '0');
+    else if (ch >= 'a' && ch <= 'f')
+      nibble[at] = static_cast<uint8_t>(ch - 'a' + 10);
+    else if (ch >= 'A' && ch <= 'F')
+      nibble[at] = static_cast<uint8_t>(ch - 'A' + 10), upper |= uint64_t{1} << at;
+    else
+      return false;
   }
   if (!out) return true;
   in::gather(nibble, *out);

@@ -76,8 +76,8 @@ struct TimedEvent {
   uint32_t session;
   uint32_t line_index;
   int64_t micros;
-  uint32_t event_id;   // index of the line that first used the event_id, or IdFirstSeen::kNone
-  int16_t platform;    // platform number, kUnnumberedPlatform, or -1 when absent or empty (then outside check 7)
+  uint32_t event_id;  // index of the line that first used the event_id, or IdFirstSeen::kNone
+  int16_t platform;   // platform number, kUnnumberedPlatform, or -1 when absent or empty (then outside check 7)
   EventType type;
 };
 
@@ -140,10 +140,12 @@ class BatchValidator::Impl {
     bool may_have_nul = false, has_nul = false;
     std::string why;
     const bool too_long = static_cast<uint64_t>(line.size()) > static_cast<uint64_t>(settings_.max_line_bytes);
-    if (too_long || !parser_.parse_line(line, root, may_have_nul, why) || !scan_fields(root, may_have_nul, has_nul, why)) {
+    if (too_long || !parser_.parse_line(line, root, may_have_nul, why) ||
+        !scan_fields(root, may_have_nul, has_nul, why)) {
       // A line ecpipe_ingest cut says how long it was; any other line too long is judged by its length alone.
       const std::string_view note = cut_line_note(line);
-      if (!note.empty()) why = std::string(note);
+      if (!note.empty())
+        why = std::string(note);
       else if (too_long)
         why = "line of " + std::to_string(line.size()) + " bytes is longer than ecpipe.max_line_bytes (" +
               std::to_string(settings_.max_line_bytes) + ")";
@@ -366,13 +368,14 @@ class BatchValidator::Impl {
   }
 
   // Checks 1 and 3 from the compiled schema, over the fields the scan kept, in the order the event lists them.
-  void required_and_values(LineVerdict& v, const FieldTable::TypeFields& rules, std::string_view event_id, bool unstorable,
-                           const std::string& limit_reason) {
+  void required_and_values(LineVerdict& v, const FieldTable::TypeFields& rules, std::string_view event_id,
+                           bool unstorable, const std::string& limit_reason) {
     FieldTable::Mask present = 0;
     std::string reason;
     bool value_failed = false;
     std::string value_reason;
-    if (unstorable) value_failed = true, value_reason = limit_reason.empty() ? "a string contains U+0000" : limit_reason;
+    if (unstorable)
+      value_failed = true, value_reason = limit_reason.empty() ? "a string contains U+0000" : limit_reason;
     for (int k = 0; k < top_.count; ++k) {
       const int i = top_.order[k];
       const element value = top_.value[i];
@@ -431,7 +434,8 @@ class BatchValidator::Impl {
       if (!parse_timestamp(text, ts, why)) {
         reason = "timestamp " + detail::describe(value) + ": " + why;
       } else if (ts.year < settings_.min_year) {
-        reason = "timestamp year " + std::to_string(ts.year) + " < ecpipe.min_year " + std::to_string(settings_.min_year);
+        reason =
+            "timestamp year " + std::to_string(ts.year) + " < ecpipe.min_year " + std::to_string(settings_.min_year);
       } else {
         const EventTime t = resolve_timestamp(ts, zone_);
         if (t.unix_micros - settings_.now_us > settings_.max_future_us) {
@@ -511,9 +515,11 @@ class BatchValidator::Impl {
     const bool mobile_only = platform == "ios" || platform == "android";
     if (!mobile_only && platform != "web") return;
     const std::string_view device = f.text(FieldTable::kDeviceType).value_or("");
-    const bool allowed = mobile_only ? device == "mobile" : (device == "desktop" || device == "mobile" || device == "tablet");
+    const bool allowed =
+        mobile_only ? device == "mobile" : (device == "desktop" || device == "mobile" || device == "tablet");
     if (allowed) return;
-    const std::string shown = f.has(FieldTable::kDeviceType) ? detail::describe(f.get(FieldTable::kDeviceType)) : "missing";
+    const std::string shown =
+        f.has(FieldTable::kDeviceType) ? detail::describe(f.get(FieldTable::kDeviceType)) : "missing";
     fail(v, CheckId::PlatformDevice, {event_id},
          "device_type " + shown + " is not allowed on " + cut_value(platform) +
              (mobile_only ? " (mobile only)" : " (desktop, mobile or tablet)"));
@@ -526,7 +532,7 @@ class BatchValidator::Impl {
     uint32_t at;         // the failing event in timed_
     uint32_t reference;  // the event in timed_ whose platform is the session's (check 7)
     CheckId check;
-    bool new_member;     // funnel_sequence: the session's first failure, which counts the session
+    bool new_member;  // funnel_sequence: the session's first failure, which counts the session
   };
 
   // Checks 4 and 7 (platform consistency) walk each session in (instant, line_no) order. Failures are collected
@@ -594,7 +600,8 @@ class BatchValidator::Impl {
              ", the platform of session " + session + " at line " + std::to_string(line_no_of(reference));
     }
     const std::string line = std::to_string(line_no_of(t));
-    if (t.type == EventType::Purchase) return "purchase at line " + line + " has no add_to_cart before it in session " + session;
+    if (t.type == EventType::Purchase)
+      return "purchase at line " + line + " has no add_to_cart before it in session " + session;
     return "add_to_cart at line " + line + " has no page_view or click before it in session " + session;
   }
 
@@ -653,7 +660,7 @@ class BatchValidator::Impl {
   Settings settings_;
   const TimeZone& zone_;
   FieldTable fields_;
-  int extra_data_field_;  // the field number of extra_data, or -1 when the schema has no such field
+  int extra_data_field_;   // the field number of extra_data, or -1 when the schema has no such field
   element decoded_extra_;  // the current event's extra_data string, decoded, when has_decoded_extra_
   bool has_decoded_extra_ = false;
   EventFields top_;
@@ -663,7 +670,7 @@ class BatchValidator::Impl {
   IdFirstSeen event_ids_;
   IdFirstSeen sessions_;  // session_id → dense session number
   StringInterner order_ids_, order_event_ids_;
-  std::vector<std::string> platform_names_;  // by platform number
+  std::vector<std::string> platform_names_;                         // by platform number
   std::unordered_map<uint32_t, std::string> unnumbered_platforms_;  // by line index: platforms past the numbered ones
   std::vector<OrderOwner> orders_;
   std::vector<TimedEvent> timed_;

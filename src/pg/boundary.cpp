@@ -23,7 +23,8 @@ void raise_caught(const CaughtError& caught, const char* function_name) {
   }
   if (caught.kind == CaughtKind::Server)
     ereport(ERROR, (errcode(code), errmsg("%s", caught.message), errcontext("ecpipe function %s", function_name)));
-  ereport(ERROR, (errcode(code), errmsg("ecpipe: %s", caught.message), errcontext("ecpipe function %s", function_name)));
+  ereport(ERROR,
+          (errcode(code), errmsg("ecpipe: %s", caught.message), errcontext("ecpipe function %s", function_name)));
   pg_unreachable();
 }
 

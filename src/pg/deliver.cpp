@@ -24,9 +24,10 @@ struct Due {
 };
 
 std::vector<Due> lock_due(int limit) {
-  spi_exec("SELECT id, attempts, payload::text FROM ecpipe.notifications "
-           "WHERE status = 'queued' AND next_attempt_at <= now() ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
-           {INT4OID}, {Int32GetDatum(limit)});
+  spi_exec(
+      "SELECT id, attempts, payload::text FROM ecpipe.notifications "
+      "WHERE status = 'queued' AND next_attempt_at <= now() ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+      {INT4OID}, {Int32GetDatum(limit)});
   std::vector<Due> due;
   uint64_t n = 0;
   server_call([&] { n = SPI_processed; });
@@ -53,13 +54,14 @@ void record(int64_t id, const char* status, long http_status, const std::string&
     error_text = CStringGetTextDatum(error.c_str());
   });
   const char nulls[] = {' ', ' ', http_status ? ' ' : 'n', error.empty() ? 'n' : ' ', ' ', ' '};
-  spi_exec("UPDATE ecpipe.notifications SET status = $2, last_status = $3, last_error = $4, "
-           "attempts = attempts + $6, next_attempt_at = now() + make_interval(secs => $5), "
-           "delivered_at = CASE WHEN $2 = 'delivered' THEN now() END WHERE id = $1",
-           {INT8OID, TEXTOID, INT4OID, TEXTOID, FLOAT8OID, INT4OID},
-           {Int64GetDatum(id), status_text, Int32GetDatum(static_cast<int32>(http_status)), error_text,
-            Float8GetDatum(static_cast<double>(delay_seconds)), Int32GetDatum(count_attempt ? 1 : 0)},
-           nulls);
+  spi_exec(
+      "UPDATE ecpipe.notifications SET status = $2, last_status = $3, last_error = $4, "
+      "attempts = attempts + $6, next_attempt_at = now() + make_interval(secs => $5), "
+      "delivered_at = CASE WHEN $2 = 'delivered' THEN now() END WHERE id = $1",
+      {INT8OID, TEXTOID, INT4OID, TEXTOID, FLOAT8OID, INT4OID},
+      {Int64GetDatum(id), status_text, Int32GetDatum(static_cast<int32>(http_status)), error_text,
+       Float8GetDatum(static_cast<double>(delay_seconds)), Int32GetDatum(count_attempt ? 1 : 0)},
+      nulls);
 }
 
 }  // namespace
@@ -95,7 +97,9 @@ int64_t deliver_due(int limit) {
     const HttpResult r = post_json(url, payload, s.timeout_ms, target.plain_http);
     const DeliveryDecision next = decide_delivery(r, d.attempts + 1, s.max_attempts, s.retry_base_seconds);
     const std::string error = r.timed_out ? "timed out" : r.error;
-    const char* status = next.next == Delivery::Delivered ? "delivered" : next.next == Delivery::Retry ? "queued" : "dead";
+    const char* status = next.next == Delivery::Delivered ? "delivered"
+                         : next.next == Delivery::Retry   ? "queued"
+                                                          : "dead";
     record(d.id, status, r.status, error, next.delay_seconds, true);
   }
   return static_cast<int64_t>(due.size());

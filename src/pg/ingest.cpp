@@ -64,8 +64,8 @@ ECPIPE_FUNCTION(ecpipe_ingest) {
   require_read_privilege();
   require_utf8_database();
   if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-    throw ecpipe::ServerError(ERRCODE_NULL_VALUE_NOT_ALLOWED,
-                      PG_ARGISNULL(0) ? "ecpipe_ingest: ds must not be NULL" : "ecpipe_ingest: path must not be NULL");
+    throw ecpipe::ServerError(ERRCODE_NULL_VALUE_NOT_ALLOWED, PG_ARGISNULL(0) ? "ecpipe_ingest: ds must not be NULL"
+                                                                              : "ecpipe_ingest: path must not be NULL");
   const DateADT batch = PG_GETARG_DATEADT(0);
   require_pipeline_day(batch, "ecpipe_ingest");
   char* path_arg = nullptr;
@@ -79,8 +79,7 @@ ECPIPE_FUNCTION(ecpipe_ingest) {
   TableWriter writer("ecpipe", "landing");
   // A batch is never replaced under a run or load of its day: ingest takes the day's lock, waiting up to
   // ecpipe.run_lock_timeout as a second run would (a run collecting from landing_dir holds it already).
-  if (has_lock_day())
-    spi_exec("SELECT ecpipe.lock_day($1, NULL)", {DATEOID}, {DateADTGetDatum(batch)});
+  if (has_lock_day()) spi_exec("SELECT ecpipe.lock_day($1, NULL)", {DATEOID}, {DateADTGetDatum(batch)});
   spi_exec("DELETE FROM ecpipe.landing WHERE batch_date = $1", {DATEOID}, {DateADTGetDatum(batch)});
   const std::vector<int> col = writer.columns({"batch_date", "line_no", "line", "line_bytes", "landed_at"});
   TimestampTz now = 0;

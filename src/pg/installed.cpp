@@ -24,18 +24,17 @@ bool ask(const char* sql) {
 
 bool has_batch_days() { return ask("SELECT pg_catalog.to_regclass('ecpipe.batch_days') IS NOT NULL"); }
 
-bool has_lock_day() {
-  return ask("SELECT pg_catalog.to_regprocedure('ecpipe.lock_day(date,bigint)') IS NOT NULL");
-}
+bool has_lock_day() { return ask("SELECT pg_catalog.to_regprocedure('ecpipe.lock_day(date,bigint)') IS NOT NULL"); }
 
 bool has_rebuild_day_marts() {
   return ask("SELECT pg_catalog.to_regprocedure('ecpipe.rebuild_day_marts(date,bigint)') IS NOT NULL");
 }
 
 bool quality_log_takes_no_data() {
-  return ask("SELECT pg_catalog.bool_or(pg_catalog.pg_get_constraintdef(c.oid) LIKE '%no_data%') "
-             "FROM pg_catalog.pg_constraint c "
-             "WHERE c.conrelid = 'ecpipe.quality_log'::pg_catalog.regclass AND c.conname = 'quality_log_status_check'");
+  return ask(
+      "SELECT pg_catalog.bool_or(pg_catalog.pg_get_constraintdef(c.oid) LIKE '%no_data%') "
+      "FROM pg_catalog.pg_constraint c "
+      "WHERE c.conrelid = 'ecpipe.quality_log'::pg_catalog.regclass AND c.conname = 'quality_log_status_check'");
 }
 
 }  // namespace ecpipe::pg

@@ -164,9 +164,10 @@ size_t prepare_batch_step(DateADT batch) {
 
 size_t landing_lines_hint(DateADT batch) {
   // A heap tuple of landing takes at least 28 bytes (header, line pointer, date, line_no) whatever its line.
-  spi_exec("SELECT least(max(line_no), pg_catalog.pg_relation_size('ecpipe.landing') / 28) FROM ecpipe.landing "
-           "WHERE batch_date = $1",
-           {DATEOID}, {DateADTGetDatum(batch)}, nullptr, true);
+  spi_exec(
+      "SELECT least(max(line_no), pg_catalog.pg_relation_size('ecpipe.landing') / 28) FROM ecpipe.landing "
+      "WHERE batch_date = $1",
+      {DATEOID}, {DateADTGetDatum(batch)}, nullptr, true);
   int64_t hint = 0;
   server_call([&] {
     bool isnull = true;

@@ -44,9 +44,10 @@ struct Validation {
 
 Validation latest_validation(DateADT batch) {
   Validation v;
-  spi_exec("SELECT run_id, status, fingerprint, settings->>'timezone' FROM ecpipe.validations "
-           "WHERE batch_date = $1 ORDER BY run_id DESC LIMIT 1",
-           {DATEOID}, {DateADTGetDatum(batch)}, nullptr, true);
+  spi_exec(
+      "SELECT run_id, status, fingerprint, settings->>'timezone' FROM ecpipe.validations "
+      "WHERE batch_date = $1 ORDER BY run_id DESC LIMIT 1",
+      {DATEOID}, {DateADTGetDatum(batch)}, nullptr, true);
   const char *status = nullptr, *zone = nullptr;
   server_call([&] {
     if (SPI_processed == 0) return;
@@ -66,9 +67,10 @@ Validation latest_validation(DateADT batch) {
 
 std::unordered_map<int64_t, Verdict> verdicts_of(int64_t validation_run) {
   std::unordered_map<int64_t, Verdict> out;
-  spi_exec("SELECT line_no, disposition = 'quarantine', failed_checks, array_to_string(reasons, ','), detail "
-           "FROM ecpipe.line_verdicts WHERE run_id = $1",
-           {INT8OID}, {Int64GetDatum(validation_run)}, nullptr, true);
+  spi_exec(
+      "SELECT line_no, disposition = 'quarantine', failed_checks, array_to_string(reasons, ','), detail "
+      "FROM ecpipe.line_verdicts WHERE run_id = $1",
+      {INT8OID}, {Int64GetDatum(validation_run)}, nullptr, true);
   uint64_t n = 0;
   server_call([&] { n = SPI_processed; });
   for (uint64_t i = 0; i < n; ++i) {
@@ -122,7 +124,8 @@ class AsExtensionOwner {
     Oid owner = InvalidOid;
     server_call([&] {
       bool isnull = true;
-      if (SPI_processed == 1) owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+      if (SPI_processed == 1)
+        owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
       GetUserIdAndSecContext(&user_, &context_);
     });
     if (owner == InvalidOid) throw ServerError(ERRCODE_UNDEFINED_OBJECT, "extension \"ecpipe\" is not installed");
@@ -216,8 +219,9 @@ std::string result_json(int64_t run_id, DateADT batch, const std::string& status
 std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
   const Validation validation = latest_validation(batch);
   if (!validation.found)
-    throw ServerError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-                      ("batch " + format_day(unix_day(batch)) + " has not been validated: run ecpipe_validate first").c_str());
+    throw ServerError(
+        ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+        ("batch " + format_day(unix_day(batch)) + " has not been validated: run ecpipe_validate first").c_str());
   if (validation.status != "passed") return result_json(run_id, batch, validation.status, LoadCounts{}, {});
 
   // One loader per batch at a time; a second waits here up to ecpipe.run_lock_timeout (and then sees the first one's
@@ -230,7 +234,8 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
              {Int32GetDatum(kRunLockKeyBefore030), Int32GetDatum(batch)});
   const auto verdicts = verdicts_of(validation.run_id);
   const bool mapped = has_batch_days();  // 0.3.0: the map, and the range of days a partition may be made for
-  const std::pair<int64_t, int64_t> allowed = mapped ? partition_days() : std::pair<int64_t, int64_t>{INT32_MIN, INT32_MAX};
+  const std::pair<int64_t, int64_t> allowed =
+      mapped ? partition_days() : std::pair<int64_t, int64_t>{INT32_MIN, INT32_MAX};
   int64_t outside_line = 0, outside_day = 0;  // the first event outside it (the batch or the settings changed)
   std::set<int64_t> days = days_of_batch(batch, mapped);
   delete_batch_rows(batch, days);
@@ -241,7 +246,8 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
       "INSERT INTO ecpipe.quarantine (batch_date, run_id, line_no, line, line_bytes, reasons, detail) "
       "SELECT $1, $2, u.n, u.l, u.b, string_to_array(u.r, ','), u.d "
       "FROM unnest($3::int8[], $4::text[], $5::bytea[], $6::text[], $7::text[]) AS u(n, l, b, r, d)",
-      {DATEOID, INT8OID}, {DateADTGetDatum(batch), Int64GetDatum(run_id)}, {INT8OID, TEXTOID, BYTEAOID, TEXTOID, TEXTOID});
+      {DATEOID, INT8OID}, {DateADTGetDatum(batch), Int64GetDatum(run_id)},
+      {INT8OID, TEXTOID, BYTEAOID, TEXTOID, TEXTOID});
 
   ServerTimeZone zone(validation.timezone.c_str());
   RawEventExtractor extractor(current_schema());
@@ -318,12 +324,13 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
                        std::to_string(validation.run_id) + "): validate it again")
                           .c_str());
   if (outside_line != 0)
-    throw ServerError(ERRCODE_DATETIME_FIELD_OVERFLOW,
-                      ("ecpipe_load: line " + std::to_string(outside_line) + " of batch " + format_day(unix_day(batch)) +
-                       " has event day " + format_day(outside_day) + ", outside the days a load may hold (" +
-                       format_day(allowed.first) + " to " + format_day(allowed.second) +
-                       ", from ecpipe.min_year and ecpipe.max_future): validate the batch with this load's settings")
-                          .c_str());
+    throw ServerError(
+        ERRCODE_DATETIME_FIELD_OVERFLOW,
+        ("ecpipe_load: line " + std::to_string(outside_line) + " of batch " + format_day(unix_day(batch)) +
+         " has event day " + format_day(outside_day) + ", outside the days a load may hold (" +
+         format_day(allowed.first) + " to " + format_day(allowed.second) +
+         ", from ecpipe.min_year and ecpipe.max_future): validate the batch with this load's settings")
+            .c_str());
   LoadCounts counts;
   counts.loaded = raw.finish();
   for (Oid part : new_partitions) index_raw_partition(part);

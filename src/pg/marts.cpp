@@ -290,6 +290,4 @@ Datum run_scan(FunctionCallInfo fcinfo, Scan&& scan) {
 }  // namespace ecpipe::pg
 
 ECPIPE_FUNCTION(ecpipe_scan_day_events) { return ecpipe::pg::run_scan(fcinfo, ecpipe::pg::scan_day_events); }
-ECPIPE_FUNCTION(ecpipe_build_event_marts) {
-  return ecpipe::pg::run_scan(fcinfo, ecpipe::pg::build_event_marts_0_2_0);
-}
+ECPIPE_FUNCTION(ecpipe_build_event_marts) { return ecpipe::pg::run_scan(fcinfo, ecpipe::pg::build_event_marts_0_2_0); }

@@ -12,7 +12,7 @@ void _PG_init(void);
 namespace ecpipe::pg {
 void register_worker();
 bool worker_preloaded = false;  // inherited by every backend the postmaster forks
-}
+}  // namespace ecpipe::pg
 
 namespace {
 // The core's cancellation probe: only the flags that make CHECK_FOR_INTERRUPTS raise an error (cancel, timeout,
@@ -20,7 +20,8 @@ namespace {
 bool server_wants_stop() { return InterruptPending && (QueryCancelPending || ProcDiePending); }
 }  // namespace
 
-// The core's cancellation probe always; settings always; the notification worker only when loaded through shared_preload_libraries.
+// The core's cancellation probe always; settings always; the notification worker only when loaded through
+// shared_preload_libraries.
 void _PG_init(void) {
   ecpipe::set_interrupt_probe(server_wants_stop);
   ecpipe::pg::define_settings();

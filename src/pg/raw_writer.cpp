@@ -17,7 +17,20 @@ namespace ecpipe::pg {
 namespace {
 
 // Where each column of raw_events takes its value from.
-enum class Source { EventDay, BatchDate, LineNo, RunId, EventTime, Failed, IsRecommendation, ExtraData, Extras, Text, Int, Number };
+enum class Source {
+  EventDay,
+  BatchDate,
+  LineNo,
+  RunId,
+  EventTime,
+  Failed,
+  IsRecommendation,
+  ExtraData,
+  Extras,
+  Text,
+  Int,
+  Number
+};
 struct Column {
   const char* name;
   Source source;
@@ -25,10 +38,14 @@ struct Column {
 };
 
 std::vector<Column> all_columns() {
-  std::vector<Column> c = {{"event_day", Source::EventDay, 0},   {"batch_date", Source::BatchDate, 0},
-                           {"line_no", Source::LineNo, 0},       {"run_id", Source::RunId, 0},
-                           {"event_time", Source::EventTime, 0}, {"failed_checks", Source::Failed, 0},
-                           {"is_recommendation", Source::IsRecommendation, 0}, {"extra_data", Source::ExtraData, 0},
+  std::vector<Column> c = {{"event_day", Source::EventDay, 0},
+                           {"batch_date", Source::BatchDate, 0},
+                           {"line_no", Source::LineNo, 0},
+                           {"run_id", Source::RunId, 0},
+                           {"event_time", Source::EventTime, 0},
+                           {"failed_checks", Source::Failed, 0},
+                           {"is_recommendation", Source::IsRecommendation, 0},
+                           {"extra_data", Source::ExtraData, 0},
                            {"extras", Source::Extras, 0}};
   for (int i = 0; i < RawEvent::kTextColumns; ++i) c.push_back({raw_text_column(i), Source::Text, i});
   for (int i = 0; i < RawEvent::kIntColumns; ++i) c.push_back({raw_int_column(i), Source::Int, i});
@@ -52,7 +69,8 @@ void RawWriter::open_partition(int32_t unix_day, Oid partition) {
 void RawWriter::add(const RawEvent& e, int64_t line_no, int16 failed) {
   static const std::vector<Column> kColumns = all_columns();
   const auto found = partitions_.find(e.time.event_day);
-  if (found == partitions_.end()) throw Error(ErrorKind::Internal, "raw_events partition of an event day was not opened");
+  if (found == partitions_.end())
+    throw Error(ErrorKind::Internal, "raw_events partition of an event day was not opened");
   TableWriter& w = *found->second;
   if (positions_.empty()) {
     std::vector<const char*> names;
@@ -97,10 +115,11 @@ void RawWriter::add(const RawEvent& e, int64_t line_no, int16 failed) {
           break;
         case Source::Number:
           null = !e.numbers[c.index];
-          value = e.numbers[c.index] ? DirectFunctionCall2(numeric,
-                                                           DirectFunctionCall1(float8_numeric, Float8GetDatum(*e.numbers[c.index])),
-                                                           Int32GetDatum(kMoneyTypmod))
-                                     : (Datum)0;
+          value = e.numbers[c.index]
+                      ? DirectFunctionCall2(numeric,
+                                            DirectFunctionCall1(float8_numeric, Float8GetDatum(*e.numbers[c.index])),
+                                            Int32GetDatum(kMoneyTypmod))
+                      : (Datum)0;
           break;
       }
     }

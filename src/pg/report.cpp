@@ -8,6 +8,7 @@ ECPIPE_FUNCTION(ecpipe_render_report) {
   ecpipe::pg::server_call([&] { data = DatumGetCString(DirectFunctionCall1(jsonb_out, PG_GETARG_DATUM(0))); });
   const std::string page = ecpipe::render_report_html(data);
   Datum out = 0;
-  ecpipe::pg::server_call([&] { out = PointerGetDatum(cstring_to_text_with_len(page.data(), static_cast<int>(page.size()))); });
+  ecpipe::pg::server_call(
+      [&] { out = PointerGetDatum(cstring_to_text_with_len(page.data(), static_cast<int>(page.size()))); });
   return out;
 }

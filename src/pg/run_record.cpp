@@ -134,7 +134,8 @@ ECPIPE_FUNCTION(ecpipe_run_open) {
   // Only the id this session drew last from the run id sequence: no session can take over another run's id.
   bool drawn = false;
   try {
-    spi_exec("SELECT pg_catalog.currval('ecpipe.run_id_seq') = $1", {INT8OID}, {Int64GetDatum(r.run_id)}, nullptr, true);
+    spi_exec("SELECT pg_catalog.currval('ecpipe.run_id_seq') = $1", {INT8OID}, {Int64GetDatum(r.run_id)}, nullptr,
+             true);
     server_call([&] {
       bool isnull = true;
       drawn = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) && !isnull;
@@ -194,7 +195,7 @@ ECPIPE_FUNCTION(ecpipe_run_open) {
         have_open = had_open;  // that row is another backend's: never close it
         last_open = had_last;
         throw ecpipe::ServerError(ERRCODE_UNIQUE_VIOLATION,
-                          ("ecpipe_run: run " + std::to_string(r.run_id) + " is already recorded").c_str());
+                                  ("ecpipe_run: run " + std::to_string(r.run_id) + " is already recorded").c_str());
       }
       if (found) {
         spi.finish();
@@ -252,11 +253,12 @@ void ecpipe_run_recorder_main(Datum) {
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
   PushActiveSnapshot(GetTransactionSnapshot());
   // not "ecpipe: ...", which ecpipe.current_runs lists as a run's step
-  pgstat_report_activity(STATE_RUNNING, r.mode == ecpipe::pg::OpenRun ? "ecpipe run recorder: opening a run"
-                                                                      : "ecpipe run recorder: closing rolled-back runs");
+  pgstat_report_activity(STATE_RUNNING, r.mode == ecpipe::pg::OpenRun
+                                            ? "ecpipe run recorder: opening a run"
+                                            : "ecpipe run recorder: closing rolled-back runs");
   Oid types[5] = {INT8OID, DATEOID, TIMESTAMPTZOID, INT4OID, INT8OID};
-  Datum values[5] = {Int64GetDatum(r.run_id), DateADTGetDatum(r.ds), TimestampTzGetDatum(r.started), Int32GetDatum(r.pid),
-                     Int64GetDatum(r.first_run_id)};
+  Datum values[5] = {Int64GetDatum(r.run_id), DateADTGetDatum(r.ds), TimestampTzGetDatum(r.started),
+                     Int32GetDatum(r.pid), Int64GetDatum(r.first_run_id)};
   // Either order of the two recorders ends failed: the opener never overwrites, the closer inserts when first.
   const char* sql =
       r.mode == ecpipe::pg::OpenRun
@@ -270,7 +272,8 @@ void ecpipe_run_recorder_main(Datum) {
             "seconds = excluded.seconds, error = excluded.error, failed_step = coalesce(r.failed_step, "
             "(SELECT s.name FROM ecpipe.run_steps s WHERE s.run_id = r.run_id ORDER BY s.step_no DESC LIMIT 1)) "
             "WHERE r.status = 'running'";
-  if (SPI_execute_with_args(sql, 4, types, values, nullptr, false, 0) < 0) elog(ERROR, "ecpipe run recorder: SPI failed");
+  if (SPI_execute_with_args(sql, 4, types, values, nullptr, false, 0) < 0)
+    elog(ERROR, "ecpipe run recorder: SPI failed");
   // the transaction's earlier runs (a backfill): committed as running, their close rolled back
   if (r.mode == ecpipe::pg::FailRun &&
       SPI_execute_with_args("UPDATE ecpipe.runs r SET status = 'failed', finished_at = clock_timestamp(), "

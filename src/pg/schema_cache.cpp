@@ -32,7 +32,8 @@ const CompiledSchema& current_schema() {
   struct stat st;
   if (stat(path.c_str(), &st) != 0) throw Error(ErrorKind::Io, "event schema \"" + path + "\" is missing");
   // Refused before reading: a FIFO would block the open, a huge file would be read whole only to be refused.
-  if (!S_ISREG(st.st_mode)) throw Error(ErrorKind::SchemaInvalid, "event schema \"" + path + "\" is not a regular file");
+  if (!S_ISREG(st.st_mode))
+    throw Error(ErrorKind::SchemaInvalid, "event schema \"" + path + "\" is not a regular file");
   if (static_cast<uint64_t>(st.st_size) > CompiledSchema::kMaxSchemaBytes)
     throw Error(ErrorKind::SchemaInvalid, "event schema \"" + path + "\" is " + std::to_string(st.st_size) +
                                               " bytes; a schema may have at most " +

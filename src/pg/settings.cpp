@@ -107,8 +107,8 @@ bool check_raw_indexes(char** newval, void** extra, GucSource source) {
     const size_t colon = item.find(':');
     const std::string column = item.substr(0, colon);
     const std::string method = colon == std::string::npos ? "btree" : item.substr(colon + 1);
-    const bool column_ok = !column.empty() && column.find_first_not_of("abcdefghijklmnopqrstuvwxyz_0123456789") ==
-                                                  std::string::npos;
+    const bool column_ok =
+        !column.empty() && column.find_first_not_of("abcdefghijklmnopqrstuvwxyz_0123456789") == std::string::npos;
     if (!column_ok || (method != "btree" && method != "hash" && method != "brin")) {
       GUC_check_errdetail("\"%s\" is not column[:method] with a lower-case column and a method btree, hash or brin.",
                           item.c_str());
@@ -132,11 +132,11 @@ bool is_file_reference(const char* v) { return std::strncmp(v, "file:", 5) == 0;
 // Reading the configuration file, or a stored database / role setting at connection: a warning, value ignored;
 // GUC_check_errmsg replaces PostgreSQL's "invalid value for parameter ...: <value>", so the value is not repeated.
 bool refuse_webhook_value(GucSource source, const char* why, const char* hint) {
-  const bool alter_system = source == PGC_S_FILE && MyBackendType == B_BACKEND && debug_query_string != nullptr &&
-                            IsTransactionState();
+  const bool alter_system =
+      source == PGC_S_FILE && MyBackendType == B_BACKEND && debug_query_string != nullptr && IsTransactionState();
   if (source == PGC_S_TEST || alter_system)
-    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("%s", why), errhint("%s", hint),
-                    errhidestmt(true)));
+    ereport(ERROR,
+            (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("%s", why), errhint("%s", hint), errhidestmt(true)));
   GUC_check_errmsg("%s", why);
   GUC_check_errhint("%s", hint);
   return false;
@@ -183,14 +183,16 @@ void define_settings() {
   DefineCustomStringVariable("ecpipe.timezone", "Time zone of naive event timestamps and of event days.", nullptr,
                              &guc_timezone, kDefaultTimeZone, PGC_USERSET, 0, check_timezone, nullptr, nullptr);
   DefineCustomRealVariable("ecpipe.min_pass_rate", "A check passes when its pass rate (percent) is at least this.",
-                           nullptr, &guc_min_pass_rate, kDefaultMinPassRate, 0.0, 100.0, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+                           nullptr, &guc_min_pass_rate, kDefaultMinPassRate, 0.0, 100.0, PGC_USERSET, 0, nullptr,
+                           nullptr, nullptr);
   DefineCustomIntVariable("ecpipe.min_year", "Timestamps written with an earlier year fail check 5.", nullptr,
                           &guc_min_year, kDefaultMinYear, 1, 9999, PGC_USERSET, 0, nullptr, nullptr, nullptr);
   DefineCustomStringVariable("ecpipe.max_future", "How far after now() an event timestamp may be (e.g. '1 day').",
-                             nullptr, &guc_max_future, kDefaultMaxFuture, PGC_USERSET, 0, check_max_future, assign_max_future,
-                             nullptr);
+                             nullptr, &guc_max_future, kDefaultMaxFuture, PGC_USERSET, 0, check_max_future,
+                             assign_max_future, nullptr);
   DefineCustomRealVariable("ecpipe.amount_tolerance", "Allowed gap between total_amount and the order's items.",
-                           nullptr, &guc_amount_tolerance, kDefaultAmountTolerance, 0.0, 1e12, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+                           nullptr, &guc_amount_tolerance, kDefaultAmountTolerance, 0.0, 1e12, PGC_USERSET, 0, nullptr,
+                           nullptr, nullptr);
   DefineCustomStringVariable("ecpipe.landing_dir",
                              "Directory of events_YYYYMMDD.jsonl files; when set, ecpipe_ingest reads only inside it.",
                              nullptr, &guc_landing_dir, "", PGC_SUSET, 0, nullptr, nullptr, nullptr);
@@ -198,8 +200,8 @@ void define_settings() {
   DefineCustomIntVariable("ecpipe.max_line_bytes",
                           "Longest line: ecpipe_ingest keeps only the first bytes of a longer line, and validation "
                           "counts a longer line as unparseable.",
-                          nullptr, &guc_max_line_bytes, kDefaultMaxLineBytes, 64, 128 << 20, PGC_SUSET, GUC_UNIT_BYTE, nullptr,
-                          nullptr, nullptr);
+                          nullptr, &guc_max_line_bytes, kDefaultMaxLineBytes, 64, 128 << 20, PGC_SUSET, GUC_UNIT_BYTE,
+                          nullptr, nullptr, nullptr);
   DefineCustomStringVariable("ecpipe.landing_date", "Batch date that \\copy into ecpipe.landing_import lands as.",
                              nullptr, &guc_landing_date, "", PGC_USERSET, 0, check_landing_date, nullptr, nullptr);
   DefineCustomStringVariable("ecpipe.slack_webhook_url",
@@ -207,31 +209,36 @@ void define_settings() {
                              "with SET in a session); a secret, never shown.",
                              nullptr, &guc_webhook_url, "", PGC_SUSET, GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL,
                              check_webhook_url_setting, nullptr, show_webhook_url);
-  DefineCustomStringVariable("ecpipe.webhook_allowed_hosts",
-                             "Comma-separated hosts notifications may be sent to (port 443, or host:port).", nullptr,
-                             &guc_allowed_hosts, kDefaultAllowedHosts, PGC_SUSET, 0, check_allowed_hosts, nullptr, nullptr);
+  DefineCustomStringVariable(
+      "ecpipe.webhook_allowed_hosts", "Comma-separated hosts notifications may be sent to (port 443, or host:port).",
+      nullptr, &guc_allowed_hosts, kDefaultAllowedHosts, PGC_SUSET, 0, check_allowed_hosts, nullptr, nullptr);
   DefineCustomIntVariable("ecpipe.notify_max_attempts", "Delivery attempts before a notification is marked dead.",
-                          nullptr, &guc_notify_max_attempts, kDefaultNotifyMaxAttempts, 1, 100, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+                          nullptr, &guc_notify_max_attempts, kDefaultNotifyMaxAttempts, 1, 100, PGC_SUSET, 0, nullptr,
+                          nullptr, nullptr);
   DefineCustomIntVariable("ecpipe.notify_retry_base", "First retry delay; each further retry doubles it (max 1h).",
-                          nullptr, &guc_notify_retry_base, kDefaultNotifyRetryBaseSeconds, 0, 3600, PGC_SUSET, GUC_UNIT_S, nullptr, nullptr, nullptr);
+                          nullptr, &guc_notify_retry_base, kDefaultNotifyRetryBaseSeconds, 0, 3600, PGC_SUSET,
+                          GUC_UNIT_S, nullptr, nullptr, nullptr);
   DefineCustomIntVariable("ecpipe.webhook_timeout", "How long one delivery attempt may take.", nullptr,
-                          &guc_webhook_timeout, kDefaultWebhookTimeoutMs, 100, 600000, PGC_SUSET, GUC_UNIT_MS, nullptr, nullptr, nullptr);
+                          &guc_webhook_timeout, kDefaultWebhookTimeoutMs, 100, 600000, PGC_SUSET, GUC_UNIT_MS, nullptr,
+                          nullptr, nullptr);
   // Read when the worker starts. PGC_SIGHUP rather than PGC_POSTMASTER: a backend that loads ecpipe without
   // shared_preload_libraries may not define postmaster-level settings (it would be a FATAL error).
   DefineCustomStringVariable("ecpipe.worker_database",
                              "Database whose ecpipe.notifications the worker delivers (read at server start).", nullptr,
                              &guc_worker_database, kDefaultWorkerDatabase, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
   DefineCustomIntVariable("ecpipe.run_lock_timeout", "How long ecpipe_run waits for another run of the same day.",
-                          nullptr, &guc_run_lock_timeout, kDefaultRunLockTimeoutMs, 0, INT_MAX, PGC_USERSET, GUC_UNIT_MS, nullptr,
-                          nullptr, nullptr);
+                          nullptr, &guc_run_lock_timeout, kDefaultRunLockTimeoutMs, 0, INT_MAX, PGC_USERSET,
+                          GUC_UNIT_MS, nullptr, nullptr, nullptr);
   DefineCustomIntVariable("ecpipe.max_retries", "Retries of the load step after a serialization failure or deadlock.",
-                          nullptr, &guc_max_retries, kDefaultMaxRetries, 0, 100, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+                          nullptr, &guc_max_retries, kDefaultMaxRetries, 0, 100, PGC_USERSET, 0, nullptr, nullptr,
+                          nullptr);
   DefineCustomStringVariable("ecpipe.raw_indexes",
                              "Indexes each new raw_events partition gets once filled: column[:btree|hash|brin], ...",
                              nullptr, &guc_raw_indexes, "", PGC_SUSET, 0, check_raw_indexes, nullptr, nullptr);
-  DefineCustomIntVariable("ecpipe.max_new_partitions",
-                          "How many raw_events partitions one load may make (a batch with events on more new days fails).",
-                          nullptr, &guc_max_new_partitions, kDefaultMaxNewPartitions, 1, 100000, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable(
+      "ecpipe.max_new_partitions",
+      "How many raw_events partitions one load may make (a batch with events on more new days fails).", nullptr,
+      &guc_max_new_partitions, kDefaultMaxNewPartitions, 1, 100000, PGC_SUSET, 0, nullptr, nullptr, nullptr);
   MarkGUCPrefixReserved("ecpipe");
 }
 
@@ -308,7 +315,8 @@ ECPIPE_FUNCTION(ecpipe_setting) {
   std::string n = name;
   for (auto& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));  // GUC names ignore case
   if (n.rfind("ecpipe.", 0) != 0 || n == "ecpipe.slack_webhook_url")
-    throw ecpipe::Error(ecpipe::ErrorKind::InvalidArgument, "ecpipe.setting() reads ecpipe.* settings other than the webhook URL");
+    throw ecpipe::Error(ecpipe::ErrorKind::InvalidArgument,
+                        "ecpipe.setting() reads ecpipe.* settings other than the webhook URL");
   Datum out = 0;
   ecpipe::pg::server_call([&] { out = CStringGetTextDatum(GetConfigOptionByName(name, nullptr, false)); });
   return out;

@@ -33,7 +33,7 @@ const char* worker_database();
 // ecpipe.timezone through the server's time-zone database.
 class ServerTimeZone final : public TimeZone {
  public:
-  ServerTimeZone();  // the zone named by ecpipe.timezone now
+  ServerTimeZone();                           // the zone named by ecpipe.timezone now
   explicit ServerTimeZone(const char* name);  // a named zone (UTC when the server does not know it)
   int64_t offset_at_utc(int64_t utc_seconds) const override;
   int64_t offset_for_local(int64_t local_seconds) const override;

@@ -19,14 +19,15 @@ extern "C" {
 
 namespace ecpipe::pg {
 
-TableWriter::TableWriter(const char* schema, const char* table) : TableWriter([&] {
-  Oid relid = InvalidOid;
-  server_call([&] {
-    relid = get_relname_relid(table, get_namespace_oid(schema, false));
-    if (!OidIsValid(relid)) elog(ERROR, "table %s.%s does not exist", schema, table);
-  });
-  return relid;
-}()) {}
+TableWriter::TableWriter(const char* schema, const char* table)
+    : TableWriter([&] {
+        Oid relid = InvalidOid;
+        server_call([&] {
+          relid = get_relname_relid(table, get_namespace_oid(schema, false));
+          if (!OidIsValid(relid)) elog(ERROR, "table %s.%s does not exist", schema, table);
+        });
+        return relid;
+      }()) {}
 
 TableWriter::TableWriter(Oid relid, Buffers buffers) {
   server_call([&] {
@@ -94,7 +95,8 @@ void TableWriter::flush() {
     table_multi_insert(rel_, slots_, used_, GetCurrentCommandId(true), 0, bistate_);
     for (int i = 0; i < used_; ++i) {
       ResetPerTupleExprContext(estate_);
-      if (rri_->ri_NumIndices > 0) list_free(ExecInsertIndexTuples(rri_, slots_[i], estate_, false, false, nullptr, NIL));
+      if (rri_->ri_NumIndices > 0)
+        list_free(ExecInsertIndexTuples(rri_, slots_[i], estate_, false, false, nullptr, NIL));
       ExecClearTuple(slots_[i]);
     }
     MemoryContextReset(rows_);

@@ -62,22 +62,23 @@ void write_validation(int64_t run_id, DateADT batch, const BatchReport& r, const
     settings = DirectFunctionCall1(jsonb_in, CStringGetDatum(settings_text.c_str()));
     status_text = text_datum(batch_status_name(status));
   });
-  spi_exec("INSERT INTO ecpipe.validations (run_id, batch_date, status, lines, blank_lines, events, quarantined, "
-           "fingerprint, settings) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-           {INT8OID, DATEOID, TEXTOID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, JSONBOID},
-           {Int64GetDatum(run_id), DateADTGetDatum(batch), status_text,
-            Int64GetDatum(static_cast<int64_t>(r.lines.size())), Int64GetDatum(r.blank_lines),
-            Int64GetDatum(r.parsed_events), Int64GetDatum(quarantined),
-            Int64GetDatum(static_cast<int64_t>(r.fingerprint)), settings});
+  spi_exec(
+      "INSERT INTO ecpipe.validations (run_id, batch_date, status, lines, blank_lines, events, quarantined, "
+      "fingerprint, settings) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+      {INT8OID, DATEOID, TEXTOID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, JSONBOID},
+      {Int64GetDatum(run_id), DateADTGetDatum(batch), status_text, Int64GetDatum(static_cast<int64_t>(r.lines.size())),
+       Int64GetDatum(r.blank_lines), Int64GetDatum(r.parsed_events), Int64GetDatum(quarantined),
+       Int64GetDatum(static_cast<int64_t>(r.fingerprint)), settings});
 
-  BulkInsert log("INSERT INTO ecpipe.quality_log (run_id, batch_date, check_no, check_name, population, failed, "
-                 "pass_rate, status, samples) "
-                 "SELECT $1, $2, u.no, u.name, u.pop, u.failed, "
-                 "CASE WHEN u.pop = 0 THEN 100 ELSE round(100 * (1 - u.failed::numeric / u.pop), 2) END, "
-                 "u.status, u.samples::jsonb FROM unnest($3::int4[], $4::text[], $5::int8[], $6::int8[], $7::text[], "
-                 "$8::text[]) AS u(no, name, pop, failed, status, samples)",
-                 {INT8OID, DATEOID}, {Int64GetDatum(run_id), DateADTGetDatum(batch)},
-                 {INT4OID, TEXTOID, INT8OID, INT8OID, TEXTOID, TEXTOID});
+  BulkInsert log(
+      "INSERT INTO ecpipe.quality_log (run_id, batch_date, check_no, check_name, population, failed, "
+      "pass_rate, status, samples) "
+      "SELECT $1, $2, u.no, u.name, u.pop, u.failed, "
+      "CASE WHEN u.pop = 0 THEN 100 ELSE round(100 * (1 - u.failed::numeric / u.pop), 2) END, "
+      "u.status, u.samples::jsonb FROM unnest($3::int4[], $4::text[], $5::int8[], $6::int8[], $7::text[], "
+      "$8::text[]) AS u(no, name, pop, failed, status, samples)",
+      {INT8OID, DATEOID}, {Int64GetDatum(run_id), DateADTGetDatum(batch)},
+      {INT4OID, TEXTOID, INT8OID, INT8OID, TEXTOID, TEXTOID});
   for (const auto& c : r.checks) {
     std::vector<Datum> values(6);
     const std::string samples = samples_json(c);
@@ -95,11 +96,12 @@ void write_validation(int64_t run_id, DateADT batch, const BatchReport& r, const
   }
   log.flush();
 
-  BulkInsert verdicts("INSERT INTO ecpipe.line_verdicts (run_id, batch_date, line_no, disposition, failed_checks, "
-                      "reasons, detail) SELECT $1, $2, u.n, u.d, u.f, string_to_array(u.r, ','), u.t "
-                      "FROM unnest($3::int8[], $4::text[], $5::int2[], $6::text[], $7::text[]) AS u(n, d, f, r, t)",
-                      {INT8OID, DATEOID}, {Int64GetDatum(run_id), DateADTGetDatum(batch)},
-                      {INT8OID, TEXTOID, INT2OID, TEXTOID, TEXTOID});
+  BulkInsert verdicts(
+      "INSERT INTO ecpipe.line_verdicts (run_id, batch_date, line_no, disposition, failed_checks, "
+      "reasons, detail) SELECT $1, $2, u.n, u.d, u.f, string_to_array(u.r, ','), u.t "
+      "FROM unnest($3::int8[], $4::text[], $5::int2[], $6::text[], $7::text[]) AS u(n, d, f, r, t)",
+      {INT8OID, DATEOID}, {Int64GetDatum(run_id), DateADTGetDatum(batch)},
+      {INT8OID, TEXTOID, INT2OID, TEXTOID, TEXTOID});
   std::vector<Datum> values(5);
   std::vector<bool> nulls(5, false);
   for (const auto& v : r.lines) {

@@ -57,8 +57,10 @@ void deliver_round(bool sweep_runs) {
     server_call([&] { installed = SPI_processed; });
     if (installed && sweep_runs) {
       // the function exists from 0.3.0 on; a database still on an older version has nothing to sweep
-      spi_exec("SELECT ecpipe.fail_dead_runs() FROM pg_catalog.pg_proc p "
-               "WHERE p.oid = pg_catalog.to_regprocedure('ecpipe.fail_dead_runs()')", {}, {});
+      spi_exec(
+          "SELECT ecpipe.fail_dead_runs() FROM pg_catalog.pg_proc p "
+          "WHERE p.oid = pg_catalog.to_regprocedure('ecpipe.fail_dead_runs()')",
+          {}, {});
     }
     if (installed) deliver_due(20);
     spi.finish();
@@ -83,7 +85,8 @@ void ecpipe_worker_main(Datum) {
   BackgroundWorkerUnblockSignals();
   BackgroundWorkerInitializeConnection(ecpipe::pg::worker_database(), nullptr, 0);
   ereport(LOG, (errmsg("ecpipe notification worker: serving database \"%s\" (ecpipe.worker_database); "
-                       "other databases deliver with ecpipe_deliver_pending()", ecpipe::pg::worker_database())));
+                       "other databases deliver with ecpipe_deliver_pending()",
+                       ecpipe::pg::worker_database())));
   ecpipe::pg::deliver_round(true);
   for (int round = 1;; ++round) {
     (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 1000L, PG_WAIT_EXTENSION);
@@ -102,15 +105,16 @@ void ecpipe_worker_main(Datum) {
 ECPIPE_FUNCTION(ecpipe_delivery_note) {
   std::string note;
   if (!ecpipe::pg::worker_preloaded) {
-    note = "no notification worker runs (ecpipe is not in shared_preload_libraries): deliver with "
-           "SELECT ecpipe_deliver_pending() in this database, e.g. from a pg_cron job";
+    note =
+        "no notification worker runs (ecpipe is not in shared_preload_libraries): deliver with "
+        "SELECT ecpipe_deliver_pending() in this database, e.g. from a pg_cron job";
   } else {
     const char* db = nullptr;
     ecpipe::pg::server_call([&] { db = get_database_name(MyDatabaseId); });
     const std::string served = ecpipe::pg::worker_database();
     if (db && served == db) PG_RETURN_NULL();
-    note = "the notification worker serves database \"" + served.substr(0, 200) + "\" (ecpipe.worker_database), not \"" +
-           std::string(db ? db : "?").substr(0, 200) +
+    note = "the notification worker serves database \"" + served.substr(0, 200) +
+           "\" (ecpipe.worker_database), not \"" + std::string(db ? db : "?").substr(0, 200) +
            "\": deliver with SELECT ecpipe_deliver_pending() in this database, e.g. from a pg_cron job";
   }
   Datum out = 0;

@@ -4,12 +4,12 @@
 #include "event_fixture.hpp"
 
 using namespace ecpipe;
-using fixture::event;
-using fixture::json;
-using fixture::run;
 using fixture::counts;
 using fixture::detail_of;
+using fixture::event;
+using fixture::json;
 using fixture::P;
+using fixture::run;
 using fixture::run_events;
 
 namespace {
@@ -81,7 +81,8 @@ TEST(RequiredFields, UnparseableLinesFailAndBlankLinesAreIgnored) {
 
 // ---- check 2: duplicate_event_id -----------------------------------------------------------------------------
 TEST(DuplicateEventId, FirstOccurrencePassesLaterOnesFail) {
-  auto r = run_events({event("page_view", 1), event("page_view", 1, 1, 5), event("page_view", 1, 1, 9), event("click", 2)});
+  auto r =
+      run_events({event("page_view", 1), event("page_view", 1, 1, 5), event("page_view", 1, 1, 9), event("click", 2)});
   EXPECT_EQ(counts(r, CheckId::DuplicateEventId), P(4, 2));
   EXPECT_EQ(r.lines[0].disposition, Disposition::Raw);
   EXPECT_EQ(r.lines[1].disposition, Disposition::Quarantine);
@@ -127,7 +128,8 @@ TEST(ValueValidity, BoundsEnumsPatternsAndFormats) {
       {"add_to_cart", "category_id", nullptr, "category_id: null is not allowed"},
       {"add_to_cart", "is_recommendation", nullptr, ""},
       {"purchase", "total_amount", 999999999, "total_amount: 999999999 > maximum 100000000"},
-      {"purchase", "payment_method", "paypal", "payment_method: \"paypal\" is not one of credit_card, bank_transfer, kakao_pay, naver_pay, toss_pay"},
+      {"purchase", "payment_method", "paypal",
+       "payment_method: \"paypal\" is not one of credit_card, bank_transfer, kakao_pay, naver_pay, toss_pay"},
       {"purchase", "order_id", "ORD123", "order_id: \"ORD123\" does not match ^ORD\\d{13,}$"},
       {"purchase", "extra_data", 5, "extra_data: expected string or object, got integer 5"},
       {"search", "result_count", -1, "result_count: -1 < minimum 0"},
@@ -135,14 +137,17 @@ TEST(ValueValidity, BoundsEnumsPatternsAndFormats) {
       {"search", "search_query", std::string(201, 'a'), "search_query: 201 characters > maxLength 200"},
       {"search", "page_number", 0, "page_number: 0 < minimum 1"},
       {"search", "sort_type", nullptr, ""},
-      {"search", "sort_type", "cheapest", "sort_type: \"cheapest\" is not one of relevance, price_asc, price_desc, latest, popular"},
+      {"search", "sort_type", "cheapest",
+       "sort_type: \"cheapest\" is not one of relevance, price_asc, price_desc, latest, popular"},
       {"click", "position", "3", "position: expected integer or null, got string \"3\""},
       {"click", "product_id", nullptr, ""},
-      {"click", "element_type", "div", "element_type: \"div\" is not one of button, link, banner, product_card, search_result, recommendation"},
+      {"click", "element_type", "div",
+       "element_type: \"div\" is not one of button, link, banner, product_card, search_result, recommendation"},
       {"page_view", "page_url", "/relative/path", "page_url: \"/relative/path\" is not an absolute URI"},
       {"page_view", "page_url", "https://x.com/a b", "page_url: \"https://x.com/a b\" is not an absolute URI"},
       {"page_view", "page_url", "mailto:a@b.c", ""},
-      {"page_view", "page_type", "landing", "page_type: \"landing\" is not one of home, category, product, cart, checkout, order_complete, mypage"},
+      {"page_view", "page_type", "landing",
+       "page_type: \"landing\" is not one of home, category, product, cart, checkout, order_complete, mypage"},
       {"page_view", "os", nullptr, "os: null is not allowed"},
       {"page_view", "os", "BeOS", "os: \"BeOS\" is not one of Windows, macOS, Linux, iOS, Android"},
       {"page_view", "browser", 5, "browser: expected string, got integer 5"},
@@ -161,9 +166,11 @@ TEST(ValueValidity, BoundsEnumsPatternsAndFormats) {
     e[c.field] = c.value;
     auto r = run_events({e});
     const bool should_fail = std::string(c.reason) != "";
-    EXPECT_EQ(counts(r, CheckId::ValueValidity), P(1, should_fail ? 1 : 0)) << c.type << "." << c.field << " = " << c.value;
+    EXPECT_EQ(counts(r, CheckId::ValueValidity), P(1, should_fail ? 1 : 0))
+        << c.type << "." << c.field << " = " << c.value;
     if (should_fail) {
-      EXPECT_EQ(detail_of(r, 1).substr(0, 16 + std::string(c.reason).size()), std::string("value_validity: ") + c.reason);
+      EXPECT_EQ(detail_of(r, 1).substr(0, 16 + std::string(c.reason).size()),
+                std::string("value_validity: ") + c.reason);
     }
   }
 }
@@ -175,7 +182,8 @@ TEST(ValueValidity, UnknownEventTypeFailsAndNonStringTypeFails) {
   b["event_type"] = 3;
   auto r = run_events({a, b, event("page_view", 3)});
   EXPECT_EQ(counts(r, CheckId::ValueValidity), P(3, 2));
-  EXPECT_EQ(detail_of(r, 1), "value_validity: event_type: \"wishlist\" is not one of page_view, click, add_to_cart, purchase, search");
+  EXPECT_EQ(detail_of(r, 1),
+            "value_validity: event_type: \"wishlist\" is not one of page_view, click, add_to_cart, purchase, search");
 }
 
 TEST(ValueValidity, EmptyRequiredStringIsCheckOnesOnly) {
@@ -211,7 +219,7 @@ TEST(ValueValidity, LengthsCountCharactersNotBytes) {
 // ---- check 4: funnel_sequence --------------------------------------------------------------------------------
 TEST(FunnelSequence, CorrectFunnelPassesAndSessionsAreThePopulation) {
   auto r = run_events({event("page_view", 1, 1, 0), event("click", 2, 1, 10), event("add_to_cart", 3, 1, 20),
-                event("purchase", 4, 1, 30), event("page_view", 5, 2, 0), event("search", 6, 3, 0)});
+                       event("purchase", 4, 1, 30), event("page_view", 5, 2, 0), event("search", 6, 3, 0)});
   EXPECT_EQ(counts(r, CheckId::FunnelSequence), P(3, 0)) << "a session without purchase passes";
 }
 
@@ -243,14 +251,19 @@ TEST(FunnelSequence, OrderHoldsAcrossTheEpochAndOffsets) {
   };
   auto s = fixture::settings();
   s.min_year = 1960;
-  auto ok = fixture::run(fixture::lines({at("purchase", 1, "1970-01-01T00:00:00Z"), at("page_view", 2, "1969-12-31T23:59:58Z"),
-                                         at("add_to_cart", 3, "1969-12-31T23:59:59Z")}), s);
+  auto ok = fixture::run(
+      fixture::lines({at("purchase", 1, "1970-01-01T00:00:00Z"), at("page_view", 2, "1969-12-31T23:59:58Z"),
+                      at("add_to_cart", 3, "1969-12-31T23:59:59Z")}),
+      s);
   EXPECT_EQ(counts(ok, CheckId::FunnelSequence), P(1, 0));
-  auto bad = fixture::run(fixture::lines({at("page_view", 1, "1969-12-31T23:59:58Z"), at("add_to_cart", 2, "1970-01-01T00:00:01Z"),
-                                          at("purchase", 3, "1970-01-01T00:00:00Z")}), s);
+  auto bad = fixture::run(
+      fixture::lines({at("page_view", 1, "1969-12-31T23:59:58Z"), at("add_to_cart", 2, "1970-01-01T00:00:01Z"),
+                      at("purchase", 3, "1970-01-01T00:00:00Z")}),
+      s);
   EXPECT_EQ(counts(bad, CheckId::FunnelSequence), P(1, 1));
-  auto offsets = fixture::run(fixture::lines({at("page_view", 1, "2024-05-01T01:00:00Z"), at("purchase", 2, "2024-05-01T02:00:00Z"),
-                                              at("add_to_cart", 3, "2024-05-01T10:00:00+09:00")}));
+  auto offsets = fixture::run(
+      fixture::lines({at("page_view", 1, "2024-05-01T01:00:00Z"), at("purchase", 2, "2024-05-01T02:00:00Z"),
+                      at("add_to_cart", 3, "2024-05-01T10:00:00+09:00")}));
   EXPECT_EQ(counts(offsets, CheckId::FunnelSequence), P(1, 0)) << "the cart happened at 01:00Z";
 }
 
@@ -291,13 +304,16 @@ TEST(FunnelSequence, ReasonsNameTheSessionAsWritten) {
   lower_cart["device_type"] = "mobile";
   auto r = run_events({plain, upper, lower_view, lower_cart});
   EXPECT_EQ(counts(r, CheckId::FunnelSequence), P(3, 2));
-  EXPECT_EQ(detail_of(r, 1), "value_validity: session_id: \"s-1\" is not a UUID; "
-                             "funnel_sequence: purchase at line 1 has no add_to_cart before it in session s-1");
-  EXPECT_EQ(detail_of(r, 2), "funnel_sequence: purchase at line 2 has no add_to_cart before it in session "
-                             "0A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D");
+  EXPECT_EQ(detail_of(r, 1),
+            "value_validity: session_id: \"s-1\" is not a UUID; "
+            "funnel_sequence: purchase at line 1 has no add_to_cart before it in session s-1");
+  EXPECT_EQ(detail_of(r, 2),
+            "funnel_sequence: purchase at line 2 has no add_to_cart before it in session "
+            "0A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D");
   EXPECT_EQ(counts(r, CheckId::PlatformDevice), P(4, 1));
-  EXPECT_EQ(detail_of(r, 4), "platform_device: platform ios differs from web, the platform of session "
-                             "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d at line 3");
+  EXPECT_EQ(detail_of(r, 4),
+            "platform_device: platform ios differs from web, the platform of session "
+            "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d at line 3");
 }
 
 TEST(FunnelSequence, TiesAreOrderedByLine) {
@@ -309,7 +325,7 @@ TEST(FunnelSequence, TiesAreOrderedByLine) {
 
 TEST(FunnelSequence, CartNeedsAViewOrClickBefore) {
   auto r = run_events({event("add_to_cart", 1, 1, 0), event("page_view", 2, 1, 5), event("click", 3, 2, 0),
-                event("add_to_cart", 4, 2, 5)});
+                       event("add_to_cart", 4, 2, 5)});
   EXPECT_EQ(counts(r, CheckId::FunnelSequence), P(2, 1));
 }
 
@@ -318,7 +334,8 @@ TEST(FunnelSequence, SessionFailsOnceAndIgnoresUntimedOrUnknownEvents) {
   bad_time["timestamp"] = "2015-01-01T00:00:00";
   auto unknown = event("page_view", 5, 2, 0);
   unknown["event_type"] = "wishlist";
-  auto r = run_events({event("page_view", 1, 1, 0), bad_time, event("purchase", 3, 1, 30), event("purchase", 4, 1, 40), unknown});
+  auto r = run_events(
+      {event("page_view", 1, 1, 0), bad_time, event("purchase", 3, 1, 30), event("purchase", 4, 1, 40), unknown});
   EXPECT_EQ(counts(r, CheckId::FunnelSequence), P(1, 1)) << "session 2 has only an unknown type: not a member";
   EXPECT_EQ(r.lines[2].failed & check_bit(CheckId::FunnelSequence), check_bit(CheckId::FunnelSequence));
   EXPECT_EQ(r.lines[3].failed & check_bit(CheckId::FunnelSequence), check_bit(CheckId::FunnelSequence));
@@ -330,12 +347,19 @@ TEST(TimestampValidity, OriginalCasesAndBounds) {
     json value;
     bool ok;
   };
-  const std::vector<Case> cases = {
-      {"2024-05-01T10:00:00", true},       {"2024-05-01T10:00:00.123Z", true}, {"2024-05-01T10:00:00+09:00", true},
-      {"not-a-date", false},               {nullptr, false},                    {"2015-01-01T00:00:00", false},
-      {"2035-01-01T00:00:00", false},      {"2024-02-30T00:00:00", false},      {20240501, false},
-      {"2024-06-01T23:59:59Z", true},      {"2024-06-02T00:00:01Z", false},     {"2020-01-01T00:00:00Z", true},
-      {"2019-12-31T23:59:59-10:00", false}};
+  const std::vector<Case> cases = {{"2024-05-01T10:00:00", true},
+                                   {"2024-05-01T10:00:00.123Z", true},
+                                   {"2024-05-01T10:00:00+09:00", true},
+                                   {"not-a-date", false},
+                                   {nullptr, false},
+                                   {"2015-01-01T00:00:00", false},
+                                   {"2035-01-01T00:00:00", false},
+                                   {"2024-02-30T00:00:00", false},
+                                   {20240501, false},
+                                   {"2024-06-01T23:59:59Z", true},
+                                   {"2024-06-02T00:00:01Z", false},
+                                   {"2020-01-01T00:00:00Z", true},
+                                   {"2019-12-31T23:59:59-10:00", false}};
   for (const auto& c : cases) {
     auto e = event("page_view", 1);
     e["timestamp"] = c.value;
@@ -392,9 +416,9 @@ json item(json q, json p) { return {{"product_id", "P1001"}, {"quantity", q}, {"
 TEST(OrderAmount, OriginalCases) {
   auto one = json::array({item(1, 89000)});
   auto r = run_events({purchase(1, 89000, extra(one).dump(), "ORD2024050100001"),
-                purchase(2, 87000, extra(one, 5000, 3000).dump(), "ORD2024050100002"),
-                purchase(3, 999999, extra(one).dump(), "ORD2024050100003"),
-                purchase(4, 89000, "{not json", "ORD2024050100004"), event("page_view", 5)});
+                       purchase(2, 87000, extra(one, 5000, 3000).dump(), "ORD2024050100002"),
+                       purchase(3, 999999, extra(one).dump(), "ORD2024050100003"),
+                       purchase(4, 89000, "{not json", "ORD2024050100004"), event("page_view", 5)});
   EXPECT_EQ(counts(r, CheckId::OrderAmount), P(4, 2)) << "population is purchases only";
   EXPECT_EQ(first_detail(r, 3), "order_amount: total_amount 999999 != items 89000 - discount 0 + shipping 0 = 89000");
   EXPECT_EQ(r.lines[2].disposition, Disposition::Raw) << "check 6 flags, it does not quarantine";
@@ -408,20 +432,20 @@ TEST(OrderAmount, ExtraDataShapes) {
     bool ok;
   };
   const std::vector<Case> cases = {
-      {2000, extra(one), true},                                         // an object, not a string
-      {2000, extra(one).dump(), true},                                  // a string holding an object
-      {2000, "[1, 2]", false},                                          // a string holding an array
-      {2000, extra(json::array()), false},                              // no products
-      {2000, json{{"discount_amount", 0}}, false},                      // products absent
-      {2000, extra(json::array({item("2", 1000)})), false},             // quantity not numeric
-      {2000, extra(json::array({json{{"quantity", 2}}})), false},        // unit_price absent
-      {2000, extra(json::array({5})), false},                           // item not an object
-      {2000, extra(one, "0", 0), false},                                // discount not numeric
-      {2000, extra(one, nullptr, nullptr), true},                       // null = 0
-      {2000, json{{"products", one}}, true},                            // absent = 0
-      {2001, extra(one), true},                                         // within tolerance 1
-      {2001.5, extra(one), false},                                      // beyond it
-      {"2000", extra(one), false},                                      // total as a string
+      {2000, extra(one), true},                                    // an object, not a string
+      {2000, extra(one).dump(), true},                             // a string holding an object
+      {2000, "[1, 2]", false},                                     // a string holding an array
+      {2000, extra(json::array()), false},                         // no products
+      {2000, json{{"discount_amount", 0}}, false},                 // products absent
+      {2000, extra(json::array({item("2", 1000)})), false},        // quantity not numeric
+      {2000, extra(json::array({json{{"quantity", 2}}})), false},  // unit_price absent
+      {2000, extra(json::array({5})), false},                      // item not an object
+      {2000, extra(one, "0", 0), false},                           // discount not numeric
+      {2000, extra(one, nullptr, nullptr), true},                  // null = 0
+      {2000, json{{"products", one}}, true},                       // absent = 0
+      {2001, extra(one), true},                                    // within tolerance 1
+      {2001.5, extra(one), false},                                 // beyond it
+      {"2000", extra(one), false},                                 // total as a string
   };
   for (const auto& c : cases) {
     auto r = run_events({purchase(1, c.total, c.extra_data)});
@@ -453,10 +477,10 @@ TEST(PlatformDevice, AllowedPairs) {
     bool member, ok;
   };
   const std::vector<Case> cases = {
-      {"ios", "mobile", true, true},       {"android", "mobile", true, true}, {"web", "desktop", true, true},
-      {"web", "tablet", true, true},       {"web", "mobile", true, true},     {"ios", "desktop", true, false},
-      {"android", "tablet", true, false},  {"web", "tv", true, false},        {"web", nullptr, true, false},
-      {"smart_tv", "tv", true, true},      {"", "mobile", false, true},       {nullptr, "mobile", false, true},
+      {"ios", "mobile", true, true},      {"android", "mobile", true, true}, {"web", "desktop", true, true},
+      {"web", "tablet", true, true},      {"web", "mobile", true, true},     {"ios", "desktop", true, false},
+      {"android", "tablet", true, false}, {"web", "tv", true, false},        {"web", nullptr, true, false},
+      {"smart_tv", "tv", true, true},     {"", "mobile", false, true},       {nullptr, "mobile", false, true},
   };
   for (const auto& c : cases) {
     auto e = event("page_view", 1);
@@ -475,7 +499,7 @@ TEST(PlatformDevice, PlatformSwitchInsideASessionFails) {
   auto first = event("page_view", 1, 1, 10);
   first["platform"] = "ios";
   first["device_type"] = "mobile";
-  auto later = event("click", 2, 1, 20);  // web/desktop in the same session
+  auto later = event("click", 2, 1, 20);            // web/desktop in the same session
   auto earlier_line = event("page_view", 3, 1, 0);  // written last, happened first: it sets the session platform
   earlier_line["platform"] = "android";
   earlier_line["device_type"] = "mobile";
@@ -515,9 +539,9 @@ TEST(Gate, StatusFromAllSevenChecks) {
 
 TEST(Gate, SeveralChecksFailingAtOnce) {
   auto e = event("add_to_cart", 1, 1, 0);  // no view before: check 4
-  e["quantity"] = 0;                      // check 3
-  e["platform"] = "ios";                  // check 7 (desktop)
-  auto r = run_events({e, e});                   // and the copy: check 2
+  e["quantity"] = 0;                       // check 3
+  e["platform"] = "ios";                   // check 7 (desktop)
+  auto r = run_events({e, e});             // and the copy: check 2
   EXPECT_EQ(counts(r, CheckId::ValueValidity), P(2, 2));
   EXPECT_EQ(counts(r, CheckId::DuplicateEventId), P(2, 1));
   EXPECT_EQ(counts(r, CheckId::FunnelSequence), P(1, 1));

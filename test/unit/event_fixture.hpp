@@ -35,9 +35,10 @@ inline std::string uuid(int n) {
 inline json event(const std::string& type, int id, int session = 1, int second = 0) {
   char ts[32];
   std::snprintf(ts, sizeof ts, "2024-05-01T10:%02d:%02d", second / 60, second % 60);
-  json e = {{"event_id", uuid(id)},      {"event_type", type},   {"user_id", "U000001"},
-            {"session_id", uuid(900000 + session)}, {"timestamp", ts}, {"platform", "web"},
-            {"device_type", "desktop"},  {"os", "Windows"},      {"browser", "Chrome"}};
+  json e = {
+      {"event_id", uuid(id)}, {"event_type", type}, {"user_id", "U000001"},     {"session_id", uuid(900000 + session)},
+      {"timestamp", ts},      {"platform", "web"},  {"device_type", "desktop"}, {"os", "Windows"},
+      {"browser", "Chrome"}};
   if (type == "page_view") {
     e["page_url"] = "https://shop.example.com/home";
     e["page_type"] = "home";
@@ -58,7 +59,8 @@ inline json event(const std::string& type, int id, int session = 1, int second =
     e["order_id"] = "ORD2024050100001";
     e["total_amount"] = 89000;
     e["payment_method"] = "credit_card";
-    e["extra_data"] = R"({"products": [{"product_id": "P1001", "quantity": 1, "unit_price": 89000}], "discount_amount": 0, "shipping_fee": 0, "coupon_code": null})";
+    e["extra_data"] =
+        R"({"products": [{"product_id": "P1001", "quantity": 1, "unit_price": 89000}], "discount_amount": 0, "shipping_fee": 0, "coupon_code": null})";
   } else if (type == "search") {
     e["search_query"] = "이어폰";
     e["result_count"] = 10;

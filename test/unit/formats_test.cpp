@@ -1,4 +1,5 @@
-// The `format` keywords of check 3: absolute URIs (whitespace anywhere, either side of the 16-byte fast scan) and UUIDs.
+// The `format` keywords of check 3: absolute URIs (whitespace anywhere, either side of the 16-byte fast scan) and
+// UUIDs.
 #include <gtest/gtest.h>
 
 #include <string>

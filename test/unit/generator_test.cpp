@@ -60,8 +60,10 @@ TEST(Generator, AnomaliesAreAddedBesideTheCleanDay) {
   std::vector<std::string> rest;
   std::set<std::string> kinds;
   for (const auto& l : dirty) {
-    if (l.rfind("{\"anomaly\": \"", 0) == 0) kinds.insert(field(l, "anomaly"));
-    else rest.push_back(l);
+    if (l.rfind("{\"anomaly\": \"", 0) == 0)
+      kinds.insert(field(l, "anomaly"));
+    else
+      rest.push_back(l);
   }
   EXPECT_EQ(rest, clean);
   EXPECT_EQ(kinds.size(), static_cast<size_t>(kAnomalyKinds));

@@ -16,18 +16,20 @@
 #include "event_fixture.hpp"
 
 using namespace ecpipe;
-using fixture::event;
-using fixture::json;
-using fixture::run;
 using fixture::counts;
 using fixture::detail_of;
+using fixture::event;
+using fixture::json;
 using fixture::P;
+using fixture::run;
 using fixture::run_events;
 
 namespace {
 json on(json e, const char* platform, const char* device) {
-  if (platform) e["platform"] = platform;
-  else e.erase("platform");
+  if (platform)
+    e["platform"] = platform;
+  else
+    e.erase("platform");
   e["device_type"] = device;
   return e;
 }
@@ -37,8 +39,9 @@ std::string temp_path(const char* name) { return ::testing::TempDir() + "/" + na
 // ---- check 7's reference platform ---------------------------------------------------------------------
 TEST(ReferencePlatform, FirstEventWithoutPlatformDoesNotHideASwitch) {
   // Session 1: no platform (t=0), then web (t=5), then ios (t=10): ios differs from web, the reference.
-  auto r = run_events({on(event("page_view", 1, 1, 0), nullptr, "desktop"), on(event("page_view", 2, 1, 5), "web", "desktop"),
-                       on(event("click", 3, 1, 10), "ios", "mobile")});
+  auto r =
+      run_events({on(event("page_view", 1, 1, 0), nullptr, "desktop"),
+                  on(event("page_view", 2, 1, 5), "web", "desktop"), on(event("click", 3, 1, 10), "ios", "mobile")});
   EXPECT_EQ(counts(r, CheckId::PlatformDevice), P(2, 1));
   EXPECT_EQ(r.lines[2].failed, check_bit(CheckId::PlatformDevice));
   EXPECT_EQ(detail_of(r, 3), "platform_device: platform ios differs from web, the platform of session " +
@@ -46,8 +49,9 @@ TEST(ReferencePlatform, FirstEventWithoutPlatformDoesNotHideASwitch) {
 }
 
 TEST(ReferencePlatform, EmptyPlatformIsOutsideThePopulation) {
-  auto r = run_events({on(event("page_view", 1, 1, 0), "", "desktop"), on(event("page_view", 2, 1, 5), "android", "mobile"),
-                       on(event("click", 3, 1, 10), "web", "desktop"), on(event("click", 4, 1, 20), "android", "mobile")});
+  auto r =
+      run_events({on(event("page_view", 1, 1, 0), "", "desktop"), on(event("page_view", 2, 1, 5), "android", "mobile"),
+                  on(event("click", 3, 1, 10), "web", "desktop"), on(event("click", 4, 1, 20), "android", "mobile")});
   EXPECT_EQ(counts(r, CheckId::PlatformDevice), P(3, 1));
   EXPECT_EQ(r.lines[0].failed, check_bit(CheckId::RequiredFields)) << "\"\" is a missing platform, never check 7's";
   EXPECT_EQ(r.lines[2].failed, check_bit(CheckId::PlatformDevice));
@@ -59,7 +63,8 @@ TEST(ReferencePlatform, InvalidTimestampCannotBeTheReference) {
   // is compared with web and fails; line 1 is outside the session rule (it still counts in the population).
   auto first = on(event("page_view", 1, 1, 0), "ios", "mobile");
   first["timestamp"] = "2024-13-01T10:00:00";
-  auto r = run_events({first, on(event("page_view", 2, 1, 5), "web", "desktop"), on(event("click", 3, 1, 10), "ios", "mobile")});
+  auto r = run_events(
+      {first, on(event("page_view", 2, 1, 5), "web", "desktop"), on(event("click", 3, 1, 10), "ios", "mobile")});
   EXPECT_EQ(counts(r, CheckId::PlatformDevice), P(3, 1));
   EXPECT_EQ(r.lines[0].failed & check_bit(CheckId::PlatformDevice), 0);
   EXPECT_EQ(r.lines[2].failed, check_bit(CheckId::PlatformDevice));
@@ -67,18 +72,19 @@ TEST(ReferencePlatform, InvalidTimestampCannotBeTheReference) {
 
 TEST(ReferencePlatform, ReferenceIsBySessionOrderNotLineOrder) {
   // Written first: t=10 without platform; then t=5 ios; then t=0 without platform; then t=20 web → fails vs ios.
-  auto r = run_events({on(event("page_view", 1, 1, 10), nullptr, "mobile"), on(event("page_view", 2, 1, 5), "ios", "mobile"),
-                       on(event("page_view", 3, 1, 0), nullptr, "mobile"), on(event("click", 4, 1, 20), "web", "desktop")});
+  auto r =
+      run_events({on(event("page_view", 1, 1, 10), nullptr, "mobile"), on(event("page_view", 2, 1, 5), "ios", "mobile"),
+                  on(event("page_view", 3, 1, 0), nullptr, "mobile"), on(event("click", 4, 1, 20), "web", "desktop")});
   EXPECT_EQ(counts(r, CheckId::PlatformDevice), P(2, 1));
   EXPECT_EQ(r.lines[3].failed, check_bit(CheckId::PlatformDevice));
   EXPECT_EQ(r.lines[1].failed, 0);
 }
 
 TEST(ReferencePlatform, SessionWithoutAnyPlatformHasNoSwitch) {
-  auto r = run_events({on(event("page_view", 1, 1, 0), nullptr, "desktop"), on(event("page_view", 2, 1, 5), "", "mobile")});
+  auto r =
+      run_events({on(event("page_view", 1, 1, 0), nullptr, "desktop"), on(event("page_view", 2, 1, 5), "", "mobile")});
   EXPECT_EQ(counts(r, CheckId::PlatformDevice), P(0, 0));
 }
-
 
 TEST(ReferencePlatform, PlatformsPastTheNumberedOnesKeepTheirNames) {
   // 32,000 distinct platforms take every platform number; session 99999 then opens with a platform past them.
@@ -94,10 +100,14 @@ TEST(ReferencePlatform, PlatformsPastTheNumberedOnesKeepTheirNames) {
   events.push_back(on(event("page_view", 40004, 99999, 3), "first-past-cap", "desktop"));
   auto r = run_events(events);
   const std::string session = ", the platform of session " + fixture::uuid(999999) + " at line 32001";
-  EXPECT_EQ(detail_of(r, 32002), "value_validity: platform: \"p0000001\" is not one of web, ios, android; "
-                                 "platform_device: platform p0000001 differs from first-past-cap" + session);
-  EXPECT_EQ(detail_of(r, 32003), "value_validity: platform: \"second-past-cap\" is not one of web, ios, android; "
-                                 "platform_device: platform second-past-cap differs from first-past-cap" + session)
+  EXPECT_EQ(detail_of(r, 32002),
+            "value_validity: platform: \"p0000001\" is not one of web, ios, android; "
+            "platform_device: platform p0000001 differs from first-past-cap" +
+                session);
+  EXPECT_EQ(detail_of(r, 32003),
+            "value_validity: platform: \"second-past-cap\" is not one of web, ios, android; "
+            "platform_device: platform second-past-cap differs from first-past-cap" +
+                session)
       << "two platforms past the numbered ones are still told apart";
   EXPECT_EQ(r.lines[32003].failed & check_bit(CheckId::PlatformDevice), 0) << "the same platform as the reference";
   EXPECT_EQ(counts(r, CheckId::PlatformDevice), P(32004, 2));
@@ -109,7 +119,10 @@ TEST(CutValue, CutsToCharactersWithAnEllipsisAndKeepsUtf8Valid) {
   EXPECT_EQ(cut_value(std::string(200, 'a')), std::string(200, 'a'));
   EXPECT_EQ(cut_value("한국어", 2), "한국…");
   EXPECT_EQ(cut_value(std::string("a\0b", 3)), "a\\u0000b");
-  EXPECT_EQ(cut_value("a\xff" "b"), "a\xEF\xBF\xBD" "b");
+  EXPECT_EQ(cut_value("a\xff"
+                      "b"),
+            "a\xEF\xBF\xBD"
+            "b");
   EXPECT_EQ(cut_value("\xC1\x81"), "\xEF\xBF\xBD") << "an overlong sequence is not copied";
   EXPECT_EQ(cut_value("\xED\xA0\x80"), "\xEF\xBF\xBD") << "an encoded surrogate is not copied";
 }
@@ -140,7 +153,8 @@ TEST(CutValue, LateSamplesAreTheLowestLinesWhateverTheSessionOrder) {
   // 100 sessions, each a purchase without a cart, written so that session order differs from line order.
   std::vector<json> events;
   for (int s = 100; s >= 1; --s) events.push_back(event("purchase", s, s, 0));
-  for (auto& e : events) e["order_id"] = "ORD20240501" + std::to_string(100000 + e["event_id"].get<std::string>().back());
+  for (auto& e : events)
+    e["order_id"] = "ORD20240501" + std::to_string(100000 + e["event_id"].get<std::string>().back());
   auto r = run_events(events);
   const auto& samples = r.check(CheckId::FunnelSequence).samples;
   ASSERT_EQ(samples.size(), kMaxSamples);
@@ -169,13 +183,16 @@ TEST(CutValue, LongIdsAndKeysAreCutInReasonsAndSamples) {
 // ---- what PostgreSQL cannot store is a check-3 failure ----------------------------------------------
 TEST(Storable, NulInsideADecodedExtraDataStringFailsCheckThree) {
   auto nul_value = event("purchase", 1, 1, 0);
-  nul_value["extra_data"] = R"({"products": [{"product_id": "P1001", "quantity": 1, "unit_price": 89000}], "coupon_code": "a\u0000b"})";
+  nul_value["extra_data"] =
+      R"({"products": [{"product_id": "P1001", "quantity": 1, "unit_price": 89000}], "coupon_code": "a\u0000b"})";
   auto nul_key = event("purchase", 2, 2, 0);
   nul_key["order_id"] = "ORD2024050100002";
-  nul_key["extra_data"] = R"({"products": [{"product_id": "P1001", "quantity": 1, "unit_price": 89000}], "k\u0000": 1})";
+  nul_key["extra_data"] =
+      R"({"products": [{"product_id": "P1001", "quantity": 1, "unit_price": 89000}], "k\u0000": 1})";
   auto escaped_backslash = event("purchase", 3, 3, 0);  // "\\u0000" decodes to a backslash and "u0000": storable
   escaped_backslash["order_id"] = "ORD2024050100003";
-  escaped_backslash["extra_data"] = R"({"products": [{"product_id": "P1001", "quantity": 1, "unit_price": 89000}], "coupon_code": "a\\u0000b"})";
+  escaped_backslash["extra_data"] =
+      R"({"products": [{"product_id": "P1001", "quantity": 1, "unit_price": 89000}], "coupon_code": "a\\u0000b"})";
   auto r = run_events({nul_value, nul_key, escaped_backslash});
   EXPECT_EQ(counts(r, CheckId::ValueValidity), P(3, 2));
   EXPECT_EQ(r.lines[0].disposition, Disposition::Quarantine);
@@ -221,8 +238,9 @@ TEST(MaxLine, ALongerLandedLineIsUnparseableWithItsLength) {
   EXPECT_EQ(counts(r, CheckId::RequiredFields), P(2, 2));
   EXPECT_EQ(detail_of(r, 1), "required_fields: unparseable: line of " + std::to_string(long_line.size()) +
                                  " bytes is longer than ecpipe.max_line_bytes (100)");
-  EXPECT_EQ(detail_of(r, 2), "required_fields: unparseable: line of 123456 bytes is longer than "
-                             "ecpipe.max_line_bytes; its first 100 bytes are kept");
+  EXPECT_EQ(detail_of(r, 2),
+            "required_fields: unparseable: line of 123456 bytes is longer than "
+            "ecpipe.max_line_bytes; its first 100 bytes are kept");
   EXPECT_EQ(r.lines[1].disposition, Disposition::Quarantine);
 }
 
@@ -231,7 +249,12 @@ TEST(MaxLine, ReaderCutsLongLinesKeepsTheirFirstBytesAndGoesOn) {
   const std::string huge(5 << 20, 'z');  // longer than the reader's buffer, with no newline for megabytes
   {
     std::ofstream f(path, std::ios::binary);
-    f << "0123456789\n" << "abcdefghijk\n" << huge << "\n" << "tail" << "\n" << huge;
+    f << "0123456789\n"
+      << "abcdefghijk\n"
+      << huge << "\n"
+      << "tail"
+      << "\n"
+      << huge;
   }
   LineReader r(path, 10);
   std::vector<std::pair<std::string, uint64_t>> got;
@@ -282,7 +305,8 @@ TEST(RegularFilesOnly, FifoDeviceDirectorySocketAndSymlinkAreRefusedAtOnce) {
   ::close(fd);
   ::unlink(sock.c_str());
   const std::string long_name = "/nonexistent/" + std::string(1000, 'n');
-  EXPECT_EQ(open_error(long_name), "could not open \"/nonexistent/" + std::string(187, 'n') + "…\": No such file or directory")
+  EXPECT_EQ(open_error(long_name),
+            "could not open \"/nonexistent/" + std::string(187, 'n') + "…\": No such file or directory")
       << "a path in a message is cut";
 }
 
@@ -328,8 +352,9 @@ TEST(EventDays, ATimestampFallingOnADayBeforeYearOneFailsCheckFive) {
   first_day["timestamp"] = "0001-01-01T00:00:00Z";
   auto r = run(fixture::lines({bc, first_day}), s);
   EXPECT_EQ(counts(r, CheckId::TimestampValidity), P(2, 1));
-  EXPECT_EQ(detail_of(r, 1), "timestamp_validity: timestamp 0001-01-01T00:00:00+14:00 falls on 0000-12-31 in "
-                             "ecpipe.timezone, outside the days ecpipe stores (0001-01-01 to 9999-12-31)");
+  EXPECT_EQ(detail_of(r, 1),
+            "timestamp_validity: timestamp 0001-01-01T00:00:00+14:00 falls on 0000-12-31 in "
+            "ecpipe.timezone, outside the days ecpipe stores (0001-01-01 to 9999-12-31)");
   EXPECT_EQ(r.lines[0].disposition, Disposition::Quarantine);
   EXPECT_EQ(r.lines[1].disposition, Disposition::Raw);
 }
@@ -337,13 +362,16 @@ TEST(EventDays, ATimestampFallingOnADayBeforeYearOneFailsCheckFive) {
 TEST(Storable, ExtraDataAmountsBeyondTheMartsMoneyColumnsFailCheckThree) {
   // Items of 1e15 cancelled by a discount of 1e15: check 6 is satisfied, but mart_orders could not hold them.
   auto cancelled = event("purchase", 1, 1, 0);
-  cancelled["extra_data"] = R"({"products": [{"product_id": "P1001", "quantity": 1000000, "unit_price": 1000000000}], "discount_amount": 999999999911000})";
+  cancelled["extra_data"] =
+      R"({"products": [{"product_id": "P1001", "quantity": 1000000, "unit_price": 1000000000}], "discount_amount": 999999999911000})";
   auto shipping = event("purchase", 2, 2, 0);
   shipping["order_id"] = "ORD2024050100002";
-  shipping["extra_data"] = json::parse(R"({"products": [{"product_id": "P1001", "quantity": 1, "unit_price": 89000}], "shipping_fee": 1e13})");
+  shipping["extra_data"] = json::parse(
+      R"({"products": [{"product_id": "P1001", "quantity": 1, "unit_price": 89000}], "shipping_fee": 1e13})");
   auto fits = event("purchase", 3, 3, 0);
   fits["order_id"] = "ORD2024050100003";
-  fits["extra_data"] = R"({"products": [{"product_id": "P1001", "quantity": 1, "unit_price": 999999999000}, {"product_id": "", "quantity": 1e300, "unit_price": 1e300}], "discount_amount": 999999910000})";
+  fits["extra_data"] =
+      R"({"products": [{"product_id": "P1001", "quantity": 1, "unit_price": 999999999000}, {"product_id": "", "quantity": 1e300, "unit_price": 1e300}], "discount_amount": 999999910000})";
   auto items = event("purchase", 4, 4, 0);
   items["order_id"] = "ORD2024050100004";
   items["extra_data"] = R"({"products": [{"product_id": "P1001", "quantity": 2, "unit_price": 600000000000}]})";
@@ -364,7 +392,8 @@ TEST(Storable, IdsLongerThanAMartKeyFailCheckThree) {
   long_order["order_id"] = "ORD" + std::string(20000, '7');
   auto long_item = event("purchase", 2, 2, 0);
   long_item["order_id"] = "ORD2024050100002";
-  long_item["extra_data"] = json::parse(R"({"products": [{"product_id": "P1001", "quantity": 1, "unit_price": 89000}]})");
+  long_item["extra_data"] =
+      json::parse(R"({"products": [{"product_id": "P1001", "quantity": 1, "unit_price": 89000}]})");
   long_item["extra_data"]["products"][0]["product_id"] = std::string(1001, 'x');
   auto longest = event("purchase", 3, 3, 0);
   longest["order_id"] = "ORD" + std::string(997, '3');

@@ -22,7 +22,8 @@ TEST(Hostile, InvalidUtf8AndLoneSurrogates) {
 }
 
 TEST(Hostile, NanInfinityAndRepeatedKeys) {
-  for (const char* s : {R"({"a": NaN})", R"({"a": Infinity})", R"({"a": -inf})"}) EXPECT_TRUE(one(s).lines[0].unparseable) << s;
+  for (const char* s : {R"({"a": NaN})", R"({"a": Infinity})", R"({"a": -inf})"})
+    EXPECT_TRUE(one(s).lines[0].unparseable) << s;
   auto r = one(R"({"a": 1, "b": {"c": 1, "c": 2}})");
   EXPECT_EQ(detail(r, 0), "required_fields: unparseable: repeated key \"c\"");
   std::string many = "{";
@@ -39,7 +40,8 @@ TEST(Hostile, NanInfinityAndRepeatedKeys) {
   EXPECT_EQ(detail(one(R"({"platform": "web", "platform": "ios", "extra_data": {"c": 1, "c": 2}})"), 0),
             "required_fields: unparseable: repeated key \"c\"");
   EXPECT_EQ(detail(one(R"({"platform": "web", "x_a": 1, "x_b": 2, "Platform": "ios"})"), 0).find("unparseable"),
-            std::string::npos) << "keys differing in case are different keys";
+            std::string::npos)
+      << "keys differing in case are different keys";
 }
 
 TEST(Hostile, DeepNesting) {
@@ -58,7 +60,8 @@ TEST(Hostile, HugeNumbersAreJudgedNotCrashed) {
   auto r = one(huge);
   EXPECT_FALSE(r.lines[0].unparseable);
   EXPECT_EQ(r.check(CheckId::ValueValidity).failed, 1);
-  EXPECT_EQ(detail(r, 0).substr(0, detail(r, 0).find("; ")), "value_validity: quantity: 1.79769313486232e+308 > maximum 99");
+  EXPECT_EQ(detail(r, 0).substr(0, detail(r, 0).find("; ")),
+            "value_validity: quantity: 1.79769313486232e+308 > maximum 99");
   std::string bigint = e;
   bigint.replace(bigint.find(q), q.size(), "\"quantity\": 123456789012345678901234567890");
   EXPECT_EQ(one(bigint).check(CheckId::ValueValidity).failed, 1);
@@ -95,8 +98,15 @@ TEST(Hostile, MegabyteStringsAndSqlText) {
 }
 
 TEST(Hostile, NotJsonAtAll) {
-  std::vector<std::string> ls = {"hello", "{", "}", "\"just a string\"", "42", "null", "{\"a\":1} {\"b\":2}",
-                                 "\xEF\xBB\xBF{\"bom\": 1}", std::string("{\"a\": \"x\0y\"}", 13)};
+  std::vector<std::string> ls = {"hello",
+                                 "{",
+                                 "}",
+                                 "\"just a string\"",
+                                 "42",
+                                 "null",
+                                 "{\"a\":1} {\"b\":2}",
+                                 "\xEF\xBB\xBF{\"bom\": 1}",
+                                 std::string("{\"a\": \"x\0y\"}", 13)};
   auto r = fixture::run(ls);
   EXPECT_EQ(r.check(CheckId::RequiredFields).population, static_cast<int64_t>(ls.size()));
   for (size_t i = 0; i < ls.size(); ++i) EXPECT_TRUE(r.lines[i].unparseable) << i;

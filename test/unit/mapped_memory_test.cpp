@@ -29,7 +29,7 @@ TEST(MappedMemory, ReserveKeepsElementsAndOnlyGrows) {
 
 TEST(MappedMemory, MapPagesLeavesContentsAlone) {
   std::vector<unsigned char> small(100, 0xAB), big(3u << 20, 0xCD);
-  ecpipe::map_pages(small.data(), small.size());  // below the threshold: nothing to do
+  ecpipe::map_pages(small.data(), small.size());      // below the threshold: nothing to do
   ecpipe::map_pages(big.data() + 1, big.size() - 2);  // unaligned both ends: only whole pages inside
   ecpipe::map_pages(nullptr, 0);
   EXPECT_EQ(small, std::vector<unsigned char>(100, 0xAB));

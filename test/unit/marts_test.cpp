@@ -135,8 +135,8 @@ TEST(Marts, ProductsCountClicksCartsAndDistinctClickers) {
   b.add(with_product(ev(EventType::Click, "U2", "b", 0), "P0001"));
   b.add(with_product(ev(EventType::AddToCart, "U3", "c", 0), "P0001"));
   b.add(with_product(ev(EventType::AddToCart, "U3", "c", 0), "P0002"));
-  b.add(ev(EventType::Click, "U1", "a", 5));                               // no product: not a product click
-  b.add(with_product(ev(EventType::PageView, "U1", "a", 6), "P0003"));     // only clicks and carts count
+  b.add(ev(EventType::Click, "U1", "a", 5));                            // no product: not a product click
+  b.add(with_product(ev(EventType::PageView, "U1", "a", 6), "P0003"));  // only clicks and carts count
   const auto p = b.finish().products;
   ASSERT_EQ(p.size(), 2u);
   EXPECT_EQ(p[0].product_id, "P0001");

@@ -48,8 +48,8 @@ TEST(Slack, BlockedNeverSaysSuccessAndFailedCutsTheError) {
 }
 
 TEST(Slack, SuccessSummaryCarriesTheCounts) {
-  json run = {{"ds", "2024-01-02"}, {"loaded", 1905}, {"users", 288}, {"sessions", 420}, {"orders", 2},
-              {"revenue", "125000.00"}, {"quarantined", 0}, {"seconds", 0.21}};
+  json run = {{"ds", "2024-01-02"}, {"loaded", 1905},         {"users", 288},     {"sessions", 420},
+              {"orders", 2},        {"revenue", "125000.00"}, {"quarantined", 0}, {"seconds", 0.21}};
   json m = json::parse(slack_message("success", run.dump()));
   EXPECT_EQ(m["text"], "[SUCCESS] 파이프라인 완료 (2024-01-02)");
   EXPECT_EQ(m["blocks"][1]["fields"][0]["text"], "*이벤트*\n1905");
@@ -151,14 +151,16 @@ struct OneShotServer {
 }  // namespace
 
 TEST(Webhook, PostsJsonAndReadsRetryAfter) {
-  OneShotServer s("HTTP/1.1 429 Too Many Requests\r\nRetry-After: 12\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+  OneShotServer s(
+      "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 12\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
   HttpResult r = post_json("http://127.0.0.1:" + std::to_string(s.port) + "/hook", "{}", 3000, true);
   EXPECT_EQ(r.status, 429);
   EXPECT_EQ(r.retry_after, 12);
 }
 
 TEST(Webhook, RedirectsAreNotFollowed) {
-  OneShotServer s("HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:1/elsewhere\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+  OneShotServer s(
+      "HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:1/elsewhere\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
   HttpResult r = post_json("http://127.0.0.1:" + std::to_string(s.port) + "/hook", "{\"a\":1}", 3000, true);
   EXPECT_EQ(r.status, 302);
   EXPECT_EQ(decide_delivery(r, 1, 5, 30).next, Delivery::Dead);
@@ -178,10 +180,21 @@ TEST(SlackText, EscapesWhatSlackParsesAndNothingElse) {
             "&lt;!channel&gt; &lt;https://evil.example|sign in&gt;");
   EXPECT_EQ(slack_text("AT&T <@U123> *bold* _it_", 200), "AT&amp;T &lt;@U123&gt; *bold* _it_");
   EXPECT_EQ(slack_text("&amp;", 200), "&amp;amp;") << "data is never taken for an entity";
-  EXPECT_EQ(slack_text("a`b```c", 200), "a\xCB\x8B" "b\xCB\x8B\xCB\x8B\xCB\x8B" "c") << "no backtick survives";
-  EXPECT_EQ(slack_text("a\nb\tc\x01\x7F" "d", 200), "a b c  d");
+  EXPECT_EQ(slack_text("a`b```c", 200),
+            "a\xCB\x8B"
+            "b\xCB\x8B\xCB\x8B\xCB\x8B"
+            "c")
+      << "no backtick survives";
+  EXPECT_EQ(slack_text("a\nb\tc\x01\x7F"
+                       "d",
+                       200),
+            "a b c  d");
   EXPECT_EQ(slack_text("a\nb\r", 200, true), "a\nb ");
-  EXPECT_EQ(slack_text("\xE2\x80\xAE" "lmth.exe", 200), " lmth.exe") << "a right-to-left override is blanked";
+  EXPECT_EQ(slack_text("\xE2\x80\xAE"
+                       "lmth.exe",
+                       200),
+            " lmth.exe")
+      << "a right-to-left override is blanked";
   EXPECT_EQ(slack_text("a\xFF", 200), "a\xEF\xBF\xBD");
   EXPECT_EQ(slack_code("<!here>`", 200), "`&lt;!here&gt;\xCB\x8B`");
   EXPECT_EQ(slack_code("", 200), "\xE2\x80\x94");
@@ -201,10 +214,16 @@ namespace {
 const std::string kHostile = "<!channel> <https://evil.example|sign in>";
 
 json hostile_run() {
-  return {{"run_id", 9}, {"ds", "2024-03-01"}, {"status", "blocked"},
-          {"checks", json::array({{{"check_no", 7}, {"check_name", "platform_device"}, {"pass_rate", 50.0},
-                                   {"status", "FAIL"},
-                                   {"sample", "platform " + kHostile + " differs from `web` (event 00000000-0000-4000-8000-000000000002)"}}})}};
+  return {
+      {"run_id", 9},
+      {"ds", "2024-03-01"},
+      {"status", "blocked"},
+      {"checks", json::array({{{"check_no", 7},
+                               {"check_name", "platform_device"},
+                               {"pass_rate", 50.0},
+                               {"status", "FAIL"},
+                               {"sample", "platform " + kHostile +
+                                              " differs from `web` (event 00000000-0000-4000-8000-000000000002)"}}})}};
 }
 }  // namespace
 
@@ -212,13 +231,15 @@ TEST(Slack, AHostilePlatformInASampleIsInertAndQuoted) {
   const std::string payload = slack_message("quality_report", hostile_run().dump());
   EXPECT_EQ(json::parse(payload)["blocks"][2]["text"]["text"],
             "- *platform_device*: 50.00% `platform &lt;!channel&gt; &lt;https://evil.example|sign in&gt; differs from "
-            "\xCB\x8B" "web\xCB\x8B (event 00000000-0000-4000-8000-000000000002)`\n");
+            "\xCB\x8B"
+            "web\xCB\x8B (event 00000000-0000-4000-8000-000000000002)`\n");
   EXPECT_EQ(payload.find('<'), std::string::npos) << payload;
-  EXPECT_EQ(payload,
-            R"j({"blocks":[{"text":{"text":"[FAIL] 품질 검증 결과 (2024-03-01)","type":"plain_text"},"type":"header"},)j"
-            R"({"fields":[{"text":"*통과*\n0/1","type":"mrkdwn"},{"text":"*날짜*\n2024-03-01","type":"mrkdwn"}],"type":"section"},)"
-            R"({"text":{"text":"- *platform_device*: 50.00% `platform &lt;!channel&gt; &lt;https://evil.example|sign in&gt; differs from ˋwebˋ (event 00000000-0000-4000-8000-000000000002)`\n","type":"mrkdwn"},"type":"section"}],)"
-            R"j("text":"[FAIL] 품질 검증 결과 (2024-03-01)","unfurl_links":false,"unfurl_media":false})j");
+  EXPECT_EQ(
+      payload,
+      R"j({"blocks":[{"text":{"text":"[FAIL] 품질 검증 결과 (2024-03-01)","type":"plain_text"},"type":"header"},)j"
+      R"({"fields":[{"text":"*통과*\n0/1","type":"mrkdwn"},{"text":"*날짜*\n2024-03-01","type":"mrkdwn"}],"type":"section"},)"
+      R"({"text":{"text":"- *platform_device*: 50.00% `platform &lt;!channel&gt; &lt;https://evil.example|sign in&gt; differs from ˋwebˋ (event 00000000-0000-4000-8000-000000000002)`\n","type":"mrkdwn"},"type":"section"}],)"
+      R"j("text":"[FAIL] 품질 검증 결과 (2024-03-01)","unfurl_links":false,"unfurl_media":false})j");
 }
 
 TEST(Slack, EveryValueOfTheSummaryIsData) {
@@ -232,9 +253,11 @@ TEST(Slack, EveryValueOfTheSummaryIsData) {
   run["loaded"] = kHostile;
   const std::string failed = slack_message("failed", run.dump());
   EXPECT_EQ(json::parse(failed)["blocks"][2]["text"]["text"],
-            "```invalid input syntax for type numeric: \"&lt;!channel&gt;\"\n\xCB\x8B\xCB\x8B\xCB\x8B" "close\xCB\x8B```");
+            "```invalid input syntax for type numeric: \"&lt;!channel&gt;\"\n\xCB\x8B\xCB\x8B\xCB\x8B"
+            "close\xCB\x8B```");
   EXPECT_NE(failed.find(R"("text":"```invalid input syntax for type numeric: \"&lt;!channel&gt;\"\nˋˋˋcloseˋ```")"),
-            std::string::npos) << "JSON-encoded: quotes and the newline escaped";
+            std::string::npos)
+      << "JSON-encoded: quotes and the newline escaped";
   EXPECT_EQ(json::parse(failed)["blocks"][1]["fields"][1]["text"], "*Task*\n&lt;#C1&gt;");
   EXPECT_EQ(json::parse(failed)["blocks"][1]["fields"][3]["text"], "*Run*\n&lt;@U1&gt;");
   const std::string blocked = slack_message("blocked", json{{"ds", "<!here>"}, {"checks", run["checks"]}}.dump());
@@ -244,11 +267,13 @@ TEST(Slack, EveryValueOfTheSummaryIsData) {
   EXPECT_EQ(json::parse(report)["blocks"][2]["text"]["text"].get<std::string>().substr(0, 36),
             "- *&lt;!everyone&gt;*: &lt;b&gt;% `p");
   EXPECT_EQ(json::parse(slack_message("success", run.dump()))["blocks"][1]["fields"][0]["text"],
-            "*이벤트*\n&lt;!channel&gt; &lt;https://evil.examp\xE2\x80\xA6") << "40 characters";
-  EXPECT_EQ(slack_message("no_data", R"({"ds": "<!here>"})"),
-            R"j({"blocks":[{"text":{"text":"[NO DATA] 적재할 데이터 없음 (&lt;!here&gt;)","type":"plain_text"},"type":"header"},)j"
-            R"j({"text":{"text":"No events were landed for this day; nothing was loaded.","type":"mrkdwn"},"type":"section"}],)j"
-            R"j("text":"[NO DATA] 적재할 데이터 없음 (&lt;!here&gt;)","unfurl_links":false,"unfurl_media":false})j");
+            "*이벤트*\n&lt;!channel&gt; &lt;https://evil.examp\xE2\x80\xA6")
+      << "40 characters";
+  EXPECT_EQ(
+      slack_message("no_data", R"({"ds": "<!here>"})"),
+      R"j({"blocks":[{"text":{"text":"[NO DATA] 적재할 데이터 없음 (&lt;!here&gt;)","type":"plain_text"},"type":"header"},)j"
+      R"j({"text":{"text":"No events were landed for this day; nothing was loaded.","type":"mrkdwn"},"type":"section"}],)j"
+      R"j("text":"[NO DATA] 적재할 데이터 없음 (&lt;!here&gt;)","unfurl_links":false,"unfurl_media":false})j");
   for (const char* kind : {"quality_report", "success", "blocked", "failed", "no_data"})
     EXPECT_EQ(slack_message(kind, run.dump()).find('<'), std::string::npos) << kind;
 }
@@ -258,7 +283,9 @@ TEST(Slack, MessagesStayWithinSlacksLimits) {
   run["ds"] = std::string(5000, '&');
   json checks = json::array();
   for (int i = 0; i < 12; ++i)
-    checks.push_back({{"check_name", std::string(500, 'n')}, {"pass_rate", 1.0}, {"status", "FAIL"},
+    checks.push_back({{"check_name", std::string(500, 'n')},
+                      {"pass_rate", 1.0},
+                      {"status", "FAIL"},
                       {"sample", std::string(100000, '>')}});
   run["checks"] = checks;
   run["error"] = std::string(100000, '<');
@@ -327,7 +354,8 @@ TEST(Webhook, OnlyPort443UnlessTheEntryNamesAPort) {
   EXPECT_FALSE(check_webhook_url("https://hooks.slack.com/x", "hooks.slack.com:8443").allowed) << "a listed port only";
   EXPECT_FALSE(check_webhook_url("https://hooks.slack.com:8444/x", "hooks.slack.com:8443").allowed);
   EXPECT_TRUE(check_webhook_url("https://hooks.slack.com:8443/x", "hooks.slack.com, HOOKS.slack.com:8443").allowed);
-  EXPECT_FALSE(check_webhook_url("http://127.0.0.1:8080/hook", "127.0.0.1").allowed) << "the test receiver lists its port";
+  EXPECT_FALSE(check_webhook_url("http://127.0.0.1:8080/hook", "127.0.0.1").allowed)
+      << "the test receiver lists its port";
   EXPECT_FALSE(check_webhook_url("http://127.0.0.1/hook", "127.0.0.1").allowed) << "plain http is port 80, not 443";
   EXPECT_TRUE(check_webhook_url("http://127.0.0.1/hook", "127.0.0.1:80").allowed);
   EXPECT_TRUE(check_webhook_url("https://[::1]/x", "[::1]").allowed);
@@ -343,7 +371,11 @@ TEST(Webhook, HostTricksAreRefused) {
   EXPECT_FALSE(check_webhook_url("https://user:pw@hooks.slack.com/x", allow).allowed) << "even to the right host";
   EXPECT_FALSE(check_webhook_url("https://hooks.slack.com:443@evil.example/x", allow).allowed);
   EXPECT_FALSE(check_webhook_url("https://hooks.slack.com./x", allow).allowed) << "a trailing dot is another name";
-  EXPECT_FALSE(check_webhook_url("https://hooks.sl\xD0\xB0" "ck.com/x", allow).allowed) << "a Cyrillic a";
+  EXPECT_FALSE(check_webhook_url("https://hooks.sl\xD0\xB0"
+                                 "ck.com/x",
+                                 allow)
+                   .allowed)
+      << "a Cyrillic a";
   // libcurl decodes a percent-encoded host name, and connects to the decoded one: that is the one judged.
   EXPECT_EQ(check_webhook_url("https://evil%2eexample/x", allow).host, "evil.example");
   EXPECT_FALSE(check_webhook_url("https://evil%2eexample/x", allow).allowed);

@@ -40,8 +40,9 @@ TEST(RawEvent, FieldsOfOtherTypesAndUnknownFieldsGoToExtras) {
 
 TEST(RawEvent, ExtraDataStringIsDecodedToAnObject) {
   RawEvent r = extract(event("purchase", 1));
-  EXPECT_EQ(*r.extra_data,
-            R"({"products":[{"product_id":"P1001","quantity":1,"unit_price":89000}],"discount_amount":0,"shipping_fee":0,"coupon_code":null})");
+  EXPECT_EQ(
+      *r.extra_data,
+      R"({"products":[{"product_id":"P1001","quantity":1,"unit_price":89000}],"discount_amount":0,"shipping_fee":0,"coupon_code":null})");
   auto bad = event("purchase", 2);
   bad["extra_data"] = "{not json";
   RawEvent kept = extract(bad);

@@ -41,7 +41,8 @@ TEST(Regex, FixedPatternsOverNonAsciiInput) {
   const auto user = Regex::compile("^U\\d{6}$");
   EXPECT_TRUE(user.search("U123456"));
   EXPECT_FALSE(user.search("U12345\xd9\xa3")) << "an Arabic-Indic digit is not \\d";
-  EXPECT_FALSE(user.search("U\xef\xbc\x91\xef\xbc\x92\xef\xbc\x93\xef\xbc\x94\xef\xbc\x95\xef\xbc\x96")) << "fullwidth digits";
+  EXPECT_FALSE(user.search("U\xef\xbc\x91\xef\xbc\x92\xef\xbc\x93\xef\xbc\x94\xef\xbc\x95\xef\xbc\x96"))
+      << "fullwidth digits";
   EXPECT_FALSE(user.search("U12345\xff"));
   const auto any = Regex::compile("^.{3}$");
   EXPECT_TRUE(any.search("한국어")) << "three code points, nine bytes";
@@ -52,13 +53,36 @@ TEST(Regex, FixedPatternsOverNonAsciiInput) {
 // RE2 instead.
 TEST(Regex, FastPathAgreesWithRe2) {
   const std::vector<std::pair<std::string, std::string>> pairs = {
-      {"^U\\d{6}$", "^(?:U)\\d{6}$"},      {"^P\\d{4}$", "^(?:P)\\d{4}$"},   {"^ORD\\d{13,}$", "^(?:ORD)\\d{13,}$"},
-      {"^CAT\\d{3}$", "^(?:CAT)\\d{3}$"},  {"^a-b_c?$", "^(?:a-b_c?)$"},     {"^x*$", "^(?:x*)$"},
-      {"^\\d{2,4}$", "^(?:\\d{2,4})$"},    {"^Z\\d+$", "^(?:Z\\d+)$"},       {"^$", "^(?:)$"}};
-  const std::vector<std::string> texts = {"", "U123456", "U12345", "U1234567", "P0001", "P001", "ORD2024010112345",
-                                          "ORD202401011234", "ORD20240101123456789", "CAT001", "a-b_c", "a-b_",
-                                          "a-b_cc", "xxx", "x", "12", "1234", "12345", "1", "Z1", "Z", "Z12a",
-                                          "U12345\n", "\nU123456", "U１23456", "ü", "CAT00\xff"};
+      {"^U\\d{6}$", "^(?:U)\\d{6}$"},     {"^P\\d{4}$", "^(?:P)\\d{4}$"}, {"^ORD\\d{13,}$", "^(?:ORD)\\d{13,}$"},
+      {"^CAT\\d{3}$", "^(?:CAT)\\d{3}$"}, {"^a-b_c?$", "^(?:a-b_c?)$"},   {"^x*$", "^(?:x*)$"},
+      {"^\\d{2,4}$", "^(?:\\d{2,4})$"},   {"^Z\\d+$", "^(?:Z\\d+)$"},     {"^$", "^(?:)$"}};
+  const std::vector<std::string> texts = {"",
+                                          "U123456",
+                                          "U12345",
+                                          "U1234567",
+                                          "P0001",
+                                          "P001",
+                                          "ORD2024010112345",
+                                          "ORD202401011234",
+                                          "ORD20240101123456789",
+                                          "CAT001",
+                                          "a-b_c",
+                                          "a-b_",
+                                          "a-b_cc",
+                                          "xxx",
+                                          "x",
+                                          "12",
+                                          "1234",
+                                          "12345",
+                                          "1",
+                                          "Z1",
+                                          "Z",
+                                          "Z12a",
+                                          "U12345\n",
+                                          "\nU123456",
+                                          "U１23456",
+                                          "ü",
+                                          "CAT00\xff"};
   for (const auto& [fast, slow] : pairs) {
     const Regex f = Regex::compile(fast), s = Regex::compile(slow);
     for (const auto& t : texts) EXPECT_EQ(f.search(t), s.search(t)) << fast << " on '" << t << "'";
@@ -99,7 +123,8 @@ TEST(Regex, EcmaMeaningWhereRe2Differs) {
   EXPECT_TRUE(dot.search("\t"));
   const Regex space = Regex::compile("^\\s$");
   for (const char* s : {" ", "\t", "\v", "\f", "\u00a0", "\u2003", "\u3000", "\ufeff", "\u2028"})
-    EXPECT_TRUE(space.search(s)) << "ECMA \\s includes U+" << std::hex << static_cast<int>(static_cast<unsigned char>(s[0]));
+    EXPECT_TRUE(space.search(s)) << "ECMA \\s includes U+" << std::hex
+                                 << static_cast<int>(static_cast<unsigned char>(s[0]));
   EXPECT_FALSE(space.search("x"));
   EXPECT_FALSE(space.search("\u200b")) << "zero-width space is not WhiteSpace";
   const Regex not_space = Regex::compile("^\\S$");
@@ -166,19 +191,23 @@ TEST(Regex, RefusesWhatRe2CannotHonourWithItsReason) {
       << "a count past 2^31 is no literal";
   EXPECT_EQ(refusal("a{2,99999999999}"), "pattern /a{2,99999999999}/: invalid repetition size: {2,99999999999}");
   EXPECT_TRUE(Regex::compile("^x{y}$").search("x{y}")) << "a brace that is no quantifier stays a literal";
-  EXPECT_EQ(refusal("(((){99999}){99999}){99999}"), "pattern /(((){99999}){99999}){99999}/: invalid repetition size: {99999}");
+  EXPECT_EQ(refusal("(((){99999}){99999}){99999}"),
+            "pattern /(((){99999}){99999}){99999}/: invalid repetition size: {99999}");
   EXPECT_EQ(refusal("((a{40}){40})"), "pattern /((a{40}){40})/: invalid repetition size: {40}")
       << "nested counts multiply: 1600 > 1000";
   EXPECT_EQ(refusal("\\p{Klingon}"), "pattern /\\p{Klingon}/: invalid character class range: \\p{Klingon}");
-  EXPECT_EQ(refusal("\\pL{200}"),
-            "pattern /\\pL{200}/: compiles to more than the 2 MiB program budget (RE2: pattern too large - compile failed)");
+  EXPECT_EQ(
+      refusal("\\pL{200}"),
+      "pattern /\\pL{200}/: compiles to more than the 2 MiB program budget (RE2: pattern too large - compile failed)");
   EXPECT_TRUE(Regex::compile("a{1000}").search(std::string(1000, 'a')));
   EXPECT_TRUE(Regex::compile("((a{10}){10}){10}").search(std::string(1000, 'a')));
 }
 
 TEST(Regex, RefusesWhatIsNotThePatternDialect) {
-  EXPECT_EQ(refusal("(?i)abc"), "pattern /(?i)abc/: (?i is not part of the pattern dialect: only (?: (?= (?! (?<= (?<! (?<name> groups");
-  EXPECT_EQ(refusal("(?P<n>a)"), "pattern /(?P<n>a)/: (?P is not part of the pattern dialect: only (?: (?= (?! (?<= (?<! (?<name> groups");
+  EXPECT_EQ(refusal("(?i)abc"),
+            "pattern /(?i)abc/: (?i is not part of the pattern dialect: only (?: (?= (?! (?<= (?<! (?<name> groups");
+  EXPECT_EQ(refusal("(?P<n>a)"),
+            "pattern /(?P<n>a)/: (?P is not part of the pattern dialect: only (?: (?= (?! (?<= (?<! (?<name> groups");
   EXPECT_EQ(refusal("(?<1>a)"), "pattern /(?<1>a)/: malformed group name at offset 0");
   EXPECT_EQ(refusal("\\Qa.b\\E"), "pattern /\\Qa.b\\E/: escape \\Q is not part of the pattern dialect");
   EXPECT_EQ(refusal("a\\z"), "pattern /a\\z/: escape \\z is not part of the pattern dialect");
@@ -198,7 +227,8 @@ TEST(Regex, HostileSizesEndInAClearErrorWithTheirPatternCut) {
   EXPECT_EQ(refusal(nested), "pattern /" + repeat("(", 200) + "…/: longer than 16384 bytes (60000)");
   const std::string stars = "a" + std::string(300000, '*');
   EXPECT_EQ(refusal(stars), "pattern /a" + std::string(199, '*') + "…/: longer than 16384 bytes (300001)");
-  EXPECT_EQ(refusal(std::string(1 << 20, 'x')), "pattern /" + std::string(200, 'x') + "…/: longer than 16384 bytes (1048576)");
+  EXPECT_EQ(refusal(std::string(1 << 20, 'x')),
+            "pattern /" + std::string(200, 'x') + "…/: longer than 16384 bytes (1048576)");
   // Nesting within the size limit is bounded on its own.
   const std::string deep = repeat("(a", 101) + repeat(")", 101);
   EXPECT_EQ(refusal(deep), "pattern /" + repeat("(a", 100) + "…/: groups nested more than 100 deep");

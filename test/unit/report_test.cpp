@@ -67,15 +67,21 @@ TEST(Report, ValuesFromDataAreCutAndPlatformsBounded) {
   nlohmann::json doc = {{"from", "2024-01-01"}, {"to", "2024-01-01"}};
   doc["funnel"] = nlohmann::json::array();
   for (int i = 0; i < 40; ++i)
-    doc["funnel"].push_back({{"platform", "p" + std::to_string(i)}, {"step1", i}, {"step2", 1}, {"step3", 0}, {"step4", 0}});
+    doc["funnel"].push_back(
+        {{"platform", "p" + std::to_string(i)}, {"step1", i}, {"step2", 1}, {"step3", 0}, {"step4", 0}});
   doc["funnel"][0]["platform"] = "<!channel> " + std::string(100000, 'x');
   doc["funnel"][0]["step1"] = 1000;
-  doc["runs"] = {{{"run_id", 1}, {"ds", std::string(5000, 'd')}, {"status", "<b>" + std::string(500, 's')},
-                  {"started_at", "x"}, {"seconds", 1}, {"failed_step", nullptr}}};
+  doc["runs"] = {{{"run_id", 1},
+                  {"ds", std::string(5000, 'd')},
+                  {"status", "<b>" + std::string(500, 's')},
+                  {"started_at", "x"},
+                  {"seconds", 1},
+                  {"failed_step", nullptr}}};
   const std::string page = render_report_html(doc.dump());
   EXPECT_EQ(count(page, "class=\"bar funnel\""), 12u * 4) << "11 platforms and one summed group";
   EXPECT_EQ(count(page, "기타 · 29 other platforms"), 6u) << "its axis label, its title and four bar titles";
-  EXPECT_EQ(count(page, "&lt;!channel&gt; " + std::string(20, 'x') + "\xE2\x80\xA6<"), 1u) << "32 characters on the axis";
+  EXPECT_EQ(count(page, "&lt;!channel&gt; " + std::string(20, 'x') + "\xE2\x80\xA6<"), 1u)
+      << "32 characters on the axis";
   EXPECT_EQ(count(page, "&lt;!channel&gt; " + std::string(188, 'x') + "\xE2\x80\xA6"), 5u) << "200 in titles";
   EXPECT_EQ(count(page, std::string(201, 'x')), 0u);
   EXPECT_EQ(count(page, "<td>" + std::string(199, 'd') + "\xE2\x80\xA6</td>"), 1u);

@@ -71,7 +71,11 @@ TEST(LineReader, KeepsEveryByteAndSplitsOnlyOnNewline) {
   std::string big(3 << 20, 'y');  // longer than the reader's initial buffer
   {
     std::ofstream f(path, std::ios::binary);
-    f << "a\r\n" << "\n" << big << "\n" << std::string("x\0y", 3) << "\n" << "last";
+    f << "a\r\n"
+      << "\n"
+      << big << "\n"
+      << std::string("x\0y", 3) << "\n"
+      << "last";
   }
   LineReader r(path, 64 << 20);
   std::vector<std::string> got;

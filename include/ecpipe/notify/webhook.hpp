@@ -8,10 +8,10 @@ namespace ecpipe {
 
 struct WebhookTarget {
   bool allowed = false;
-  std::string host;        // as libcurl will contact it: lower case, IPv4 numbers normalised, IPv6 in brackets
-  long port = 0;           // explicit or the scheme's default
+  std::string host;         // as libcurl will contact it: lower case, IPv4 numbers normalised, IPv6 in brackets
+  long port = 0;            // explicit or the scheme's default
   bool plain_http = false;  // http (only ever to a loopback host)
-  std::string why;         // when not allowed; never contains the URL (it is a secret)
+  std::string why;          // when not allowed; never contains the URL (it is a secret)
 };
 
 // One entry of ecpipe.webhook_allowed_hosts: a host, or host:port ([v6]:port for an IPv6 literal).
@@ -36,7 +36,7 @@ bool resolve_webhook_url(const std::string& setting, std::string& url, std::stri
 WebhookTarget check_webhook_url(const std::string& url, const std::string& allowed_hosts);
 
 struct HttpResult {
-  long status = 0;           // HTTP status, 0 when no response
+  long status = 0;  // HTTP status, 0 when no response
   bool timed_out = false;
   std::string error;         // transport error text (no URL in it)
   int64_t retry_after = -1;  // seconds from a Retry-After header, -1 when absent

@@ -55,16 +55,16 @@ struct Product {
   int price;
 };
 const Product kCatalogue[] = {
-    {"P1001", "CAT001", 89000},  {"P1002", "CAT001", 35000},  {"P1003", "CAT001", 29000}, {"P1004", "CAT001", 25000},
-    {"P1005", "CAT001", 65000},  {"P2001", "CAT002", 49000},  {"P2002", "CAT002", 79000}, {"P2003", "CAT002", 129000},
-    {"P2004", "CAT002", 59000},  {"P2005", "CAT002", 35000},  {"P3001", "CAT003", 45000}, {"P3002", "CAT003", 22000},
-    {"P3003", "CAT003", 18000},  {"P3004", "CAT003", 32000},  {"P4001", "CAT004", 28000}, {"P4002", "CAT004", 89000},
-    {"P4003", "CAT004", 199000}, {"P4004", "CAT004", 55000},  {"P5001", "CAT005", 22000}, {"P5002", "CAT005", 15000},
+    {"P1001", "CAT001", 89000},  {"P1002", "CAT001", 35000}, {"P1003", "CAT001", 29000}, {"P1004", "CAT001", 25000},
+    {"P1005", "CAT001", 65000},  {"P2001", "CAT002", 49000}, {"P2002", "CAT002", 79000}, {"P2003", "CAT002", 129000},
+    {"P2004", "CAT002", 59000},  {"P2005", "CAT002", 35000}, {"P3001", "CAT003", 45000}, {"P3002", "CAT003", 22000},
+    {"P3003", "CAT003", 18000},  {"P3004", "CAT003", 32000}, {"P4001", "CAT004", 28000}, {"P4002", "CAT004", 89000},
+    {"P4003", "CAT004", 199000}, {"P4004", "CAT004", 55000}, {"P5001", "CAT005", 22000}, {"P5002", "CAT005", 15000},
     {"P5003", "CAT005", 25000},
 };
 const char* const kQueries[] = {"이어폰", "노트북", "스마트폰", "태블릿", "키보드", "마우스", "모니터",
-                                "충전기", "운동화", "티셔츠", "청바지", "가방",   "시계",   "화장품",
-                                "향수",   "커피",   "텀블러", "책",     "헤드폰"};
+                                "충전기", "운동화", "티셔츠",   "청바지", "가방",   "시계",   "화장품",
+                                "향수",   "커피",   "텀블러",   "책",     "헤드폰"};
 const char* const kBrowsePages[] = {"home", "category", "product", "cart", "mypage"};
 const char* const kElementTypes[] = {"product_card", "product_card", "banner", "recommendation", "search_result"};
 const char* const kPayments[] = {"credit_card", "bank_transfer", "kakao_pay", "naver_pay", "toss_pay"};
@@ -117,8 +117,8 @@ std::string uuid4(Rng& r) {
 }
 
 struct Line {
-  int seconds;    // seconds after midnight: the sort key
-  uint64_t seq;   // generation order breaks ties, so a session's order survives the sort
+  int seconds;   // seconds after midnight: the sort key
+  uint64_t seq;  // generation order breaks ties, so a session's order survives the sort
   std::string text;
 };
 
@@ -130,7 +130,9 @@ struct Context {
 class DayGenerator {
  public:
   explicit DayGenerator(const GeneratorOptions& o)
-      : o_(o), rng_(mix(o.seed, static_cast<uint64_t>(o.day) + 1)), bad_rng_(mix(~o.seed, static_cast<uint64_t>(o.day))) {
+      : o_(o),
+        rng_(mix(o.seed, static_cast<uint64_t>(o.day) + 1)),
+        bad_rng_(mix(~o.seed, static_cast<uint64_t>(o.day))) {
     int y, m, d;
     civil_from_days(o.day, y, m, d);
     char buf[16];
@@ -233,7 +235,9 @@ class DayGenerator {
     std::string out;
     const std::string id = uuid4(anomaly ? bad_rng_ : rng_);
     auto w = begin(out, c, "page_view", anomaly, id);
-    w.str("page_url", std::string("https://shop.example.com/") + page_type).str("page_type", page_type).null("referrer");
+    w.str("page_url", std::string("https://shop.example.com/") + page_type)
+        .str("page_type", page_type)
+        .null("referrer");
     w.close();
     if (!anomaly) last_page_view_ = out;
     push(std::move(out));
@@ -355,9 +359,7 @@ class DayGenerator {
              "\", \"event_type\": \"page_view\", \"timestamp\": ");
         break;
       case Anomaly::MissingRequired: page_view(c, "home", name); break;
-      case Anomaly::DuplicateEventId:
-        push("{\"anomaly\": \"duplicate_event_id\", " + last_page_view_.substr(1));
-        break;
+      case Anomaly::DuplicateEventId: push("{\"anomaly\": \"duplicate_event_id\", " + last_page_view_.substr(1)); break;
       case Anomaly::InvalidValue: page_view(c, "landing", name); break;
       case Anomaly::FunnelViolation: purchase(c, {{&p, 1}}, 0, name); break;
       case Anomaly::BadTimestamp: {

@@ -15,11 +15,11 @@ namespace {
 
 // Every string below comes from the run summary, which is data (and, through ecpipe.slack_message, whatever its
 // caller wrote): titles and fields show it through slack_text, samples and errors in code spans / blocks.
-constexpr size_t kShort = 40;      // a day, a step, a run id, a count
-constexpr size_t kName = 60;       // a check's name
-constexpr size_t kSample = 200;    // a sample reason
-constexpr size_t kError = 500;     // an error text
-constexpr size_t kListed = 10;     // failing checks listed, then "… and N more"
+constexpr size_t kShort = 40;    // a day, a step, a run id, a count
+constexpr size_t kName = 60;     // a check's name
+constexpr size_t kSample = 200;  // a sample reason
+constexpr size_t kError = 500;   // an error text
+constexpr size_t kListed = 10;   // failing checks listed, then "… and N more"
 
 json text_block(const std::string& type, const std::string& text) {
   return {{"type", type}, {"text", {{"type", type == "header" ? "plain_text" : "mrkdwn"}, {"text", text}}}};
@@ -86,9 +86,9 @@ json quality_report(const json& run) {
   if (failed > kListed) failures += "\xE2\x80\xA6 and " + std::to_string(failed - kListed) + " more\n";
   const bool ok = !checks.empty() && passed == checks.size();
   const std::string title = std::string(ok ? "[PASS]" : "[FAIL]") + " 품질 검증 결과 (" + ds + ")";
-  json blocks = json::array({text_block("header", title),
-                             fields_block({"*통과*\n" + std::to_string(passed) + "/" + std::to_string(checks.size()),
-                                           "*날짜*\n" + ds})});
+  json blocks = json::array(
+      {text_block("header", title),
+       fields_block({"*통과*\n" + std::to_string(passed) + "/" + std::to_string(checks.size()), "*날짜*\n" + ds})});
   if (!failures.empty()) blocks.push_back(text_block("section", failures));
   return message(title, std::move(blocks));
 }
@@ -96,12 +96,12 @@ json quality_report(const json& run) {
 json success(const json& run) {
   const std::string ds = shown(run, "ds");
   const std::string title = "[SUCCESS] 파이프라인 완료 (" + ds + ")";
-  json blocks = json::array(
-      {text_block("header", title),
-       fields_block({"*이벤트*\n" + shown(run, "loaded", "0"), "*사용자*\n" + shown(run, "users", "0"),
-                     "*세션*\n" + shown(run, "sessions", "0"), "*주문*\n" + shown(run, "orders", "0"),
-                     "*매출*\n" + shown(run, "revenue", "0"), "*격리*\n" + shown(run, "quarantined", "0"),
-                     "*품질*\n7/7 PASS", "*소요 시간*\n" + shown(run, "seconds", "0") + "s"})});
+  json blocks =
+      json::array({text_block("header", title),
+                   fields_block({"*이벤트*\n" + shown(run, "loaded", "0"), "*사용자*\n" + shown(run, "users", "0"),
+                                 "*세션*\n" + shown(run, "sessions", "0"), "*주문*\n" + shown(run, "orders", "0"),
+                                 "*매출*\n" + shown(run, "revenue", "0"), "*격리*\n" + shown(run, "quarantined", "0"),
+                                 "*품질*\n7/7 PASS", "*소요 시간*\n" + shown(run, "seconds", "0") + "s"})});
   return message(title, std::move(blocks));
 }
 
@@ -116,10 +116,10 @@ json alert(const json& run, bool blocked) {
   }
   // A code block: the error may quote data; its backticks cannot close the block (slack_text replaces them).
   const std::string shown_error = error.empty() ? "\xE2\x80\x94" : slack_text(error, kError, true);
-  json blocks = json::array({text_block("header", title),
-                             fields_block({"*DAG*\necpipe_run", "*Task*\n" + step, "*날짜*\n" + ds,
-                                           "*Run*\n" + shown(run, "run_id")}),
-                             text_block("section", "```" + shown_error + "```")});
+  json blocks = json::array(
+      {text_block("header", title),
+       fields_block({"*DAG*\necpipe_run", "*Task*\n" + step, "*날짜*\n" + ds, "*Run*\n" + shown(run, "run_id")}),
+       text_block("section", "```" + shown_error + "```")});
   return message(title, std::move(blocks));
 }
 
@@ -127,7 +127,8 @@ json alert(const json& run, bool blocked) {
 
 std::string slack_message(const std::string& kind, const std::string& summary_json) {
   json run = json::parse(summary_json, nullptr, false);
-  if (run.is_discarded() || !run.is_object()) throw Error(ErrorKind::InvalidArgument, "run summary must be a JSON object");
+  if (run.is_discarded() || !run.is_object())
+    throw Error(ErrorKind::InvalidArgument, "run summary must be a JSON object");
   const auto dump = [](const json& m) { return m.dump(-1, ' ', false, json::error_handler_t::replace); };
   if (kind == "quality_report") return dump(quality_report(run));
   if (kind == "success") return dump(success(run));
@@ -135,12 +136,12 @@ std::string slack_message(const std::string& kind, const std::string& summary_js
   if (kind == "failed") return dump(alert(run, false));
   if (kind == "no_data") {
     const std::string title = "[NO DATA] 적재할 데이터 없음 (" + shown(run, "ds") + ")";
-    return dump(message(title, json::array({text_block("header", title),
-                                            text_block("section", "No events were landed for this day; nothing was loaded.")})));
+    return dump(message(
+        title, json::array({text_block("header", title),
+                            text_block("section", "No events were landed for this day; nothing was loaded.")})));
   }
   throw Error(ErrorKind::InvalidArgument,
-              "unknown message kind \"" + head(kind) +
-                  "\" (quality_report, success, blocked, failed, no_data)");
+              "unknown message kind \"" + head(kind) + "\" (quality_report, success, blocked, failed, no_data)");
 }
 
 }  // namespace ecpipe

@@ -27,7 +27,9 @@ std::string trim(const std::string& s) {
   return b == std::string::npos ? "" : s.substr(b, e - b + 1);
 }
 
-bool loopback(const std::string& host) { return host == "127.0.0.1" || host == "localhost" || host == "[::1]" || host == "::1"; }
+bool loopback(const std::string& host) {
+  return host == "127.0.0.1" || host == "localhost" || host == "[::1]" || host == "::1";
+}
 
 void global_init() {
   static std::once_flag once;

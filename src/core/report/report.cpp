@@ -13,9 +13,9 @@
 
 namespace ecpipe {
 
-using nlohmann::json;
 using detail::grouped;
 using detail::Series;
+using nlohmann::json;
 
 std::string html_escape(std::string_view text) {
   std::string out;
@@ -153,8 +153,9 @@ std::string quality_section(const json& doc) {
   }
   const double y_min = std::floor(std::min(lowest, threshold) - 1);
   return section("품질 검사 통과율 · Pass rate of the seven checks (dashed: ecpipe.min_pass_rate)",
-                 days.empty() ? empty_note()
-                              : detail::line_chart(days, series, "quality", std::max(0.0, y_min), 100, &threshold, 760, 300));
+                 days.empty()
+                     ? empty_note()
+                     : detail::line_chart(days, series, "quality", std::max(0.0, y_min), 100, &threshold, 760, 300));
 }
 
 std::string products_section(const json& doc) {
@@ -179,13 +180,15 @@ std::string runs_section(const json& doc) {
   return section("실행 이력 · Runs",
                  rows.empty() ? empty_note()
                               : "<table><tr><th>run</th><th>ds</th><th>status</th><th>started</th><th>duration</th>"
-                                "<th>failed step</th></tr>" + rows + "</table>");
+                                "<th>failed step</th></tr>" +
+                                    rows + "</table>");
 }
 
 std::string quarantine_section(const json& doc) {
   std::string rows;
   for (const auto& r : list(doc, "quarantine"))
-    rows += "<tr>" + cell(str(r, "reason")) + cell(grouped(number(r, "lines")), true) + cell(str(r, "example")) + "</tr>";
+    rows +=
+        "<tr>" + cell(str(r, "reason")) + cell(grouped(number(r, "lines")), true) + cell(str(r, "example")) + "</tr>";
   return section("격리 사유 · Quarantine reasons",
                  rows.empty() ? "<p class=\"empty\">격리된 줄 없음 · no quarantined lines</p>"
                               : "<table><tr><th>reason</th><th>lines</th><th>example</th></tr>" + rows + "</table>");
@@ -203,8 +206,8 @@ std::string cards(const json& doc) {
   return "<div class=\"cards\">" + card("주문 · orders", grouped(orders)) + card("매출 · revenue", grouped(revenue)) +
          card("격리 · quarantined lines", grouped(quarantined)) +
          card("실행 · runs ok / blocked / failed", std::to_string(runs["succeeded"]) + " / " +
-                                                        std::to_string(runs["blocked"]) + " / " +
-                                                        std::to_string(runs["failed"])) +
+                                                       std::to_string(runs["blocked"]) + " / " +
+                                                       std::to_string(runs["failed"])) +
          "</div>\n";
 }
 

@@ -33,7 +33,8 @@ std::string legend(const std::vector<Series>& series, int width, int& height) {
     if (x + w > width && x > kLeft) x = kLeft, y += 16;
     out += "<rect class=\"legend\" x=\"" + num(x) + "\" y=\"" + std::to_string(y - 9) +
            "\" width=\"10\" height=\"10\" fill=\"" + color(i) + "\"/>";
-    out += "<text x=\"" + num(x + 14) + "\" y=\"" + std::to_string(y) + "\">" + html_escape(clip(series[i].name, kLabelChars)) + "</text>";
+    out += "<text x=\"" + num(x + 14) + "\" y=\"" + std::to_string(y) + "\">" +
+           html_escape(clip(series[i].name, kLabelChars)) + "</text>";
     x += w;
   }
   height = y - 14;
@@ -87,11 +88,13 @@ std::string bar_chart(const std::vector<std::string>& categories, const std::vec
       const double v = c < series[s].values.size() ? series[s].values[c] : NAN;
       if (!std::isfinite(v)) continue;
       const double h = plot_h * v / top, x = gx + bar_w * static_cast<double>(s), y = top_y + plot_h - h;
-      out += "<rect class=\"bar " + css_class + "\" x=\"" + num(x) + "\" y=\"" + num(y) + "\" width=\"" +
-             num(bar_w - 1) + "\" height=\"" + num(h) + "\" fill=\"" + color(s) + "\"><title>" +
-             html_escape(clip(categories[c], kCellChars) + " · " + clip(series[s].name, kLabelChars) + ": " + grouped(v)) +
-             "</title></rect>";
-      out += "<text class=\"value\" x=\"" + num(x + bar_w / 2) + "\" y=\"" + num(y - 3) + "\">" + grouped(v) + "</text>";
+      out +=
+          "<rect class=\"bar " + css_class + "\" x=\"" + num(x) + "\" y=\"" + num(y) + "\" width=\"" + num(bar_w - 1) +
+          "\" height=\"" + num(h) + "\" fill=\"" + color(s) + "\"><title>" +
+          html_escape(clip(categories[c], kCellChars) + " · " + clip(series[s].name, kLabelChars) + ": " + grouped(v)) +
+          "</title></rect>";
+      out +=
+          "<text class=\"value\" x=\"" + num(x + bar_w / 2) + "\" y=\"" + num(y - 3) + "\">" + grouped(v) + "</text>";
     }
     out += "<text class=\"category\" x=\"" + num(gx + group_w * 0.4) + "\" y=\"" + num(top_y + plot_h + 16) + "\">" +
            html_escape(clip(categories[c], kLabelChars)) + "<title>" + html_escape(clip(categories[c], kCellChars)) +
@@ -111,10 +114,10 @@ std::string hbar_chart(const std::vector<std::string>& labels, const std::vector
   std::string out = open_svg(width, height, css_class);
   for (size_t i = 0; i < labels.size() && i < values.size(); ++i) {
     const double y = 4 + kRow * static_cast<double>(i), w = plot_w * values[i] / top;
-    out += "<text class=\"label\" x=\"0\" y=\"" + num(y + 14) + "\">" + html_escape(clip(labels[i], kLabelChars)) + "<title>" +
-           html_escape(clip(labels[i], kCellChars)) + "</title></text>";
-    out += "<rect class=\"bar " + css_class + "\" x=\"" + std::to_string(kLabel) + "\" y=\"" + num(y) +
-           "\" width=\"" + num(w) + "\" height=\"16\" fill=\"" + color(0) + "\"/>";
+    out += "<text class=\"label\" x=\"0\" y=\"" + num(y + 14) + "\">" + html_escape(clip(labels[i], kLabelChars)) +
+           "<title>" + html_escape(clip(labels[i], kCellChars)) + "</title></text>";
+    out += "<rect class=\"bar " + css_class + "\" x=\"" + std::to_string(kLabel) + "\" y=\"" + num(y) + "\" width=\"" +
+           num(w) + "\" height=\"16\" fill=\"" + color(0) + "\"/>";
     out += "<text class=\"hvalue\" x=\"" + num(kLabel + w + 6) + "\" y=\"" + num(y + 13) + "\">" + grouped(values[i]) +
            "</text>";
   }
@@ -142,7 +145,8 @@ std::string line_chart(const std::vector<std::string>& categories, const std::ve
     std::string points;
     for (size_t i = 0; i < series[s].values.size() && i < categories.size(); ++i)
       if (std::isfinite(series[s].values[i])) points += num(px(i)) + "," + num(py(series[s].values[i])) + " ";
-    out += "<polyline class=\"line\" fill=\"none\" stroke=\"" + std::string(color(s)) + "\" points=\"" + points + "\"/>";
+    out +=
+        "<polyline class=\"line\" fill=\"none\" stroke=\"" + std::string(color(s)) + "\" points=\"" + points + "\"/>";
     for (size_t i = 0; i < series[s].values.size() && i < categories.size(); ++i) {
       const double v = series[s].values[i];
       if (!std::isfinite(v)) continue;
