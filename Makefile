@@ -113,7 +113,7 @@ unit: build/unit_tests
 test:
 	scripts/install_deps.sh
 	$(MAKE) all build/unit_tests
-	$(MAKE) -s firewall
+	$(MAKE) -s firewall format-check
 	./build/unit_tests --gtest_brief=1
 	scripts/install_extension.sh
 	CLUSTER_PRELOAD=pg_cron PGTAP_FILES="test/pgtap/01_install.sql test/pgtap/05_validate.sql test/pgtap/07_run.sql" \
