@@ -836,3 +836,9 @@ $$;
 
 DROP FUNCTION ecpipe.build_marts(date, bigint);
 DROP FUNCTION ecpipe.build_event_marts(date, bigint);
+
+-- == privileges: an operator can neither choose an outbox id nor move the id sequences ==
+-- A message id taken ahead, or a sequence set back, made a later run's alert (or the run itself) fail unrecorded.
+REVOKE INSERT ON ecpipe.notifications FROM ecpipe_operator;
+GRANT INSERT (run_id, kind, payload, last_error) ON ecpipe.notifications TO ecpipe_operator;
+REVOKE UPDATE ON ecpipe.run_id_seq, ecpipe.notifications_id_seq FROM ecpipe_operator;

@@ -1300,8 +1300,10 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON ecpipe.landing, ecpipe.landing_import, e
     ecpipe.line_verdicts, ecpipe.quality_trend, ecpipe.raw_events, ecpipe.quarantine, ecpipe.mart_user_daily,
     ecpipe.mart_funnel_daily, ecpipe.mart_product_daily, ecpipe.mart_orders, ecpipe.current_runs TO ecpipe_operator;
 GRANT SELECT ON ecpipe.batch_days, ecpipe.runs, ecpipe.run_steps, ecpipe.quarantine_summary TO ecpipe_operator;
-GRANT SELECT, INSERT ON ecpipe.notifications TO ecpipe_operator;
-GRANT USAGE, SELECT, UPDATE ON ecpipe.run_id_seq, ecpipe.notifications_id_seq TO ecpipe_operator;
+-- An operator queues messages (ecpipe_notify) but cannot choose a message's id or state, nor move the id sequences
+-- (setval): a taken id would make a later run's alert, or the run itself, fail.
+GRANT SELECT, INSERT (run_id, kind, payload, last_error) ON ecpipe.notifications TO ecpipe_operator;
+GRANT USAGE, SELECT ON ecpipe.run_id_seq, ecpipe.notifications_id_seq TO ecpipe_operator;
 GRANT EXECUTE ON FUNCTION ecpipe.setting(text), ecpipe.check_day(date, text), ecpipe.landing_import_batch(),
     ecpipe.landing_number_line(), ecpipe.landing_import_start(), ecpipe.landing_import_line(),
     ecpipe.check_landed_batch(date, bigint), ecpipe.raw_partition_name(date), ecpipe.raw_partition_days(),

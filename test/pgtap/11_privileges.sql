@@ -1,7 +1,7 @@
 -- Privileges: nothing for PUBLIC, ecpipe_reader reads marts and quality, ecpipe_operator runs the pipeline,
 -- SECURITY DEFINER functions are few and pin search_path, C writers check the privilege the executor would.
 BEGIN;
-SELECT plan(23);
+SELECT plan(28);
 CREATE EXTENSION ecpipe;
 CREATE TEMP VIEW members AS
 SELECT d.classid, d.objid FROM pg_depend d
@@ -65,6 +65,17 @@ SELECT throws_ok($$SELECT ecpipe.index_raw_partition('pg_catalog.pg_class')$$, '
 SELECT throws_ok($$SHOW ecpipe.slack_webhook_url$$, '42501', NULL, 'an operator cannot read the webhook URL');
 SELECT throws_ok($$SELECT ecpipe.setting('ecpipe.slack_webhook_url')$$, '22023', NULL,
                  'not even through ecpipe.setting');
+-- An id taken ahead in the outbox, or a sequence set back, would make a later run's alert or the run itself fail.
+SELECT throws_ok($$SELECT setval('ecpipe.run_id_seq', 1, false)$$, '42501',
+                 'permission denied for sequence run_id_seq', 'an operator cannot set the run id sequence back');
+SELECT throws_ok($$SELECT setval('ecpipe.notifications_id_seq', 1, false)$$, '42501',
+                 'permission denied for sequence notifications_id_seq', 'nor the outbox''s');
+SELECT throws_ok($$INSERT INTO ecpipe.notifications (id, kind, payload)
+                   SELECT last_value + 1, 'custom', '{"text": "hi"}' FROM ecpipe.notifications_id_seq$$, '42501',
+                 'permission denied for table notifications', 'nor choose a message''s id');
+SELECT throws_ok($$INSERT INTO ecpipe.notifications (kind, payload, status) VALUES ('custom', '{"text": "hi"}', 'delivered')$$,
+                 '42501', 'permission denied for table notifications', 'nor its state');
+SELECT ok(ecpipe_notify('custom', '{"text": "hi"}') > 0, 'ecpipe_notify still queues a message');
 RESET ROLE;
 SELECT throws_ok($$SELECT ecpipe.index_raw_partition('pg_catalog.pg_class')$$, '42809',
                  'ecpipe.index_raw_partition: pg_class is not a partition of ecpipe.raw_events',
