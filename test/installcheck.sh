@@ -5,7 +5,9 @@
 #   (it reads fixture files written under /tmp). Database: ECPIPE_TEST_DB (default ecpipe_test), created when
 #   missing; it must not have ecpipe installed (each file installs it in its own transaction).
 #   Files: PGTAP_FILES (default test/pgtap/*.sql). Files that use pg_cron are skipped, with a line saying so, unless
-#   the server preloads pg_cron with cron.database_name = the test database.
+#   the server preloads pg_cron with cron.database_name = the test database; assertions about the notification
+#   worker are skipped unless it serves that database (ecpipe preloaded, ecpipe.worker_database = it).
+#   Needs pgTAP, dblink and pg_prove (Debian: postgresql-15-pgtap, libtap-parser-sourcehandler-pgtap-perl).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DB=${ECPIPE_TEST_DB:-ecpipe_test}
@@ -13,7 +15,8 @@ FILES=${PGTAP_FILES:-test/pgtap/*.sql}
 
 psql -X -q -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$DB'" | grep -q 1 \
   || psql -X -q -d postgres -c "CREATE DATABASE \"$DB\"" >/dev/null
-export PGDATABASE=$DB PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
+# The server's own ecpipe settings (a landing directory, a webhook) would change what the tests see: reset here.
+export PGDATABASE=$DB PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning -c ecpipe.landing_dir= -c ecpipe.slack_webhook_url="
 if [ -n "$(psql -X -tAc "SELECT 1 FROM pg_extension WHERE extname = 'ecpipe'")" ]; then
   echo "database $DB already has ecpipe installed: use another ECPIPE_TEST_DB" >&2
   exit 1

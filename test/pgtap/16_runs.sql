@@ -43,8 +43,10 @@ SELECT is(ecpipe.fail_dead_runs(), 0, 'once');
 DELETE FROM ecpipe.runs WHERE run_id > 900000;
 
 -- This database is the one the worker serves: nothing to say in last_error.
-SELECT is((SELECT count(*) FROM ecpipe.notifications WHERE last_error IS NOT NULL), 0::bigint,
-          'messages queued where the worker delivers carry no last_error');
+SELECT CASE WHEN ecpipe.delivery_note() IS NULL
+            THEN is((SELECT count(*) FROM ecpipe.notifications WHERE last_error IS NOT NULL), 0::bigint,
+                    'messages queued where the worker delivers carry no last_error')
+            ELSE skip('the notification worker does not serve this database (ecpipe.worker_database)', 1) END;
 
 -- The day's lock: only through ecpipe.lock_day, and bounded.
 SELECT throws_ok($$SELECT ecpipe.lock_day(NULL, 1)$$, '22004', 'ecpipe.lock_day: day must not be NULL', 'a day is needed');
