@@ -94,6 +94,17 @@ check "statement_timeout = 200ms stops ecpipe_validate of a generated day ($even
   "ERROR:  57014: canceling statement due to statement timeout"
 within "$SECS" 3 && ok "  within seconds (${SECS}s)" || not_ok "  within seconds (${SECS}s)"
 check "  and the server is up" "$(q -c "SELECT 1")" 1
+# the same day validated and loaded once (timed), then its load cut short at 20 points across that time (some land
+# while rows are being written): every error is the server's own, and no line of the batch is blamed for it
+q -c "SELECT count(*) FROM ecpipe_validate('2024-06-01')" >/dev/null
+timed 120 -c "SELECT ecpipe_load('2024-06-01')->>'status'"
+load_ms=$(awk -v s="$SECS" 'BEGIN{printf "%d", s * 1000}')
+errors=$(for pct in $(seq 5 5 100); do
+  timeout 60 psql -X -q -At -c "SET statement_timeout = $((load_ms * pct / 100 + 1))" \
+    -c "SELECT ecpipe_load('2024-06-01')->>'status'" 2>&1 | head -1
+done | grep -v '^loaded$' | sort -u || true)
+check "statement_timeout anywhere in ecpipe_load (${load_ms} ms) gives the server's own error" "$errors" \
+  "ERROR:  canceling statement due to statement timeout"
 
 # --- memory: a 1 MB platform opening a session, then 1,500 events of it ----------------------------------------------
 python3 - "$WORK" <<'PY'

@@ -310,7 +310,10 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
       raw.add(event, line_no, found != verdicts.end() ? found->second.failed : 0);
     } catch (const ServerError& e) {
       // Validation should have sent any line PostgreSQL cannot store to quarantine; if one still slips through,
-      // the error says which line it is, so that it can be found and fixed.
+      // the error says which line it is, so that it can be found and fixed. Any other error (a cancel, a
+      // statement_timeout, a full disk) is not the line's: it goes on as it is.
+      const int category = ERRCODE_TO_CATEGORY(e.sqlstate());
+      if (category != ERRCODE_DATA_EXCEPTION && category != ERRCODE_PROGRAM_LIMIT_EXCEEDED) throw;
       throw ServerError(e.sqlstate(), ("batch " + format_day(unix_day(batch)) + " line " + std::to_string(line_no) +
                                        " cannot be stored: " + e.what())
                                           .c_str());
