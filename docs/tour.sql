@@ -18,6 +18,7 @@ COPY (SELECT l FROM ecpipe_generate('2026-01-18', 500, 1, 0.02) l)
   TO :'file' WITH (FORMAT csv, DELIMITER E'\x02', QUOTE E'\x01');
 SELECT ecpipe_run('2026-01-18')->>'status' AS status;                    -- blocked
 SELECT reasons, count(*) FROM ecpipe.line_verdicts WHERE batch_date = '2026-01-18' GROUP BY 1 ORDER BY 2 DESC;
+-- this replaces the database's job 'ecpipe-daily', whoever scheduled it (Setup's, as etl): it now runs as you
 SELECT ecpipe_schedule();                   -- pg_cron job 'ecpipe-daily' at 17:00 GMT running ecpipe_run()
 SELECT * FROM ecpipe.current_runs;          -- from another session: the step running now, lines done, rate
 -- the dashboard, one HTML page, written by psql to report.html in its working directory
