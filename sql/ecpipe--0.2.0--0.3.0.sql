@@ -482,8 +482,8 @@ BEGIN
     RETURN v_summary;
 END $$;
 
--- Who may write the run record: ecpipe's functions only. An operator keeps reading runs, steps and the outbox, and
--- queues messages (ecpipe_notify); it can no longer forge, rewrite or delete runs and steps, nor mark an alert
+-- Who may write the run record: ecpipe's functions only, for a run open in the calling session. An operator keeps
+-- reading runs, steps and the outbox, and queues messages (ecpipe_notify); it cannot rewrite or delete runs and steps, nor mark an alert
 -- delivered or delete it (retention of the outbox is the extension owner's, e.g. its pg_cron job).
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ecpipe.runs, ecpipe.run_steps FROM ecpipe_operator;
 REVOKE UPDATE, DELETE, TRUNCATE ON ecpipe.notifications FROM ecpipe_operator;
@@ -676,8 +676,8 @@ BEGIN
 END $$;
 ALTER FUNCTION @extschema@.ecpipe_backfill(date, date) SET jit = off;
 
--- A long backfill, committed day by day: a failure on day 1,000 keeps days 1..999 (ecpipe_backfill is one
--- transaction: all days or none). CALL it outside a transaction block, from psql or a pg_cron job. A procedure
+-- A long backfill, committed day by day: an error on day 1,000 keeps days 1..999 (ecpipe_backfill runs in its
+-- caller's one transaction, which such an error rolls back whole). CALL it outside a transaction block, from psql or a pg_cron job. A procedure
 -- with a SET clause may not commit, so this one has none: every name in it is schema-qualified.
 CREATE PROCEDURE @extschema@.ecpipe_backfill_days(from_day date, to_day date)
 LANGUAGE plpgsql AS $$

@@ -1071,8 +1071,8 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.ecpipe_backfill(date, date) IS 'runs each day from from_day to to_day in order; one summary per day';
 
--- A long backfill, committed day by day: a failure on day 1,000 keeps days 1..999 (ecpipe_backfill is one
--- transaction: all days or none). CALL it outside a transaction block, from psql or a pg_cron job. A procedure
+-- A long backfill, committed day by day: an error on day 1,000 keeps days 1..999 (ecpipe_backfill runs in its
+-- caller's one transaction, which such an error rolls back whole). CALL it outside a transaction block, from psql or a pg_cron job. A procedure
 -- with a SET clause may not commit, so this one has none: every name in it is schema-qualified.
 CREATE PROCEDURE @extschema@.ecpipe_backfill_days(from_day date, to_day date)
 LANGUAGE plpgsql AS $$
@@ -1266,8 +1266,9 @@ COMMENT ON FUNCTION @extschema@.ecpipe_report_html(date, date) IS
 -- run record; ecpipe_operator runs the pipeline (and is a reader). Roles are cluster-wide: they are created when
 -- missing and outlive DROP EXTENSION. Delivering the outbox by hand (ecpipe_deliver_pending) stays superuser-only,
 -- and so do the functions that make and index partitions (only the load calls them, as the extension's owner).
--- The run record (runs, run_steps) is written by ecpipe's functions only; an operator queues messages but can
--- neither mark an alert delivered nor delete it (retention of the outbox is the extension owner's).
+-- The run record (runs, run_steps) is written only through ecpipe's functions, which accept only a run open in the
+-- calling session; an operator queues messages but can neither choose their id or state, mark an alert delivered
+-- nor delete it (retention of the outbox is the extension owner's), nor move the id sequences.
 -------------------------------------------------------------------------------------------------------------------
 DO $$
 BEGIN
