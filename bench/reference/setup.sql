@@ -5,7 +5,7 @@ SET client_min_messages = warning;
 DROP SCHEMA IF EXISTS ref CASCADE;
 CREATE SCHEMA ref;
 
-CREATE TABLE ref.landing (line_no bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, j jsonb);
+CREATE TABLE ref.landing (line_no bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, line text);
 CREATE TABLE ref.events (line_no bigint PRIMARY KEY, j jsonb, parsed boolean, event_type text, ts timestamptz,
                          extra jsonb);
 CREATE TABLE ref.verdicts (line_no bigint PRIMARY KEY, parsed boolean, c1 boolean, c2 boolean, c3 boolean,
