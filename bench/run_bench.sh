@@ -35,6 +35,7 @@ FILE="$CLUSTER_DIR/events_${DAY//-/}.jsonl"
 q() { psql -X -q -At -v ON_ERROR_STOP=1 -v file="$FILE" "$@"; }
 # A step given as @path is a psql script; anything else is one SQL statement.
 step() { case "$1" in @*) printf -- '-f\n%s' "${1#@}" ;; *) printf -- '-c\n%s' "$1" ;; esac; }
+field() { awk -F ' [|] ' -v n="$1" '{print $(n + 1)}' <<<"$2"; }  # field n (0: the timing) of a line with its about
 
 durability=$(q -c "SELECT format('fsync = %s, synchronous_commit = %s, full_page_writes = %s',
                                   current_setting('fsync'), current_setting('synchronous_commit'),
@@ -112,14 +113,16 @@ RUN_ABOUT="SELECT format('%s, %s loaded, %s quarantined', r.status, r.loaded, r.
 # escaped quotes).
 floor=$(measure "TRUNCATE floor_text" "COPY floor_text FROM '$FILE'")
 plain_copy=$(measure "TRUNCATE plain_text" "@$CLUSTER_DIR/plain_copy.psql")
-copy_landing=$(measure "$FRESH" "@$CLUSTER_DIR/copy_landing.psql")
+copy_landing=$(measure "$FRESH" "@$CLUSTER_DIR/copy_landing.psql" "SELECT count(*) FROM ecpipe.landing")
+[ "$(field 1 "$copy_landing")" = "$lines" ] \
+  || { echo "\\copy into ecpipe.landing_import landed $(field 1 "$copy_landing") of $lines lines" >&2; exit 1; }
 # ecpipe_run reading the day's file from ecpipe.landing_dir; then the same run after ecpipe_ingest landed the file.
 # The steps reported are those of the median run. The SQL reference is cross-checked against the landed run.
 file=$(measure "$FRESH" "SET ecpipe.landing_dir = '$CLUSTER_DIR'; SELECT ecpipe_run('$DAY')" "$RUN_ABOUT")
-status=$(awk -F ' [|] ' '{print $2}' <<<"$file")
+status=$(field 1 "$file")
 if [ "${status%%,*}" != succeeded ]; then  # a blocked day times validation only, and sql_reference stops at its gate
-  echo "the run of the generated day did not succeed ($status; checks: $(awk -F ' [|] ' '{print $4}' <<<"$file")):" \
-       "at small N a few purchases make order_amount's population, so use a lower ANOMALY_RATE" >&2
+  echo "the run of the generated day did not succeed ($status; checks: $(field 3 "$file")): a small day has few" \
+       "purchases, so a handful of bad amounts blocks it; lower ANOMALY_RATE" >&2
   exit 1
 fi
 landed=$(measure "$FRESH" "SELECT ecpipe_ingest('$DAY', '$FILE'), ecpipe_run('$DAY')" "$RUN_ABOUT")
@@ -135,7 +138,6 @@ row() {  # name, "seconds peak_kb anon_kb"
            n, s, lines/s, s/f, k/1024, p/1024, p*1024/lines}'
 }
 ratio() { awk -v a="${2%% *}" -v b="${3%% *}" -v n="$1" 'BEGIN{printf "%s: %.2f\n", n, a/b}'; }
-field() { awk -F ' [|] ' -v n="$1" '{print $(n + 1)}' <<<"$2"; }  # field n (0: the timing) of a line with its about
 echo
 echo "$durability" | tr -s ',' '\n' | sed 's/^ //'
 echo
