@@ -34,7 +34,7 @@ enum class Source {
 struct Column {
   const char* name;
   Source source;
-  int index;  // within RawEvent::text / ints / numbers
+  int index;  // within RawEvent::text / ints / hundredths
 };
 
 std::vector<Column> all_columns() {
@@ -52,8 +52,6 @@ std::vector<Column> all_columns() {
   for (int i = 0; i < RawEvent::kNumberColumns; ++i) c.push_back({raw_number_column(i), Source::Number, i});
   return c;
 }
-
-constexpr int32 kMoneyTypmod = ((14 << 16) | 2) + VARHDRSZ;  // numeric(14,2)
 
 }  // namespace
 
@@ -113,13 +111,9 @@ void RawWriter::add(const RawEvent& e, int64_t line_no, int16 failed) {
           null = !e.ints[c.index];
           value = Int64GetDatum(e.ints[c.index].value_or(0));
           break;
-        case Source::Number:
-          null = !e.numbers[c.index];
-          value = e.numbers[c.index]
-                      ? DirectFunctionCall2(numeric,
-                                            DirectFunctionCall1(float8_numeric, Float8GetDatum(*e.numbers[c.index])),
-                                            Int32GetDatum(kMoneyTypmod))
-                      : (Datum)0;
+        case Source::Number:  // hundredths as written in the line, so numeric(14,2) exactly
+          null = !e.hundredths[c.index];
+          value = e.hundredths[c.index] ? NumericGetDatum(int64_div_fast_to_numeric(*e.hundredths[c.index], 2)) : (Datum)0;
           break;
       }
     }
