@@ -346,10 +346,10 @@ BEGIN
         RAISE EXCEPTION 'ecpipe.index_raw_partition: % is not a partition of ecpipe.raw_events', part
               USING ERRCODE = '42809';
     END IF;
+    -- The key, which also finds a batch's rows (batch_date leads it): the only index ecpipe's own queries use.
     EXECUTE format('ALTER TABLE %s ADD PRIMARY KEY (batch_date, line_no)', part);  -- within one event day
-    EXECUTE format('CREATE INDEX ON %s USING brin (batch_date)', part);              -- a batch sits in one or two days
-    -- Anything else only on request: each index costs the load a full build (at 1M events: key and BRIN 1.4 s,
-    -- hash indexes on user_id and session_id and a B-tree on event_type 6 s more). The setting's check hook has
+    -- Anything else only on request: each index costs the load a full build (at 1M events, hash indexes on user_id
+    -- and session_id and a B-tree on event_type cost 6 s). The setting's check hook has
     -- validated it, but this runs as the extension's owner and, in a session that has not loaded the module yet,
     -- ecpipe.raw_indexes is a placeholder anyone may set: so the method is checked again here, the column quoted.
     FOR v_column, v_method IN
@@ -970,14 +970,15 @@ BEGIN
                 v_status := 'failed';
             END IF;
             v_days := ARRAY(SELECT jsonb_array_elements_text(coalesce(v_state->'days', '[]'))::date);
-            -- users and sessions were counted by the load as it wrote them (distinct counts over the whole batch here
-            -- would sort it: seconds at 1M events); orders and revenue come from the purchases alone
+            -- users, sessions, orders (distinct order_id of the loaded purchases) and revenue (their total_amount)
+            -- were counted by the load as it wrote the rows: no query reads raw back for them
             SELECT coalesce((v_state->'load'->>'users')::bigint, 0) AS users,
                    coalesce((v_state->'load'->>'sessions')::bigint, 0) AS sessions,
-                   count(DISTINCT r.order_id) AS orders, coalesce(sum(r.total_amount), 0) AS revenue
-              INTO v_stats FROM ecpipe.raw_events r
-             WHERE r.event_day = ANY (v_days) AND r.batch_date = v_ds AND r.event_type = 'purchase'
-               AND v_status = 'succeeded';  -- only the partitions of the days the batch touched
+                   CASE WHEN v_status = 'succeeded' THEN coalesce((v_state->'load'->>'orders')::bigint, 0) ELSE 0 END
+                       AS orders,
+                   CASE WHEN v_status = 'succeeded' THEN coalesce(v_state->'load'->'revenue', '0') ELSE '0' END::jsonb
+                       AS revenue
+              INTO v_stats;
             v_summary := jsonb_build_object(
                 'run_id', v_run, 'ds', v_ds, 'status', v_status, 'checks', coalesce(v_state->'checks', '[]'::jsonb),
                 'loaded', coalesce((v_state->'load'->>'loaded')::bigint, 0),

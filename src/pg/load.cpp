@@ -190,8 +190,24 @@ void record_batch_days(DateADT batch, const std::set<int64_t>& days) {
 }
 
 struct LoadCounts {
-  int64_t loaded = 0, quarantined = 0, users = 0, sessions = 0;
+  int64_t loaded = 0, quarantined = 0, users = 0, sessions = 0, orders = 0;
+  std::string revenue = "0";  // Σ total_amount of the loaded purchases, as a JSON number
 };
+
+// A sum of numeric(14,2) values in hundredths, as numeric's text ("0" when there was none, as coalesce(sum, 0) shows).
+std::string hundredths_text(__int128 sum, bool any) {
+  if (!any) return "0";
+  const bool negative = sum < 0;
+  unsigned __int128 v = negative ? -static_cast<unsigned __int128>(sum) : static_cast<unsigned __int128>(sum);
+  std::string digits;
+  do {
+    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(v % 10)));
+    v /= 10;
+  } while (v > 0);
+  if (digits.size() < 3) digits.insert(0, 3 - digits.size(), '0');
+  digits.insert(digits.size() - 2, ".");
+  return negative ? "-" + digits : digits;
+}
 
 std::string result_json(int64_t run_id, DateADT batch, const std::string& status, const LoadCounts& n,
                         const std::set<int64_t>& days) {
@@ -210,6 +226,8 @@ std::string result_json(int64_t run_id, DateADT batch, const std::string& status
       .num("quarantined", n.quarantined)
       .num("users", n.users)
       .num("sessions", n.sessions)
+      .num("orders", n.orders)
+      .raw("revenue", n.revenue)
       .raw("days_rebuilt", list)
       .close();
   return out;
@@ -255,7 +273,9 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
   std::set<int64_t> partitions;
   std::vector<Oid> new_partitions;  // created by this load: indexed once filled
   RawEvent event;
-  DistinctStrings users, sessions;  // for the run summary, without a second pass over raw
+  DistinctStrings users, sessions, orders;  // for the run summary, without a second pass over raw
+  __int128 revenue = 0;
+  bool any_revenue = false;
   std::string why;
   std::vector<Datum> q_values(5);
   std::vector<bool> q_nulls(5);
@@ -320,6 +340,10 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
     }
     if (const auto& user = event.text[RawEvent::UserId]) users.add(*user);
     if (const auto& session = event.text[RawEvent::SessionId]) sessions.add(*session);
+    if (event.text[RawEvent::EventType] == std::string_view("purchase")) {
+      if (const auto& order = event.text[RawEvent::OrderId]) orders.add(*order);
+      if (const auto& amount = event.hundredths[RawEvent::TotalAmount]) revenue += *amount, any_revenue = true;
+    }
   });
   if (changed || fingerprint.value() != validation.fingerprint)
     throw ServerError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
@@ -341,6 +365,8 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
   counts.quarantined = quarantine.flush();
   counts.users = static_cast<int64_t>(users.size());
   counts.sessions = static_cast<int64_t>(sessions.size());
+  counts.orders = static_cast<int64_t>(orders.size());
+  counts.revenue = hundredths_text(revenue, any_revenue);
   if (build_marts && !days.empty()) {
     // ecpipe.build_marts in an installation still at a version before 0.3.0
     const char* rebuild =

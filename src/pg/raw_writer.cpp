@@ -61,7 +61,8 @@ RawWriter::RawWriter(DateADT batch, int64_t run_id) : batch_(batch), run_id_(run
 RawWriter::~RawWriter() = default;
 
 void RawWriter::open_partition(int32_t unix_day, Oid partition) {
-  partitions_.emplace(unix_day, std::make_unique<TableWriter>(partition, TableWriter::Buffers::Keep));
+  partitions_.emplace(unix_day, std::make_unique<TableWriter>(partition, TableWriter::Buffers::Keep,
+                                                                 TableWriter::Freeze::WhenNew));
 }
 
 void RawWriter::add(const RawEvent& e, int64_t line_no, int16 failed) {
