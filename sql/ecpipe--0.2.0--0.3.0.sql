@@ -844,7 +844,8 @@ GRANT INSERT (run_id, kind, payload, last_error) ON ecpipe.notifications TO ecpi
 REVOKE UPDATE ON ecpipe.run_id_seq, ecpipe.notifications_id_seq FROM ecpipe_operator;
 
 -- == rows: a new raw partition gets only its key (the BRIN on batch_date duplicated the key's leading column and no
--- query used it); the run summary takes orders and revenue from the load instead of querying raw_events again ==
+-- query used it); the run summary takes orders and revenue from the load instead of querying raw_events again, and
+-- ecpipe_run holds no cursor open while it loads (one would keep the load from writing new partitions frozen) ==
 -- Partitions made before keep their BRIN: dropping it from every partition here would lock them all at once.
 CREATE OR REPLACE FUNCTION ecpipe.index_raw_partition(part regclass) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -886,6 +887,7 @@ DECLARE
     v_ds        date := coalesce(ds, (now() AT TIME ZONE ecpipe.setting('ecpipe.timezone'))::date - 1);
     v_run       bigint := nextval('ecpipe.run_id_seq');
     v_start     timestamptz := clock_timestamp();
+    v_n         int;
     v_unit      text[];        -- steps that succeed or fail together, in one subtransaction
     v_retried   boolean;       -- the unit is tried again after a serialization failure or a deadlock
     v_attempt   int;
@@ -921,12 +923,11 @@ BEGIN
     -- The steps in order, each done by ecpipe.run_step. Load and marts are one unit: both succeed or neither leaves
     -- a trace. A step that fails (a statement_timeout or cancel too) is recorded with its error, and then only
     -- notify runs.
-    FOR v_unit, v_retried IN
-        SELECT s.unit, s.retried
-        FROM (VALUES (1, '{lock}'::text[], false), (2, '{collect}', false), (3, '{validate}', false),
-                     (4, '{load,marts}', true), (5, '{notify}', false)) AS s(n, unit, retried)
-        ORDER BY s.n
-    LOOP
+    -- (A loop over a query would hold a cursor open, and an open cursor keeps the load from writing a new
+    -- partition's rows frozen.)
+    FOR v_n IN 1..5 LOOP
+        v_unit := (ARRAY['{lock}', '{collect}', '{validate}', '{load,marts}', '{notify}'])[v_n]::text[];
+        v_retried := v_n = 4;
         CONTINUE WHEN v_step IS NOT NULL AND v_unit <> '{notify}';
         IF v_unit[1] = 'load' THEN  -- the gate: a batch is loaded only when every check passed
             v_status := CASE v_state->>'valid' WHEN 'no_data' THEN 'no_data' WHEN 'failed' THEN 'blocked'

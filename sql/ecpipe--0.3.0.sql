@@ -919,6 +919,7 @@ DECLARE
     v_ds        date := coalesce(ds, (now() AT TIME ZONE ecpipe.setting('ecpipe.timezone'))::date - 1);
     v_run       bigint := nextval('ecpipe.run_id_seq');
     v_start     timestamptz := clock_timestamp();
+    v_n         int;
     v_unit      text[];        -- steps that succeed or fail together, in one subtransaction
     v_retried   boolean;       -- the unit is tried again after a serialization failure or a deadlock
     v_attempt   int;
@@ -954,12 +955,11 @@ BEGIN
     -- The steps in order, each done by ecpipe.run_step. Load and marts are one unit: both succeed or neither leaves
     -- a trace. A step that fails (a statement_timeout or cancel too) is recorded with its error, and then only
     -- notify runs.
-    FOR v_unit, v_retried IN
-        SELECT s.unit, s.retried
-        FROM (VALUES (1, '{lock}'::text[], false), (2, '{collect}', false), (3, '{validate}', false),
-                     (4, '{load,marts}', true), (5, '{notify}', false)) AS s(n, unit, retried)
-        ORDER BY s.n
-    LOOP
+    -- (A loop over a query would hold a cursor open, and an open cursor keeps the load from writing a new
+    -- partition's rows frozen.)
+    FOR v_n IN 1..5 LOOP
+        v_unit := (ARRAY['{lock}', '{collect}', '{validate}', '{load,marts}', '{notify}'])[v_n]::text[];
+        v_retried := v_n = 4;
         CONTINUE WHEN v_step IS NOT NULL AND v_unit <> '{notify}';
         IF v_unit[1] = 'load' THEN  -- the gate: a batch is loaded only when every check passed
             v_status := CASE v_state->>'valid' WHEN 'no_data' THEN 'no_data' WHEN 'failed' THEN 'blocked'

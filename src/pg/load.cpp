@@ -1,6 +1,7 @@
 // ecpipe.load_batch(ds, run_id): applies the batch's latest passed validation — replaces its rows in raw_events
 // and quarantine in bulk, then rebuilds the marts of every event day it touches now or touched before.
 #include <climits>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -159,6 +160,18 @@ void index_raw_partition(Oid part) {
   spi_exec("SELECT ecpipe.index_raw_partition($1)", {REGCLASSOID}, {ObjectIdGetDatum(part)});
 }
 
+// Whether a cursor is open in this session: one could read a partition made by this load later, with its older
+// snapshot, and frozen rows are visible to every snapshot (COPY FREEZE refuses then too).
+bool cursors_open() {
+  spi_exec("SELECT EXISTS (SELECT FROM pg_catalog.pg_cursors)", {}, {}, nullptr, true);
+  bool open = true;
+  server_call([&] {
+    bool isnull = false;
+    open = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+  });
+  return open;
+}
+
 // The event days a load may make partitions for (ecpipe.raw_partition_days), as core day numbers.
 std::pair<int64_t, int64_t> partition_days() {
   spi_exec("SELECT first, last FROM ecpipe.raw_partition_days()", {}, {}, nullptr, true);
@@ -272,6 +285,7 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
   BatchFingerprint fingerprint;
   std::set<int64_t> partitions;
   std::vector<Oid> new_partitions;  // created by this load: indexed once filled
+  std::optional<bool> may_freeze;   // its rows may be written frozen (no cursor open)
   RawEvent event;
   DistinctStrings users, sessions, orders;  // for the run summary, without a second pass over raw
   __int128 revenue = 0;
@@ -313,7 +327,8 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
     if (partitions.insert(event.time.event_day).second) {
       days.insert(event.time.event_day);
       const auto [part, created] = raw_partition(event.time.event_day);
-      raw.open_partition(event.time.event_day, part);
+      if (created && !may_freeze) may_freeze = !cursors_open();  // asked once, when the first partition is made
+      raw.open_partition(event.time.event_day, part, created && *may_freeze);
       if (created) new_partitions.push_back(part);
       // each new partition holds its locks (table, TOAST, indexes) to the end of the transaction: a batch with
       // events on thousands of new days would exhaust the lock table, so it is refused first, clearly

@@ -60,9 +60,10 @@ RawWriter::RawWriter(DateADT batch, int64_t run_id) : batch_(batch), run_id_(run
 // On the normal path finish() has released everything; on an error path the aborting transaction does.
 RawWriter::~RawWriter() = default;
 
-void RawWriter::open_partition(int32_t unix_day, Oid partition) {
+void RawWriter::open_partition(int32_t unix_day, Oid partition, bool may_freeze) {
   partitions_.emplace(unix_day, std::make_unique<TableWriter>(partition, TableWriter::Buffers::Keep,
-                                                                 TableWriter::Freeze::WhenNew));
+                                                              may_freeze ? TableWriter::Freeze::WhenNew
+                                                                         : TableWriter::Freeze::Never));
 }
 
 void RawWriter::add(const RawEvent& e, int64_t line_no, int16 failed) {

@@ -15,7 +15,6 @@ extern "C" {
 #include "nodes/makefuncs.h"
 #include "storage/bufmgr.h"
 #include "utils/lsyscache.h"
-#include "utils/portal.h"
 #include "utils/rel.h"
 }
 
@@ -97,9 +96,7 @@ void TableWriter::flush() {
     // Checked at every batch, in the subtransaction that writes it: a table created in an enclosing subtransaction
     // (or an earlier one since committed into it) would keep frozen rows of an inner one that aborts.
     const SubTransactionId current = GetCurrentSubTransactionId();
-    const bool freeze = may_freeze_ &&
-                        (rel_->rd_createSubid == current || rel_->rd_newRelfilenodeSubid == current) &&
-                        ThereAreNoReadyPortals();
+    const bool freeze = may_freeze_ && (rel_->rd_createSubid == current || rel_->rd_newRelfilenodeSubid == current);
     table_multi_insert(rel_, slots_, used_, GetCurrentCommandId(true), freeze ? TABLE_INSERT_FROZEN : 0, bistate_);
     for (int i = 0; i < used_; ++i) {
       ResetPerTupleExprContext(estate_);

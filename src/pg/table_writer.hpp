@@ -21,9 +21,9 @@ class TableWriter {
   // and whoever reads it next reads it from the OS cache), or kept there for a reader that comes right after.
   enum class Buffers { Ring, Keep };
   // Whether rows go in frozen when COPY FREEZE's rule allows it: the table was created (or given a new relfilenode)
-  // in the current subtransaction, so if that subtransaction aborts the rows go with the table; and no cursor is
-  // open that could read them with an older snapshot. Frozen rows are visible to every snapshot once committed,
-  // as COPY FREEZE's are; vacuum never has to freeze them.
+  // in the current subtransaction, so if that subtransaction aborts the rows go with the table. WhenNew is for a
+  // caller that has made sure no cursor is open that could read the table later with an older snapshot. Frozen rows
+  // are visible to every snapshot once committed, as COPY FREEZE's are; vacuum never has to freeze them.
   enum class Freeze { Never, WhenNew };
   explicit TableWriter(Oid relid, Buffers buffers = Buffers::Ring, Freeze freeze = Freeze::Never);
   TableWriter(const char* schema, const char* table);
