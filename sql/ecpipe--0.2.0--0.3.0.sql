@@ -845,7 +845,8 @@ REVOKE UPDATE ON ecpipe.run_id_seq, ecpipe.notifications_id_seq FROM ecpipe_oper
 
 -- == rows: a new raw partition gets only its key (the BRIN on batch_date duplicated the key's leading column and no
 -- query used it); the run summary takes orders and revenue from the load instead of querying raw_events again, and
--- ecpipe_run holds no cursor open while it loads (one would keep the load from writing new partitions frozen) ==
+-- ecpipe_run and ecpipe_backfill hold no cursor open while they load (one would keep the load from writing new
+-- partitions frozen) ==
 -- Partitions made before keep their BRIN: dropping it from every partition here would lock them all at once.
 CREATE OR REPLACE FUNCTION ecpipe.index_raw_partition(part regclass) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -1008,4 +1009,33 @@ BEGIN
     PERFORM ecpipe.run_finish(v_run, v_status, v_days, v_state->'checks', v_summary);
     PERFORM pg_catalog.set_config('lock_timeout', v_lock_timeout, true);
     RETURN v_summary;
+END $$;
+
+CREATE OR REPLACE FUNCTION @extschema@.ecpipe_backfill(from_day date, to_day date) RETURNS SETOF jsonb
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+DECLARE
+    d       date;
+    n       int := 0;
+    total   int;
+    summary jsonb;
+BEGIN
+    PERFORM ecpipe.check_day(from_day, 'ecpipe_backfill'), ecpipe.check_day(to_day, 'ecpipe_backfill');
+    IF to_day < from_day THEN
+        RAISE EXCEPTION 'ecpipe_backfill: % is before %', to_day, from_day USING ERRCODE = '22023';
+    END IF;
+    total := to_day - from_day + 1;
+    d := from_day;
+    WHILE d <= to_day LOOP  -- not a loop over a query: its open cursor would keep each load from writing frozen rows
+        n := n + 1;
+        summary := @extschema@.ecpipe_run(d);  -- a blocked or failed day is reported and the next one runs
+        RAISE NOTICE 'ecpipe_backfill: day % of % (%) %: % loaded, % quarantined in % s', n, total, d,
+              summary->>'status', summary->>'loaded', summary->>'quarantined', summary->>'seconds';
+        RETURN NEXT summary;
+        -- A cancel or statement_timeout stops the backfill, not just that day's step (which records it as failed).
+        IF (summary->>'cancelled')::boolean THEN
+            RAISE WARNING 'ecpipe_backfill stopped at day % of % (%): the statement was cancelled', n, total, d;
+            RETURN;
+        END IF;
+        d := d + 1;
+    END LOOP;
 END $$;

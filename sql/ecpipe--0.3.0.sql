@@ -1057,7 +1057,8 @@ BEGIN
         RAISE EXCEPTION 'ecpipe_backfill: % is before %', to_day, from_day USING ERRCODE = '22023';
     END IF;
     total := to_day - from_day + 1;
-    FOR d IN SELECT generate_series(from_day, to_day, interval '1 day')::date LOOP
+    d := from_day;
+    WHILE d <= to_day LOOP  -- not a loop over a query: its open cursor would keep each load from writing frozen rows
         n := n + 1;
         summary := @extschema@.ecpipe_run(d);  -- a blocked or failed day is reported and the next one runs
         RAISE NOTICE 'ecpipe_backfill: day % of % (%) %: % loaded, % quarantined in % s', n, total, d,
@@ -1068,6 +1069,7 @@ BEGIN
             RAISE WARNING 'ecpipe_backfill stopped at day % of % (%): the statement was cancelled', n, total, d;
             RETURN;
         END IF;
+        d := d + 1;
     END LOOP;
 END $$;
 COMMENT ON FUNCTION @extschema@.ecpipe_backfill(date, date) IS 'runs each day from from_day to to_day in order; one summary per day';

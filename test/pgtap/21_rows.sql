@@ -1,7 +1,7 @@
 -- Raw rows: money stored exactly as written, frozen rows only in a partition made by the writing subtransaction (and
 -- gone when it rolls back), only the key as index, the run summary's orders and revenue counted by the load.
 BEGIN;
-SELECT plan(21);
+SELECT plan(22);
 CREATE EXTENSION ecpipe;
 CREATE EXTENSION pageinspect;
 
@@ -110,6 +110,11 @@ SELECT count(*) FROM ecpipe_validate('2024-05-15');
 SELECT is((SELECT row(written, frozen)::text FROM pg_temp.load_and_roll_back('2024-05-15', 'ecpipe.raw_events_20240515')),
           '(3,3)', 'a nested load that makes its partition writes frozen rows');
 SELECT is(to_regclass('ecpipe.raw_events_20240515'), NULL, 'its rollback removes the partition with them');
+
+-- A backfill's runs write frozen rows too (its loop holds no cursor open).
+SELECT pg_temp.land('2024-05-17', '2024-05-17', 8, '10', ARRAY['20']);
+SELECT count(*) FROM ecpipe_backfill('2024-05-17', '2024-05-17');
+SELECT is(pg_temp.frozen('ecpipe.raw_events_20240517'), 3::bigint, 'a backfilled day''s new partition has frozen rows');
 
 -- An open cursor could read a new partition later with its older snapshot: no frozen rows then.
 DECLARE open_cursor CURSOR FOR SELECT 1;
