@@ -61,9 +61,9 @@ RawWriter::RawWriter(DateADT batch, int64_t run_id) : batch_(batch), run_id_(run
 RawWriter::~RawWriter() = default;
 
 void RawWriter::open_partition(int32_t unix_day, Oid partition, bool may_freeze) {
-  partitions_.emplace(unix_day, std::make_unique<TableWriter>(partition, TableWriter::Buffers::Keep,
-                                                              may_freeze ? TableWriter::Freeze::WhenNew
-                                                                         : TableWriter::Freeze::Never));
+  partitions_.emplace(
+      unix_day, std::make_unique<TableWriter>(partition, TableWriter::Buffers::Keep,
+                                              may_freeze ? TableWriter::Freeze::WhenNew : TableWriter::Freeze::Never));
 }
 
 void RawWriter::add(const RawEvent& e, int64_t line_no, int16 failed) {
@@ -115,7 +115,8 @@ void RawWriter::add(const RawEvent& e, int64_t line_no, int16 failed) {
           break;
         case Source::Number:  // hundredths as written in the line, so numeric(14,2) exactly
           null = !e.hundredths[c.index];
-          value = e.hundredths[c.index] ? NumericGetDatum(int64_div_fast_to_numeric(*e.hundredths[c.index], 2)) : (Datum)0;
+          value =
+              e.hundredths[c.index] ? NumericGetDatum(int64_div_fast_to_numeric(*e.hundredths[c.index], 2)) : (Datum)0;
           break;
       }
     }
