@@ -842,3 +842,200 @@ DROP FUNCTION ecpipe.build_event_marts(date, bigint);
 REVOKE INSERT ON ecpipe.notifications FROM ecpipe_operator;
 GRANT INSERT (run_id, kind, payload, last_error) ON ecpipe.notifications TO ecpipe_operator;
 REVOKE UPDATE ON ecpipe.run_id_seq, ecpipe.notifications_id_seq FROM ecpipe_operator;
+
+-- == rows: a new raw partition gets only its key (the BRIN on batch_date duplicated the key's leading column and no
+-- query used it); the run summary takes orders and revenue from the load instead of querying raw_events again, and
+-- ecpipe_run and ecpipe_backfill hold no cursor open while they load (one would keep the load from writing new
+-- partitions frozen) ==
+-- Partitions made before keep their BRIN: dropping it from every partition here would lock them all at once.
+CREATE OR REPLACE FUNCTION ecpipe.index_raw_partition(part regclass) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_column text;
+    v_method text;
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_inherits i
+                   WHERE i.inhrelid = part AND i.inhparent = 'ecpipe.raw_events'::pg_catalog.regclass) THEN
+        RAISE EXCEPTION 'ecpipe.index_raw_partition: % is not a partition of ecpipe.raw_events', part
+              USING ERRCODE = '42809';
+    END IF;
+    -- The key, which also finds a batch's rows (batch_date leads it): the only index ecpipe's own queries use.
+    EXECUTE format('ALTER TABLE %s ADD PRIMARY KEY (batch_date, line_no)', part);  -- within one event day
+    -- Anything else only on request: each index costs the load a full build (at 1M events, hash indexes on user_id
+    -- and session_id and a B-tree on event_type cost 6 s). The setting's check hook has
+    -- validated it, but this runs as the extension's owner and, in a session that has not loaded the module yet,
+    -- ecpipe.raw_indexes is a placeholder anyone may set: so the method is checked again here, the column quoted.
+    FOR v_column, v_method IN
+        SELECT split_part(x, ':', 1), coalesce(nullif(split_part(x, ':', 2), ''), 'btree')
+        FROM unnest(string_to_array(replace(coalesce(current_setting('ecpipe.raw_indexes', true), ''), ' ', ''), ','))
+             AS x WHERE x <> ''
+    LOOP
+        IF v_method NOT IN ('btree', 'hash', 'brin') OR NOT EXISTS (
+               SELECT FROM pg_catalog.pg_attribute a
+               WHERE a.attrelid = 'ecpipe.raw_events'::pg_catalog.regclass AND a.attname = v_column
+                 AND a.attnum > 0 AND NOT a.attisdropped) THEN
+            RAISE WARNING 'ecpipe.raw_indexes: raw_events has no column "%" (or "%" is no index method): not indexed',
+                  v_column, v_method;
+            CONTINUE;
+        END IF;
+        EXECUTE format('CREATE INDEX ON %s USING %s (%I)', part, v_method, v_column);
+    END LOOP;
+END $$;
+
+CREATE OR REPLACE FUNCTION @extschema@.ecpipe_run(ds date DEFAULT NULL) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp SET jit = off SET plan_cache_mode = force_custom_plan AS $$
+DECLARE
+    v_ds        date := coalesce(ds, (now() AT TIME ZONE ecpipe.setting('ecpipe.timezone'))::date - 1);
+    v_run       bigint := nextval('ecpipe.run_id_seq');
+    v_start     timestamptz := clock_timestamp();
+    v_n         int;
+    v_unit      text[];        -- steps that succeed or fail together, in one subtransaction
+    v_retried   boolean;       -- the unit is tried again after a serialization failure or a deadlock
+    v_attempt   int;
+    v_name      text;
+    v_t         timestamptz;
+    v_finished  timestamptz;
+    v_out       jsonb;
+    v_done      jsonb;         -- the unit's steps recorded so far: undone with it if a later one fails
+    v_state     jsonb := '{}'; -- what the steps returned
+    v_before    jsonb;
+    v_status    text;
+    v_step      text;          -- the step that failed
+    v_err       text;
+    v_code      text;
+    v_days      date[];
+    v_stats     record;
+    v_summary   jsonb;
+    v_cancelled boolean := false;  -- a step stopped by a cancel or statement_timeout: a backfill stops after it
+    v_lock_timeout text := pg_catalog.current_setting('lock_timeout');
+BEGIN
+    -- The run is `running` in ecpipe.runs, committed, before it does anything (ecpipe.run_open); ecpipe.run_finish
+    -- closes it in this transaction. If this transaction rolls back, the row ends failed; if the backend dies, the
+    -- notification worker or the next run ends it failed, 'server restarted'.
+    PERFORM ecpipe.check_day(v_ds, 'ecpipe_run');  -- a day outside 0001..9999 is refused before anything is recorded
+    PERFORM ecpipe.run_open(v_run, v_ds, v_start);
+    PERFORM ecpipe.fail_dead_runs();
+    -- Every lock the run waits for (a mart another role locked, a partition a long query holds) is bounded like the
+    -- day's lock: the step fails, recorded, instead of waiting for ever. The caller's own bound is put back at the end.
+    IF v_lock_timeout = '0' AND ecpipe.setting('ecpipe.run_lock_timeout') NOT IN ('0', '0ms') THEN
+        PERFORM pg_catalog.set_config('lock_timeout', ecpipe.setting('ecpipe.run_lock_timeout'), true);
+    END IF;
+
+    -- The steps in order, each done by ecpipe.run_step. Load and marts are one unit: both succeed or neither leaves
+    -- a trace. A step that fails (a statement_timeout or cancel too) is recorded with its error, and then only
+    -- notify runs.
+    -- (A loop over a query would hold a cursor open, and an open cursor keeps the load from writing a new
+    -- partition's rows frozen.)
+    FOR v_n IN 1..5 LOOP
+        v_unit := (ARRAY['{lock}', '{collect}', '{validate}', '{load,marts}', '{notify}'])[v_n]::text[];
+        v_retried := v_n = 4;
+        CONTINUE WHEN v_step IS NOT NULL AND v_unit <> '{notify}';
+        IF v_unit[1] = 'load' THEN  -- the gate: a batch is loaded only when every check passed
+            v_status := CASE v_state->>'valid' WHEN 'no_data' THEN 'no_data' WHEN 'failed' THEN 'blocked'
+                                               ELSE 'succeeded' END;  -- failed if the load or the marts then fail
+            CONTINUE WHEN v_status <> 'succeeded';
+        ELSIF v_unit[1] = 'notify' THEN  -- the outcome, whatever it is
+            IF v_step IS NOT NULL THEN
+                v_status := 'failed';
+            END IF;
+            v_days := ARRAY(SELECT jsonb_array_elements_text(coalesce(v_state->'days', '[]'))::date);
+            -- users, sessions, orders (distinct order_id of the loaded purchases) and revenue (their total_amount)
+            -- were counted by the load as it wrote the rows: no query reads raw back for them
+            SELECT coalesce((v_state->'load'->>'users')::bigint, 0) AS users,
+                   coalesce((v_state->'load'->>'sessions')::bigint, 0) AS sessions,
+                   CASE WHEN v_status = 'succeeded' THEN coalesce((v_state->'load'->>'orders')::bigint, 0) ELSE 0 END
+                       AS orders,
+                   CASE WHEN v_status = 'succeeded' THEN coalesce(v_state->'load'->'revenue', '0') ELSE '0' END::jsonb
+                       AS revenue
+              INTO v_stats;
+            v_summary := jsonb_build_object(
+                'run_id', v_run, 'ds', v_ds, 'status', v_status, 'checks', coalesce(v_state->'checks', '[]'::jsonb),
+                'loaded', coalesce((v_state->'load'->>'loaded')::bigint, 0),
+                'quarantined', coalesce((v_state->'load'->>'quarantined')::bigint, 0),
+                'days_rebuilt', to_jsonb(v_days), 'users', v_stats.users, 'sessions', v_stats.sessions,
+                'orders', v_stats.orders, 'revenue', v_stats.revenue,
+                'seconds', round(extract(epoch FROM clock_timestamp() - v_start)::numeric, 3),
+                'step', v_step, 'error', v_err);
+            v_state := v_state || jsonb_build_object('summary', v_summary);
+        END IF;
+
+        -- The step runner: times each step, shows it in ecpipe.current_runs, records it.
+        v_before := v_state;
+        v_attempt := 0;
+        LOOP
+            v_attempt := v_attempt + 1;
+            v_done := '[]';
+            BEGIN
+                FOREACH v_name IN ARRAY v_unit LOOP
+                    v_t := clock_timestamp();
+                    PERFORM ecpipe.report_progress(format('%s %s', v_name, v_ds));
+                    v_out := ecpipe.run_step(v_name, v_run, v_ds, v_state);
+                    v_finished := clock_timestamp();
+                    v_state := v_state || (v_out - '{status,rows,detail}'::text[]);
+                    IF v_out ? 'status' THEN
+                        PERFORM ecpipe.record_step(v_run, v_name, v_out->>'status', v_t, v_finished,
+                                                   (v_out->>'rows')::bigint, v_out->>'detail');
+                        v_done := v_done || jsonb_build_object('name', v_name, 'started', v_t, 'finished', v_finished,
+                                                               'rows', v_out->'rows', 'detail', v_out->'detail');
+                    END IF;
+                END LOOP;
+                EXIT;
+            EXCEPTION WHEN OTHERS OR query_canceled THEN  -- plpgsql's OTHERS does not catch a cancel
+                GET STACKED DIAGNOSTICS v_err = MESSAGE_TEXT, v_code = RETURNED_SQLSTATE;
+                v_cancelled := v_cancelled OR v_code = '57014';
+                v_state := v_before;
+                -- a transient conflict: the subtransaction is gone, try again (and the retry's outcome is the step's)
+                IF v_retried AND v_code IN ('40001', '40P01') AND v_attempt <= ecpipe.setting('ecpipe.max_retries')::int THEN
+                    v_err := NULL;
+                    CONTINUE;
+                END IF;
+                -- the steps of the unit that had finished went with the subtransaction: say so
+                PERFORM ecpipe.record_step(v_run, d->>'name', 'rolled_back', (d->>'started')::timestamptz,
+                                           (d->>'finished')::timestamptz, (d->>'rows')::bigint,
+                                           format('%s (rolled back with the %s)', d->>'detail', v_name))
+                FROM jsonb_array_elements(v_done) WITH ORDINALITY AS x(d, n) ORDER BY x.n;
+                PERFORM ecpipe.record_step(v_run, v_name, 'failed', v_t, NULL, v_err);
+                v_step := v_name;
+                EXIT;
+            END;
+        END LOOP;
+    END LOOP;
+
+    v_summary := jsonb_set(v_summary, '{seconds}',
+                           to_jsonb(round(extract(epoch FROM clock_timestamp() - v_start)::numeric, 3)));
+    IF v_cancelled THEN
+        v_summary := v_summary || jsonb_build_object('cancelled', true);
+    END IF;
+    PERFORM ecpipe.run_finish(v_run, v_status, v_days, v_state->'checks', v_summary);
+    PERFORM pg_catalog.set_config('lock_timeout', v_lock_timeout, true);
+    RETURN v_summary;
+END $$;
+
+CREATE OR REPLACE FUNCTION @extschema@.ecpipe_backfill(from_day date, to_day date) RETURNS SETOF jsonb
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+DECLARE
+    d       date;
+    n       int := 0;
+    total   int;
+    summary jsonb;
+BEGIN
+    PERFORM ecpipe.check_day(from_day, 'ecpipe_backfill'), ecpipe.check_day(to_day, 'ecpipe_backfill');
+    IF to_day < from_day THEN
+        RAISE EXCEPTION 'ecpipe_backfill: % is before %', to_day, from_day USING ERRCODE = '22023';
+    END IF;
+    total := to_day - from_day + 1;
+    d := from_day;
+    WHILE d <= to_day LOOP  -- not a loop over a query: its open cursor would keep each load from writing frozen rows
+        n := n + 1;
+        summary := @extschema@.ecpipe_run(d);  -- a blocked or failed day is reported and the next one runs
+        RAISE NOTICE 'ecpipe_backfill: day % of % (%) %: % loaded, % quarantined in % s', n, total, d,
+              summary->>'status', summary->>'loaded', summary->>'quarantined', summary->>'seconds';
+        RETURN NEXT summary;
+        -- A cancel or statement_timeout stops the backfill, not just that day's step (which records it as failed).
+        IF (summary->>'cancelled')::boolean THEN
+            RAISE WARNING 'ecpipe_backfill stopped at day % of % (%): the statement was cancelled', n, total, d;
+            RETURN;
+        END IF;
+        d := d + 1;
+    END LOOP;
+END $$;

@@ -346,10 +346,10 @@ BEGIN
         RAISE EXCEPTION 'ecpipe.index_raw_partition: % is not a partition of ecpipe.raw_events', part
               USING ERRCODE = '42809';
     END IF;
+    -- The key, which also finds a batch's rows (batch_date leads it): the only index ecpipe's own queries use.
     EXECUTE format('ALTER TABLE %s ADD PRIMARY KEY (batch_date, line_no)', part);  -- within one event day
-    EXECUTE format('CREATE INDEX ON %s USING brin (batch_date)', part);              -- a batch sits in one or two days
-    -- Anything else only on request: each index costs the load a full build (at 1M events: key and BRIN 1.4 s,
-    -- hash indexes on user_id and session_id and a B-tree on event_type 6 s more). The setting's check hook has
+    -- Anything else only on request: each index costs the load a full build (at 1M events, hash indexes on user_id
+    -- and session_id and a B-tree on event_type cost 6 s). The setting's check hook has
     -- validated it, but this runs as the extension's owner and, in a session that has not loaded the module yet,
     -- ecpipe.raw_indexes is a placeholder anyone may set: so the method is checked again here, the column quoted.
     FOR v_column, v_method IN
@@ -919,6 +919,7 @@ DECLARE
     v_ds        date := coalesce(ds, (now() AT TIME ZONE ecpipe.setting('ecpipe.timezone'))::date - 1);
     v_run       bigint := nextval('ecpipe.run_id_seq');
     v_start     timestamptz := clock_timestamp();
+    v_n         int;
     v_unit      text[];        -- steps that succeed or fail together, in one subtransaction
     v_retried   boolean;       -- the unit is tried again after a serialization failure or a deadlock
     v_attempt   int;
@@ -954,12 +955,11 @@ BEGIN
     -- The steps in order, each done by ecpipe.run_step. Load and marts are one unit: both succeed or neither leaves
     -- a trace. A step that fails (a statement_timeout or cancel too) is recorded with its error, and then only
     -- notify runs.
-    FOR v_unit, v_retried IN
-        SELECT s.unit, s.retried
-        FROM (VALUES (1, '{lock}'::text[], false), (2, '{collect}', false), (3, '{validate}', false),
-                     (4, '{load,marts}', true), (5, '{notify}', false)) AS s(n, unit, retried)
-        ORDER BY s.n
-    LOOP
+    -- (A loop over a query would hold a cursor open, and an open cursor keeps the load from writing a new
+    -- partition's rows frozen.)
+    FOR v_n IN 1..5 LOOP
+        v_unit := (ARRAY['{lock}', '{collect}', '{validate}', '{load,marts}', '{notify}'])[v_n]::text[];
+        v_retried := v_n = 4;
         CONTINUE WHEN v_step IS NOT NULL AND v_unit <> '{notify}';
         IF v_unit[1] = 'load' THEN  -- the gate: a batch is loaded only when every check passed
             v_status := CASE v_state->>'valid' WHEN 'no_data' THEN 'no_data' WHEN 'failed' THEN 'blocked'
@@ -970,14 +970,15 @@ BEGIN
                 v_status := 'failed';
             END IF;
             v_days := ARRAY(SELECT jsonb_array_elements_text(coalesce(v_state->'days', '[]'))::date);
-            -- users and sessions were counted by the load as it wrote them (distinct counts over the whole batch here
-            -- would sort it: seconds at 1M events); orders and revenue come from the purchases alone
+            -- users, sessions, orders (distinct order_id of the loaded purchases) and revenue (their total_amount)
+            -- were counted by the load as it wrote the rows: no query reads raw back for them
             SELECT coalesce((v_state->'load'->>'users')::bigint, 0) AS users,
                    coalesce((v_state->'load'->>'sessions')::bigint, 0) AS sessions,
-                   count(DISTINCT r.order_id) AS orders, coalesce(sum(r.total_amount), 0) AS revenue
-              INTO v_stats FROM ecpipe.raw_events r
-             WHERE r.event_day = ANY (v_days) AND r.batch_date = v_ds AND r.event_type = 'purchase'
-               AND v_status = 'succeeded';  -- only the partitions of the days the batch touched
+                   CASE WHEN v_status = 'succeeded' THEN coalesce((v_state->'load'->>'orders')::bigint, 0) ELSE 0 END
+                       AS orders,
+                   CASE WHEN v_status = 'succeeded' THEN coalesce(v_state->'load'->'revenue', '0') ELSE '0' END::jsonb
+                       AS revenue
+              INTO v_stats;
             v_summary := jsonb_build_object(
                 'run_id', v_run, 'ds', v_ds, 'status', v_status, 'checks', coalesce(v_state->'checks', '[]'::jsonb),
                 'loaded', coalesce((v_state->'load'->>'loaded')::bigint, 0),
@@ -1056,7 +1057,8 @@ BEGIN
         RAISE EXCEPTION 'ecpipe_backfill: % is before %', to_day, from_day USING ERRCODE = '22023';
     END IF;
     total := to_day - from_day + 1;
-    FOR d IN SELECT generate_series(from_day, to_day, interval '1 day')::date LOOP
+    d := from_day;
+    WHILE d <= to_day LOOP  -- not a loop over a query: its open cursor would keep each load from writing frozen rows
         n := n + 1;
         summary := @extschema@.ecpipe_run(d);  -- a blocked or failed day is reported and the next one runs
         RAISE NOTICE 'ecpipe_backfill: day % of % (%) %: % loaded, % quarantined in % s', n, total, d,
@@ -1067,6 +1069,7 @@ BEGIN
             RAISE WARNING 'ecpipe_backfill stopped at day % of % (%): the statement was cancelled', n, total, d;
             RETURN;
         END IF;
+        d := d + 1;
     END LOOP;
 END $$;
 COMMENT ON FUNCTION @extschema@.ecpipe_backfill(date, date) IS 'runs each day from from_day to to_day in order; one summary per day';

@@ -1,6 +1,7 @@
 // Turning a line that passed the quarantine checks into the typed columns of ecpipe.raw_events.
 #pragma once
 #include <array>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,7 +44,9 @@ struct RawEvent {
 
   std::array<std::optional<std::string>, kTextColumns> text;
   std::array<std::optional<int64_t>, kIntColumns> ints;
-  std::array<std::optional<double>, kNumberColumns> numbers;
+  // numeric(14,2) values in hundredths, made from the number as written (rounded half away from zero, as
+  // PostgreSQL rounds the literal), not from its double
+  std::array<std::optional<int64_t>, kNumberColumns> hundredths;
   std::optional<bool> is_recommendation;
   std::optional<std::string> extra_data;  // the purchase's extra_data as a JSON object (decoded from a string)
   std::optional<std::string> extras;      // a JSON object of the fields that have no column
@@ -65,6 +68,10 @@ class RawEventExtractor {
   class Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// The value of a JSON number text in hundredths, rounded half away from zero at the second decimal as PostgreSQL
+// rounds a literal into numeric(14,2); false when the text is no JSON number or the rounded value does not fit.
+bool numeric_14_2_hundredths(std::string_view json_number, int64_t& out);
 
 // Names of the typed text, integer and number columns, in enum order (for SQL generation and tests).
 const char* raw_text_column(int i);

@@ -40,7 +40,100 @@ Column column_of(std::string_view name) {
   return {Kind::None, 0};
 }
 
+constexpr int64_t kMaxHundredths = 99999999999999;  // numeric(14,2): 999999999999.99
+
+// The text of the value of the k-th member (0-based) of the JSON object in `line`, which is known to be valid JSON.
+std::string_view member_value(std::string_view line, int k) {
+  size_t i = 0;
+  const size_t n = line.size();
+  auto space = [&] {
+    while (i < n && (line[i] == ' ' || line[i] == '\t' || line[i] == '\n' || line[i] == '\r')) ++i;
+  };
+  auto skip_string = [&] {  // at the opening quote
+    for (++i; i < n && line[i] != '"'; ++i)
+      if (line[i] == '\\') ++i;
+    ++i;
+  };
+  space();
+  ++i;  // '{'
+  for (int member = 0; i < n; ++member) {
+    space();
+    skip_string();  // the key
+    space();
+    ++i;  // ':'
+    space();
+    const size_t start = i;
+    if (line[i] == '"') {
+      skip_string();
+    } else if (line[i] == '{' || line[i] == '[') {
+      int depth = 0;
+      do {
+        if (line[i] == '"') {
+          skip_string();
+          continue;
+        }
+        if (line[i] == '{' || line[i] == '[') ++depth;
+        if (line[i] == '}' || line[i] == ']') --depth;
+        ++i;
+      } while (i < n && depth > 0);
+    } else {
+      while (i < n && line[i] != ',' && line[i] != '}' && line[i] != ' ' && line[i] != '\t' && line[i] != '\n' &&
+             line[i] != '\r')
+        ++i;
+    }
+    if (member == k) return line.substr(start, i - start);
+    space();
+    ++i;  // ',' or '}'
+  }
+  return {};
+}
+
 }  // namespace
+
+bool numeric_14_2_hundredths(std::string_view text, int64_t& out) {
+  size_t i = 0;
+  const bool negative = i < text.size() && text[i] == '-';
+  if (negative) ++i;
+  std::string digits;  // the significant digits of int and fraction, leading zeros dropped
+  int64_t fraction = 0;
+  bool any = false;
+  for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i, any = true)
+    if (!(digits.empty() && text[i] == '0')) digits += text[i];
+  if (i < text.size() && text[i] == '.') {
+    for (++i; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i, ++fraction, any = true)
+      if (!(digits.empty() && text[i] == '0')) digits += text[i];
+  }
+  if (!any) return false;
+  int64_t exponent = 0;
+  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+    ++i;
+    const bool minus = i < text.size() && text[i] == '-';
+    if (i < text.size() && (text[i] == '-' || text[i] == '+')) ++i;
+    if (i == text.size()) return false;
+    for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i)
+      if (exponent < 1000000) exponent = exponent * 10 + (text[i] - '0');  // beyond that: out of range either way
+    exponent = minus ? -exponent : exponent;
+  }
+  if (i != text.size()) return false;
+  // value = digits × 10^(exponent − fraction); in hundredths: digits × 10^shift
+  const int64_t shift = exponent - fraction + 2;
+  int64_t value = 0;
+  if (digits.empty()) {
+    value = 0;
+  } else if (shift >= 0) {
+    if (static_cast<int64_t>(digits.size()) + shift > 14) return false;
+    for (char d : digits) value = value * 10 + (d - '0');
+    for (int64_t s = 0; s < shift; ++s) value *= 10;
+  } else {
+    const int64_t kept = static_cast<int64_t>(digits.size()) + shift;  // digits left of the rounding point
+    if (kept > 14) return false;
+    for (int64_t d = 0; d < kept; ++d) value = value * 10 + (digits[d] - '0');
+    if (kept >= 0 && digits[kept] >= '5') ++value;  // half away from zero
+  }
+  if (value > kMaxHundredths) return false;
+  out = negative ? -value : value;
+  return true;
+}
 
 const char* raw_text_column(int i) { return kTextNames[i]; }
 const char* raw_int_column(int i) { return kIntNames[i]; }
@@ -63,7 +156,9 @@ class RawEventExtractor::Impl {
             : fields_.common();
     bool has_time = false;
     std::string extras = "{";
+    int member = -1;
     for (auto field : obj) {
+      ++member;
       const element v = field.value;
       const Column c = column_of(field.key);
       const int number = fields_.find(field.key);
@@ -73,7 +168,7 @@ class RawEventExtractor::Impl {
         continue;
       }
       if (v.is_null() && defined) continue;  // a null the schema allows is simply NULL
-      if (defined && fill(c, v, out)) continue;
+      if (defined && fill(c, v, out, line, member)) continue;
       if (extras.size() > 1) extras += ',';
       append_member(extras, field.key, v);
     }
@@ -115,7 +210,8 @@ class RawEventExtractor::Impl {
     return true;
   }
 
-  bool fill(Column c, element v, RawEvent& out) {
+  // `line` and `member` locate the value's own text (for numbers).
+  bool fill(Column c, element v, RawEvent& out, std::string_view line, int member) {
     switch (c.kind) {
       case Kind::Text:
         if (!v.is_string()) return false;
@@ -128,10 +224,11 @@ class RawEventExtractor::Impl {
         return true;
       }
       case Kind::Number: {
-        double d = 0;
         // numeric(14,2) holds up to 999999999999.99; a value that rounds beyond it is kept in extras instead.
-        if (!detail::number_of(v, d) || !std::isfinite(d) || std::fabs(d) > 999999999999.99) return false;
-        out.numbers[c.index] = d;
+        double d = 0;
+        int64_t hundredths = 0;
+        if (!detail::number_of(v, d) || !numeric_14_2_hundredths(member_value(line, member), hundredths)) return false;
+        out.hundredths[c.index] = hundredths;
         return true;
       }
       case Kind::Bool:

@@ -1,6 +1,7 @@
 // ecpipe.load_batch(ds, run_id): applies the batch's latest passed validation — replaces its rows in raw_events
 // and quarantine in bulk, then rebuilds the marts of every event day it touches now or touched before.
 #include <climits>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -159,6 +160,18 @@ void index_raw_partition(Oid part) {
   spi_exec("SELECT ecpipe.index_raw_partition($1)", {REGCLASSOID}, {ObjectIdGetDatum(part)});
 }
 
+// Whether a cursor is open in this session: one could read a partition made by this load later, with its older
+// snapshot, and frozen rows are visible to every snapshot (COPY FREEZE refuses then too).
+bool cursors_open() {
+  spi_exec("SELECT EXISTS (SELECT FROM pg_catalog.pg_cursors)", {}, {}, nullptr, true);
+  bool open = true;
+  server_call([&] {
+    bool isnull = false;
+    open = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+  });
+  return open;
+}
+
 // The event days a load may make partitions for (ecpipe.raw_partition_days), as core day numbers.
 std::pair<int64_t, int64_t> partition_days() {
   spi_exec("SELECT first, last FROM ecpipe.raw_partition_days()", {}, {}, nullptr, true);
@@ -190,8 +203,24 @@ void record_batch_days(DateADT batch, const std::set<int64_t>& days) {
 }
 
 struct LoadCounts {
-  int64_t loaded = 0, quarantined = 0, users = 0, sessions = 0;
+  int64_t loaded = 0, quarantined = 0, users = 0, sessions = 0, orders = 0;
+  std::string revenue = "0";  // Σ total_amount of the loaded purchases, as a JSON number
 };
+
+// A sum of numeric(14,2) values in hundredths, as numeric's text ("0" when there was none, as coalesce(sum, 0) shows).
+std::string hundredths_text(__int128 sum, bool any) {
+  if (!any) return "0";
+  const bool negative = sum < 0;
+  unsigned __int128 v = negative ? -static_cast<unsigned __int128>(sum) : static_cast<unsigned __int128>(sum);
+  std::string digits;
+  do {
+    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(v % 10)));
+    v /= 10;
+  } while (v > 0);
+  if (digits.size() < 3) digits.insert(0, 3 - digits.size(), '0');
+  digits.insert(digits.size() - 2, ".");
+  return negative ? "-" + digits : digits;
+}
 
 std::string result_json(int64_t run_id, DateADT batch, const std::string& status, const LoadCounts& n,
                         const std::set<int64_t>& days) {
@@ -210,6 +239,8 @@ std::string result_json(int64_t run_id, DateADT batch, const std::string& status
       .num("quarantined", n.quarantined)
       .num("users", n.users)
       .num("sessions", n.sessions)
+      .num("orders", n.orders)
+      .raw("revenue", n.revenue)
       .raw("days_rebuilt", list)
       .close();
   return out;
@@ -254,8 +285,11 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
   BatchFingerprint fingerprint;
   std::set<int64_t> partitions;
   std::vector<Oid> new_partitions;  // created by this load: indexed once filled
+  std::optional<bool> may_freeze;   // its rows may be written frozen (no cursor open)
   RawEvent event;
-  DistinctStrings users, sessions;  // for the run summary, without a second pass over raw
+  DistinctStrings users, sessions, orders;  // for the run summary, without a second pass over raw
+  __int128 revenue = 0;
+  bool any_revenue = false;
   std::string why;
   std::vector<Datum> q_values(5);
   std::vector<bool> q_nulls(5);
@@ -293,7 +327,8 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
     if (partitions.insert(event.time.event_day).second) {
       days.insert(event.time.event_day);
       const auto [part, created] = raw_partition(event.time.event_day);
-      raw.open_partition(event.time.event_day, part);
+      if (created && !may_freeze) may_freeze = !cursors_open();  // asked once, when the first partition is made
+      raw.open_partition(event.time.event_day, part, created && *may_freeze);
       if (created) new_partitions.push_back(part);
       // each new partition holds its locks (table, TOAST, indexes) to the end of the transaction: a batch with
       // events on thousands of new days would exhaust the lock table, so it is refused first, clearly
@@ -320,6 +355,10 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
     }
     if (const auto& user = event.text[RawEvent::UserId]) users.add(*user);
     if (const auto& session = event.text[RawEvent::SessionId]) sessions.add(*session);
+    if (event.text[RawEvent::EventType] == std::string_view("purchase")) {
+      if (const auto& order = event.text[RawEvent::OrderId]) orders.add(*order);
+      if (const auto& amount = event.hundredths[RawEvent::TotalAmount]) revenue += *amount, any_revenue = true;
+    }
   });
   if (changed || fingerprint.value() != validation.fingerprint)
     throw ServerError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
@@ -341,6 +380,8 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
   counts.quarantined = quarantine.flush();
   counts.users = static_cast<int64_t>(users.size());
   counts.sessions = static_cast<int64_t>(sessions.size());
+  counts.orders = static_cast<int64_t>(orders.size());
+  counts.revenue = hundredths_text(revenue, any_revenue);
   if (build_marts && !days.empty()) {
     // ecpipe.build_marts in an installation still at a version before 0.3.0
     const char* rebuild =

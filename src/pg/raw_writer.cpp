@@ -34,7 +34,7 @@ enum class Source {
 struct Column {
   const char* name;
   Source source;
-  int index;  // within RawEvent::text / ints / numbers
+  int index;  // within RawEvent::text / ints / hundredths
 };
 
 std::vector<Column> all_columns() {
@@ -53,8 +53,6 @@ std::vector<Column> all_columns() {
   return c;
 }
 
-constexpr int32 kMoneyTypmod = ((14 << 16) | 2) + VARHDRSZ;  // numeric(14,2)
-
 }  // namespace
 
 RawWriter::RawWriter(DateADT batch, int64_t run_id) : batch_(batch), run_id_(run_id) {}
@@ -62,8 +60,10 @@ RawWriter::RawWriter(DateADT batch, int64_t run_id) : batch_(batch), run_id_(run
 // On the normal path finish() has released everything; on an error path the aborting transaction does.
 RawWriter::~RawWriter() = default;
 
-void RawWriter::open_partition(int32_t unix_day, Oid partition) {
-  partitions_.emplace(unix_day, std::make_unique<TableWriter>(partition, TableWriter::Buffers::Keep));
+void RawWriter::open_partition(int32_t unix_day, Oid partition, bool may_freeze) {
+  partitions_.emplace(
+      unix_day, std::make_unique<TableWriter>(partition, TableWriter::Buffers::Keep,
+                                              may_freeze ? TableWriter::Freeze::WhenNew : TableWriter::Freeze::Never));
 }
 
 void RawWriter::add(const RawEvent& e, int64_t line_no, int16 failed) {
@@ -113,13 +113,10 @@ void RawWriter::add(const RawEvent& e, int64_t line_no, int16 failed) {
           null = !e.ints[c.index];
           value = Int64GetDatum(e.ints[c.index].value_or(0));
           break;
-        case Source::Number:
-          null = !e.numbers[c.index];
-          value = e.numbers[c.index]
-                      ? DirectFunctionCall2(numeric,
-                                            DirectFunctionCall1(float8_numeric, Float8GetDatum(*e.numbers[c.index])),
-                                            Int32GetDatum(kMoneyTypmod))
-                      : (Datum)0;
+        case Source::Number:  // hundredths as written in the line, so numeric(14,2) exactly
+          null = !e.hundredths[c.index];
+          value =
+              e.hundredths[c.index] ? NumericGetDatum(int64_div_fast_to_numeric(*e.hundredths[c.index], 2)) : (Datum)0;
           break;
       }
     }

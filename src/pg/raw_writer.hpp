@@ -18,8 +18,9 @@ class RawWriter {
   RawWriter(const RawWriter&) = delete;
   RawWriter& operator=(const RawWriter&) = delete;
 
-  // Writes the events of one event day into that day's partition (from ecpipe.raw_partition).
-  void open_partition(int32_t unix_day, Oid partition);
+  // Writes the events of one event day into that day's partition (from ecpipe.raw_partition); frozen when
+  // may_freeze and the partition was made in the writing subtransaction (TableWriter::Freeze::WhenNew).
+  void open_partition(int32_t unix_day, Oid partition, bool may_freeze);
   // Buffers one event for the partition of its event day, which must have been opened.
   void add(const RawEvent& e, int64_t line_no, int16 failed_checks);
   // Writes what is buffered and closes the partitions; returns the number of rows written.

@@ -8,6 +8,7 @@ extern "C" {
 #include "access/hio.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
 #include "executor/executor.h"
@@ -29,7 +30,7 @@ TableWriter::TableWriter(const char* schema, const char* table)
         return relid;
       }()) {}
 
-TableWriter::TableWriter(Oid relid, Buffers buffers) {
+TableWriter::TableWriter(Oid relid, Buffers buffers, Freeze freeze) : may_freeze_(freeze == Freeze::WhenNew) {
   server_call([&] {
     // Rows skip the executor, so check the privilege it would: INSERT on the table, or on the partitioned table
     // for a partition (as an INSERT through the parent would).
@@ -92,7 +93,11 @@ void TableWriter::store() {
 void TableWriter::flush() {
   if (used_ == 0) return;
   server_call([&] {
-    table_multi_insert(rel_, slots_, used_, GetCurrentCommandId(true), 0, bistate_);
+    // Checked at every batch, in the subtransaction that writes it: a table created in an enclosing subtransaction
+    // (or an earlier one since committed into it) would keep frozen rows of an inner one that aborts.
+    const SubTransactionId current = GetCurrentSubTransactionId();
+    const bool freeze = may_freeze_ && (rel_->rd_createSubid == current || rel_->rd_newRelfilenodeSubid == current);
+    table_multi_insert(rel_, slots_, used_, GetCurrentCommandId(true), freeze ? TABLE_INSERT_FROZEN : 0, bistate_);
     for (int i = 0; i < used_; ++i) {
       ResetPerTupleExprContext(estate_);
       if (rri_->ri_NumIndices > 0)

@@ -20,7 +20,12 @@ class TableWriter {
   // How written pages use shared_buffers: through COPY's 16 MB ring (a big write does not push other data out,
   // and whoever reads it next reads it from the OS cache), or kept there for a reader that comes right after.
   enum class Buffers { Ring, Keep };
-  explicit TableWriter(Oid relid, Buffers buffers = Buffers::Ring);
+  // Whether rows go in frozen when COPY FREEZE's rule allows it: the table was created (or given a new relfilenode)
+  // in the current subtransaction, so if that subtransaction aborts the rows go with the table. WhenNew is for a
+  // caller that has made sure no cursor is open that could read the table later with an older snapshot. Frozen rows
+  // are visible to every snapshot once committed, as COPY FREEZE's are; vacuum never has to freeze them.
+  enum class Freeze { Never, WhenNew };
+  explicit TableWriter(Oid relid, Buffers buffers = Buffers::Ring, Freeze freeze = Freeze::Never);
   TableWriter(const char* schema, const char* table);
   TableWriter(const TableWriter&) = delete;
   TableWriter& operator=(const TableWriter&) = delete;
@@ -50,6 +55,7 @@ class TableWriter {
   TupleTableSlot* slots_[kSlots] = {};
   int used_ = 0;
   int64_t written_ = 0;
+  bool may_freeze_ = false;
 };
 
 }  // namespace ecpipe::pg

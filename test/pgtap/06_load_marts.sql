@@ -12,8 +12,8 @@ SELECT throws_ok($$SELECT ecpipe_load('2024-04-02')$$, '55000',
                  'batch 2024-04-02 has not been validated: run ecpipe_validate first', 'load needs a validation first');
 SELECT is((SELECT count(*) FROM ecpipe_validate('2024-04-02') WHERE status = 'PASS'), 7::bigint, 'the batch passes');
 SELECT is(ecpipe_load('2024-04-02', 500) - 'run_id',
-          '{"batch_date": "2024-04-02", "status": "loaded", "loaded": 13, "quarantined": 1, "users": 3, "sessions": 4, "days_rebuilt": ["2024-04-01", "2024-04-02"]}'::jsonb,
-          'load: 13 raw, 1 quarantined, 3 users, 4 sessions, the late event''s day rebuilt too');
+          '{"batch_date": "2024-04-02", "status": "loaded", "loaded": 13, "quarantined": 1, "users": 3, "sessions": 4, "orders": 2, "revenue": 225000.00, "days_rebuilt": ["2024-04-01", "2024-04-02"]}'::jsonb,
+          'load: 13 raw, 1 quarantined, 3 users, 4 sessions, 2 orders, their revenue, the late event''s day rebuilt too');
 
 SELECT results_eq($$SELECT q.line_no, q.reasons, q.detail, q.line = l.line, q.run_id
                      FROM ecpipe.quarantine q JOIN ecpipe.landing l USING (batch_date, line_no)$$,
@@ -206,17 +206,17 @@ SELECT set_eq($$SELECT order_date, order_id, order_timestamp, user_id, session_i
                        discount_amount, shipping_fee, coupon_code, item_count, unit_count, items_amount
                 FROM gen, pg_temp.ref_orders(gen.ds)$$, 'mart_orders equals the reference');
 
--- A new partition gets its key and a BRIN on batch_date; other indexes only as ecpipe.raw_indexes asks.
+-- A new partition gets its key; other indexes only as ecpipe.raw_indexes asks.
 CREATE FUNCTION pg_temp.indexes_of(part text) RETURNS SETOF text LANGUAGE sql AS $f$
   SELECT regexp_replace(indexdef, '^.* USING (\w+) \((.*)\)$', '\1 \2') FROM pg_indexes
   WHERE schemaname = 'ecpipe' AND tablename = part ORDER BY 1
 $f$;
 SELECT results_eq($$SELECT pg_temp.indexes_of('raw_events_20260201')$$,
-                  $$VALUES ('brin batch_date'), ('btree batch_date, line_no')$$, 'by default: the key and a BRIN');
+                  $$VALUES ('btree batch_date, line_no')$$, 'by default: the key only');
 SET ecpipe.raw_indexes = 'user_id:hash, event_type, no_such_column';
 SELECT pg_temp.land_generated('2026-02-05', 50, 0, :'fixtures');
 SELECT results_eq($$SELECT pg_temp.indexes_of('raw_events_20260205')$$,
-                  $$VALUES ('brin batch_date'), ('btree batch_date, line_no'), ('btree event_type'), ('hash user_id')$$,
+                  $$VALUES ('btree batch_date, line_no'), ('btree event_type'), ('hash user_id')$$,
                   'ecpipe.raw_indexes adds indexes to new partitions (an unknown column is skipped with a warning)');
 SELECT throws_ok($$SET ecpipe.raw_indexes = 'user_id:gist'$$, '22023',
                  'invalid value for parameter "ecpipe.raw_indexes": "user_id:gist"', 'an unknown index method is refused');

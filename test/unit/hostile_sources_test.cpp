@@ -220,11 +220,11 @@ TEST(Storable, MoneyThatRoundsPastNumeric14_2GoesToExtras) {
   RawEvent out;
   std::string why;
   ASSERT_TRUE(x.extract(e.dump(), utc, out, why)) << why;
-  EXPECT_FALSE(out.numbers[RawEvent::UnitPrice].has_value());
+  EXPECT_FALSE(out.hundredths[RawEvent::UnitPrice].has_value());
   ASSERT_TRUE(out.extras.has_value());
   e["unit_price"] = 999999999999.98;
   ASSERT_TRUE(x.extract(e.dump(), utc, out, why)) << why;
-  EXPECT_TRUE(out.numbers[RawEvent::UnitPrice].has_value());
+  EXPECT_TRUE(out.hundredths[RawEvent::UnitPrice].has_value());
 }
 
 // ---- the line length bound and regular files only ----------------------------------------------------

@@ -1,6 +1,8 @@
 // The raw-event extractor: typed columns only for fields of the event's own type, everything else kept in extras.
 #include <gtest/gtest.h>
 
+#include <climits>
+
 #include "ecpipe/raw_event.hpp"
 #include "event_fixture.hpp"
 
@@ -23,7 +25,7 @@ TEST(RawEvent, TypedColumnsOfTheEventsOwnType) {
   RawEvent r = extract(e);
   EXPECT_EQ(*r.text[RawEvent::ProductId], "P1001");
   EXPECT_EQ(*r.ints[RawEvent::Quantity], 1);
-  EXPECT_DOUBLE_EQ(*r.numbers[RawEvent::UnitPrice], 89000);
+  EXPECT_EQ(*r.hundredths[RawEvent::UnitPrice], 8900000);
   EXPECT_TRUE(*r.is_recommendation);
   EXPECT_FALSE(r.extras.has_value());
   EXPECT_EQ(format_day(r.time.event_day), "2024-05-01");
@@ -56,4 +58,40 @@ TEST(RawEvent, NaiveTimestampsUseTheZone) {
   RawEvent r = extract(e, FixedOffsetZone(9 * 3600));
   EXPECT_EQ(r.time.unix_micros, (days_from_civil(2024, 4, 30) * 86400 + 16 * 3600) * 1000000LL);
   EXPECT_EQ(format_day(r.time.event_day), "2024-05-01");
+}
+
+TEST(RawEvent, MoneyIsTheNumberAsWrittenRoundedAsNumeric14_2) {
+  auto h = [](const char* text) {
+    int64_t out = -1;
+    return numeric_14_2_hundredths(text, out) ? out : INT64_MIN;
+  };
+  EXPECT_EQ(h("12345678.1249999999"), 1234567812) << "a double would say .125 and round up";
+  EXPECT_EQ(h("1234567.0049999999"), 123456700);
+  EXPECT_EQ(h("123456789012.345"), 12345678901235) << "half away from zero";
+  EXPECT_EQ(h("-1.005"), -101);
+  EXPECT_EQ(h("0.1"), 10);
+  EXPECT_EQ(h("0.004"), 0);
+  EXPECT_EQ(h("1e2"), 10000);
+  EXPECT_EQ(h("1.5E+3"), 150000);
+  EXPECT_EQ(h("25e-1"), 250);
+  EXPECT_EQ(h("5e-3"), 1);
+  EXPECT_EQ(h("1e-400"), 0);
+  EXPECT_EQ(h("-0"), 0);
+  EXPECT_EQ(h("999999999999.994"), 99999999999999);
+  EXPECT_EQ(h("999999999999.995"), INT64_MIN) << "rounds past numeric(14,2)";
+  EXPECT_EQ(h("1e12"), INT64_MIN);
+  EXPECT_EQ(h("1e400"), INT64_MIN);
+  EXPECT_EQ(h("\"1\""), INT64_MIN);
+}
+
+TEST(RawEvent, MoneyComesFromTheLinesOwnText) {
+  RawEventExtractor x(fixture::schema());
+  std::string line = event("add_to_cart", 1).dump();
+  line.insert(1, R"("nested": {"unit_price": 5, "s": "}\""}, "unit_price" : 1234567.0049999999 ,)");
+  const auto at = line.find(R"("unit_price":)", 80);
+  line.erase(at, line.find_first_of(",}", at) - at + 1);  // the fixture's own unit_price
+  RawEvent r;
+  std::string why;
+  ASSERT_TRUE(x.extract(line, FixedOffsetZone(0), r, why)) << why << " in " << line;
+  EXPECT_EQ(*r.hundredths[RawEvent::UnitPrice], 123456700) << line;
 }
