@@ -853,9 +853,11 @@ ALTER TABLE ecpipe.landing ALTER COLUMN batch_date
     SET DEFAULT coalesce(nullif(pg_catalog.current_setting('ecpipe.landing_date', true), '')::date,
                          ecpipe.landing_import_batch());
 
+-- Declared STABLE although each call returns the next number: COPY inserts row by row when a column default is
+-- volatile (in case it reads the table), and it reads nothing.
 CREATE FUNCTION ecpipe.landing_import_next_line() RETURNS bigint
 AS 'MODULE_PATHNAME', 'ecpipe_landing_import_next_line'
-LANGUAGE C VOLATILE;
+LANGUAGE C STABLE;
 CREATE FUNCTION ecpipe.landing_import_restart() RETURNS void
 AS 'MODULE_PATHNAME', 'ecpipe_landing_import_restart'
 LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;

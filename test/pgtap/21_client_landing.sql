@@ -1,7 +1,7 @@
 -- A client's \copy into ecpipe.landing_import: every byte, lines 1..n in file order, the batch replaced whichever
 -- path landed it, no row trigger, and an operator can do it.
 BEGIN;
-SELECT plan(21);
+SELECT plan(22);
 CREATE EXTENSION ecpipe;
 
 CREATE FUNCTION pg_temp.client_copy(day date, file text) RETURNS void LANGUAGE plpgsql AS $$
@@ -76,6 +76,13 @@ SELECT set_eq($$SELECT line_no, reasons, detail FROM ecpipe.line_verdicts WHERE 
 SELECT is((SELECT array_agg(tgname::text || ':' || CASE WHEN tgtype & 1 = 1 THEN 'row' ELSE 'statement' END)
              FROM pg_trigger WHERE tgrelid = 'ecpipe.landing_import'::regclass AND NOT tgisinternal),
           '{landing_import_start:statement}', 'landing_import has no row trigger');
+
+-- COPY inserts row by row when a column default calls a volatile function: none does.
+SELECT is((SELECT count(*) FROM pg_attrdef ad
+           JOIN pg_depend d ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid AND d.refclassid = 'pg_proc'::regclass
+           JOIN pg_proc p ON p.oid = d.refobjid
+           WHERE ad.adrelid = 'ecpipe.landing_import'::regclass AND p.provolatile = 'v'), 0::bigint,
+          'no volatile function in landing_import''s column defaults');
 
 SET LOCAL ecpipe.landing_date = '';
 SELECT throws_ok($$INSERT INTO ecpipe.landing_import (line) VALUES ('{}')$$, 'P0001', 'ecpipe.landing_date is not set',
