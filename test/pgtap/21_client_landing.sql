@@ -1,7 +1,7 @@
 -- A client's \copy into ecpipe.landing_import: every byte, lines 1..n in file order, the batch replaced whichever
 -- path landed it, no row trigger, and an operator can do it.
 BEGIN;
-SELECT plan(22);
+SELECT plan(24);
 CREATE EXTENSION ecpipe;
 
 CREATE FUNCTION pg_temp.client_copy(day date, file text) RETURNS void LANGUAGE plpgsql AS $$
@@ -33,6 +33,14 @@ SELECT is((SELECT line FROM ecpipe.landing WHERE batch_date = '2024-02-01' AND l
           '{"a": "back\\slash \\N \\t"}', 'backslashes are kept');
 SELECT is((SELECT count(*) FROM ONLY ecpipe.landing WHERE batch_date = '2024-02-01'), 0::bigint,
           'the lines are stored in landing_import, read through ecpipe.landing');
+
+-- Without FORCE_NOT_NULL a blank line arrives as NULL: the copy is refused and the batch stays as it was.
+SAVEPOINT blank;
+SET LOCAL ecpipe.landing_date = '2024-02-01';
+SELECT throws_ok(format($$COPY ecpipe.landing_import (line) FROM %L WITH (FORMAT csv, QUOTE E'\x01', DELIMITER E'\x02')$$,
+                        :'fixtures' || '/copy_dirty.jsonl'), '23514', NULL, 'a blank line without FORCE_NOT_NULL is refused');
+ROLLBACK TO SAVEPOINT blank;
+SELECT is((SELECT count(*) FROM ecpipe.landing WHERE batch_date = '2024-02-01'), 8::bigint, 'the batch is as it was');
 
 -- A second \copy of the day replaces the first.
 SELECT pg_temp.client_copy('2024-02-01', :'fixtures' || '/copy_route.jsonl');
