@@ -1039,3 +1039,44 @@ BEGIN
         d := d + 1;
     END LOOP;
 END $$;
+
+-- == landing: a client's \copy lands at COPY speed ==
+-- The landing_import view inserted each line through a PL/pgSQL row trigger and a max(line_no) probe; it becomes a
+-- part of ecpipe.landing whose column defaults give each line its batch and arrival number.
+DROP VIEW ecpipe.landing_import;
+DROP FUNCTION ecpipe.landing_import_line();
+
+ALTER TABLE ecpipe.landing ALTER COLUMN batch_date
+    SET DEFAULT coalesce(nullif(pg_catalog.current_setting('ecpipe.landing_date', true), '')::date,
+                         ecpipe.landing_import_batch());
+
+-- Declared STABLE although each call returns the next number: COPY inserts row by row when a column default is
+-- volatile (in case it reads the table), and it reads nothing.
+CREATE FUNCTION ecpipe.landing_import_next_line() RETURNS bigint
+AS 'MODULE_PATHNAME', 'ecpipe_landing_import_next_line'
+LANGUAGE C STABLE;
+CREATE FUNCTION ecpipe.landing_import_restart() RETURNS void
+AS 'MODULE_PATHNAME', 'ecpipe_landing_import_restart'
+LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+
+CREATE TABLE ecpipe.landing_import (PRIMARY KEY (batch_date, line_no)) INHERITS (ecpipe.landing);
+ALTER TABLE ecpipe.landing_import ALTER COLUMN line_no SET DEFAULT ecpipe.landing_import_next_line();
+COMMENT ON TABLE ecpipe.landing_import IS
+    'COPY target (line) for client-side landing of the batch named by ecpipe.landing_date; its rows are part of ecpipe.landing';
+SELECT pg_catalog.pg_extension_config_dump('ecpipe.landing_import', '');
+
+CREATE OR REPLACE FUNCTION ecpipe.landing_import_start() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF ecpipe.setting('ecpipe.landing_date') <> '' THEN
+        DELETE FROM ecpipe.landing WHERE batch_date = ecpipe.landing_import_batch();
+    END IF;
+    PERFORM ecpipe.landing_import_restart();
+    RETURN NULL;
+END $$;
+CREATE TRIGGER landing_import_start BEFORE INSERT ON ecpipe.landing_import
+    FOR EACH STATEMENT EXECUTE FUNCTION ecpipe.landing_import_start();
+
+REVOKE ALL ON FUNCTION ecpipe.landing_import_next_line(), ecpipe.landing_import_restart() FROM PUBLIC;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ecpipe.landing_import TO ecpipe_operator;
+GRANT EXECUTE ON FUNCTION ecpipe.landing_import_next_line(), ecpipe.landing_import_restart() TO ecpipe_operator;

@@ -45,6 +45,7 @@ COMMENT ON FUNCTION ecpipe.check_day(date, text) IS
 -------------------------------------------------------------------------------------------------------------------
 -- Landing: one batch per ds, every line kept with its 1-based position.
 -------------------------------------------------------------------------------------------------------------------
+-- Raises the error for a line landed while ecpipe.landing_date is not set (see the batch_date default below).
 CREATE FUNCTION ecpipe.landing_import_batch() RETURNS date
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -58,7 +59,9 @@ BEGIN
 END $$;
 
 CREATE TABLE ecpipe.landing (
-    batch_date  date        NOT NULL DEFAULT ecpipe.landing_import_batch(),  -- the batch named by ecpipe.landing_date
+    -- the batch named by ecpipe.landing_date; an expression, not a function call, as a \copy evaluates it per line
+    batch_date  date        NOT NULL DEFAULT coalesce(nullif(pg_catalog.current_setting('ecpipe.landing_date', true), '')::date,
+                                                      ecpipe.landing_import_batch()),
     line_no     bigint      NOT NULL CHECK (line_no >= 1),                    -- numbered on insert when not given
     line        text,                       -- the line as received, when it is valid UTF-8 without NUL bytes
     line_bytes  bytea,                      -- otherwise its exact bytes
@@ -69,8 +72,8 @@ CREATE TABLE ecpipe.landing (
 COMMENT ON TABLE ecpipe.landing IS 'JSON Lines landed per batch (ds); line_no is the 1-based arrival position';
 SELECT pg_catalog.pg_extension_config_dump('ecpipe.landing', '');
 
--- Rows inserted without a line_no (a client's \copy of a file) are numbered after the batch's last line, in
--- arrival order; a blank CSV line arrives as NULL and is kept as ''. Bulk paths give line_no and skip this.
+-- Rows inserted into ecpipe.landing itself without a line_no are numbered after the batch's last line, in arrival
+-- order; a blank CSV line arrives as NULL and is kept as ''. Bulk paths give line_no and skip this.
 CREATE FUNCTION ecpipe.landing_number_line() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
@@ -83,29 +86,38 @@ END $$;
 CREATE TRIGGER landing_number_line BEFORE INSERT ON ecpipe.landing
     FOR EACH ROW WHEN (NEW.line_no IS NULL) EXECUTE FUNCTION ecpipe.landing_number_line();
 
--- Client-side landing: SET ecpipe.landing_date, then \copy a file into this view (see README). The statement
--- trigger replaces the batch; the row trigger numbers lines in arrival order.
-CREATE VIEW ecpipe.landing_import AS SELECT line FROM ecpipe.landing WHERE false;
-COMMENT ON VIEW ecpipe.landing_import IS 'COPY target for client-side landing of the batch named by ecpipe.landing_date';
+-- Client-side landing: SET ecpipe.landing_date, then \copy a file into ecpipe.landing_import (line) (see README).
+-- A part of ecpipe.landing (every query on landing sees its rows), filled at COPY speed: each line takes its batch
+-- and its arrival number from column defaults, with no row trigger; the statement trigger first removes the
+-- batch, whichever path landed it, and restarts the numbering at 1. The numbering function reads no name, so it
+-- goes without SET search_path, which would cost more than the function itself on every line.
+-- Declared STABLE although each call returns the next number: COPY inserts row by row when a column default is
+-- volatile (in case it reads the table), and it reads nothing.
+CREATE FUNCTION ecpipe.landing_import_next_line() RETURNS bigint
+AS 'MODULE_PATHNAME', 'ecpipe_landing_import_next_line'
+LANGUAGE C STABLE;
+CREATE FUNCTION ecpipe.landing_import_restart() RETURNS void
+AS 'MODULE_PATHNAME', 'ecpipe_landing_import_restart'
+LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
 
+CREATE TABLE ecpipe.landing_import (PRIMARY KEY (batch_date, line_no)) INHERITS (ecpipe.landing);
+ALTER TABLE ecpipe.landing_import ALTER COLUMN line_no SET DEFAULT ecpipe.landing_import_next_line();
+COMMENT ON TABLE ecpipe.landing_import IS
+    'COPY target (line) for client-side landing of the batch named by ecpipe.landing_date; its rows are part of ecpipe.landing';
+SELECT pg_catalog.pg_extension_config_dump('ecpipe.landing_import', '');
+
+-- Without ecpipe.landing_date (a restore copying the table back with every column) nothing is removed.
 CREATE FUNCTION ecpipe.landing_import_start() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    DELETE FROM ecpipe.landing WHERE batch_date = ecpipe.landing_import_batch();
+    IF ecpipe.setting('ecpipe.landing_date') <> '' THEN
+        DELETE FROM ecpipe.landing WHERE batch_date = ecpipe.landing_import_batch();
+    END IF;
+    PERFORM ecpipe.landing_import_restart();
     RETURN NULL;
 END $$;
-
-CREATE FUNCTION ecpipe.landing_import_line() RETURNS trigger
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    INSERT INTO ecpipe.landing (line) VALUES (NEW.line);  -- batch from ecpipe.landing_date, numbered by landing's trigger
-    RETURN NEW;
-END $$;
-
 CREATE TRIGGER landing_import_start BEFORE INSERT ON ecpipe.landing_import
     FOR EACH STATEMENT EXECUTE FUNCTION ecpipe.landing_import_start();
-CREATE TRIGGER landing_import_line INSTEAD OF INSERT ON ecpipe.landing_import
-    FOR EACH ROW EXECUTE FUNCTION ecpipe.landing_import_line();
 
 CREATE FUNCTION @extschema@.ecpipe_ingest(ds date, path text) RETURNS bigint
 AS 'MODULE_PATHNAME', 'ecpipe_ingest'
@@ -1309,7 +1321,8 @@ GRANT SELECT ON ecpipe.batch_days, ecpipe.runs, ecpipe.run_steps, ecpipe.quarant
 GRANT SELECT, INSERT (run_id, kind, payload, last_error) ON ecpipe.notifications TO ecpipe_operator;
 GRANT USAGE, SELECT ON ecpipe.run_id_seq, ecpipe.notifications_id_seq TO ecpipe_operator;
 GRANT EXECUTE ON FUNCTION ecpipe.setting(text), ecpipe.check_day(date, text), ecpipe.landing_import_batch(),
-    ecpipe.landing_number_line(), ecpipe.landing_import_start(), ecpipe.landing_import_line(),
+    ecpipe.landing_number_line(), ecpipe.landing_import_start(), ecpipe.landing_import_next_line(),
+    ecpipe.landing_import_restart(),
     ecpipe.check_landed_batch(date, bigint), ecpipe.raw_partition_name(date), ecpipe.raw_partition_days(),
     ecpipe.line_items(jsonb), ecpipe.rate(numeric, numeric), ecpipe.amount_or_zero(jsonb),
     ecpipe.scan_day_events(date, bigint), ecpipe.rebuild_day_marts(date, bigint),

@@ -37,11 +37,14 @@ namespace {
 // does not push other data out of shared_buffers (the ingest writes through COPY's ring for the same reason).
 class LandingReader {
  public:
-  explicit LandingReader(DateADT batch) {
+  // Reads ecpipe.<table>. SELECT on ecpipe.landing covers landing_import, as a query on landing reads it too.
+  LandingReader(DateADT batch, const char* table) {
     server_call([&] {
-      const Oid relid = get_relname_relid("landing", get_namespace_oid("ecpipe", false));
-      const AclResult acl = pg_class_aclcheck(relid, GetUserId(), ACL_SELECT);
+      const Oid schema = get_namespace_oid("ecpipe", false);
+      const Oid landing = get_relname_relid("landing", schema);
+      const AclResult acl = pg_class_aclcheck(landing, GetUserId(), ACL_SELECT);
       if (acl != ACLCHECK_OK) aclcheck_error(acl, OBJECT_TABLE, "landing");
+      const Oid relid = get_relname_relid(table, schema);
       heap_ = table_open(relid, AccessShareLock);
       index_ = index_open(RelationGetPrimaryKeyIndex(heap_), AccessShareLock);
       snapshot_ = RegisterSnapshot(GetActiveSnapshot());
@@ -136,24 +139,40 @@ class LandingReader {
   std::vector<std::pair<int64_t, std::string_view>> rows_of_page_;
 };
 
+// Whether ecpipe.<name> is a table (landing_import is a view in versions before 0.3.0).
+bool is_table(const char* name) {
+  bool table = false;
+  server_call([&] {
+    const Oid relid = get_relname_relid(name, get_namespace_oid("ecpipe", false));
+    table = OidIsValid(relid) && get_rel_relkind(relid) == RELKIND_RELATION;
+  });
+  return table;
+}
+
 }  // namespace
 
+// A batch's lines are in ecpipe.landing_import (a client's \copy, numbered from 1), in ecpipe.landing itself (the
+// other paths), or in both when lines were appended to landing after a \copy: those are numbered after the copied
+// ones, so reading landing_import first keeps line order.
 void scan_landing(DateADT batch, const char* step, const std::function<void(int64_t, std::string_view)>& visit) {
   ProgressReporter progress(std::string(step) + " " + format_day(unix_day(batch)));
-  LandingReader reader(batch);
   int64_t lines = 0, reported = 0;
-  for (;;) {
-    const auto& rows = reader.next();
-    if (rows.empty()) break;
-    for (const auto& [line_no, bytes] : rows) visit(line_no, bytes);
-    lines += static_cast<int64_t>(rows.size());
-    if (lines - reported >= 5000) {
-      progress.lines_done(lines);
-      reported = lines;
+  for (const char* table : {"landing_import", "landing"}) {
+    if (!is_table(table)) continue;
+    LandingReader reader(batch, table);
+    for (;;) {
+      const auto& rows = reader.next();
+      if (rows.empty()) break;
+      for (const auto& [line_no, bytes] : rows) visit(line_no, bytes);
+      lines += static_cast<int64_t>(rows.size());
+      if (lines - reported >= 5000) {
+        progress.lines_done(lines);
+        reported = lines;
+      }
     }
+    reader.close();
   }
   progress.lines_done(lines);
-  reader.close();
 }
 
 size_t prepare_batch_step(DateADT batch) {
@@ -165,7 +184,8 @@ size_t prepare_batch_step(DateADT batch) {
 size_t landing_lines_hint(DateADT batch) {
   // A heap tuple of landing takes at least 28 bytes (header, line pointer, date, line_no) whatever its line.
   spi_exec(
-      "SELECT least(max(line_no), pg_catalog.pg_relation_size('ecpipe.landing') / 28) FROM ecpipe.landing "
+      "SELECT least(max(line_no), (pg_catalog.pg_relation_size('ecpipe.landing') + "
+      "pg_catalog.pg_relation_size('ecpipe.landing_import')) / 28) FROM ecpipe.landing "
       "WHERE batch_date = $1",
       {DATEOID}, {DateADTGetDatum(batch)}, nullptr, true);
   int64_t hint = 0;

@@ -40,9 +40,10 @@ SELECT throws_ok(format('SELECT ecpipe_ingest(%L, %L)', '2024-01-01', :'fixtures
                  'reading server files needs pg_read_server_files');
 RESET ROLE;
 
--- Client-side route: the same COPY that psql's \copy runs, into the landing_import view.
+-- Client-side route: the same COPY that psql's \copy runs, into landing_import (more in 21_client_landing.sql).
 SET ecpipe.landing_date = '2024-01-02';
-SELECT lives_ok(format($$COPY ecpipe.landing_import FROM %L WITH (FORMAT csv, QUOTE E'\x01', DELIMITER E'\x02')$$,
+SELECT lives_ok(format($$COPY ecpipe.landing_import (line) FROM %L
+                         WITH (FORMAT csv, QUOTE E'\x01', DELIMITER E'\x02', FORCE_NOT_NULL (line))$$,
                        :'fixtures' || '/copy_route.jsonl'), 'COPY into landing_import');
 SELECT is((SELECT string_agg(line, E'\n' ORDER BY line_no) || E'\n' FROM ecpipe.landing WHERE batch_date = '2024-01-02'),
           pg_read_file(:'fixtures' || '/copy_route.jsonl'), 'COPY keeps backslashes, quotes, tabs and non-ASCII text');
