@@ -59,9 +59,9 @@ echo "$lines lines, $((bytes / 1048576)) MiB"
 q -c "CREATE UNLOGGED TABLE floor_text (line text); CREATE TABLE plain_text (line text)"
 # The client side, as README and docs/OPERATIONS.md show it: the same CSV options for the plain \copy it is
 # measured against, so that the ratio is what landing adds to COPY.
-COPY_OPTS="WITH (FORMAT csv, QUOTE E'\x01', DELIMITER E'\x02')"
-printf '%s\n' "\\copy plain_text FROM '$FILE' $COPY_OPTS" >"$CLUSTER_DIR/plain_copy.psql"
-printf '%s\n' "SET ecpipe.landing_date = '$DAY';" "\\copy ecpipe.landing_import FROM '$FILE' $COPY_OPTS" \
+COPY_OPTS="WITH (FORMAT csv, QUOTE E'\x01', DELIMITER E'\x02', FORCE_NOT_NULL (line))"
+printf '%s\n' "\\copy plain_text (line) FROM '$FILE' $COPY_OPTS" >"$CLUSTER_DIR/plain_copy.psql"
+printf '%s\n' "SET ecpipe.landing_date = '$DAY';" "\\copy ecpipe.landing_import (line) FROM '$FILE' $COPY_OPTS" \
   >"$CLUSTER_DIR/copy_landing.psql"
 
 # time_sql <setup> <timed> [<about>]: seconds of the timed step (setup and a checkpoint after it untimed), the
