@@ -353,138 +353,11 @@ COMMENT ON FUNCTION ecpipe.run_step(text, bigint, date, jsonb) IS
 REVOKE ALL ON FUNCTION ecpipe.run_step(text, bigint, date, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION ecpipe.run_step(text, bigint, date, jsonb) TO ecpipe_operator;
 
--- The run: one table of steps and one step runner (ecpipe.run_step does each step).
-CREATE OR REPLACE FUNCTION @extschema@.ecpipe_run(ds date DEFAULT NULL) RETURNS jsonb
-LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp SET jit = off SET plan_cache_mode = force_custom_plan AS $$
-DECLARE
-    v_ds        date := coalesce(ds, (now() AT TIME ZONE ecpipe.setting('ecpipe.timezone'))::date - 1);
-    v_run       bigint := nextval('ecpipe.run_id_seq');
-    v_start     timestamptz := clock_timestamp();
-    v_unit      text[];        -- steps that succeed or fail together, in one subtransaction
-    v_retried   boolean;       -- the unit is tried again after a serialization failure or a deadlock
-    v_attempt   int;
-    v_name      text;
-    v_t         timestamptz;
-    v_finished  timestamptz;
-    v_out       jsonb;
-    v_done      jsonb;         -- the unit's steps recorded so far: undone with it if a later one fails
-    v_state     jsonb := '{}'; -- what the steps returned
-    v_before    jsonb;
-    v_status    text;
-    v_step      text;          -- the step that failed
-    v_err       text;
-    v_code      text;
-    v_days      date[];
-    v_stats     record;
-    v_summary   jsonb;
-    v_cancelled boolean := false;  -- a step stopped by a cancel or statement_timeout: a backfill stops after it
-    v_lock_timeout text := pg_catalog.current_setting('lock_timeout');
-BEGIN
-    -- The run is `running` in ecpipe.runs, committed, before it does anything (ecpipe.run_open); ecpipe.run_finish
-    -- closes it in this transaction. If this transaction rolls back, the row ends failed; if the backend dies, the
-    -- notification worker or the next run ends it failed, 'server restarted'.
-    PERFORM ecpipe.check_day(v_ds, 'ecpipe_run');  -- a day outside 0001..9999 is refused before anything is recorded
-    PERFORM ecpipe.run_open(v_run, v_ds, v_start);
-    PERFORM ecpipe.fail_dead_runs();
-    -- Every lock the run waits for (a mart another role locked, a partition a long query holds) is bounded like the
-    -- day's lock: the step fails, recorded, instead of waiting for ever. The caller's own bound is put back at the end.
-    IF v_lock_timeout = '0' AND ecpipe.setting('ecpipe.run_lock_timeout') NOT IN ('0', '0ms') THEN
-        PERFORM pg_catalog.set_config('lock_timeout', ecpipe.setting('ecpipe.run_lock_timeout'), true);
-    END IF;
-
-    -- The steps in order, each done by ecpipe.run_step. Load and marts are one unit: both succeed or neither leaves
-    -- a trace. A step that fails (a statement_timeout or cancel too) is recorded with its error, and then only
-    -- notify runs.
-    FOR v_unit, v_retried IN
-        SELECT s.unit, s.retried
-        FROM (VALUES (1, '{lock}'::text[], false), (2, '{collect}', false), (3, '{validate}', false),
-                     (4, '{load,marts}', true), (5, '{notify}', false)) AS s(n, unit, retried)
-        ORDER BY s.n
-    LOOP
-        CONTINUE WHEN v_step IS NOT NULL AND v_unit <> '{notify}';
-        IF v_unit[1] = 'load' THEN  -- the gate: a batch is loaded only when every check passed
-            v_status := CASE v_state->>'valid' WHEN 'no_data' THEN 'no_data' WHEN 'failed' THEN 'blocked'
-                                               ELSE 'succeeded' END;  -- failed if the load or the marts then fail
-            CONTINUE WHEN v_status <> 'succeeded';
-        ELSIF v_unit[1] = 'notify' THEN  -- the outcome, whatever it is
-            IF v_step IS NOT NULL THEN
-                v_status := 'failed';
-            END IF;
-            v_days := ARRAY(SELECT jsonb_array_elements_text(coalesce(v_state->'days', '[]'))::date);
-            -- users and sessions were counted by the load as it wrote them (distinct counts over the whole batch here
-            -- would sort it: seconds at 1M events); orders and revenue come from the purchases alone
-            SELECT coalesce((v_state->'load'->>'users')::bigint, 0) AS users,
-                   coalesce((v_state->'load'->>'sessions')::bigint, 0) AS sessions,
-                   count(DISTINCT r.order_id) AS orders, coalesce(sum(r.total_amount), 0) AS revenue
-              INTO v_stats FROM ecpipe.raw_events r
-             WHERE r.event_day = ANY (v_days) AND r.batch_date = v_ds AND r.event_type = 'purchase'
-               AND v_status = 'succeeded';  -- only the partitions of the days the batch touched
-            v_summary := jsonb_build_object(
-                'run_id', v_run, 'ds', v_ds, 'status', v_status, 'checks', coalesce(v_state->'checks', '[]'::jsonb),
-                'loaded', coalesce((v_state->'load'->>'loaded')::bigint, 0),
-                'quarantined', coalesce((v_state->'load'->>'quarantined')::bigint, 0),
-                'days_rebuilt', to_jsonb(v_days), 'users', v_stats.users, 'sessions', v_stats.sessions,
-                'orders', v_stats.orders, 'revenue', v_stats.revenue,
-                'seconds', round(extract(epoch FROM clock_timestamp() - v_start)::numeric, 3),
-                'step', v_step, 'error', v_err);
-            v_state := v_state || jsonb_build_object('summary', v_summary);
-        END IF;
-
-        -- The step runner: times each step, shows it in ecpipe.current_runs, records it.
-        v_before := v_state;
-        v_attempt := 0;
-        LOOP
-            v_attempt := v_attempt + 1;
-            v_done := '[]';
-            BEGIN
-                FOREACH v_name IN ARRAY v_unit LOOP
-                    v_t := clock_timestamp();
-                    PERFORM ecpipe.report_progress(format('%s %s', v_name, v_ds));
-                    v_out := ecpipe.run_step(v_name, v_run, v_ds, v_state);
-                    v_finished := clock_timestamp();
-                    v_state := v_state || (v_out - '{status,rows,detail}'::text[]);
-                    IF v_out ? 'status' THEN
-                        PERFORM ecpipe.record_step(v_run, v_name, v_out->>'status', v_t, v_finished,
-                                                   (v_out->>'rows')::bigint, v_out->>'detail');
-                        v_done := v_done || jsonb_build_object('name', v_name, 'started', v_t, 'finished', v_finished,
-                                                               'rows', v_out->'rows', 'detail', v_out->'detail');
-                    END IF;
-                END LOOP;
-                EXIT;
-            EXCEPTION WHEN OTHERS OR query_canceled THEN  -- plpgsql's OTHERS does not catch a cancel
-                GET STACKED DIAGNOSTICS v_err = MESSAGE_TEXT, v_code = RETURNED_SQLSTATE;
-                v_cancelled := v_cancelled OR v_code = '57014';
-                v_state := v_before;
-                -- a transient conflict: the subtransaction is gone, try again (and the retry's outcome is the step's)
-                IF v_retried AND v_code IN ('40001', '40P01') AND v_attempt <= ecpipe.setting('ecpipe.max_retries')::int THEN
-                    v_err := NULL;
-                    CONTINUE;
-                END IF;
-                -- the steps of the unit that had finished went with the subtransaction: say so
-                PERFORM ecpipe.record_step(v_run, d->>'name', 'rolled_back', (d->>'started')::timestamptz,
-                                           (d->>'finished')::timestamptz, (d->>'rows')::bigint,
-                                           format('%s (rolled back with the %s)', d->>'detail', v_name))
-                FROM jsonb_array_elements(v_done) WITH ORDINALITY AS x(d, n) ORDER BY x.n;
-                PERFORM ecpipe.record_step(v_run, v_name, 'failed', v_t, NULL, v_err);
-                v_step := v_name;
-                EXIT;
-            END;
-        END LOOP;
-    END LOOP;
-
-    v_summary := jsonb_set(v_summary, '{seconds}',
-                           to_jsonb(round(extract(epoch FROM clock_timestamp() - v_start)::numeric, 3)));
-    IF v_cancelled THEN
-        v_summary := v_summary || jsonb_build_object('cancelled', true);
-    END IF;
-    PERFORM ecpipe.run_finish(v_run, v_status, v_days, v_state->'checks', v_summary);
-    PERFORM pg_catalog.set_config('lock_timeout', v_lock_timeout, true);
-    RETURN v_summary;
-END $$;
+-- ecpipe_run, which runs these steps, is replaced in the rows section below.
 
 -- Who may write the run record: ecpipe's functions only, for a run open in the calling session. An operator keeps
--- reading runs, steps and the outbox, and queues messages (ecpipe_notify); it cannot rewrite or delete runs and steps, nor mark an alert
--- delivered or delete it (retention of the outbox is the extension owner's, e.g. its pg_cron job).
+-- reading runs, steps and the outbox, and queues messages (ecpipe_notify); it cannot rewrite or delete runs and
+-- steps, nor mark an alert delivered or delete it (retention of the outbox is the extension owner's).
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ecpipe.runs, ecpipe.run_steps FROM ecpipe_operator;
 REVOKE UPDATE, DELETE, TRUNCATE ON ecpipe.notifications FROM ecpipe_operator;
 REVOKE ALL ON FUNCTION ecpipe.lock_day(date, bigint), ecpipe.run_open(bigint, date, timestamptz),
@@ -648,37 +521,12 @@ ALTER TABLE ecpipe.quality_log ADD CONSTRAINT quality_log_status_check CHECK (st
 UPDATE ecpipe.quality_log q SET status = 'no_data'
 FROM ecpipe.validations v WHERE v.run_id = q.run_id AND v.status = 'no_data' AND q.status <> 'no_data';
 
-CREATE OR REPLACE FUNCTION @extschema@.ecpipe_backfill(from_day date, to_day date) RETURNS SETOF jsonb
-LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    d       date;
-    n       int := 0;
-    total   int;
-    summary jsonb;
-BEGIN
-    PERFORM ecpipe.check_day(from_day, 'ecpipe_backfill'), ecpipe.check_day(to_day, 'ecpipe_backfill');
-    IF to_day < from_day THEN
-        RAISE EXCEPTION 'ecpipe_backfill: % is before %', to_day, from_day USING ERRCODE = '22023';
-    END IF;
-    total := to_day - from_day + 1;
-    FOR d IN SELECT generate_series(from_day, to_day, interval '1 day')::date LOOP
-        n := n + 1;
-        summary := @extschema@.ecpipe_run(d);  -- a blocked or failed day is reported and the next one runs
-        RAISE NOTICE 'ecpipe_backfill: day % of % (%) %: % loaded, % quarantined in % s', n, total, d,
-              summary->>'status', summary->>'loaded', summary->>'quarantined', summary->>'seconds';
-        RETURN NEXT summary;
-        -- A cancel or statement_timeout stops the backfill, not just that day's step (which records it as failed).
-        IF (summary->>'cancelled')::boolean THEN
-            RAISE WARNING 'ecpipe_backfill stopped at day % of % (%): the statement was cancelled', n, total, d;
-            RETURN;
-        END IF;
-    END LOOP;
-END $$;
-ALTER FUNCTION @extschema@.ecpipe_backfill(date, date) SET jit = off;
+-- ecpipe_backfill is replaced in the rows section below.
 
 -- A long backfill, committed day by day: an error on day 1,000 keeps days 1..999 (ecpipe_backfill runs in its
--- caller's one transaction, which such an error rolls back whole). CALL it outside a transaction block, from psql or a pg_cron job. A procedure
--- with a SET clause may not commit, so this one has none: every name in it is schema-qualified.
+-- caller's one transaction, which such an error rolls back whole). CALL it outside a transaction block, from psql
+-- or a pg_cron job. A procedure with a SET clause may not commit, so this one has none: every name in it is
+-- schema-qualified.
 CREATE PROCEDURE @extschema@.ecpipe_backfill_days(from_day date, to_day date)
 LANGUAGE plpgsql AS $$
 DECLARE

@@ -1087,8 +1087,9 @@ END $$;
 COMMENT ON FUNCTION @extschema@.ecpipe_backfill(date, date) IS 'runs each day from from_day to to_day in order; one summary per day';
 
 -- A long backfill, committed day by day: an error on day 1,000 keeps days 1..999 (ecpipe_backfill runs in its
--- caller's one transaction, which such an error rolls back whole). CALL it outside a transaction block, from psql or a pg_cron job. A procedure
--- with a SET clause may not commit, so this one has none: every name in it is schema-qualified.
+-- caller's one transaction, which such an error rolls back whole). CALL it outside a transaction block, from psql
+-- or a pg_cron job. A procedure with a SET clause may not commit, so this one has none: every name in it is
+-- schema-qualified.
 CREATE PROCEDURE @extschema@.ecpipe_backfill_days(from_day date, to_day date)
 LANGUAGE plpgsql AS $$
 DECLARE
