@@ -139,7 +139,8 @@ class LandingReader {
   std::vector<std::pair<int64_t, std::string_view>> rows_of_page_;
 };
 
-// Whether ecpipe.<name> is a table (landing_import is a view in versions before 0.3.0).
+// Whether ecpipe.<name> is a table (landing_import is still a view in a database whose ecpipe SQL objects are not yet
+// updated).
 bool is_table(const char* name) {
   bool table = false;
   server_call([&] {

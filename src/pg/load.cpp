@@ -1,5 +1,5 @@
 // ecpipe.load_batch(ds, run_id): applies the batch's latest passed validation — replaces its rows in raw_events
-// and quarantine in bulk, then rebuilds the marts of every event day it touches now or touched before.
+// and quarantine in bulk, then rebuilds the marts of every event day it touches now or touched in its last load.
 #include <climits>
 #include <optional>
 #include <set>
@@ -26,8 +26,9 @@ namespace ecpipe::pg {
 
 namespace {
 
-// The advisory-lock key an ecpipe_run before 0.3.0 takes for its day (the day, counted from 2000-01-01, is the second).
-constexpr int32_t kRunLockKeyBefore030 = 1701864048;
+// The advisory-lock key by which a database whose ecpipe SQL objects predate ecpipe.lock_day (not yet updated with
+// ALTER EXTENSION ecpipe UPDATE) serializes the runs of a day; the day, counted from 2000-01-01, is the second key.
+constexpr int32_t kNotUpdatedRunLockKey = 1701864048;
 
 struct Verdict {
   bool quarantine = false;
@@ -97,8 +98,8 @@ std::unordered_map<int64_t, Verdict> verdicts_of(int64_t validation_run) {
 
 // The event days the batch's rows were loaded into (ecpipe.batch_days), whose partitions still exist. Read from the
 // map rather than from raw_events: a batch_date predicate prunes no partition, so it would lock every one of them.
-// A day outside 0001..9999 (a BC partition an earlier version made) has no partition name and is skipped.
-// (Without the map, before ALTER EXTENSION UPDATE to 0.3.0, from raw_events as before.)
+// A day outside 0001..9999 (a BC partition) has no partition name and is skipped. A database whose ecpipe SQL objects
+// are not yet updated has no map: the days are then read from raw_events.
 std::set<int64_t> days_of_batch(DateADT batch, bool mapped) {
   std::set<int64_t> days;
   spi_exec(mapped ? "SELECT b.event_day FROM ecpipe.batch_days b WHERE b.batch_date = $1 "
@@ -257,14 +258,14 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
 
   // One loader per batch at a time; a second waits here up to ecpipe.run_lock_timeout (and then sees the first one's
   // result). It is the lock ecpipe_run takes for its day, a row lock only ecpipe's roles can take (ecpipe.lock_day);
-  // an installation still at a version before 0.3.0 has the advisory lock its own ecpipe_run takes.
+  // a database whose ecpipe SQL objects are not yet updated has the advisory lock its own ecpipe_run takes.
   if (has_lock_day())
     spi_exec("SELECT ecpipe.lock_day($1, $2)", {DATEOID, INT8OID}, {DateADTGetDatum(batch), Int64GetDatum(run_id)});
   else
     spi_exec("SELECT pg_advisory_xact_lock($1, $2)", {INT4OID, INT4OID},
-             {Int32GetDatum(kRunLockKeyBefore030), Int32GetDatum(batch)});
+             {Int32GetDatum(kNotUpdatedRunLockKey), Int32GetDatum(batch)});
   const auto verdicts = verdicts_of(validation.run_id);
-  const bool mapped = has_batch_days();  // 0.3.0: the map, and the range of days a partition may be made for
+  const bool mapped = has_batch_days();  // the map, and the range of days a partition may be made for
   const std::pair<int64_t, int64_t> allowed =
       mapped ? partition_days() : std::pair<int64_t, int64_t>{INT32_MIN, INT32_MAX};
   int64_t outside_line = 0, outside_day = 0;  // the first event outside it (the batch or the settings changed)
@@ -383,7 +384,7 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
   counts.orders = static_cast<int64_t>(orders.size());
   counts.revenue = hundredths_text(revenue, any_revenue);
   if (build_marts && !days.empty()) {
-    // ecpipe.build_marts in an installation still at a version before 0.3.0
+    // ecpipe.build_marts in a database whose ecpipe SQL objects are not yet updated
     const char* rebuild =
         has_rebuild_day_marts() ? "SELECT ecpipe.rebuild_day_marts($1, $2)" : "SELECT ecpipe.build_marts($1, $2)";
     for (int64_t day : days)

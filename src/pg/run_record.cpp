@@ -11,8 +11,8 @@
 //
 // When no worker can record it (no free slot in max_worker_processes, a REPEATABLE READ or SERIALIZABLE transaction
 // whose snapshot could not see the committed row, the extension created in this very transaction, or the worker
-// failed), the row is inserted in the run's own transaction instead, with a WARNING unless the
-// extension is new in this transaction: the run works, but a crash during it leaves no row.
+// failed), the run's own transaction inserts the row, with a WARNING unless the extension is new in this
+// transaction: the run works, but a crash during it leaves no row.
 #include "spi.hpp"
 
 extern "C" {
