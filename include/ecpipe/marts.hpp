@@ -55,8 +55,8 @@ struct DayMarts {
   std::vector<ProductActivity> products;
 };
 
-// "12.34" for 1234 cents.
-std::string format_cents(int64_t cents);
+// "12.34" for 1234 cents (a 128-bit count: a whole batch's sum fits too).
+std::string format_cents(__int128 cents);
 // round(100 × n / d, 2) as PostgreSQL's numeric would print it, or nullopt when d = 0 (n, d ≥ 0).
 std::optional<std::string> rate_text(int64_t n, int64_t d);
 

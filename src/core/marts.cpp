@@ -28,12 +28,18 @@ void IntervalSum::add_difference(int64_t between) {
   micros += between % kDay;
 }
 
-std::string format_cents(int64_t cents) {
+std::string format_cents(__int128 cents) {
   const bool negative = cents < 0;
-  const uint64_t magnitude = negative ? 0 - static_cast<uint64_t>(cents) : static_cast<uint64_t>(cents);
-  std::string frac = std::to_string(magnitude % 100);
-  if (frac.size() < 2) frac.insert(0, 1, '0');
-  return (negative ? "-" : "") + std::to_string(magnitude / 100) + "." + frac;
+  unsigned __int128 magnitude =
+      negative ? -static_cast<unsigned __int128>(cents) : static_cast<unsigned __int128>(cents);
+  std::string digits;
+  do {
+    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(magnitude % 10)));
+    magnitude /= 10;
+  } while (magnitude > 0);
+  if (digits.size() < 3) digits.insert(0, 3 - digits.size(), '0');
+  digits.insert(digits.size() - 2, ".");
+  return negative ? "-" + digits : digits;
 }
 
 std::optional<std::string> rate_text(int64_t n, int64_t d) {

@@ -18,6 +18,7 @@
 
 #include "ecpipe/distinct.hpp"
 #include "ecpipe/json_writer.hpp"
+#include "ecpipe/marts.hpp"
 #include "ecpipe/line_reader.hpp"
 #include "ecpipe/raw_event.hpp"
 #include "ecpipe/validator.hpp"
@@ -208,21 +209,6 @@ struct LoadCounts {
   std::string revenue = "0";  // Σ total_amount of the loaded purchases, as a JSON number
 };
 
-// A sum of numeric(14,2) values in hundredths, as numeric's text ("0" when there was none, as coalesce(sum, 0) shows).
-std::string hundredths_text(__int128 sum, bool any) {
-  if (!any) return "0";
-  const bool negative = sum < 0;
-  unsigned __int128 v = negative ? -static_cast<unsigned __int128>(sum) : static_cast<unsigned __int128>(sum);
-  std::string digits;
-  do {
-    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(v % 10)));
-    v /= 10;
-  } while (v > 0);
-  if (digits.size() < 3) digits.insert(0, 3 - digits.size(), '0');
-  digits.insert(digits.size() - 2, ".");
-  return negative ? "-" + digits : digits;
-}
-
 std::string result_json(int64_t run_id, DateADT batch, const std::string& status, const LoadCounts& n,
                         const std::set<int64_t>& days) {
   std::string list = "[";
@@ -382,7 +368,7 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
   counts.users = static_cast<int64_t>(users.size());
   counts.sessions = static_cast<int64_t>(sessions.size());
   counts.orders = static_cast<int64_t>(orders.size());
-  counts.revenue = hundredths_text(revenue, any_revenue);
+  counts.revenue = any_revenue ? format_cents(revenue) : "0";  // "0" as coalesce(sum, 0) shows none
   if (build_marts && !days.empty()) {
     // ecpipe.build_marts in a database whose ecpipe SQL objects are not yet updated
     const char* rebuild =

@@ -160,4 +160,5 @@ TEST(Marts, RatesRoundLikeNumericAndMoneyPrints) {
   EXPECT_EQ(format_cents(0), "0.00");
   EXPECT_EQ(format_cents(-5), "-0.05");
   EXPECT_EQ(format_cents(123456), "1234.56");
+  EXPECT_EQ(format_cents(static_cast<__int128>(INT64_MAX) * 10 + 5), "922337203685477580.75") << "past int64";
 }
