@@ -6,8 +6,7 @@ CREATE EXTENSION IF NOT EXISTS ecpipe;                    -- schema ecpipe, tabl
 SELECT current_setting('ecpipe.landing_dir') || '/events_20260117.jsonl' AS file \gset
 COPY (SELECT l FROM ecpipe_generate('2026-01-17', 500, 1) l)
   TO :'file' WITH (FORMAT csv, DELIMITER E'\x02', QUOTE E'\x01');
-SELECT ecpipe_ingest('2026-01-17', :'file');              -- 1905 lines (ecpipe_run would land it by itself)
-SELECT ecpipe_run('2026-01-17');            -- validate → gate → load → marts → notify; returns a summary
+SELECT ecpipe_run('2026-01-17');  -- reads the file in place: validate → gate → load → marts → notify; a summary
 SELECT * FROM ecpipe.quality_trend;         -- pass rate of each check per day
 SELECT * FROM ecpipe.mart_funnel_daily WHERE funnel_date = '2026-01-17';
 SELECT * FROM ecpipe.quarantine;            -- lines not loaded, with reasons (none on a clean day)

@@ -25,8 +25,8 @@ done
 for day in "$CLEAN" "$DIRTY"; do
   echo
   echo "== SELECT ecpipe_run('$day')"
-  q -At -c "SELECT format('status %s: %s loaded, %s quarantined, %s users, %s orders, revenue %s, %s s',
-                          r->>'status', r->>'loaded', r->>'quarantined', r->>'users', r->>'orders', r->>'revenue', r->>'seconds')
+  q -At -c "SELECT format('status %s (read from its %s): %s loaded, %s quarantined, %s users, %s orders, revenue %s, %s s',
+                          r->>'status', r->>'source', r->>'loaded', r->>'quarantined', r->>'users', r->>'orders', r->>'revenue', r->>'seconds')
             FROM ecpipe_run('$day') r"
   q -c "SELECT check_no AS \"#\", check_name, population, failed, pass_rate, status
         FROM ecpipe.quality_trend WHERE batch_date = '$day' ORDER BY check_no"

@@ -155,10 +155,14 @@ CREATE TABLE ecpipe.validations (
     quarantined   bigint      NOT NULL,     -- lines that go to quarantine if the batch is loaded
     fingerprint   bigint      NOT NULL,     -- hash of the landed lines: a changed batch needs a new validation
     settings      jsonb       NOT NULL,     -- the ecpipe.* settings the checks ran with
-    validated_at  timestamptz NOT NULL DEFAULT now()
+    validated_at  timestamptz NOT NULL DEFAULT now(),
+    source        text        NOT NULL DEFAULT 'landing' CHECK (source IN ('landing', 'file')),
+    source_file   jsonb                     -- for a file: path, size, mtime, hash; the load reads the same version
 );
 CREATE INDEX validations_batch ON ecpipe.validations (batch_date, run_id DESC);
 COMMENT ON TABLE ecpipe.validations IS 'one row per ecpipe_validate: the batch verdict and what it was computed from';
+COMMENT ON COLUMN ecpipe.validations.source IS
+    'where the lines were read: landing (ecpipe_ingest, a client''s \copy) or file (<ecpipe.landing_dir>/events_YYYYMMDD.jsonl, in place)';
 SELECT pg_catalog.pg_extension_config_dump('ecpipe.validations', '');
 
 -- The checks of an empty batch say no_data: nothing was checked.
@@ -201,11 +205,17 @@ FROM ecpipe.quality_log q
 ORDER BY q.batch_date, q.check_no, q.run_id DESC;
 COMMENT ON VIEW ecpipe.quality_trend IS 'pass rate of each check per batch day (latest validation), over time';
 
-CREATE FUNCTION ecpipe.check_landed_batch(ds date, run_id bigint) RETURNS text
-AS 'MODULE_PATHNAME', 'ecpipe_check_landed_batch'
+CREATE FUNCTION ecpipe.check_batch(ds date, run_id bigint) RETURNS text
+AS 'MODULE_PATHNAME', 'ecpipe_check_batch'
 LANGUAGE C STRICT VOLATILE SET search_path = pg_catalog, pg_temp SET jit = off;
-COMMENT ON FUNCTION ecpipe.check_landed_batch(date, bigint) IS
-    'runs the seven checks on landed batch ds and records them as run run_id (validations, quality_log, line_verdicts); returns passed, failed or no_data';
+COMMENT ON FUNCTION ecpipe.check_batch(date, bigint) IS
+    'runs the seven checks on batch ds (its landed lines, else its file in ecpipe.landing_dir) and records them as run run_id (validations, quality_log, line_verdicts); returns passed, failed or no_data';
+
+CREATE FUNCTION ecpipe.batch_source(ds date) RETURNS jsonb
+AS 'MODULE_PATHNAME', 'ecpipe_batch_source'
+LANGUAGE C STRICT VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION ecpipe.batch_source(date) IS
+    'where batch ds would be read now: {"source": "landing"}, or {"source": "file", path, size, mtime} for <ecpipe.landing_dir>/events_YYYYMMDD.jsonl (a landed batch takes precedence)';
 
 CREATE FUNCTION @extschema@.ecpipe_validate(ds date)
 RETURNS TABLE (check_no int, check_name text, population bigint, failed bigint, pass_rate numeric, status text)
@@ -213,13 +223,13 @@ LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp SET jit =
 DECLARE
     v_run bigint := nextval('ecpipe.run_id_seq');
 BEGIN
-    PERFORM ecpipe.check_landed_batch(ds, v_run);
+    PERFORM ecpipe.check_batch(ds, v_run);
     RETURN QUERY
         SELECT q.check_no, q.check_name, q.population, q.failed, q.pass_rate, q.status
         FROM ecpipe.quality_log q WHERE q.run_id = v_run ORDER BY q.check_no;
 END $$;
 COMMENT ON FUNCTION @extschema@.ecpipe_validate(date) IS
-    'the seven quality checks on the landed batch ds; one row per check; writes the quality log';
+    'the seven quality checks on batch ds (its landed lines, else its file in ecpipe.landing_dir); one row per check; writes the quality log';
 
 -------------------------------------------------------------------------------------------------------------------
 -- Raw events (typed, one partition per event day), quarantine, and which days each batch has rows in.
@@ -658,12 +668,15 @@ CREATE TABLE ecpipe.runs (
     failed_step   text,
     error         text,
     summary       jsonb,
-    pid           int         -- a row left running by a backend that is gone is closed by ecpipe.fail_dead_runs
+    pid           int,        -- a row left running by a backend that is gone is closed by ecpipe.fail_dead_runs
+    source        text        CHECK (source IN ('landing', 'file')),  -- NULL when the run read no batch
+    source_file   jsonb       -- for a file: path, size, mtime, hash
 );
 CREATE INDEX runs_ds ON ecpipe.runs (ds, run_id DESC);
 CREATE INDEX runs_running ON ecpipe.runs (run_id) WHERE status = 'running';
 COMMENT ON TABLE ecpipe.runs IS 'one row per ecpipe_run, kept whatever the outcome';
 COMMENT ON COLUMN ecpipe.runs.pid IS 'backend process that ran it (ecpipe.current_runs.pid while running)';
+COMMENT ON COLUMN ecpipe.runs.source IS 'where the batch was read: landing or file (read in place); see ecpipe.validations.source';
 SELECT pg_catalog.pg_extension_config_dump('ecpipe.runs', '');
 
 -- A run of a day outside the accepted range is never recorded (nor started: ecpipe_run inserts its row first).
@@ -832,7 +845,8 @@ BEGIN
     UPDATE ecpipe.runs SET status = run_status, finished_at = clock_timestamp(),
            seconds = (run_summary->>'seconds')::numeric, loaded = (run_summary->>'loaded')::bigint,
            quarantined = (run_summary->>'quarantined')::bigint, days_rebuilt = days, checks = run_checks,
-           failed_step = run_summary->>'step', error = run_summary->>'error', summary = run_summary
+           failed_step = run_summary->>'step', error = run_summary->>'error', summary = run_summary,
+           source = run_summary->>'source', source_file = run_summary->'source_file'
      WHERE run_id = run;
 END $$;
 COMMENT ON FUNCTION ecpipe.run_finish(bigint, text, date[], jsonb, jsonb) IS
@@ -863,7 +877,7 @@ COMMENT ON VIEW ecpipe.current_runs IS
 CREATE FUNCTION ecpipe.run_step(step text, run bigint, day date, state jsonb) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    v_path    text;
+    v_source  jsonb;
     v_valid   text;
     v_load    jsonb;
     v_day     date;
@@ -875,22 +889,26 @@ BEGIN
     WHEN 'lock' THEN  -- two runs of one day never interleave: the second waits up to ecpipe.run_lock_timeout, then fails
         PERFORM ecpipe.lock_day(day, run);
         RETURN '{}';  -- only a lock refused is recorded
-    WHEN 'collect' THEN  -- land <landing_dir>/events_YYYYMMDD.jsonl when the batch is not landed yet
-        IF EXISTS (SELECT FROM ecpipe.landing l WHERE l.batch_date = day) THEN  -- counting a big batch costs seconds
+    WHEN 'collect' THEN  -- finds the batch: its landed lines, else <landing_dir>/events_YYYYMMDD.jsonl, read in place
+        v_source := ecpipe.batch_source(day);
+        IF v_source->>'source' = 'file' THEN  -- validate and load read it where it lies; nothing is copied
+            RETURN jsonb_build_object('status', 'succeeded', 'detail',
+                                      format('%s (%s bytes), read in place', v_source->>'path', v_source->>'size'));
+        ELSIF EXISTS (SELECT FROM ecpipe.landing l WHERE l.batch_date = day) THEN  -- counting a big batch costs seconds
             RETURN jsonb_build_object('status', 'skipped', 'detail', 'already landed');
         ELSIF ecpipe.setting('ecpipe.landing_dir') = '' THEN
             RETURN jsonb_build_object('status', 'skipped', 'rows', 0, 'detail', 'ecpipe.landing_dir is not set');
         END IF;
-        v_path := ecpipe.setting('ecpipe.landing_dir') || '/events_' || to_char(day, 'YYYYMMDD') || '.jsonl';
-        IF pg_stat_file(v_path, true) IS NULL THEN
-            RETURN jsonb_build_object('status', 'skipped', 'rows', 0, 'detail', 'no file ' || v_path);
-        END IF;
-        RETURN jsonb_build_object('status', 'succeeded', 'rows', @extschema@.ecpipe_ingest(day, v_path), 'detail', v_path);
+        RETURN jsonb_build_object('status', 'skipped', 'rows', 0, 'detail',
+                                  format('no file %s/events_%s.jsonl', ecpipe.setting('ecpipe.landing_dir'),
+                                         to_char(day, 'YYYYMMDD')));
     WHEN 'validate' THEN
-        v_valid := ecpipe.check_landed_batch(day, run);
-        RETURN jsonb_build_object(
-            'status', 'succeeded', 'rows', (SELECT v.lines FROM ecpipe.validations v WHERE v.run_id = run),
-            'detail', v_valid, 'valid', v_valid,
+        v_valid := ecpipe.check_batch(day, run);
+        SELECT jsonb_build_object('rows', v.lines, 'source', v.source, 'source_file', v.source_file) INTO v_source
+          FROM ecpipe.validations v WHERE v.run_id = run;
+        RETURN jsonb_strip_nulls(v_source) || jsonb_build_object(
+            'status', 'succeeded', 'detail', v_valid || CASE v_source->>'source' WHEN 'file' THEN ' (file)' ELSE '' END,
+            'valid', v_valid,
             'checks', (SELECT jsonb_agg(jsonb_build_object('check_no', q.check_no, 'check_name', q.check_name,
                                                            'population', q.population, 'failed', q.failed,
                                                            'pass_rate', q.pass_rate, 'status', q.status,
@@ -998,7 +1016,9 @@ BEGIN
                 'days_rebuilt', to_jsonb(v_days), 'users', v_stats.users, 'sessions', v_stats.sessions,
                 'orders', v_stats.orders, 'revenue', v_stats.revenue,
                 'seconds', round(extract(epoch FROM clock_timestamp() - v_start)::numeric, 3),
-                'step', v_step, 'error', v_err);
+                'step', v_step, 'error', v_err, 'source', v_state->'source')
+                || CASE WHEN v_state ? 'source_file' THEN jsonb_build_object('source_file', v_state->'source_file')
+                        ELSE '{}' END;
             v_state := v_state || jsonb_build_object('summary', v_summary);
         END IF;
 
@@ -1324,7 +1344,7 @@ GRANT USAGE, SELECT ON ecpipe.run_id_seq, ecpipe.notifications_id_seq TO ecpipe_
 GRANT EXECUTE ON FUNCTION ecpipe.setting(text), ecpipe.check_day(date, text), ecpipe.landing_import_batch(),
     ecpipe.landing_number_line(), ecpipe.landing_import_start(), ecpipe.landing_import_next_line(),
     ecpipe.landing_import_restart(),
-    ecpipe.check_landed_batch(date, bigint), ecpipe.raw_partition_name(date), ecpipe.raw_partition_days(),
+    ecpipe.check_batch(date, bigint), ecpipe.batch_source(date), ecpipe.raw_partition_name(date), ecpipe.raw_partition_days(),
     ecpipe.line_items(jsonb), ecpipe.rate(numeric, numeric), ecpipe.amount_or_zero(jsonb),
     ecpipe.scan_day_events(date, bigint), ecpipe.rebuild_day_marts(date, bigint),
     ecpipe.load_batch(date, bigint, boolean),

@@ -58,16 +58,16 @@ check "day 1 runs ($EVENTS events)" "$(q -c "SELECT ecpipe_run('$D1')->>'status'
 baseline=$(q -c "SELECT digest()")
 
 # --- kill -9 of the backend in the middle of a step -------------------------------------------------------------
-# kill_during <step> [<stalled table>]: re-run day 1 and kill its backend once ecpipe.current_runs shows <step>. With
+# kill_during <step> [<stalled table>] [<label>]: re-run day 1 (KILL_DAY) and kill its backend once ecpipe.current_runs shows <step>. With
 # a table, a statement trigger makes the step's INSERT into it sleep, so that the kill lands in the middle of the
 # step, after its earlier writes, however fast the step has become.
 kill_during() {
-  local client pid=""
+  local client pid="" day=${KILL_DAY:-$D1} label=${3:-$1}
   if [ -n "${2:-}" ]; then
     q -c "CREATE FUNCTION public.stall() RETURNS trigger LANGUAGE plpgsql AS \$\$BEGIN PERFORM pg_sleep(30); RETURN NULL; END\$\$;
           CREATE TRIGGER stall BEFORE INSERT ON $2 FOR EACH STATEMENT EXECUTE FUNCTION public.stall()"
   fi
-  psql -X -q -At -c "SELECT ecpipe_run('$D1')" >/dev/null 2>&1 &
+  psql -X -q -At -c "SELECT ecpipe_run('$day')" >/dev/null 2>&1 &
   client=$!
   for _ in $(seq 6000); do
     pid=$(q -c "SELECT pid FROM ecpipe.current_runs WHERE step = '$1'" 2>/dev/null || true)
@@ -83,9 +83,9 @@ kill_during() {
   kill -9 "$pid"
   CLUSTER_KILLED_PIDS="$CLUSTER_KILLED_PIDS $pid"
   wait $client || true
-  wait_ready || { not_ok "server back after kill -9 during $1"; return; }
+  wait_ready || { not_ok "server back after kill -9 during $label"; return; }
   [ -z "${2:-}" ] || q -c "DROP TRIGGER stall ON $2; DROP FUNCTION public.stall()"
-  check "kill -9 during $1: raw, quarantine and marts exactly as before" "$(q -c "SELECT digest()")" "$baseline"
+  check "kill -9 during $label: raw, quarantine and marts exactly as before" "$(q -c "SELECT digest()")" "$baseline"
   # the run was committed as running before it worked; the worker closes it on start (ecpipe.fail_dead_runs)
   local closed=""
   for _ in $(seq 300); do
@@ -93,12 +93,43 @@ kill_during() {
     case "$closed" in failed:*) break ;; esac
     sleep 0.1
   done
-  check "kill -9 during $1: the run's row was there and ends failed, server restarted" "$closed" "failed:server restarted"
-  check "kill -9 during $1: a re-run succeeds" "$(q -c "SELECT ecpipe_run('$D1')->>'status'")" succeeded
-  check "kill -9 during $1: and gives identical marts" "$(q -c "SELECT digest()")" "$baseline"
+  check "kill -9 during $label: the run's row was there and ends failed, server restarted" "$closed" "failed:server restarted"
+  check "kill -9 during $label: a re-run succeeds" "$(q -c "SELECT ecpipe_run('$day')->>'status'")" succeeded
+  check "kill -9 during $label: and gives identical marts" "$(q -c "SELECT digest()")" "$baseline"
 }
 kill_during load
 kill_during marts ecpipe.mart_orders  # written last: users, funnel and products are already replaced
+
+# --- a day read in place from its file in ecpipe.landing_dir -------------------------------------------------------
+D3=2026-01-19
+F3="$WORK/events_20260119.jsonl"
+gen_day $D3 "$EVENTS" "$F3"
+export PGOPTIONS="-c ecpipe.landing_dir=$WORK"
+check "day 3 runs from its file" "$(q -c "SELECT concat_ws(':', s->>'status', s->>'source') FROM ecpipe_run('$D3') s")" \
+  succeeded:file
+baseline=$(q -c "SELECT digest()")
+KILL_DAY=$D3 kill_during load "" "the load of a day read from its file"
+# The file rewritten while the run is between validate and load: validate stalls in its last write, the file grows.
+q -c "CREATE FUNCTION public.stall() RETURNS trigger LANGUAGE plpgsql AS \$\$BEGIN PERFORM pg_sleep(3); RETURN NULL; END\$\$;
+      CREATE TRIGGER stall BEFORE INSERT ON ecpipe.quality_log FOR EACH STATEMENT EXECUTE FUNCTION public.stall()"
+psql -X -q -At -c "SELECT concat_ws(':', s->>'status', s->>'step') FROM ecpipe_run('$D3') s" >"$WORK/changed.out" 2>&1 &
+client=$!
+for _ in $(seq 3000); do
+  [ -n "$(q -c "SELECT 1 FROM ecpipe.current_runs WHERE step = 'validate' AND wait_event = 'PgSleep'")" ] && break
+  sleep 0.01
+done
+as_pg sh -c "tail -n 1 '$F3' >> '$F3'"  # a line delivered twice, late
+wait $client || true
+q -c "DROP TRIGGER stall ON ecpipe.quality_log; DROP FUNCTION public.stall()"
+check "a file changed between validate and load: the run fails at load" "$(cat "$WORK/changed.out")" "failed:load"
+check "a file changed between validate and load: the error says so" \
+  "$(q -c "SELECT error LIKE 'file \"$F3\" of batch $D3 changed since its validation%' FROM ecpipe.runs ORDER BY run_id DESC LIMIT 1")" t
+check "a file changed between validate and load: raw, quarantine and marts exactly as before" \
+  "$(q -c "SELECT digest()")" "$baseline"
+gen_day $D3 "$EVENTS" "$F3"
+check "the file restored, the day runs again to the same data" \
+  "$(q -c "SELECT ecpipe_run('$D3')->>'status'")/$(q -c "SELECT digest()")" "succeeded/$baseline"
+unset PGOPTIONS
 
 # --- a step cut short: statement_timeout, and disk full (simulated with SQLSTATE 53100 from a trigger) ----------
 out=$(q -c "SET statement_timeout = '150ms'" -c "SELECT ecpipe_run('$D1')->>'status'")
@@ -114,8 +145,8 @@ check "disk full in the marts step: the run is recorded failed at marts" \
   "failed/marts"
 check "disk full: data unchanged" "$(q -c "SELECT digest()")" "$baseline"
 q -c "DROP TRIGGER disk_full ON ecpipe.mart_orders"
-check "the failed runs queued their alerts (2 killed, timeout, disk full)" \
-  "$(q -c "SELECT count(*) FROM ecpipe.notifications n JOIN ecpipe.runs r USING (run_id) WHERE r.status = 'failed' AND n.kind = 'failed'")" 4
+check "the failed runs queued their alerts (3 killed, a changed file, timeout, disk full)" \
+  "$(q -c "SELECT count(*) FROM ecpipe.notifications n JOIN ecpipe.runs r USING (run_id) WHERE r.status = 'failed' AND n.kind = 'failed'")" 6
 check "the worker says at start which database it serves" \
   "$(grep -c 'ecpipe notification worker: serving database "faults" (ecpipe.worker_database)' "$CLUSTER_LOG" | sed 's/^[1-9][0-9]*$/yes/')" yes
 
@@ -257,7 +288,15 @@ lost=$(q -c "SELECT coalesce(sum(l.n - coalesce(r.n, 0) - coalesce(x.n, 0)), 0) 
   (SELECT batch_date, count(*) n FROM ecpipe.landing WHERE line ~ '\S' OR line IS NULL GROUP BY 1) l
   LEFT JOIN (SELECT batch_date, count(*) n FROM ecpipe.raw_events GROUP BY 1) r USING (batch_date)
   LEFT JOIN (SELECT batch_date, count(*) n FROM ecpipe.quarantine GROUP BY 1) x USING (batch_date)")
-check "rows lost across all batches (landing = raw + quarantine)" "$lost" 0
+check "rows lost across all landed batches (landing = raw + quarantine)" "$lost" 0
+# A batch read from its file is in no table: its latest validation counted its lines.
+lost_files=$(q -c "SELECT coalesce(sum(v.lines - v.blank_lines - coalesce(r.n, 0) - coalesce(x.n, 0)), 0) FROM
+  (SELECT DISTINCT ON (batch_date) * FROM ecpipe.validations ORDER BY batch_date, run_id DESC) v
+  LEFT JOIN (SELECT batch_date, count(*) n FROM ecpipe.raw_events GROUP BY 1) r USING (batch_date)
+  LEFT JOIN (SELECT batch_date, count(*) n FROM ecpipe.quarantine GROUP BY 1) x USING (batch_date)
+  WHERE v.source = 'file'")
+check "rows lost across all batches read from files (validated lines = raw + quarantine)" "$lost_files" 0
+lost=$((lost + lost_files))
 
 export CLUSTER_KILLED_PIDS
 echo "faults: $((passed + failed)) assertions, $failed failed, rows lost $lost, backends killed on purpose:$(echo $CLUSTER_KILLED_PIDS | wc -w)"

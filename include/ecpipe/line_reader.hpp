@@ -7,6 +7,17 @@
 
 namespace ecpipe {
 
+// What identifies a file's version without reading it: its size and modification time (nanoseconds).
+struct FileStamp {
+  uint64_t size = 0;
+  int64_t mtime_sec = 0;
+  int64_t mtime_nsec = 0;
+  bool operator==(const FileStamp& o) const {
+    return size == o.size && mtime_sec == o.mtime_sec && mtime_nsec == o.mtime_nsec;
+  }
+  bool operator!=(const FileStamp& o) const { return !(*this == o); }
+};
+
 class LineReader {
  public:
   // Opens a regular file only: the path is opened without following a symbolic link in its last component and
@@ -24,6 +35,9 @@ class LineReader {
   // The full length in bytes of the line next() returned last when it was longer than max_line_bytes (and so
   // cut to its first max_line_bytes bytes); 0 when it was returned whole.
   uint64_t cut_from() const { return cut_from_; }
+  // The open file's size and modification time now (fstat): taken before and after a read, equal stamps say the
+  // file was not written meanwhile.
+  FileStamp stamp() const;
 
  private:
   bool fill();

@@ -60,6 +60,13 @@ LineReader::LineReader(const std::string& path, uint64_t max_line_bytes)
   buf_.resize(kChunk);
 }
 
+FileStamp LineReader::stamp() const {
+  struct stat st;
+  if (::fstat(fd_, &st) != 0) throw Error(ErrorKind::Io, "could not stat \"" + path_ + "\": " + std::strerror(errno));
+  return FileStamp{static_cast<uint64_t>(st.st_size), static_cast<int64_t>(st.st_mtim.tv_sec),
+                   static_cast<int64_t>(st.st_mtim.tv_nsec)};
+}
+
 LineReader::~LineReader() {
   if (fd_ >= 0) ::close(fd_);
 }

@@ -1,12 +1,9 @@
 // ecpipe_ingest(ds, path): lands a server-side JSONL file as batch ds, replacing it, every byte of every line kept.
-#include <cerrno>
-#include <climits>
-#include <cstring>
-#include <cstdlib>
 #include <string>
 
 #include "dates.hpp"
 #include "installed.hpp"
+#include "server_files.hpp"
 #include "settings.hpp"
 #include "boundary.hpp"
 #include "datums.hpp"
@@ -17,51 +14,9 @@
 #include "ecpipe/line_reader.hpp"
 #include "ecpipe/quote.hpp"
 
-namespace ecpipe::pg {
-
-namespace {
-
-// Reading server files is the privilege of superusers and pg_read_server_files, as for COPY FROM a file.
-void require_read_privilege() {
-  bool allowed = false;
-  server_call([&] { allowed = superuser() || has_privs_of_role(GetUserId(), ROLE_PG_READ_SERVER_FILES); });
-  if (!allowed)
-    throw ServerError(ERRCODE_INSUFFICIENT_PRIVILEGE,
-                      "ecpipe_ingest reads server files: it needs superuser or the pg_read_server_files role");
-}
-
-// The path with every symbolic link resolved. With ecpipe.landing_dir set, a relative path is taken inside it and
-// the resolved file must stay inside it. The reader then opens the resolved path without following a link, so a
-// link put in its place afterwards is refused rather than followed.
-std::string resolve_path(const std::string& path) {
-  const std::string dir = landing_dir();
-  const std::string joined = dir.empty() || (!path.empty() && path[0] == '/') ? path : dir + "/" + path;
-  char real_dir[PATH_MAX], real_file[PATH_MAX];
-  if (!realpath(joined.c_str(), real_file))
-    throw Error(ErrorKind::Io, "could not open \"" + cut_value(joined) + "\": " + strerror(errno));
-  if (dir.empty()) return real_file;
-  if (!realpath(dir.c_str(), real_dir))
-    throw Error(ErrorKind::Io, "ecpipe.landing_dir \"" + cut_value(dir) + "\" does not exist");
-  const std::string root = std::string(real_dir) + "/";
-  if (std::string(real_file).compare(0, root.size(), root) != 0)
-    throw ServerError(ERRCODE_INSUFFICIENT_PRIVILEGE,
-                      ("\"" + cut_value(path) + "\" is outside ecpipe.landing_dir (" + cut_value(dir) + ")").c_str());
-  return real_file;
-}
-
-// Checks that the database can hold the lines as UTF-8 text (the event format is UTF-8).
-void require_utf8_database() {
-  if (GetDatabaseEncoding() != PG_UTF8)
-    throw ServerError(ERRCODE_FEATURE_NOT_SUPPORTED, "ecpipe needs a database with UTF8 encoding");
-}
-
-}  // namespace
-
-}  // namespace ecpipe::pg
-
 ECPIPE_FUNCTION(ecpipe_ingest) {
   using namespace ecpipe::pg;
-  require_read_privilege();
+  require_read_privilege("ecpipe_ingest");
   require_utf8_database();
   if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
     throw ecpipe::ServerError(ERRCODE_NULL_VALUE_NOT_ALLOWED, PG_ARGISNULL(0) ? "ecpipe_ingest: ds must not be NULL"
@@ -71,7 +26,7 @@ ECPIPE_FUNCTION(ecpipe_ingest) {
   char* path_arg = nullptr;
   server_call([&] { path_arg = text_to_cstring(PG_GETARG_TEXT_PP(1)); });
   const int64_t max_line = current_settings().max_line_bytes;
-  ecpipe::LineReader reader(resolve_path(path_arg), static_cast<uint64_t>(max_line));
+  ecpipe::LineReader reader(resolve_server_path(path_arg), static_cast<uint64_t>(max_line));
 
   SpiConnection spi;
   // Straight into the table, as COPY does; every column is given (landed_at is the transaction's now()). The writer

@@ -30,6 +30,13 @@ bool has_rebuild_day_marts() {
   return ask("SELECT pg_catalog.to_regprocedure('ecpipe.rebuild_day_marts(date,bigint)') IS NOT NULL");
 }
 
+bool validations_record_source() {
+  return ask(
+      "SELECT EXISTS (SELECT FROM pg_catalog.pg_attribute a WHERE a.attrelid = "
+      "'ecpipe.validations'::pg_catalog.regclass "
+      "AND a.attname = 'source_file' AND NOT a.attisdropped)");
+}
+
 bool quality_log_takes_no_data() {
   return ask(
       "SELECT pg_catalog.bool_or(pg_catalog.pg_get_constraintdef(c.oid) LIKE '%no_data%') "

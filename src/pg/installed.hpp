@@ -10,6 +10,8 @@ bool has_batch_days();
 bool has_lock_day();
 // ecpipe.rebuild_day_marts(date, bigint) exists (0.3.0; ecpipe.build_marts before).
 bool has_rebuild_day_marts();
+// ecpipe.validations has the columns source and source_file (0.3.0): a batch may be read from its file in place.
+bool validations_record_source();
 // ecpipe.quality_log accepts status 'no_data' (0.3.0).
 bool quality_log_takes_no_data();
 

@@ -8,7 +8,6 @@
 
 #include "dates.hpp"
 #include "progress.hpp"
-#include "shared_buffers.hpp"
 
 #include "ecpipe/timestamp.hpp"
 
@@ -174,12 +173,6 @@ void scan_landing(DateADT batch, const char* step, const std::function<void(int6
     reader.close();
   }
   progress.lines_done(lines);
-}
-
-size_t prepare_batch_step(DateADT batch) {
-  const size_t lines = landing_lines_hint(batch);
-  map_shared_buffers(static_cast<uint64_t>(lines) * 128);  // a landed line takes 128 bytes or more
-  return lines;
 }
 
 size_t landing_lines_hint(DateADT batch) {

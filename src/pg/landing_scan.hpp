@@ -15,8 +15,4 @@ void scan_landing(DateADT batch, const char* step, const std::function<void(int6
 // landing table could hold: a size hint for per-line state, not a count.
 size_t landing_lines_hint(DateADT batch);
 
-// Called by a step over the whole batch (validate, load) before it starts: maps shared_buffers into the backend when
-// the batch is big enough for that to pay (map_shared_buffers). Returns landing_lines_hint(batch).
-size_t prepare_batch_step(DateADT batch);
-
 }  // namespace ecpipe::pg

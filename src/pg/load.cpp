@@ -11,7 +11,7 @@
 #include "dates.hpp"
 #include "heap.hpp"
 #include "installed.hpp"
-#include "landing_scan.hpp"
+#include "batch_source.hpp"
 #include "raw_writer.hpp"
 #include "schema_cache.hpp"
 #include "settings.hpp"
@@ -19,6 +19,7 @@
 #include "ecpipe/distinct.hpp"
 #include "ecpipe/json_writer.hpp"
 #include "ecpipe/marts.hpp"
+#include "ecpipe/quote.hpp"
 #include "ecpipe/line_reader.hpp"
 #include "ecpipe/raw_event.hpp"
 #include "ecpipe/validator.hpp"
@@ -43,15 +44,22 @@ struct Validation {
   int64_t run_id = 0;
   std::string status, timezone;
   uint64_t fingerprint = 0;
+  std::string source = "landing";                // where its lines were read from
+  std::string file_path, file_size, file_mtime;  // the file's identity, for a file
 };
 
 Validation latest_validation(DateADT batch) {
   Validation v;
-  spi_exec(
-      "SELECT run_id, status, fingerprint, settings->>'timezone' FROM ecpipe.validations "
-      "WHERE batch_date = $1 ORDER BY run_id DESC LIMIT 1",
-      {DATEOID}, {DateADTGetDatum(batch)}, nullptr, true);
+  // a database whose ecpipe SQL objects are not yet updated validates landed lines only
+  spi_exec(validations_record_source()
+               ? "SELECT run_id, status, fingerprint, settings->>'timezone', source, source_file->>'path', "
+                 "source_file->>'size', source_file->>'mtime' FROM ecpipe.validations "
+                 "WHERE batch_date = $1 ORDER BY run_id DESC LIMIT 1"
+               : "SELECT run_id, status, fingerprint, settings->>'timezone', 'landing', NULL, NULL, NULL "
+                 "FROM ecpipe.validations WHERE batch_date = $1 ORDER BY run_id DESC LIMIT 1",
+           {DATEOID}, {DateADTGetDatum(batch)}, nullptr, true);
   const char *status = nullptr, *zone = nullptr;
+  const char* text[4] = {};
   server_call([&] {
     if (SPI_processed == 0) return;
     bool isnull = false;
@@ -62,10 +70,39 @@ Validation latest_validation(DateADT batch) {
     status = SPI_getvalue(t, d, 2);
     v.fingerprint = static_cast<uint64_t>(DatumGetInt64(SPI_getbinval(t, d, 3, &isnull)));
     zone = SPI_getvalue(t, d, 4);
+    for (int i = 0; i < 4; ++i) text[i] = SPI_getvalue(t, d, 5 + i);
   });
   if (status) v.status = status;
   v.timezone = zone ? zone : "UTC";
+  if (text[0]) v.source = text[0];
+  v.file_path = text[1] ? text[1] : "";
+  v.file_size = text[2] ? text[2] : "";
+  v.file_mtime = text[3] ? text[3] : "";
   return v;
+}
+
+// The batch's source now, which must be the one its validation read: else the batch changed since (a batch landed
+// over a validated file, a file replaced or written to) and nothing is loaded.
+BatchSource validated_source(DateADT batch, const Validation& validation) {
+  const BatchSource now = validations_record_source() ? find_batch_source(batch, "ecpipe_load") : BatchSource{};
+  const std::string day = format_day(unix_day(batch));
+  const std::string again = "): validate it again (or run the day again)";
+  if (source_name(now) != validation.source)
+    throw ServerError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                      ("batch " + day + " was validated (run " + std::to_string(validation.run_id) + ") from its " +
+                       validation.source + ", and is now read from its " + source_name(now) +
+                       " (a landed batch takes precedence over the day's file" + again)
+                          .c_str());
+  if (now.file &&
+      (message_excerpt(now.path, 1000) != validation.file_path ||
+       std::to_string(now.stamp.size) != validation.file_size || format_mtime(now.stamp) != validation.file_mtime))
+    throw ServerError(
+        ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+        ("file \"" + message_excerpt(now.path) + "\" of batch " + day + " changed since its validation (run " +
+         std::to_string(validation.run_id) + ": " + validation.file_size + " bytes, modified " + validation.file_mtime +
+         "; now " + std::to_string(now.stamp.size) + " bytes, modified " + format_mtime(now.stamp) + again)
+            .c_str());
+  return now;
 }
 
 std::unordered_map<int64_t, Verdict> verdicts_of(int64_t validation_run) {
@@ -250,6 +287,7 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
   else
     spi_exec("SELECT pg_advisory_xact_lock($1, $2)", {INT4OID, INT4OID},
              {Int32GetDatum(kNotUpdatedRunLockKey), Int32GetDatum(batch)});
+  const BatchSource source = validated_source(batch, validation);
   const auto verdicts = verdicts_of(validation.run_id);
   const bool mapped = has_batch_days();  // the map, and the range of days a partition may be made for
   const std::pair<int64_t, int64_t> allowed =
@@ -282,8 +320,8 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
   std::vector<bool> q_nulls(5);
   bool changed = false;
 
-  prepare_batch_step(batch);
-  scan_landing(batch, "load", [&](int64_t line_no, std::string_view line) {
+  prepare_batch_step(batch, source);
+  scan_batch(source, batch, "load", [&](int64_t line_no, std::string_view line) {
     fingerprint.add(line_no, line);
     const auto found = verdicts.find(line_no);
     if (found != verdicts.end() && found->second.quarantine) {

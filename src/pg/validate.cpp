@@ -1,13 +1,14 @@
-// ecpipe.check_landed_batch(ds, run_id): the seven checks over a landed batch, recorded for a run: writes the
-// validation, the quality log (one row per check, with samples) and the verdicts of lines that failed anything.
+// ecpipe.check_batch(ds, run_id): the seven checks over a batch (its landed lines, else its file in landing_dir),
+// recorded for a run: writes the validation with its source, the quality log (one row per check, with samples) and
+// the verdicts of lines that failed anything.
 #include <string>
 
 #include "bulk_insert.hpp"
 #include "datums.hpp"
+#include "batch_source.hpp"
 #include "dates.hpp"
 #include "heap.hpp"
 #include "installed.hpp"
-#include "landing_scan.hpp"
 #include "schema_cache.hpp"
 #include "settings.hpp"
 
@@ -48,7 +49,8 @@ std::string settings_json(const Settings& s) {
   return out;
 }
 
-void write_validation(int64_t run_id, DateADT batch, const BatchReport& r, const Settings& s) {
+void write_validation(int64_t run_id, DateADT batch, const BatchSource& source, const BatchReport& r,
+                      const Settings& s) {
   const BatchStatus status = r.status(s.min_pass_rate);
   // the checks of an empty batch say no_data: nothing was checked (PASS where the log predates that status)
   const char* empty_status = status == BatchStatus::NoData && quality_log_takes_no_data() ? "no_data" : nullptr;
@@ -62,13 +64,36 @@ void write_validation(int64_t run_id, DateADT batch, const BatchReport& r, const
     settings = DirectFunctionCall1(jsonb_in, CStringGetDatum(settings_text.c_str()));
     status_text = text_datum(batch_status_name(status));
   });
-  spi_exec(
-      "INSERT INTO ecpipe.validations (run_id, batch_date, status, lines, blank_lines, events, quarantined, "
-      "fingerprint, settings) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-      {INT8OID, DATEOID, TEXTOID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, JSONBOID},
-      {Int64GetDatum(run_id), DateADTGetDatum(batch), status_text, Int64GetDatum(static_cast<int64_t>(r.lines.size())),
-       Int64GetDatum(r.blank_lines), Int64GetDatum(r.parsed_events), Int64GetDatum(quarantined),
-       Int64GetDatum(static_cast<int64_t>(r.fingerprint)), settings});
+  const std::vector<Oid> types{INT8OID, DATEOID, TEXTOID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, JSONBOID};
+  std::vector<Datum> row{Int64GetDatum(run_id),
+                         DateADTGetDatum(batch),
+                         status_text,
+                         Int64GetDatum(static_cast<int64_t>(r.lines.size())),
+                         Int64GetDatum(r.blank_lines),
+                         Int64GetDatum(r.parsed_events),
+                         Int64GetDatum(quarantined),
+                         Int64GetDatum(static_cast<int64_t>(r.fingerprint)),
+                         settings};
+  if (!validations_record_source()) {  // a database whose ecpipe SQL objects are not yet updated
+    spi_exec(
+        "INSERT INTO ecpipe.validations (run_id, batch_date, status, lines, blank_lines, events, quarantined, "
+        "fingerprint, settings) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        types, row);
+  } else {
+    Datum source_text = 0, identity = 0;
+    const std::string identity_text = source.file ? file_identity_json(source, r.fingerprint) : "";
+    server_call([&] {
+      source_text = text_datum(source_name(source));
+      if (source.file) identity = DirectFunctionCall1(jsonb_in, CStringGetDatum(identity_text.c_str()));
+    });
+    std::vector<Oid> all_types = types;
+    all_types.insert(all_types.end(), {TEXTOID, JSONBOID});
+    row.insert(row.end(), {source_text, identity});
+    spi_exec(
+        "INSERT INTO ecpipe.validations (run_id, batch_date, status, lines, blank_lines, events, quarantined, "
+        "fingerprint, settings, source, source_file) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        all_types, row, source.file ? nullptr : "          n");  // no file: source_file is NULL
+  }
 
   BulkInsert log(
       "INSERT INTO ecpipe.quality_log (run_id, batch_date, check_no, check_name, population, failed, "
@@ -122,12 +147,12 @@ void write_validation(int64_t run_id, DateADT batch, const BatchReport& r, const
   verdicts.flush();
 }
 
-// Runs the checks over the batch's landed lines.
-BatchReport validate_landed(DateADT batch, const Settings& settings) {
+// Runs the checks over the batch's lines, from its source.
+BatchReport validate_batch(DateADT batch, const BatchSource& source, const Settings& settings) {
   ServerTimeZone zone;
   BatchValidator validator(current_schema(), settings, zone);
-  validator.reserve(prepare_batch_step(batch));
-  scan_landing(batch, "validate", [&](int64_t line_no, std::string_view line) { validator.add(line_no, line); });
+  validator.reserve(prepare_batch_step(batch, source));
+  scan_batch(source, batch, "validate", [&](int64_t line_no, std::string_view line) { validator.add(line_no, line); });
   return validator.finish();
 }
 
@@ -135,7 +160,7 @@ BatchReport validate_landed(DateADT batch, const Settings& settings) {
 
 }  // namespace ecpipe::pg
 
-ECPIPE_FUNCTION(ecpipe_check_landed_batch) {
+ECPIPE_FUNCTION(ecpipe_check_batch) {
   using namespace ecpipe::pg;
   release_free_heap();
   const DateADT batch = PG_GETARG_DATEADT(0);
@@ -143,8 +168,10 @@ ECPIPE_FUNCTION(ecpipe_check_landed_batch) {
   const int64_t run_id = PG_GETARG_INT64(1);
   const ecpipe::Settings settings = current_settings();
   SpiConnection spi;
-  const ecpipe::BatchReport report = validate_landed(batch, settings);
-  write_validation(run_id, batch, report, settings);
+  // a database whose ecpipe SQL objects are not yet updated reads its landed lines only (its collect step lands files)
+  const BatchSource source = validations_record_source() ? find_batch_source(batch, "ecpipe_validate") : BatchSource{};
+  const ecpipe::BatchReport report = validate_batch(batch, source, settings);
+  write_validation(run_id, batch, source, report, settings);
   spi.finish();
   Datum status = 0;
   server_call([&] { status = text_datum(ecpipe::batch_status_name(report.status(settings.min_pass_rate))); });
@@ -155,5 +182,5 @@ ECPIPE_FUNCTION(ecpipe_check_landed_batch) {
 // with this library, and CREATE EXTENSION ecpipe VERSION '0.1.0' still installs.
 extern "C" {
 PG_FUNCTION_INFO_V1(ecpipe_validate_batch);
-Datum ecpipe_validate_batch(PG_FUNCTION_ARGS) { return ecpipe_check_landed_batch(fcinfo); }
+Datum ecpipe_validate_batch(PG_FUNCTION_ARGS) { return ecpipe_check_batch(fcinfo); }
 }

@@ -7,12 +7,13 @@ SET ecpipe.min_pass_rate = 90;  -- mart_day has 1 bad line in 14
 
 -- A day that passes: collect from ecpipe.landing_dir, validate, load, marts, notify.
 SET ecpipe.landing_dir = :'fixtures';
-SELECT is(ecpipe_run('2024-04-02') - ARRAY['run_id', 'seconds', 'checks'],
+SELECT is(ecpipe_run('2024-04-02') - ARRAY['run_id', 'seconds', 'checks', 'source_file'],
           '{"ds": "2024-04-02", "status": "succeeded", "loaded": 13, "quarantined": 1, "days_rebuilt": ["2024-04-01", "2024-04-02"],
-            "users": 3, "sessions": 4, "orders": 2, "revenue": 225000.00, "step": null, "error": null}'::jsonb,
-          'a passing day: summary');
+            "users": 3, "sessions": 4, "orders": 2, "revenue": 225000.00, "step": null, "error": null,
+            "source": "file"}'::jsonb,
+          'a passing day: summary, read from its file');
 SELECT results_eq($$SELECT name, status, rows FROM ecpipe.run_steps ORDER BY step_no$$,
-                  $$VALUES ('collect', 'succeeded', 14::bigint), ('validate', 'succeeded', 14), ('load', 'succeeded', 14),
+                  $$VALUES ('collect', 'succeeded', NULL::bigint), ('validate', 'succeeded', 14), ('load', 'succeeded', 14),
                            ('marts', 'succeeded', 2), ('notify', 'succeeded', 2)$$, 'five steps, each recorded');
 SELECT is((SELECT row(status, loaded, quarantined, days_rebuilt, failed_step)::text FROM ecpipe.runs),
           '(succeeded,13,1,"{2024-04-01,2024-04-02}",)', 'the run row');
@@ -114,7 +115,7 @@ SELECT is(ecpipe_unschedule(), true, 'ecpipe_unschedule removes it');
 SELECT is((SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
            WHERE n.nspname IN ('ecpipe', 'public') AND 'jit=off' = ANY (p.proconfig)
              AND p.proname IN ('ecpipe_run', 'ecpipe_backfill', 'ecpipe_ingest', 'ecpipe_validate', 'ecpipe_load',
-                               'ecpipe_build_marts', 'ecpipe_report_html', 'check_landed_batch', 'load_batch',
+                               'ecpipe_build_marts', 'ecpipe_report_html', 'check_batch', 'load_batch',
                                'rebuild_day_marts', 'scan_day_events')), 11::bigint, 'no JIT in the pipeline''s functions');
 
 SELECT * FROM finish();

@@ -269,6 +269,25 @@ TEST(MaxLine, ReaderCutsLongLinesKeepsTheirFirstBytesAndGoesOn) {
   std::remove(path.c_str());
 }
 
+// A file written to while it is read shows a different stamp: what a run compares before and after each read.
+TEST(FileStampTest, SizeAndModificationTimeOfTheOpenFile) {
+  const std::string path = temp_path("ecpipe_stamp.jsonl");
+  { std::ofstream(path, std::ios::binary) << "{\"a\": 1}\n"; }
+  struct stat st;
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  LineReader r(path, 1024);
+  const FileStamp before = r.stamp();
+  EXPECT_EQ(before.size, 9u);
+  EXPECT_EQ(before.mtime_sec, st.st_mtim.tv_sec);
+  EXPECT_EQ(before.mtime_nsec, st.st_mtim.tv_nsec);
+  EXPECT_EQ(r.stamp(), before) << "unchanged while nothing writes";
+  { std::ofstream(path, std::ios::binary | std::ios::app) << "{\"a\": 2}\n"; }
+  const FileStamp after = r.stamp();
+  EXPECT_EQ(after.size, 18u);
+  EXPECT_NE(after, before);
+  std::remove(path.c_str());
+}
+
 namespace {
 std::string open_error(const std::string& path) {
   try {
