@@ -28,8 +28,8 @@ namespace {
 constexpr int64_t kProgressEvery = 5000;  // lines between two progress reports
 
 bool has_landed_lines(DateADT batch) {
-  spi_exec("SELECT EXISTS (SELECT FROM ecpipe.landing l WHERE l.batch_date = $1)", {DATEOID},
-           {DateADTGetDatum(batch)}, nullptr, true);
+  spi_exec("SELECT EXISTS (SELECT FROM ecpipe.landing l WHERE l.batch_date = $1)", {DATEOID}, {DateADTGetDatum(batch)},
+           nullptr, true);
   bool landed = false;
   server_call([&] {
     bool isnull = true;
@@ -45,9 +45,7 @@ std::string day_file(DateADT batch) {
   return std::string(landing_dir()) + "/events_" + name + ".jsonl";
 }
 
-std::string stamp_text(const FileStamp& s) {
-  return std::to_string(s.size) + " bytes, modified " + format_mtime(s);
-}
+std::string stamp_text(const FileStamp& s) { return std::to_string(s.size) + " bytes, modified " + format_mtime(s); }
 
 [[noreturn]] void file_changed(const BatchSource& source, DateADT batch, const FileStamp& now, const char* when) {
   throw ServerError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,

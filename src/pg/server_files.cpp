@@ -18,9 +18,9 @@ void require_read_privilege(const char* what) {
   bool allowed = false;
   server_call([&] { allowed = superuser() || has_privs_of_role(GetUserId(), ROLE_PG_READ_SERVER_FILES); });
   if (!allowed)
-    throw ServerError(ERRCODE_INSUFFICIENT_PRIVILEGE,
-                      (std::string(what) + " reads server files: it needs superuser or the pg_read_server_files role")
-                          .c_str());
+    throw ServerError(
+        ERRCODE_INSUFFICIENT_PRIVILEGE,
+        (std::string(what) + " reads server files: it needs superuser or the pg_read_server_files role").c_str());
 }
 
 std::string resolve_server_path(const std::string& path) {
