@@ -392,11 +392,12 @@ BEGIN
 END $$;
 
 -------------------------------------------------------------------------------------------------------------------
--- The four marts, rebuilt per event day, each written in one place. One scan of the day in C++
--- (ecpipe.scan_day_events: compact per-user and per-session state instead of several hash aggregations held at once)
--- writes the user and funnel marts and counts the products' clicks and carts; purchases, few and wide, stay in SQL
--- for their exact decimals from extra_data: one statement writes the product mart (clicks, carts and line items),
--- one the orders.
+-- The four marts, rebuilt per event day, each written in one place. The event side of the day in C++
+-- (ecpipe.scan_day_events: compact per-user and per-session state instead of several hash aggregations held at once),
+-- aggregated by the load as it writes a day it created, else by one scan of the day, writes the user and funnel
+-- marts and counts the products' clicks and carts; purchases, few and wide, stay in SQL for their exact decimals
+-- from extra_data, read by their keys: one statement writes the product mart (clicks, carts and line items), one
+-- the orders.
 -------------------------------------------------------------------------------------------------------------------
 CREATE TABLE ecpipe.mart_user_daily (
     activity_date           date          NOT NULL,
@@ -497,7 +498,7 @@ CREATE FUNCTION ecpipe.scan_day_events(day date, run_id bigint) RETURNS jsonb
 AS 'MODULE_PATHNAME', 'ecpipe_scan_day_events'
 LANGUAGE C STRICT VOLATILE SET search_path = pg_catalog, pg_temp SET jit = off;
 COMMENT ON FUNCTION ecpipe.scan_day_events(date, bigint) IS
-    'one scan of the day''s raw events: writes mart_user_daily and mart_funnel_daily, returns their row counts and the products'' click and cart counts (product_activity)';
+    'the event side of a day''s marts: writes mart_user_daily and mart_funnel_daily, returns their row counts, the products'' click and cart counts (product_activity) and where the purchase rows are (purchase_rows); from what the load of run_id computed when it wrote the day''s every row, else from one scan of the day';
 
 -- Queries on raw_events take the day as a parameter: custom plans only (a generic plan, made after five calls in a
 -- session, covers and locks every partition). No JIT: each query runs once a day.
@@ -518,10 +519,13 @@ BEGIN
 
     v_events := ecpipe.scan_day_events(day, v_run);
 
+    -- the purchase rows the scan found, each read by its key (the day's other rows are not read again)
     WITH purchases AS MATERIALIZED (
         SELECT r.user_id, r.session_id, r.platform, r.event_time, r.batch_date, r.line_no, r.order_id,
                r.total_amount, r.payment_method, r.extra_data
-        FROM ecpipe.raw_events r WHERE r.event_day = day AND r.event_type = 'purchase'
+        FROM pg_catalog.jsonb_to_recordset(v_events->'purchase_rows') AS k(batch_date date, line_no bigint)
+        JOIN ecpipe.raw_events r ON r.batch_date = k.batch_date AND r.line_no = k.line_no
+        WHERE r.event_day = day AND r.event_type = 'purchase'
     ),
     items AS MATERIALIZED (
         SELECT p.user_id, p.batch_date, p.line_no, li.product_id, li.quantity, li.unit_price
@@ -568,7 +572,7 @@ BEGIN
     SELECT (SELECT count(*) FROM products), (SELECT count(*) FROM orders) INTO v_products, v_orders;
     RETURN jsonb_build_object('day', day, 'run_id', v_run, 'users', (v_events->>'users')::bigint,
                               'platforms', (v_events->>'platforms')::bigint, 'products', v_products,
-                              'orders', v_orders);
+                              'orders', v_orders, 'events_from', v_events->>'events_from');
 END $$;
 COMMENT ON FUNCTION ecpipe.rebuild_day_marts(date, bigint) IS
     'deletes and rebuilds the four marts of one event day under run_id (a new run_id when NULL); behind ecpipe_build_marts, ecpipe_load and ecpipe_run';

@@ -22,6 +22,11 @@ struct MartEvent {
   std::optional<int64_t> amount_cents;  // total_amount × 100 (numeric(14,2), so exact)
 };
 
+struct RawEvent;
+// What the marts read of an event as the load writes it into raw_events (its columns event_type, user_id,
+// session_id, platform, product_id, event_time and total_amount); the views point into e.
+MartEvent mart_event_of(const RawEvent& e);
+
 // A sum of PostgreSQL intervals, each made by timestamptz subtraction (whole days split off the time), kept as
 // PostgreSQL sums them: days and microseconds apart.
 struct IntervalSum {

@@ -9,6 +9,7 @@
 #include "ecpipe/core_only.hpp"
 #include "ecpipe/error.hpp"
 #include "ecpipe/mapped_memory.hpp"
+#include "ecpipe/raw_event.hpp"
 #include "id_first_seen.hpp"
 #include "interner.hpp"
 #include "key_index.hpp"
@@ -188,6 +189,23 @@ class MartBuilder::Impl {
   KeyIndex viewers_;
   InterruptCounter interrupts_{1024};
 };
+
+MartEvent mart_event_of(const RawEvent& e) {
+  static const std::string kEmpty;
+  const auto text = [&](int column) -> std::string_view {
+    const auto& t = e.text[column];
+    return t ? std::string_view(*t) : std::string_view(kEmpty);
+  };
+  MartEvent m;
+  m.type = event_type_of(text(RawEvent::EventType));
+  m.user_id = text(RawEvent::UserId);
+  m.session_id = text(RawEvent::SessionId);
+  m.platform = text(RawEvent::Platform);
+  if (e.text[RawEvent::ProductId]) m.product_id = *e.text[RawEvent::ProductId];
+  m.micros = e.time.unix_micros;
+  m.amount_cents = e.hundredths[RawEvent::TotalAmount];
+  return m;
+}
 
 MartBuilder::MartBuilder() : impl_(std::make_unique<Impl>()) {}
 MartBuilder::~MartBuilder() = default;

@@ -1,6 +1,7 @@
 // ecpipe.load_batch(ds, run_id): applies the batch's latest passed validation — replaces its rows in raw_events
 // and quarantine in bulk, then rebuilds the marts of every event day it touches now or touched in its last load.
 #include <climits>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -9,6 +10,7 @@
 #include "bulk_insert.hpp"
 #include "datums.hpp"
 #include "dates.hpp"
+#include "day_marts_stash.hpp"
 #include "heap.hpp"
 #include "installed.hpp"
 #include "batch_source.hpp"
@@ -27,6 +29,10 @@
 namespace ecpipe::pg {
 
 namespace {
+
+// How many event days a load aggregates marts for as it writes them (days whose partition it creates; the first
+// ones met): a normal batch has one or two, and each builder holds a day's users and sessions.
+constexpr size_t kMaxAggregatedDays = 4;
 
 // The advisory-lock key by which a database whose ecpipe SQL objects predate ecpipe.lock_day (not yet updated with
 // ALTER EXTENSION ecpipe UPDATE) serializes the runs of a day; the day, counted from 2000-01-01, is the second key.
@@ -310,7 +316,10 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
   BatchFingerprint fingerprint;
   std::set<int64_t> partitions;
   std::vector<Oid> new_partitions;  // created by this load: indexed once filled
-  std::optional<bool> may_freeze;   // its rows may be written frozen (no cursor open)
+  // The event side of the marts of days whose partition this load creates: it writes their every row, so the marts
+  // step takes these instead of reading the rows back.
+  std::map<int64_t, std::pair<MartBuilder, std::vector<int64_t>>> aggregated;  // day -> builder, purchase lines
+  std::optional<bool> may_freeze;  // its rows may be written frozen (no cursor open)
   RawEvent event;
   DistinctStrings users, sessions, orders;  // for the run summary, without a second pass over raw
   __int128 revenue = 0;
@@ -355,6 +364,7 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
       if (created && !may_freeze) may_freeze = !cursors_open();  // asked once, when the first partition is made
       raw.open_partition(event.time.event_day, part, created && *may_freeze);
       if (created) new_partitions.push_back(part);
+      if (created && aggregated.size() < kMaxAggregatedDays) aggregated[event.time.event_day];
       // each new partition holds its locks (table, TOAST, indexes) to the end of the transaction: a batch with
       // events on thousands of new days would exhaust the lock table, so it is refused first, clearly
       if (new_partitions.size() > static_cast<size_t>(max_new_partitions()))
@@ -377,6 +387,14 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
       throw ServerError(e.sqlstate(), ("batch " + format_day(unix_day(batch)) + " line " + std::to_string(line_no) +
                                        " cannot be stored: " + e.what())
                                           .c_str());
+    }
+    if (!aggregated.empty()) {
+      const auto day = aggregated.find(event.time.event_day);
+      if (day != aggregated.end()) {
+        const MartEvent m = mart_event_of(event);
+        day->second.first.add(m);
+        if (m.type == EventType::Purchase) day->second.second.push_back(line_no);
+      }
     }
     if (const auto& user = event.text[RawEvent::UserId]) users.add(*user);
     if (const auto& session = event.text[RawEvent::SessionId]) sessions.add(*session);
@@ -402,6 +420,9 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
   counts.loaded = raw.finish();
   for (Oid part : new_partitions) index_raw_partition(part);
   if (mapped) record_batch_days(batch, partitions);
+  for (auto& [day, builder] : aggregated)
+    stash_day_marts(run_id, day, StashedDay{builder.first.finish(), unix_day(batch), std::move(builder.second)});
+  aggregated.clear();
   counts.quarantined = quarantine.flush();
   counts.users = static_cast<int64_t>(users.size());
   counts.sessions = static_cast<int64_t>(sessions.size());

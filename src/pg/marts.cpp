@@ -12,12 +12,14 @@
 #include "datums.hpp"
 #include "spi.hpp"
 #include "dates.hpp"
+#include "day_marts_stash.hpp"
 #include "heap.hpp"
 #include "table_writer.hpp"
 
 #include "ecpipe/error.hpp"
 #include "ecpipe/json_writer.hpp"
 #include "ecpipe/marts.hpp"
+#include "ecpipe/timestamp.hpp"
 
 extern "C" {
 #include "utils/numeric.h"
@@ -114,12 +116,19 @@ void set_rate(MartWriter::Row& r, const char* column, const std::optional<std::s
     r.set_null(column);
 }
 
-DayMarts scan_day(DateADT day) {
+// A day's marts from its raw rows, with where its purchase rows are (for the line items, read in SQL).
+struct ScannedDay {
+  DayMarts marts;
+  std::vector<std::pair<int64_t, int64_t>> purchases;  // (batch day, line_no) of each purchase row
+};
+
+ScannedDay scan_day(DateADT day) {
   MartBuilder builder;
+  ScannedDay out;
   std::vector<MartEvent> events;
   spi_cursor_scan(
-      "SELECT event_type, user_id, session_id, platform, event_time, product_id, (total_amount * 100)::int8 "
-      "FROM ecpipe.raw_events WHERE event_day = $1",
+      "SELECT event_type, user_id, session_id, platform, event_time, product_id, (total_amount * 100)::int8, "
+      "batch_date, line_no FROM ecpipe.raw_events WHERE event_day = $1",
       {DATEOID}, {DateADTGetDatum(day)}, CURSOR_OPT_NO_SCROLL,
       [&](HeapTuple t, TupleDesc d) {
         auto text = [&](int column, bool& isnull) {
@@ -139,13 +148,27 @@ DayMarts scan_day(DateADT day) {
         if (!isnull) e.product_id = product;
         const Datum cents = SPI_getbinval(t, d, 7, &isnull);
         if (!isnull) e.amount_cents = DatumGetInt64(cents);
+        if (e.type == EventType::Purchase)
+          out.purchases.emplace_back(unix_day(DatumGetDateADT(SPI_getbinval(t, d, 8, &isnull))),
+                                     DatumGetInt64(SPI_getbinval(t, d, 9, &isnull)));
         events.push_back(e);
       },
       [&] {
         for (const MartEvent& e : events) builder.add(e);
         events.clear();
       });
-  return builder.finish();
+  out.marts = builder.finish();
+  return out;
+}
+
+// Where the day's purchase rows are, as JSON for ecpipe.rebuild_day_marts: [{"batch_date", "line_no"}, ...].
+std::string purchase_rows_json(const std::vector<std::pair<int64_t, int64_t>>& rows) {
+  std::string out = "[";
+  for (const auto& [batch, line_no] : rows) {
+    if (out.size() > 1) out += ", ";
+    JsonObjectWriter(out).str("batch_date", format_day(batch)).num("line_no", line_no).close();
+  }
+  return out += ']';
 }
 
 // mart_user_daily's event counts and the UserDay field each comes from.
@@ -248,9 +271,19 @@ int64_t write_product_activity_0_2_0(DateADT day, int64_t run_id, const std::vec
 }
 
 // {"users": rows written, "platforms": rows written, "product_activity": [{"product_id", "click_count",
-// "cart_add_count", "unique_viewers"}, ...]}
+// "cart_add_count", "unique_viewers"}, ...], "purchase_rows": [{"batch_date", "line_no"}, ...], "events_from": "load"
+// or "scan"}. The event side comes from the load of the same run when it wrote the day's every row
+// (day_marts_stash.hpp), else from one scan.
 std::string scan_day_events(DateADT day, int64_t run_id) {
-  const DayMarts marts = scan_day(day);
+  ScannedDay scanned;
+  std::optional<StashedDay> stashed = take_day_marts(run_id, unix_day(day));
+  if (stashed) {
+    scanned.marts = std::move(stashed->marts);
+    for (int64_t line_no : stashed->purchase_lines) scanned.purchases.emplace_back(stashed->batch_unix_day, line_no);
+  } else {
+    scanned = scan_day(day);
+  }
+  const DayMarts& marts = scanned.marts;
   const int64_t user_rows = write_user_daily(day, run_id, marts.users);
   const int64_t funnel_rows = write_funnel_daily(day, run_id, marts.funnel);
   std::string out;
@@ -258,6 +291,8 @@ std::string scan_day_events(DateADT day, int64_t run_id) {
       .num("users", user_rows)
       .num("platforms", funnel_rows)
       .raw("product_activity", product_activity_json(marts.products))
+      .raw("purchase_rows", purchase_rows_json(scanned.purchases))
+      .str("events_from", stashed ? "load" : "scan")
       .close();
   return out;
 }
@@ -265,7 +300,7 @@ std::string scan_day_events(DateADT day, int64_t run_id) {
 // 0.2.0's ecpipe.build_event_marts, for a database whose ecpipe SQL is not updated yet (ALTER EXTENSION ecpipe
 // UPDATE replaces it and 0.2.0's ecpipe.build_marts with ecpipe.scan_day_events and ecpipe.rebuild_day_marts).
 std::string build_event_marts_0_2_0(DateADT day, int64_t run_id) {
-  const DayMarts marts = scan_day(day);
+  const DayMarts marts = scan_day(day).marts;
   const int64_t user_rows = write_user_daily(day, run_id, marts.users);
   const int64_t funnel_rows = write_funnel_daily(day, run_id, marts.funnel);
   const int64_t product_rows = write_product_activity_0_2_0(day, run_id, marts.products);

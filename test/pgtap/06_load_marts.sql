@@ -143,7 +143,7 @@ FROM (VALUES (1, 'click', 'U1', 'PC', NULL, NULL, NULL), (2, 'click', 'U1', 'PC'
      AS e(n, t, u, p, o, a, x);
 CREATE TEMP TABLE built AS SELECT ecpipe_build_marts('2024-04-10') AS counts;
 SELECT is((SELECT counts - 'run_id' FROM built),
-          '{"day": "2024-04-10", "users": 4, "platforms": 1, "products": 4, "orders": 3}'::jsonb,
+          '{"day": "2024-04-10", "users": 4, "platforms": 1, "products": 4, "orders": 3, "events_from": "scan"}'::jsonb,
           'build_marts counts four products on the day');
 SELECT results_eq(
   $$SELECT product_id, click_count, cart_add_count, purchase_count, units_sold, revenue, unique_viewers, unique_buyers,
