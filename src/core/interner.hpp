@@ -47,7 +47,7 @@ inline uint64_t hash_bytes(std::string_view s, uint64_t seed = 0x9E3779B97F4A7C1
     h ^= h >> 31;
   }
   uint64_t tail = 0;
-  std::memcpy(&tail, s.data() + i, s.size() - i);
+  if (i < s.size()) std::memcpy(&tail, s.data() + i, s.size() - i);  // an empty view may have no data at all
   h = (h ^ (tail * 0x87C37B91114253D5ULL)) * 0x4CF5AD432745937FULL;
   h ^= h >> 29;
   h *= 0xBF58476D1CE4E5B9ULL;

@@ -12,7 +12,7 @@ namespace ecpipe::pg {
 
 struct StashedDay {
   DayMarts marts;
-  int64_t batch_unix_day = 0;         // the batch whose rows are the day's only rows
+  int64_t batch_unix_day = 0;           // the batch whose rows are the day's only rows
   std::vector<int64_t> purchase_lines;  // line_no of each of its purchase rows on that day
 };
 

@@ -1,7 +1,6 @@
 // ecpipe.load_batch(ds, run_id): applies the batch's latest passed validation — replaces its rows in raw_events
 // and quarantine in bulk, then rebuilds the marts of every event day it touches now or touched in its last load.
 #include <climits>
-#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -20,6 +19,7 @@
 
 #include "ecpipe/distinct.hpp"
 #include "ecpipe/json_writer.hpp"
+#include "ecpipe/mart_aggregator.hpp"
 #include "ecpipe/marts.hpp"
 #include "ecpipe/quote.hpp"
 #include "ecpipe/line_reader.hpp"
@@ -30,8 +30,8 @@ namespace ecpipe::pg {
 
 namespace {
 
-// How many event days a load aggregates marts for as it writes them (days whose partition it creates; the first
-// ones met): a normal batch has one or two, and each builder holds a day's users and sessions.
+// How many event days a load aggregates marts for as it writes them (the first ones met; only those whose partition
+// it creates are used): a normal batch has one or two, and each builder holds a day's users and sessions.
 constexpr size_t kMaxAggregatedDays = 4;
 
 // The advisory-lock key by which a database whose ecpipe SQL objects predate ecpipe.lock_day (not yet updated with
@@ -317,11 +317,13 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
   std::set<int64_t> partitions;
   std::vector<Oid> new_partitions;  // created by this load: indexed once filled
   // The event side of the marts of days whose partition this load creates: it writes their every row, so the marts
-  // step takes these instead of reading the rows back.
-  std::map<int64_t, std::pair<MartBuilder, std::vector<int64_t>>> aggregated;  // day -> builder, purchase lines
+  // step takes these instead of reading the rows back. Aggregated on a thread of its own, with the distinct users and
+  // sessions of the run summary.
+  MartAggregator aggregator(kMaxAggregatedDays);
+  std::set<int64_t> created_days;
   std::optional<bool> may_freeze;  // its rows may be written frozen (no cursor open)
   RawEvent event;
-  DistinctStrings users, sessions, orders;  // for the run summary, without a second pass over raw
+  DistinctStrings orders;  // for the run summary, without a second pass over raw
   __int128 revenue = 0;
   bool any_revenue = false;
   std::string why;
@@ -364,7 +366,7 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
       if (created && !may_freeze) may_freeze = !cursors_open();  // asked once, when the first partition is made
       raw.open_partition(event.time.event_day, part, created && *may_freeze);
       if (created) new_partitions.push_back(part);
-      if (created && aggregated.size() < kMaxAggregatedDays) aggregated[event.time.event_day];
+      if (created) created_days.insert(event.time.event_day);
       // each new partition holds its locks (table, TOAST, indexes) to the end of the transaction: a batch with
       // events on thousands of new days would exhaust the lock table, so it is refused first, clearly
       if (new_partitions.size() > static_cast<size_t>(max_new_partitions()))
@@ -388,16 +390,7 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
                                        " cannot be stored: " + e.what())
                                           .c_str());
     }
-    if (!aggregated.empty()) {
-      const auto day = aggregated.find(event.time.event_day);
-      if (day != aggregated.end()) {
-        const MartEvent m = mart_event_of(event);
-        day->second.first.add(m);
-        if (m.type == EventType::Purchase) day->second.second.push_back(line_no);
-      }
-    }
-    if (const auto& user = event.text[RawEvent::UserId]) users.add(*user);
-    if (const auto& session = event.text[RawEvent::SessionId]) sessions.add(*session);
+    aggregator.add(line_no, event);
     if (event.text[RawEvent::EventType] == std::string_view("purchase")) {
       if (const auto& order = event.text[RawEvent::OrderId]) orders.add(*order);
       if (const auto& amount = event.hundredths[RawEvent::TotalAmount]) revenue += *amount, any_revenue = true;
@@ -420,12 +413,14 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
   counts.loaded = raw.finish();
   for (Oid part : new_partitions) index_raw_partition(part);
   if (mapped) record_batch_days(batch, partitions);
-  for (auto& [day, builder] : aggregated)
-    stash_day_marts(run_id, day, StashedDay{builder.first.finish(), unix_day(batch), std::move(builder.second)});
-  aggregated.clear();
+  Aggregates aggregates = aggregator.finish();
+  for (auto& [day, aggregated] : aggregates.days)
+    if (created_days.count(day))
+      stash_day_marts(run_id, day,
+                      StashedDay{std::move(aggregated.marts), unix_day(batch), std::move(aggregated.purchase_lines)});
   counts.quarantined = quarantine.flush();
-  counts.users = static_cast<int64_t>(users.size());
-  counts.sessions = static_cast<int64_t>(sessions.size());
+  counts.users = aggregates.users;
+  counts.sessions = aggregates.sessions;
   counts.orders = static_cast<int64_t>(orders.size());
   counts.revenue = any_revenue ? format_cents(revenue) : "0";  // "0" as coalesce(sum, 0) shows none
   if (build_marts && !days.empty()) {

@@ -2,6 +2,7 @@
 // mart_user_daily and mart_funnel_daily, and returns the products' click and cart counts for
 // ecpipe.rebuild_day_marts, which writes mart_product_daily (with the line items) and mart_orders in SQL. Also
 // serves 0.2.0's ecpipe.build_event_marts until that database's ecpipe SQL is updated.
+#include <algorithm>
 #include <cstring>
 #include <iterator>
 #include <optional>
@@ -177,9 +178,17 @@ constexpr std::pair<const char*, int64_t UserDay::*> kUserCounts[] = {
     {"click_count", &UserDay::clicks},       {"add_to_cart_count", &UserDay::carts},
     {"purchase_count", &UserDay::purchases}, {"search_count", &UserDay::searches}};
 
+// Rows in key order: each goes to the right edge of the key's B-tree (PostgreSQL's fast path for ascending keys)
+// instead of down from its root to a random leaf (at 1M events, ecpipe_build_marts took 2.5-2.8 s instead of
+// 2.9-3.5 s).
 int64_t write_user_daily(DateADT day, int64_t run_id, const std::vector<UserDay>& users) {
+  std::vector<const UserDay*> by_id;
+  by_id.reserve(users.size());
+  for (const UserDay& u : users) by_id.push_back(&u);
+  std::sort(by_id.begin(), by_id.end(), [](const UserDay* a, const UserDay* b) { return a->user_id < b->user_id; });
   MartWriter mart("mart_user_daily");
-  for (const UserDay& u : users) {
+  for (const UserDay* user : by_id) {
+    const UserDay& u = *user;
     const std::string amount = format_cents(u.amount_cents);
     mart.row([&](MartWriter::Row& r) {
       Interval* spent = static_cast<Interval*>(palloc0(sizeof(Interval)));
