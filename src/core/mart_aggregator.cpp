@@ -23,9 +23,9 @@ namespace ecpipe {
 
 namespace {
 
-constexpr size_t kChunkEvents = 4096;          // events handed over at a time
-constexpr size_t kChunkBytes = 8u << 20;       // or fewer, when their strings reach this
-constexpr size_t kMaxQueuedChunks = 4;         // the loader waits when this many are not taken yet
+constexpr size_t kChunkEvents = 4096;     // events handed over at a time
+constexpr size_t kChunkBytes = 8u << 20;  // or fewer, when their strings reach this
+constexpr size_t kMaxQueuedChunks = 4;    // the loader waits when this many are not taken yet
 constexpr size_t kAbsent = static_cast<size_t>(-1);
 
 // A string copied into a chunk's arena: where it starts, how long it is (at == kAbsent: none).
