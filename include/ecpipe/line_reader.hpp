@@ -38,6 +38,9 @@ class LineReader {
   // The open file's size and modification time now (fstat): taken before and after a read, equal stamps say the
   // file was not written meanwhile.
   FileStamp stamp() const;
+  // About how many lines the file holds, from the newlines in its first MiB (a size hint, not a count); reads with
+  // pread, so next() is not disturbed.
+  uint64_t estimated_lines() const;
 
  private:
   bool fill();

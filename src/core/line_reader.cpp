@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -65,6 +66,18 @@ FileStamp LineReader::stamp() const {
   if (::fstat(fd_, &st) != 0) throw Error(ErrorKind::Io, "could not stat \"" + path_ + "\": " + std::strerror(errno));
   return FileStamp{static_cast<uint64_t>(st.st_size), static_cast<int64_t>(st.st_mtim.tv_sec),
                    static_cast<int64_t>(st.st_mtim.tv_nsec)};
+}
+
+uint64_t LineReader::estimated_lines() const {
+  const uint64_t size = stamp().size;
+  std::string sample(static_cast<size_t>(std::min<uint64_t>(size, 1u << 20)), '\0');
+  ssize_t got;
+  do {
+    got = ::pread(fd_, &sample[0], sample.size(), 0);
+  } while (got < 0 && errno == EINTR);
+  if (got <= 0) return 0;
+  const uint64_t newlines = static_cast<uint64_t>(std::count(sample.begin(), sample.begin() + got, '\n'));
+  return newlines == 0 ? 1 : size * newlines / static_cast<uint64_t>(got) + 1;
 }
 
 LineReader::~LineReader() {

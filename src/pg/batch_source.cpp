@@ -105,8 +105,9 @@ void scan_batch(const BatchSource& source, DateADT batch, const char* step,
 }
 
 size_t prepare_batch_step(DateADT batch, const BatchSource& source) {
-  // a generated event line takes 250 to 450 bytes; a landed line takes 128 bytes of heap or more
-  const size_t lines = source.file ? static_cast<size_t>(source.stamp.size / 256) : landing_lines_hint(batch);
+  // a landed line takes 128 bytes of heap or more
+  const size_t lines = source.file ? static_cast<size_t>(LineReader(source.path, 1).estimated_lines())
+                                   : landing_lines_hint(batch);
   map_shared_buffers(static_cast<uint64_t>(lines) * 128);
   return lines;
 }

@@ -288,6 +288,26 @@ TEST(FileStampTest, SizeAndModificationTimeOfTheOpenFile) {
   std::remove(path.c_str());
 }
 
+// The size hint a step reserves per-line state by: the newlines of the first MiB, scaled to the file's size.
+TEST(FileStampTest, EstimatedLinesScaleTheFirstMebibyte) {
+  const std::string path = temp_path("ecpipe_estimate.jsonl");
+  {
+    std::ofstream f(path, std::ios::binary);
+    for (int i = 0; i < 300000; ++i) f << "{\"n\": " << (i % 10) << "}\n";  // 10 bytes a line, 3 MB
+  }
+  LineReader r(path, 1024);
+  // 104,857 newlines in the first 1,048,576 bytes: 3,000,000 × 104,857 / 1,048,576 = 299,998.99, + 1
+  EXPECT_EQ(r.estimated_lines(), 299999u);
+  std::string_view line;
+  ASSERT_TRUE(r.next(line));
+  EXPECT_EQ(line, "{\"n\": 0}") << "reading is not disturbed";
+  { std::ofstream(path, std::ios::binary | std::ios::trunc) << std::string(5000, 'x'); }
+  EXPECT_EQ(LineReader(path, 1024).estimated_lines(), 1u) << "no newline: one line";
+  { std::ofstream(path, std::ios::binary | std::ios::trunc); }
+  EXPECT_EQ(LineReader(path, 1024).estimated_lines(), 0u) << "an empty file";
+  std::remove(path.c_str());
+}
+
 namespace {
 std::string open_error(const std::string& path) {
   try {
