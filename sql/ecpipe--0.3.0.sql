@@ -339,6 +339,12 @@ BEGIN
               day, first, last USING ERRCODE = '22008';
     END IF;
     part := to_regclass('ecpipe.' || name);
+    IF part IS NULL THEN
+        -- Two loads making the same day's partition at once: the second waits here until the first ends, then finds
+        -- its partition (creating one takes this lock too, and keeps it to the end of the transaction).
+        LOCK TABLE ecpipe.raw_events IN SHARE UPDATE EXCLUSIVE MODE;
+        part := to_regclass('ecpipe.' || name);
+    END IF;
     created := part IS NULL;
     IF created THEN
         EXECUTE format('CREATE TABLE ecpipe.%I PARTITION OF ecpipe.raw_events %s', name, bound);
@@ -930,6 +936,17 @@ BEGIN
             PERFORM ecpipe.rebuild_day_marts(v_day, run);
             v_days := v_days || v_day;
         END LOOP;
+        IF state->>'source' = 'file' THEN  -- the day's path must still lead to the file validated and loaded, unchanged
+            v_source := ecpipe.batch_source(day);
+            IF (v_source - 'source') IS DISTINCT FROM ((state->'source_file') - 'hash') THEN
+                RAISE EXCEPTION 'file "%" of batch % changed during the run (now %): nothing was written; run the day again once the file is complete',
+                      state->'source_file'->>'path', day,
+                      CASE WHEN v_source ? 'path' THEN format('"%s", %s bytes, modified %s', v_source->>'path',
+                                                             v_source->>'size', v_source->>'mtime')
+                           ELSE 'no file' END
+                      USING ERRCODE = '55000';
+            END IF;
+        END IF;
         RETURN jsonb_build_object('status', 'succeeded', 'rows', cardinality(v_days),
                                   'detail', array_to_string(v_days, ', '), 'days', to_jsonb(v_days));
     WHEN 'notify' THEN  -- the quality report when the checks ran, then the outcome; queued, sent once the run commits

@@ -1,22 +1,33 @@
 // Streams a JSONL file line by line with a bounded buffer; every byte of every line is kept (CR included), up to
 // a longest line: the first bytes of a longer line are kept and the rest is skipped.
 #pragma once
+#include <sys/stat.h>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace ecpipe {
 
-// What identifies a file's version without reading it: its size and modification time (nanoseconds).
+// What identifies a file's version without reading it: which file it is (device, inode), its size and its
+// modification time (nanoseconds).
 struct FileStamp {
+  uint64_t device = 0, inode = 0;
   uint64_t size = 0;
   int64_t mtime_sec = 0;
   int64_t mtime_nsec = 0;
   bool operator==(const FileStamp& o) const {
-    return size == o.size && mtime_sec == o.mtime_sec && mtime_nsec == o.mtime_nsec;
+    return device == o.device && inode == o.inode && size == o.size && mtime_sec == o.mtime_sec &&
+           mtime_nsec == o.mtime_nsec;
   }
   bool operator!=(const FileStamp& o) const { return !(*this == o); }
 };
+
+// The most lines estimated_lines() says: per-line state reserved up front stays under a GiB.
+constexpr uint64_t kMaxEstimatedLines = 16u << 20;
+
+// The stamp of the file at path (following symbolic links), as LineReader::stamp() gives it for an open file.
+FileStamp stamp_of(const struct stat& st);
 
 class LineReader {
  public:
@@ -38,7 +49,8 @@ class LineReader {
   // The open file's size and modification time now (fstat): taken before and after a read, equal stamps say the
   // file was not written meanwhile.
   FileStamp stamp() const;
-  // About how many lines the file holds, from the newlines in its first MiB (a size hint, not a count); reads with
+  // About how many lines the file holds, from the newlines in its first MiB (a size hint, not a count), never more
+  // than kMaxEstimatedLines whatever the file claims (a sparse or hostile file must not size memory); reads with
   // pread, so next() is not disturbed.
   uint64_t estimated_lines() const;
 

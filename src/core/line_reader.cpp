@@ -36,7 +36,7 @@ const char* file_kind(mode_t mode) {
 }  // namespace
 
 LineReader::LineReader(const std::string& path, uint64_t max_line_bytes)
-    : path_(cut_value(path)), max_line_(max_line_bytes == 0 ? 1 : max_line_bytes) {
+    : path_(message_excerpt(path, 1000)), max_line_(max_line_bytes == 0 ? 1 : max_line_bytes) {
   // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, past any cancel. O_NOFOLLOW: the
   // caller resolved the path (and checked where it leads); a symbolic link put there since is refused.
   fd_ = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
@@ -61,11 +61,16 @@ LineReader::LineReader(const std::string& path, uint64_t max_line_bytes)
   buf_.resize(kChunk);
 }
 
+FileStamp stamp_of(const struct stat& st) {
+  return FileStamp{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino),
+                   static_cast<uint64_t>(st.st_size), static_cast<int64_t>(st.st_mtim.tv_sec),
+                   static_cast<int64_t>(st.st_mtim.tv_nsec)};
+}
+
 FileStamp LineReader::stamp() const {
   struct stat st;
   if (::fstat(fd_, &st) != 0) throw Error(ErrorKind::Io, "could not stat \"" + path_ + "\": " + std::strerror(errno));
-  return FileStamp{static_cast<uint64_t>(st.st_size), static_cast<int64_t>(st.st_mtim.tv_sec),
-                   static_cast<int64_t>(st.st_mtim.tv_nsec)};
+  return stamp_of(st);
 }
 
 uint64_t LineReader::estimated_lines() const {
@@ -77,7 +82,9 @@ uint64_t LineReader::estimated_lines() const {
   } while (got < 0 && errno == EINTR);
   if (got <= 0) return 0;
   const uint64_t newlines = static_cast<uint64_t>(std::count(sample.begin(), sample.begin() + got, '\n'));
-  return newlines == 0 ? 1 : size * newlines / static_cast<uint64_t>(got) + 1;
+  if (newlines == 0) return 1;
+  const unsigned __int128 estimate = static_cast<unsigned __int128>(size) * newlines / static_cast<uint64_t>(got) + 1;
+  return estimate > kMaxEstimatedLines ? kMaxEstimatedLines : static_cast<uint64_t>(estimate);
 }
 
 LineReader::~LineReader() {

@@ -27,17 +27,6 @@ namespace {
 
 constexpr int64_t kProgressEvery = 5000;  // lines between two progress reports
 
-bool has_landed_lines(DateADT batch) {
-  spi_exec("SELECT EXISTS (SELECT FROM ecpipe.landing l WHERE l.batch_date = $1)", {DATEOID}, {DateADTGetDatum(batch)},
-           nullptr, true);
-  bool landed = false;
-  server_call([&] {
-    bool isnull = true;
-    landed = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-  });
-  return landed;
-}
-
 // "<landing_dir>/events_YYYYMMDD.jsonl"
 std::string day_file(DateADT batch) {
   std::string name = format_day(unix_day(batch));  // YYYY-MM-DD
@@ -80,20 +69,54 @@ void scan_file(const BatchSource& source, DateADT batch, const char* step,
 
 }  // namespace
 
-BatchSource find_batch_source(DateADT batch, const char* who) {
+bool has_landed_lines(DateADT batch) {
+  spi_exec("SELECT EXISTS (SELECT FROM ecpipe.landing l WHERE l.batch_date = $1)", {DATEOID}, {DateADTGetDatum(batch)},
+           nullptr, true);
+  bool landed = false;
+  server_call([&] {
+    bool isnull = true;
+    landed = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+  });
+  return landed;
+}
+
+BatchSource find_batch_source(DateADT batch) {
   BatchSource source;
-  if (landing_dir()[0] == '\0' || has_landed_lines(batch)) return source;
-  const std::string path = day_file(batch);
+  const std::string dir = landing_dir();
+  if (dir.empty() || has_landed_lines(batch)) return source;
+  // A directory that is missing (unmounted, mistyped) must not read as a day without data.
   struct stat st;
+  if (dir[0] != '/')
+    throw ServerError(ERRCODE_INVALID_PARAMETER_VALUE,
+                      ("ecpipe.landing_dir \"" + message_excerpt(dir) + "\" is not an absolute path").c_str());
+  if (::stat(dir.c_str(), &st) != 0)
+    throw Error(ErrorKind::Io, "ecpipe.landing_dir \"" + message_excerpt(dir) + "\": " + std::strerror(errno));
+  if (!S_ISDIR(st.st_mode))
+    throw Error(ErrorKind::Io, "ecpipe.landing_dir \"" + message_excerpt(dir) + "\" is not a directory");
+  const std::string path = day_file(batch);
   if (::stat(path.c_str(), &st) != 0) {
-    if (errno == ENOENT) return source;  // no file: the batch is the (empty) landing
-    throw Error(ErrorKind::Io, "could not stat \"" + message_excerpt(path) + "\": " + std::strerror(errno));
+    const int e = errno;
+    if (e == ENOENT && ::lstat(path.c_str(), &st) == 0)
+      throw Error(ErrorKind::Io, "\"" + message_excerpt(path) + "\" is a symbolic link to a file that does not exist");
+    if (e == ENOENT) return source;  // no file: the batch is the (empty) landing
+    throw Error(ErrorKind::Io, "could not stat \"" + message_excerpt(path) + "\": " + std::strerror(e));
   }
-  require_read_privilege(who);
   source.file = true;
   source.path = resolve_server_path(path);
   source.stamp = LineReader(source.path, 1).stamp();  // a regular file, opened as the scan will open it
   return source;
+}
+
+void require_unchanged_file(const BatchSource& read, DateADT batch) {
+  if (!read.file) return;
+  const BatchSource now = find_batch_source(batch);
+  if (now.file && now.path == read.path && now.stamp == read.stamp) return;
+  throw ServerError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                    ("file \"" + message_excerpt(read.path) + "\" of batch " + format_day(unix_day(batch)) +
+                     " changed during the run (" + stamp_text(read.stamp) + "; now " +
+                     (now.file ? "\"" + message_excerpt(now.path) + "\", " + stamp_text(now.stamp) : "no file") +
+                     "): nothing was written; run the day again once the file is complete")
+                        .c_str());
 }
 
 void scan_batch(const BatchSource& source, DateADT batch, const char* step,
@@ -106,8 +129,8 @@ void scan_batch(const BatchSource& source, DateADT batch, const char* step,
 
 size_t prepare_batch_step(DateADT batch, const BatchSource& source) {
   // a landed line takes 128 bytes of heap or more
-  const size_t lines = source.file ? static_cast<size_t>(LineReader(source.path, 1).estimated_lines())
-                                   : landing_lines_hint(batch);
+  const size_t lines =
+      source.file ? static_cast<size_t>(LineReader(source.path, 1).estimated_lines()) : landing_lines_hint(batch);
   map_shared_buffers(static_cast<uint64_t>(lines) * 128);
   return lines;
 }
@@ -125,10 +148,16 @@ std::string format_mtime(const FileStamp& stamp) {
   return std::string(text) + nanos;
 }
 
+std::string path_text(const BatchSource& source) {
+  return storable_as_text(source.path) ? source.path : message_excerpt(source.path, 1000);
+}
+
 void write_file_identity(JsonObjectWriter& json, const BatchSource& source) {
-  json.str("path", message_excerpt(source.path, 1000))
+  json.str("path", path_text(source))
       .num("size", static_cast<int64_t>(source.stamp.size))
-      .str("mtime", format_mtime(source.stamp));
+      .str("mtime", format_mtime(source.stamp))
+      .str("device", std::to_string(source.stamp.device))
+      .str("inode", std::to_string(source.stamp.inode));
 }
 
 std::string file_identity_json(const BatchSource& source, uint64_t fingerprint) {
@@ -150,7 +179,7 @@ ECPIPE_FUNCTION(ecpipe_batch_source) {
   const DateADT batch = PG_GETARG_DATEADT(0);
   require_pipeline_day(batch, "ecpipe_run");
   SpiConnection spi;
-  const BatchSource source = find_batch_source(batch, "ecpipe_run");
+  const BatchSource source = find_batch_source(batch);
   spi.finish();
   std::string out;
   ecpipe::JsonObjectWriter json(out);

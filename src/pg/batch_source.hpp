@@ -19,10 +19,19 @@ struct BatchSource {
   FileStamp stamp;    // its size and modification time when it was found (or validated)
 };
 
+// Whether lines of the batch are landed in ecpipe.landing (or ecpipe.landing_import).
+bool has_landed_lines(DateADT batch);
+
 // The batch's source now: its landed lines when it has any (a landed batch takes precedence); else
-// <ecpipe.landing_dir>/events_YYYYMMDD.jsonl when that file exists (reading it needs superuser or
-// pg_read_server_files; `who` names the caller in that error); else the landing, empty. Needs an open SpiConnection.
-BatchSource find_batch_source(DateADT batch, const char* who);
+// <ecpipe.landing_dir>/events_YYYYMMDD.jsonl when that file exists; else the landing, empty. A landing_dir that is no
+// absolute path to a directory, and a day's file that is a dangling link, are errors (not a day without data). The
+// directory is the superuser's choice (the setting is superuser-only), so reading inside it needs no further
+// privilege. Needs an open SpiConnection.
+BatchSource find_batch_source(DateADT batch);
+
+// For a batch read from a file: the day's path must still lead to that very file, unchanged (device, inode, size,
+// modification time), else 55000 (the caller's transaction then writes nothing).
+void require_unchanged_file(const BatchSource& read, DateADT batch);
 
 // Calls visit(line_no, bytes) for every line of the batch, in line order, reporting progress as "<step> <batch>".
 // A file is read as ecpipe_ingest would land it (a line past ecpipe.max_line_bytes cut with a note), and must be
@@ -39,9 +48,12 @@ size_t prepare_batch_step(DateADT batch, const BatchSource& source);
 // "landing" or "file".
 const char* source_name(const BatchSource& source);
 // A file's identity as recorded in ecpipe.validations.source_file and ecpipe.runs.source_file: {"path", "size",
-// "mtime" (UTC, to the nanosecond), "hash" (the 64-bit fingerprint of its numbered lines, hexadecimal)}.
+// "mtime" (UTC, to the nanosecond), "device", "inode", "hash" (the 64-bit fingerprint of its numbered lines,
+// hexadecimal)}.
 std::string file_identity_json(const BatchSource& source, uint64_t fingerprint);
-// Writes "path", "size" and "mtime" as file_identity_json does.
+// The path as recorded: exactly, when it is valid UTF-8 (JSON escapes the rest), else escaped.
+std::string path_text(const BatchSource& source);
+// Writes "path", "size", "mtime", "device" and "inode" as file_identity_json does.
 void write_file_identity(JsonObjectWriter& json, const BatchSource& source);
 // The modification time as file_identity_json writes it: "2024-01-02T03:04:05.123456789Z".
 std::string format_mtime(const FileStamp& stamp);

@@ -50,8 +50,8 @@ struct Validation {
   int64_t run_id = 0;
   std::string status, timezone;
   uint64_t fingerprint = 0;
-  std::string source = "landing";                // where its lines were read from
-  std::string file_path, file_size, file_mtime;  // the file's identity, for a file
+  std::string source = "landing";  // where its lines were read from
+  std::string file[5];             // for a file, its identity: path, size, mtime, device, inode
 };
 
 Validation latest_validation(DateADT batch) {
@@ -59,13 +59,13 @@ Validation latest_validation(DateADT batch) {
   // a database whose ecpipe SQL objects are not yet updated validates landed lines only
   spi_exec(validations_record_source()
                ? "SELECT run_id, status, fingerprint, settings->>'timezone', source, source_file->>'path', "
-                 "source_file->>'size', source_file->>'mtime' FROM ecpipe.validations "
-                 "WHERE batch_date = $1 ORDER BY run_id DESC LIMIT 1"
-               : "SELECT run_id, status, fingerprint, settings->>'timezone', 'landing', NULL, NULL, NULL "
+                 "source_file->>'size', source_file->>'mtime', source_file->>'device', source_file->>'inode' "
+                 "FROM ecpipe.validations WHERE batch_date = $1 ORDER BY run_id DESC LIMIT 1"
+               : "SELECT run_id, status, fingerprint, settings->>'timezone', 'landing', NULL, NULL, NULL, NULL, NULL "
                  "FROM ecpipe.validations WHERE batch_date = $1 ORDER BY run_id DESC LIMIT 1",
            {DATEOID}, {DateADTGetDatum(batch)}, nullptr, true);
   const char *status = nullptr, *zone = nullptr;
-  const char* text[4] = {};
+  const char* text[6] = {};
   server_call([&] {
     if (SPI_processed == 0) return;
     bool isnull = false;
@@ -76,38 +76,41 @@ Validation latest_validation(DateADT batch) {
     status = SPI_getvalue(t, d, 2);
     v.fingerprint = static_cast<uint64_t>(DatumGetInt64(SPI_getbinval(t, d, 3, &isnull)));
     zone = SPI_getvalue(t, d, 4);
-    for (int i = 0; i < 4; ++i) text[i] = SPI_getvalue(t, d, 5 + i);
+    for (int i = 0; i < 6; ++i) text[i] = SPI_getvalue(t, d, 5 + i);
   });
   if (status) v.status = status;
   v.timezone = zone ? zone : "UTC";
   if (text[0]) v.source = text[0];
-  v.file_path = text[1] ? text[1] : "";
-  v.file_size = text[2] ? text[2] : "";
-  v.file_mtime = text[3] ? text[3] : "";
+  for (int i = 0; i < 5; ++i) v.file[i] = text[1 + i] ? text[1 + i] : "";
   return v;
 }
 
 // The batch's source now, which must be the one its validation read: else the batch changed since (a batch landed
-// over a validated file, a file replaced or written to) and nothing is loaded.
+// over a validated file, a file replaced, written to or removed) and nothing is loaded.
 BatchSource validated_source(DateADT batch, const Validation& validation) {
-  const BatchSource now = validations_record_source() ? find_batch_source(batch, "ecpipe_load") : BatchSource{};
+  const BatchSource now = validations_record_source() ? find_batch_source(batch) : BatchSource{};
   const std::string day = format_day(unix_day(batch));
-  const std::string again = "): validate it again (or run the day again)";
-  if (source_name(now) != validation.source)
-    throw ServerError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-                      ("batch " + day + " was validated (run " + std::to_string(validation.run_id) + ") from its " +
-                       validation.source + ", and is now read from its " + source_name(now) +
-                       " (a landed batch takes precedence over the day's file" + again)
-                          .c_str());
-  if (now.file &&
-      (message_excerpt(now.path, 1000) != validation.file_path ||
-       std::to_string(now.stamp.size) != validation.file_size || format_mtime(now.stamp) != validation.file_mtime))
-    throw ServerError(
-        ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-        ("file \"" + message_excerpt(now.path) + "\" of batch " + day + " changed since its validation (run " +
-         std::to_string(validation.run_id) + ": " + validation.file_size + " bytes, modified " + validation.file_mtime +
-         "; now " + std::to_string(now.stamp.size) + " bytes, modified " + format_mtime(now.stamp) + again)
-            .c_str());
+  const std::string run = " (run " + std::to_string(validation.run_id) + ")";
+  const std::string again = ": validate it again (or run the day again)";
+  auto refuse = [](const std::string& message) {
+    throw ServerError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE, message.c_str());
+  };
+  if (validation.source == "file" && !now.file)
+    refuse("file \"" + message_excerpt(validation.file[0]) + "\" of batch " + day + " was validated" + run + ", and " +
+           (has_landed_lines(batch) ? "a batch was landed since (a landed batch takes precedence)" : "is gone now") +
+           again);
+  if (validation.source != "file" && now.file)
+    refuse("the landed lines of batch " + day + " were validated" + run +
+           " and are gone now (the day's file would be read instead)" + again);
+  if (now.file) {
+    const std::string identity[5] = {path_text(now), std::to_string(now.stamp.size), format_mtime(now.stamp),
+                                     std::to_string(now.stamp.device), std::to_string(now.stamp.inode)};
+    for (int i = 0; i < 5; ++i)
+      if (!validation.file[i].empty() && identity[i] != validation.file[i])
+        refuse("file \"" + message_excerpt(now.path) + "\" of batch " + day + " changed since its validation" + run +
+               ": it had " + validation.file[1] + " bytes, modified " + validation.file[2] + "; now " + identity[1] +
+               " bytes, modified " + identity[2] + (i >= 3 ? ", another file" : "") + again);
+  }
   return now;
 }
 
@@ -398,8 +401,9 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
   });
   if (changed || fingerprint.value() != validation.fingerprint)
     throw ServerError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-                      ("batch " + format_day(unix_day(batch)) + " changed after its validation (run " +
-                       std::to_string(validation.run_id) + "): validate it again")
+                      ((source.file ? "file \"" + message_excerpt(source.path) + "\" of batch " : "batch ") +
+                       format_day(unix_day(batch)) + " changed after its validation (run " +
+                       std::to_string(validation.run_id) + "): its lines differ; validate it again")
                           .c_str());
   if (outside_line != 0)
     throw ServerError(
@@ -430,6 +434,9 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
     for (int64_t day : days)
       spi_exec(rebuild, {DATEOID, INT8OID}, {DateADTGetDatum(pg_date(day)), Int64GetDatum(run_id)});
   }
+  // the file read must still be the day's file: a replacement or an append since the read fails the load (the marts
+  // step of a run checks again when it ends)
+  require_unchanged_file(source, batch);
   return result_json(run_id, batch, "loaded", counts, days);
 }
 

@@ -169,7 +169,7 @@ ECPIPE_FUNCTION(ecpipe_check_batch) {
   const ecpipe::Settings settings = current_settings();
   SpiConnection spi;
   // a database whose ecpipe SQL objects are not yet updated reads its landed lines only (its collect step lands files)
-  const BatchSource source = validations_record_source() ? find_batch_source(batch, "ecpipe_validate") : BatchSource{};
+  const BatchSource source = validations_record_source() ? find_batch_source(batch) : BatchSource{};
   const ecpipe::BatchReport report = validate_batch(batch, source, settings);
   write_validation(run_id, batch, source, report, settings);
   spi.finish();

@@ -1,8 +1,9 @@
 -- A batch read where it lies: the day's file in ecpipe.landing_dir, read in place with its identity recorded; the
 -- file and the landed lines give the same checks, raw, quarantine and marts; a landed batch takes precedence; a file
--- that changes after its validation loads nothing; reading it needs pg_read_server_files.
+-- that changes after its validation, or after the load read it, loads nothing; a missing landing directory is an
+-- error; an operator's run reads the file with no further privilege.
 BEGIN;
-SELECT plan(25);
+SELECT plan(33);
 CREATE EXTENSION ecpipe;
 SELECT set_config('test.dir', :'fixtures', false);
 SET ecpipe.landing_dir = :'fixtures';
@@ -43,11 +44,13 @@ SELECT is((SELECT count(*) FROM ecpipe.landing WHERE batch_date = '2025-06-01'),
           'read in place: nothing is copied into ecpipe.landing');
 SELECT is((SELECT (s->>'loaded')::bigint + (s->>'quarantined')::bigint FROM run_a),
           (SELECT count(*) FROM ecpipe_generate('2025-06-01', 300, 11, 0.002)), 'every line is in raw or quarantine');
-SELECT is((SELECT (s->'source_file') - 'mtime' FROM run_a),
+SELECT is((SELECT (s->'source_file') - ARRAY['mtime', 'device', 'inode'] FROM run_a),
           jsonb_build_object('path', :'path_a', 'size', (pg_stat_file(:'path_a')).size,
                              'hash', (SELECT lpad(to_hex(v.fingerprint), 16, '0') FROM ecpipe.validations v
                                        WHERE v.batch_date = '2025-06-01')),
           'the summary names the file: path, size, and the hash of its lines');
+SELECT ok((SELECT s->'source_file'->>'device' ~ '^[0-9]+$' AND s->'source_file'->>'inode' ~ '^[0-9]+$' FROM run_a),
+          'and which file it was: device and inode');
 SELECT is((SELECT left(s->'source_file'->>'mtime', 19) FROM run_a),
           to_char((pg_stat_file(:'path_a')).modification AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS'),
           'and its modification time, in UTC');
@@ -89,35 +92,76 @@ SELECT is((SELECT count(*) FILTER (WHERE status = 'PASS') FROM ecpipe_validate('
 SELECT pg_sleep(0.01);  -- a later modification time, whatever the file system's resolution
 SELECT pg_temp.write_day('2025-06-03', 100, 14, 0);
 SELECT throws_like($$SELECT ecpipe_load('2025-06-03')$$,
-                   'file "%/events_20250603.jsonl" of batch 2025-06-03 changed since its validation (run %): validate it again (or run the day again)',
+                   'file "%/events_20250603.jsonl" of batch 2025-06-03 changed since its validation (run %): it had % bytes, modified %; now % bytes, modified %: validate it again (or run the day again)',
                    'a file rewritten after its validation is not loaded');
 SELECT is((SELECT count(*) FROM ecpipe.raw_events WHERE batch_date = '2025-06-03')
           + (SELECT count(*) FROM ecpipe.quarantine WHERE batch_date = '2025-06-03'), 0::bigint, 'nothing was written');
 SELECT lives_ok($$SELECT ecpipe_validate('2025-06-03')$$, 'validated again');
+-- the same bytes and modification time under the same name, but another file (cp -p, then mv over it)
+SELECT format($$COPY (SELECT 1) TO PROGRAM 'cat >/dev/null; cp -p %1$s %1$s.new && mv %1$s.new %1$s'$$, :'path_c') AS replace_c \gset
+:replace_c;
+SELECT throws_like($$SELECT ecpipe_load('2025-06-03')$$,
+                   'file "%" of batch 2025-06-03 changed since its validation (run %): it had % bytes, modified %; now % bytes, modified %, another file: validate it again (or run the day again)',
+                   'a file replaced by another one (same size, same time) after its validation is not loaded');
+SELECT lives_ok($$SELECT ecpipe_validate('2025-06-03')$$, 'validated again');
 SELECT ecpipe_ingest('2025-06-03', :'path_c');
 SELECT throws_like($$SELECT ecpipe_load('2025-06-03')$$,
-                   'batch 2025-06-03 was validated (run %) from its file, and is now read from its landing %',
+                   'file "%/events_20250603.jsonl" of batch 2025-06-03 was validated (run %), and a batch was landed since (a landed batch takes precedence): validate it again (or run the day again)',
                    'a batch landed after the file was validated is not loaded either');
 DELETE FROM ecpipe.landing WHERE batch_date = '2025-06-03';
 SELECT is(ecpipe_load('2025-06-03')->>'loaded', (SELECT count(*)::text FROM ecpipe_generate('2025-06-03', 100, 14, 0)),
           'the validated file loads');
 
--- Reading a file needs pg_read_server_files, as ecpipe_ingest does.
+-- A file removed after its validation; replaced after the load read it (the run's marts step checks at its end).
+SELECT pg_temp.write_day('2025-06-05', 100, 16, 0) AS path_e \gset
+SELECT ecpipe_validate('2025-06-05');
+SELECT format($$COPY (SELECT 1) TO PROGRAM 'cat >/dev/null; mv %1$s %1$s.gone'$$, :'path_e') AS remove_e \gset
+:remove_e;
+SELECT throws_like($$SELECT ecpipe_load('2025-06-05')$$,
+                   'file "%/events_20250605.jsonl" of batch 2025-06-05 was validated (run %), and is gone now: validate it again (or run the day again)',
+                   'a file removed after its validation: nothing is loaded, and the error says it is gone');
+SELECT format($$COPY (SELECT 1) TO PROGRAM 'cat >/dev/null; mv %1$s.gone %1$s'$$, :'path_e') AS restore_e \gset
+:restore_e;
+SELECT (SELECT max(run_id) FROM ecpipe.validations WHERE batch_date = '2025-06-05') AS run_e \gset
+SELECT is(ecpipe.load_batch('2025-06-05', :run_e, false)->>'status', 'loaded', 'the load of a run reads the file');
+SELECT format($$COPY (SELECT 1) TO PROGRAM 'cat >/dev/null; cp -p %1$s %1$s.new && mv %1$s.new %1$s'$$, :'path_e') AS replace_e \gset
+:replace_e;
+SELECT throws_like(
+  format($$SELECT ecpipe.run_step('marts', %s, '2025-06-05', jsonb_build_object('source', 'file', 'source_file', %L::jsonb,
+                                   'load', '{"days_rebuilt": ["2025-06-05"]}'::jsonb))$$,
+         :run_e, (SELECT source_file FROM ecpipe.validations WHERE run_id = :run_e)),
+  'file "%/events_20250605.jsonl" of batch 2025-06-05 changed during the run (now "%", % bytes, modified %): nothing was written; run the day again once the file is complete',
+  'a file replaced after the load read it fails the marts step of the run (and with it the load)');
+
+-- A landing directory that is missing, or not absolute, and a dangling link are errors, not a day without data.
+SET ecpipe.landing_dir = '/nonexistent/ecpipe-landing';
+SELECT is((SELECT concat_ws(':', s->>'status', s->>'step', s->>'error') FROM (SELECT ecpipe_run('2025-06-06') s) x),
+          'failed:collect:ecpipe: ecpipe.landing_dir "/nonexistent/ecpipe-landing": No such file or directory',
+          'a missing landing_dir fails the run at collect');
+SET ecpipe.landing_dir = 'relative/landing';
+SELECT is((SELECT concat_ws(':', s->>'status', s->>'step', s->>'error') FROM (SELECT ecpipe_run('2025-06-06') s) x),
+          'failed:collect:ecpipe.landing_dir "relative/landing" is not an absolute path', 'so does a relative one');
+SET ecpipe.landing_dir = :'fixtures';
+SELECT format($$COPY (SELECT 1) TO PROGRAM 'cat >/dev/null; ln -sf /nonexistent/events.jsonl %s/events_20250606.jsonl'$$, :'fixtures')
+  AS dangling \gset
+:dangling;
+SELECT is((SELECT concat_ws(':', s->>'status', s->>'step', s->>'error') FROM (SELECT ecpipe_run('2025-06-06') s) x),
+          format('failed:collect:ecpipe: "%s/events_20250606.jsonl" is a symbolic link to a file that does not exist',
+                 :'fixtures'),
+          'a dangling link in its place too');
+
+-- The directory is the superuser's choice: an operator's run reads the day's file in it with no further privilege.
 CREATE ROLE ecpipe_test_op LOGIN IN ROLE ecpipe_operator;
-SET ROLE ecpipe_test_op;
-SELECT is((SELECT concat_ws(':', s->>'status', s->>'source') FROM (SELECT ecpipe_run('2025-06-01') s) x),
-          'succeeded:landing', 'an operator without it runs a landed day');
-RESET ROLE;
 SELECT pg_temp.write_day('2025-06-04', 100, 15, 0) AS path_d \gset
 SET ROLE ecpipe_test_op;
-SELECT is((SELECT concat_ws(':', s->>'status', s->>'step', s->>'error') FROM (SELECT ecpipe_run('2025-06-04') s) x),
-          'failed:collect:ecpipe_run reads server files: it needs superuser or the pg_read_server_files role',
-          'without pg_read_server_files, a day with a file fails at collect, saying why');
+SELECT is((SELECT concat_ws(':', s->>'status', s->>'source') FROM (SELECT ecpipe_run('2025-06-04') s) x),
+          'succeeded:file', 'an operator without pg_read_server_files runs a day from its file');
+SELECT throws_like($$SELECT ecpipe_ingest('2025-06-04', 'events_20250604.jsonl')$$,
+                   'ecpipe_ingest reads server files: it needs superuser or the pg_read_server_files role',
+                   'while ecpipe_ingest, which reads any path it is given, still needs it');
 RESET ROLE;
-GRANT pg_read_server_files TO ecpipe_test_op;
-SET ROLE ecpipe_test_op;
-SELECT is(ecpipe_run('2025-06-04')->>'status', 'succeeded', 'with it, the operator runs the day from its file');
-RESET ROLE;
+SELECT format($$COPY (SELECT 1) TO PROGRAM 'cat >/dev/null; rm -f %s/events_20250606.jsonl'$$, :'fixtures') AS cleanup \gset
+:cleanup;
 
 SELECT * FROM finish();
 ROLLBACK;
