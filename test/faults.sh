@@ -229,6 +229,22 @@ check "a run that cannot get its day's lock in time fails, recorded, naming the 
   "failed/lock:another run of $D1 is in progress (pid $hpid); waited 100ms (ecpipe.run_lock_timeout):failed"
 check "runs of two days in parallel both succeed" "$(runs_at_once $D1 $D2)" "succeeded/succeeded"
 check "with the marts of sequential runs" "$(q -c "SELECT digest()")" "$baseline2"
+# Two batches whose events fall on one day without a partition yet: both loads make it, the second waits for the first.
+q -c "COPY (SELECT l FROM ecpipe_generate('2026-01-25', 200, 3) l) TO '$WORK/late.jsonl'
+      WITH (FORMAT csv, DELIMITER E'\x02', QUOTE E'\x01')"
+q -c "SELECT ecpipe_ingest('2026-01-26', '$WORK/late.jsonl'), ecpipe_ingest('2026-01-27', '$WORK/late.jsonl')" >/dev/null
+check "two batches making one new day's partition at once both succeed" "$(runs_at_once 2026-01-26 2026-01-27)" \
+  "succeeded/succeeded"
+check "and both are in it" \
+  "$(q -c "SELECT count(DISTINCT batch_date) FROM ecpipe.raw_events WHERE event_day = '2026-01-25'")" 2
+q -c "DELETE FROM ecpipe.landing WHERE batch_date IN ('2026-01-26', '2026-01-27')" \
+  -c "DELETE FROM ecpipe.validations WHERE batch_date IN ('2026-01-26', '2026-01-27')" \
+  -c "DROP TABLE ecpipe.raw_events_20260125" \
+  -c "DELETE FROM ecpipe.quarantine WHERE batch_date IN ('2026-01-26', '2026-01-27')" \
+  -c "DELETE FROM ecpipe.mart_user_daily WHERE activity_date = '2026-01-25'" \
+  -c "DELETE FROM ecpipe.mart_funnel_daily WHERE funnel_date = '2026-01-25'" \
+  -c "DELETE FROM ecpipe.mart_product_daily WHERE activity_date = '2026-01-25'" \
+  -c "DELETE FROM ecpipe.mart_orders WHERE order_date = '2026-01-25'" >/dev/null
 
 users=$(q -c "SELECT count(*) FROM ecpipe.mart_user_daily WHERE activity_date = '$D1'")
 orders=$(q -c "SELECT count(*) FROM ecpipe.mart_orders WHERE order_date = '$D1'")
