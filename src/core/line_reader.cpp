@@ -36,7 +36,7 @@ const char* file_kind(mode_t mode) {
 }  // namespace
 
 LineReader::LineReader(const std::string& path, uint64_t max_line_bytes)
-    : path_(message_excerpt(path, 1000)), max_line_(max_line_bytes == 0 ? 1 : max_line_bytes) {
+    : path_(message_excerpt(path)), max_line_(max_line_bytes == 0 ? 1 : max_line_bytes) {
   // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, past any cancel. O_NOFOLLOW: the
   // caller resolved the path (and checked where it leads); a symbolic link put there since is refused.
   fd_ = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);

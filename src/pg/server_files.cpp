@@ -28,16 +28,15 @@ std::string resolve_server_path(const std::string& path) {
   const std::string joined = dir.empty() || (!path.empty() && path[0] == '/') ? path : dir + "/" + path;
   char real_dir[PATH_MAX], real_file[PATH_MAX];
   if (!realpath(joined.c_str(), real_file))
-    throw Error(ErrorKind::Io, "could not open \"" + message_excerpt(joined, 1000) + "\": " + strerror(errno));
+    throw Error(ErrorKind::Io, "could not open \"" + message_excerpt(joined) + "\": " + strerror(errno));
   if (dir.empty()) return real_file;
   if (!realpath(dir.c_str(), real_dir))
-    throw Error(ErrorKind::Io, "ecpipe.landing_dir \"" + message_excerpt(dir, 1000) + "\" does not exist");
+    throw Error(ErrorKind::Io, "ecpipe.landing_dir \"" + message_excerpt(dir) + "\" does not exist");
   const std::string root = std::string(real_dir) + "/";
   if (std::string(real_file).compare(0, root.size(), root) != 0)
     throw ServerError(
         ERRCODE_INSUFFICIENT_PRIVILEGE,
-        ("\"" + message_excerpt(path, 1000) + "\" is outside ecpipe.landing_dir (" + message_excerpt(dir, 1000) + ")")
-            .c_str());
+        ("\"" + message_excerpt(path) + "\" is outside ecpipe.landing_dir (" + message_excerpt(dir) + ")").c_str());
   return real_file;
 }
 
