@@ -342,7 +342,7 @@ BEGIN
     IF part IS NULL THEN
         -- Two loads making the same day's partition at once: the second waits here until the first ends, then finds
         -- its partition (creating one takes this lock too, and keeps it to the end of the transaction).
-        LOCK TABLE ecpipe.raw_events IN SHARE UPDATE EXCLUSIVE MODE;
+        LOCK TABLE ONLY ecpipe.raw_events IN SHARE UPDATE EXCLUSIVE MODE;
         part := to_regclass('ecpipe.' || name);
     END IF;
     created := part IS NULL;
@@ -1037,9 +1037,10 @@ BEGIN
                 'days_rebuilt', to_jsonb(v_days), 'users', v_stats.users, 'sessions', v_stats.sessions,
                 'orders', v_stats.orders, 'revenue', v_stats.revenue,
                 'seconds', round(extract(epoch FROM clock_timestamp() - v_start)::numeric, 3),
-                'step', v_step, 'error', v_err, 'source', v_state->'source')
-                || CASE WHEN v_state ? 'source_file' THEN jsonb_build_object('source_file', v_state->'source_file')
-                        ELSE '{}' END;
+                'step', v_step, 'error', v_err)
+                -- where the batch was read, once the validate step said so
+                || jsonb_strip_nulls(jsonb_build_object('source', v_state->'source',
+                                                        'source_file', v_state->'source_file'));
             v_state := v_state || jsonb_build_object('summary', v_summary);
         END IF;
 
