@@ -953,9 +953,15 @@ LANGUAGE C STABLE;
 CREATE FUNCTION ecpipe.landing_import_restart() RETURNS void
 AS 'MODULE_PATHNAME', 'ecpipe_landing_import_restart'
 LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+-- The batch a line lands in: ecpipe.landing_date, parsed once per value rather than once per line (NULL when unset).
+CREATE FUNCTION ecpipe.landing_import_date() RETURNS date
+AS 'MODULE_PATHNAME', 'ecpipe_landing_import_date'
+LANGUAGE C STABLE;
 
 CREATE TABLE ecpipe.landing_import (PRIMARY KEY (batch_date, line_no)) INHERITS (ecpipe.landing);
 ALTER TABLE ecpipe.landing_import ALTER COLUMN line_no SET DEFAULT ecpipe.landing_import_next_line();
+ALTER TABLE ecpipe.landing_import ALTER COLUMN batch_date
+    SET DEFAULT coalesce(ecpipe.landing_import_date(), ecpipe.landing_import_batch());
 COMMENT ON TABLE ecpipe.landing_import IS
     'COPY target (line) for client-side landing of the batch named by ecpipe.landing_date; its rows are part of ecpipe.landing';
 SELECT pg_catalog.pg_extension_config_dump('ecpipe.landing_import', '');
@@ -972,6 +978,8 @@ END $$;
 CREATE TRIGGER landing_import_start BEFORE INSERT ON ecpipe.landing_import
     FOR EACH STATEMENT EXECUTE FUNCTION ecpipe.landing_import_start();
 
-REVOKE ALL ON FUNCTION ecpipe.landing_import_next_line(), ecpipe.landing_import_restart() FROM PUBLIC;
+REVOKE ALL ON FUNCTION ecpipe.landing_import_next_line(), ecpipe.landing_import_restart(),
+    ecpipe.landing_import_date() FROM PUBLIC;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ecpipe.landing_import TO ecpipe_operator;
-GRANT EXECUTE ON FUNCTION ecpipe.landing_import_next_line(), ecpipe.landing_import_restart() TO ecpipe_operator;
+GRANT EXECUTE ON FUNCTION ecpipe.landing_import_next_line(), ecpipe.landing_import_restart(),
+    ecpipe.landing_import_date() TO ecpipe_operator;

@@ -90,7 +90,7 @@ CREATE TRIGGER landing_number_line BEFORE INSERT ON ecpipe.landing
 -- A part of ecpipe.landing (every query on landing sees its rows), filled at COPY speed: each line takes its batch
 -- and its arrival number from column defaults, with no row trigger; the statement trigger first removes the
 -- batch, whichever path landed it, and restarts the numbering at 1. The numbering function reads no name, so it
--- goes without SET search_path, which would cost more than the function itself on every line.
+-- goes without SET search_path, which would cost more than the function itself on every line (so does the batch's).
 -- Declared STABLE although each call returns the next number: COPY inserts row by row when a column default is
 -- volatile (in case it reads the table), and it reads nothing.
 CREATE FUNCTION ecpipe.landing_import_next_line() RETURNS bigint
@@ -99,9 +99,15 @@ LANGUAGE C STABLE;
 CREATE FUNCTION ecpipe.landing_import_restart() RETURNS void
 AS 'MODULE_PATHNAME', 'ecpipe_landing_import_restart'
 LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+-- The batch a line lands in: ecpipe.landing_date, parsed once per value rather than once per line (NULL when unset).
+CREATE FUNCTION ecpipe.landing_import_date() RETURNS date
+AS 'MODULE_PATHNAME', 'ecpipe_landing_import_date'
+LANGUAGE C STABLE;
 
 CREATE TABLE ecpipe.landing_import (PRIMARY KEY (batch_date, line_no)) INHERITS (ecpipe.landing);
 ALTER TABLE ecpipe.landing_import ALTER COLUMN line_no SET DEFAULT ecpipe.landing_import_next_line();
+ALTER TABLE ecpipe.landing_import ALTER COLUMN batch_date
+    SET DEFAULT coalesce(ecpipe.landing_import_date(), ecpipe.landing_import_batch());
 COMMENT ON TABLE ecpipe.landing_import IS
     'COPY target (line) for client-side landing of the batch named by ecpipe.landing_date; its rows are part of ecpipe.landing';
 SELECT pg_catalog.pg_extension_config_dump('ecpipe.landing_import', '');
@@ -1365,6 +1371,7 @@ GRANT SELECT, INSERT (run_id, kind, payload, last_error) ON ecpipe.notifications
 GRANT USAGE, SELECT ON ecpipe.run_id_seq, ecpipe.notifications_id_seq TO ecpipe_operator;
 GRANT EXECUTE ON FUNCTION ecpipe.setting(text), ecpipe.check_day(date, text), ecpipe.landing_import_batch(),
     ecpipe.landing_number_line(), ecpipe.landing_import_start(), ecpipe.landing_import_next_line(),
+    ecpipe.landing_import_date(),
     ecpipe.landing_import_restart(),
     ecpipe.check_batch(date, bigint), ecpipe.batch_source(date), ecpipe.raw_partition_name(date), ecpipe.raw_partition_days(),
     ecpipe.line_items(jsonb), ecpipe.rate(numeric, numeric), ecpipe.amount_or_zero(jsonb),
