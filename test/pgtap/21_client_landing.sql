@@ -1,7 +1,7 @@
 -- A client's \copy into ecpipe.landing_import: every byte, lines 1..n in file order, the batch replaced whichever
 -- path landed it, no row trigger, and an operator can do it.
 BEGIN;
-SELECT plan(24);
+SELECT plan(25);
 CREATE EXTENSION ecpipe;
 
 CREATE FUNCTION pg_temp.client_copy(day date, file text) RETURNS void LANGUAGE plpgsql AS $$
@@ -91,6 +91,17 @@ SELECT is((SELECT count(*) FROM pg_attrdef ad
            JOIN pg_proc p ON p.oid = d.refobjid
            WHERE ad.adrelid = 'ecpipe.landing_import'::regclass AND p.provolatile = 'v'), 0::bigint,
           'no volatile function in landing_import''s column defaults');
+
+-- The batch follows the setting from one statement to the next (the date is parsed once per value).
+SET LOCAL ecpipe.landing_date = '2024-02-05';
+INSERT INTO ecpipe.landing_import (line) VALUES ('{"n": 1}');
+SET LOCAL ecpipe.landing_date = '2024-02-06';
+INSERT INTO ecpipe.landing_import (line) VALUES ('{"n": 2}'), ('{"n": 3}');
+SELECT results_eq($$SELECT batch_date, line_no, line FROM ecpipe.landing WHERE batch_date IN ('2024-02-05', '2024-02-06')
+                    ORDER BY 1, 2$$,
+                  $$VALUES ('2024-02-05'::date, 1::bigint, '{"n": 1}'), ('2024-02-06', 1, '{"n": 2}'),
+                           ('2024-02-06', 2, '{"n": 3}')$$,
+                  'each statement lands in the batch ecpipe.landing_date names then');
 
 SET LOCAL ecpipe.landing_date = '';
 SELECT throws_ok($$INSERT INTO ecpipe.landing_import (line) VALUES ('{}')$$, 'P0001', 'ecpipe.landing_date is not set',
