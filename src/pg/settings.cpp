@@ -194,7 +194,8 @@ void define_settings() {
                            nullptr, &guc_amount_tolerance, kDefaultAmountTolerance, 0.0, 1e12, PGC_USERSET, 0, nullptr,
                            nullptr, nullptr);
   DefineCustomStringVariable("ecpipe.landing_dir",
-                             "Directory of events_YYYYMMDD.jsonl files; when set, ecpipe_ingest reads only inside it.",
+                             "Directory of events_YYYYMMDD.jsonl files, which runs read in place; when set, "
+                             "ecpipe_ingest reads only inside it.",
                              nullptr, &guc_landing_dir, "", PGC_SUSET, 0, nullptr, nullptr, nullptr);
   // 128 MB at most: a line's jsonb (numbers take more room than their text) then stays under jsonb's 256 MB limit.
   DefineCustomIntVariable("ecpipe.max_line_bytes",
