@@ -217,6 +217,12 @@ LANGUAGE C STRICT VOLATILE SET search_path = pg_catalog, pg_temp SET jit = off;
 COMMENT ON FUNCTION ecpipe.check_batch(date, bigint) IS
     'runs the seven checks on batch ds (its landed lines, else its file in ecpipe.landing_dir) and records them as run run_id (validations, quality_log, line_verdicts); returns passed, failed or no_data';
 
+CREATE FUNCTION ecpipe.check_batch_source(ds date) RETURNS void
+AS 'MODULE_PATHNAME', 'ecpipe_check_batch_source'
+LANGUAGE C STRICT VOLATILE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION ecpipe.check_batch_source(date) IS
+    'raises 55000 unless batch ds is still read from the source its latest validation read, that very file unchanged (device, inode, size, modification time)';
+
 CREATE FUNCTION ecpipe.batch_source(ds date) RETURNS jsonb
 AS 'MODULE_PATHNAME', 'ecpipe_batch_source'
 LANGUAGE C STRICT VOLATILE SET search_path = pg_catalog, pg_temp;
@@ -942,17 +948,8 @@ BEGIN
             PERFORM ecpipe.rebuild_day_marts(v_day, run);
             v_days := v_days || v_day;
         END LOOP;
-        IF state->>'source' = 'file' THEN  -- the day's path must still lead to the file validated and loaded, unchanged
-            v_source := ecpipe.batch_source(day);
-            IF (v_source - 'source') IS DISTINCT FROM ((state->'source_file') - 'hash') THEN
-                RAISE EXCEPTION 'file "%" of batch % changed during the run (now %): nothing was written; run the day again once the file is complete',
-                      state->'source_file'->>'path', day,
-                      CASE WHEN v_source ? 'path' THEN format('"%s", %s bytes, modified %s', v_source->>'path',
-                                                             v_source->>'size', v_source->>'mtime')
-                           ELSE 'no file' END
-                      USING ERRCODE = '55000';
-            END IF;
-        END IF;
+        -- the batch must still be what was validated and loaded: a day's file replaced or written to meanwhile fails
+        PERFORM ecpipe.check_batch_source(day);
         RETURN jsonb_build_object('status', 'succeeded', 'rows', cardinality(v_days),
                                   'detail', array_to_string(v_days, ', '), 'days', to_jsonb(v_days));
     WHEN 'notify' THEN  -- the quality report when the checks ran, then the outcome; queued, sent once the run commits
@@ -1373,7 +1370,8 @@ GRANT EXECUTE ON FUNCTION ecpipe.setting(text), ecpipe.check_day(date, text), ec
     ecpipe.landing_number_line(), ecpipe.landing_import_start(), ecpipe.landing_import_next_line(),
     ecpipe.landing_import_date(),
     ecpipe.landing_import_restart(),
-    ecpipe.check_batch(date, bigint), ecpipe.batch_source(date), ecpipe.raw_partition_name(date), ecpipe.raw_partition_days(),
+    ecpipe.check_batch(date, bigint), ecpipe.batch_source(date), ecpipe.check_batch_source(date),
+    ecpipe.raw_partition_name(date), ecpipe.raw_partition_days(),
     ecpipe.line_items(jsonb), ecpipe.rate(numeric, numeric), ecpipe.amount_or_zero(jsonb),
     ecpipe.scan_day_events(date, bigint), ecpipe.rebuild_day_marts(date, bigint),
     ecpipe.load_batch(date, bigint, boolean),

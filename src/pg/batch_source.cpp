@@ -36,11 +36,10 @@ std::string day_file(DateADT batch) {
 
 std::string stamp_text(const FileStamp& s) { return std::to_string(s.size) + " bytes, modified " + format_mtime(s); }
 
-// The error for a batch's file that is not what was read: `now` says what is there instead.
-[[noreturn]] void file_changed(const BatchSource& source, DateADT batch, const std::string& now, const char* when) {
+[[noreturn]] void file_changed(const BatchSource& source, DateADT batch, const FileStamp& now, const char* when) {
   throw ServerError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
                     ("file \"" + message_excerpt(source.path) + "\" of batch " + format_day(unix_day(batch)) +
-                     " changed " + when + " (" + stamp_text(source.stamp) + "; now " + now +
+                     " changed " + when + " (" + stamp_text(source.stamp) + "; now " + stamp_text(now) +
                      "): nothing was written; run the day again once the file is complete")
                         .c_str());
 }
@@ -50,7 +49,7 @@ void scan_file(const BatchSource& source, DateADT batch, const char* step,
   const uint64_t max_line = static_cast<uint64_t>(current_settings().max_line_bytes);
   LineReader reader(source.path, max_line);
   const FileStamp before = reader.stamp();
-  if (before != source.stamp) file_changed(source, batch, stamp_text(before), "since it was found");
+  if (before != source.stamp) file_changed(source, batch, before, "since it was found");
   ProgressReporter progress(std::string(step) + " " + format_day(unix_day(batch)));
   std::string_view line;
   std::string cut;
@@ -65,7 +64,7 @@ void scan_file(const BatchSource& source, DateADT batch, const char* step,
   }
   progress.lines_done(line_no);
   const FileStamp after = reader.stamp();
-  if (after != before) file_changed(source, batch, stamp_text(after), "while it was read");
+  if (after != before) file_changed(source, batch, after, "while it was read");
 }
 
 }  // namespace
@@ -106,17 +105,6 @@ BatchSource find_batch_source(DateADT batch) {
   source.path = resolve_server_path(path);
   source.stamp = LineReader(source.path, 1).stamp();  // a regular file, opened as the scan will open it
   return source;
-}
-
-void require_unchanged_file(const BatchSource& read, DateADT batch) {
-  if (!read.file) return;
-  const BatchSource now = find_batch_source(batch);
-  if (now.file && now.path == read.path && now.stamp == read.stamp) return;
-  file_changed(read, batch,
-               now.file ? "\"" + message_excerpt(now.path) + "\", " + stamp_text(now.stamp) +
-                              (now.stamp.inode != read.stamp.inode ? ", another file" : "")
-                        : "no file",
-               "during the run");
 }
 
 void scan_batch(const BatchSource& source, DateADT batch, const char* step,

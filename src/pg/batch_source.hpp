@@ -29,10 +29,6 @@ bool has_landed_lines(DateADT batch);
 // privilege. Needs an open SpiConnection.
 BatchSource find_batch_source(DateADT batch);
 
-// For a batch read from a file: the day's path must still lead to that very file, unchanged (device, inode, size,
-// modification time), else 55000 (the caller's transaction then writes nothing).
-void require_unchanged_file(const BatchSource& read, DateADT batch);
-
 // Calls visit(line_no, bytes) for every line of the batch, in line order, reporting progress as "<step> <batch>".
 // A file is read as ecpipe_ingest would land it (a line past ecpipe.max_line_bytes cut with a note), and must be
 // the version `source.stamp` names, unchanged while it is read: else the call fails (55000) and the caller's

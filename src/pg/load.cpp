@@ -34,8 +34,8 @@ namespace {
 // it creates are used): a normal batch has one or two, and each builder holds a day's users and sessions.
 constexpr size_t kMaxAggregatedDays = 4;
 
-// The advisory-lock key by which a database whose ecpipe SQL objects predate ecpipe.lock_day (not yet updated with
-// ALTER EXTENSION ecpipe UPDATE) serializes the runs of a day; the day, counted from 2000-01-01, is the second key.
+// The advisory-lock key with which a database whose ecpipe SQL has no ecpipe.lock_day (not updated with ALTER
+// EXTENSION ecpipe UPDATE) serializes the runs of a day; the day, counted from 2000-01-01, is the second key.
 constexpr int32_t kNotUpdatedRunLockKey = 1701864048;
 
 struct Verdict {
@@ -86,7 +86,8 @@ Validation latest_validation(DateADT batch) {
 }
 
 // The batch's source now, which must be the one its validation read: else the batch changed since (a batch landed
-// over a validated file, a file replaced, written to or removed) and nothing is loaded.
+// over a validated file, a file replaced, written to or removed) and nothing is loaded. Checked when the load starts,
+// when it ends, and by the marts step of a run when it ends (ecpipe.check_batch_source).
 BatchSource validated_source(DateADT batch, const Validation& validation) {
   const BatchSource now = validations_record_source() ? find_batch_source(batch) : BatchSource{};
   const std::string day = format_day(unix_day(batch));
@@ -434,9 +435,7 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
     for (int64_t day : days)
       spi_exec(rebuild, {DATEOID, INT8OID}, {DateADTGetDatum(pg_date(day)), Int64GetDatum(run_id)});
   }
-  // the file read must still be the day's file: a replacement or an append since the read fails the load (the marts
-  // step of a run checks again when it ends)
-  require_unchanged_file(source, batch);
+  validated_source(batch, validation);  // a file replaced or written to since the read fails the load
   return result_json(run_id, batch, "loaded", counts, days);
 }
 
@@ -455,4 +454,17 @@ ECPIPE_FUNCTION(ecpipe_load_batch) {
   const std::string result = load_batch(batch, run_id, build_marts);
   spi.finish();
   return jsonb_result(result);
+}
+
+// ecpipe.check_batch_source(ds): the batch's source is still the one its latest validation read (see
+// validated_source); else 55000. The marts step of a run calls it when it ends.
+ECPIPE_FUNCTION(ecpipe_check_batch_source) {
+  using namespace ecpipe::pg;
+  const DateADT batch = PG_GETARG_DATEADT(0);
+  require_pipeline_day(batch, "ecpipe_run");
+  SpiConnection spi;
+  const Validation validation = latest_validation(batch);
+  if (validation.found) validated_source(batch, validation);
+  spi.finish();
+  PG_RETURN_VOID();
 }

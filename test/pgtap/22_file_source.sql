@@ -130,7 +130,7 @@ SELECT throws_like(
   format($$SELECT ecpipe.run_step('marts', %s, '2025-06-05', jsonb_build_object('source', 'file', 'source_file', %L::jsonb,
                                    'load', '{"days_rebuilt": ["2025-06-05"]}'::jsonb))$$,
          :run_e, (SELECT source_file FROM ecpipe.validations WHERE run_id = :run_e)),
-  'file "%/events_20250605.jsonl" of batch 2025-06-05 changed during the run (now "%", % bytes, modified %): nothing was written; run the day again once the file is complete',
+  'file "%/events_20250605.jsonl" of batch 2025-06-05 changed since its validation (run %): it had % bytes, modified %; now % bytes, modified %, another file: validate it again (or run the day again)',
   'a file replaced after the load read it fails the marts step of the run (and with it the load)');
 
 -- A landing directory that is missing, or not absolute, and a dangling link are errors, not a day without data.
