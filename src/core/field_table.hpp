@@ -37,6 +37,7 @@ class FieldTable {
     }
   }
   const std::string& name(int field) const { return names_[field]; }
+  int size() const { return static_cast<int>(names_.size()); }  // how many field numbers there are
   // The rules for the type named `event_type`; the common rules for any other name.
   const TypeFields& for_type(std::string_view event_type) const {
     for (size_t i = 0; i < type_names_.size(); ++i)

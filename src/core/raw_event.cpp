@@ -141,13 +141,18 @@ const char* raw_number_column(int i) { return kNumberNames[i]; }
 
 class RawEventExtractor::Impl {
  public:
-  explicit Impl(const CompiledSchema& schema) : fields_(schema) {}
+  explicit Impl(const CompiledSchema& schema) : fields_(schema) {
+    for (int f = 0; f < fields_.size(); ++f)
+      columns_.push_back(column_of(fields_.name(f)));
+  }
 
   bool extract(std::string_view line, const TimeZone& zone, RawEvent& out, std::string& why) {
     out = RawEvent{};
     element root;
-    bool has_nul = false;
-    if (!parser_.parse_object(line, root, has_nul, why)) return false;
+    // Validation judged this line already (repeated keys, U+0000): parsing it is enough. Were it different now, the
+    // loader's fingerprint of the batch would fail the load.
+    bool may_have_nul = false;
+    if (!parser_.parse_line(line, root, may_have_nul, why)) return false;
     simdjson::dom::object obj = root.get_object().value_unsafe();
     element type_value;
     const detail::FieldTable::TypeFields& rules =
@@ -160,8 +165,8 @@ class RawEventExtractor::Impl {
     for (auto field : obj) {
       ++member;
       const element v = field.value;
-      const Column c = column_of(field.key);
       const int number = fields_.find(field.key);
+      const Column c = number >= 0 ? columns_[number] : Column{Kind::None, 0};
       const bool defined = number >= 0 && rules.rule[number] != nullptr;
       if (c.kind == Kind::Timestamp) {
         has_time = resolve(v, zone, out.time);
@@ -251,6 +256,7 @@ class RawEventExtractor::Impl {
   }
 
   detail::FieldTable fields_;
+  std::vector<Column> columns_;  // by field number: the raw column a field fills
   detail::EventParser parser_;
 };
 
