@@ -13,6 +13,7 @@ class DistinctStrings {
   ~DistinctStrings();
   DistinctStrings(const DistinctStrings&) = delete;
   DistinctStrings& operator=(const DistinctStrings&) = delete;
+  DistinctStrings& operator=(DistinctStrings&& other) noexcept;  // `other` is spent: only destroy it
 
   void add(std::string_view s);
   size_t size() const;

@@ -20,6 +20,7 @@ class DistinctStrings::Impl {
 
 DistinctStrings::DistinctStrings() : impl_(std::make_unique<Impl>()) {}
 DistinctStrings::~DistinctStrings() = default;
+DistinctStrings& DistinctStrings::operator=(DistinctStrings&& other) noexcept = default;
 
 void DistinctStrings::add(std::string_view s) {
   Impl& m = *impl_;

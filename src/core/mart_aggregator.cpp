@@ -113,6 +113,10 @@ class MartAggregator::Impl {
       out.days[day] = AggregatedDay{builder.first->finish(), std::move(builder.second)};
     out.users = static_cast<int64_t>(users_.size());
     out.sessions = static_cast<int64_t>(sessions_.size());
+    // what the rows were counted with goes now, not when the aggregator does: the loader builds indexes next
+    builders_.clear();
+    users_ = DistinctStrings();
+    sessions_ = DistinctStrings();
     return out;
   }
 

@@ -19,6 +19,7 @@ namespace ecpipe {
 
 using detail::IdFirstSeen;
 using detail::KeyIndex;
+using detail::KeySet;
 using detail::pack_keys;
 using detail::StringInterner;
 
@@ -78,19 +79,19 @@ class MartBuilder::Impl {
     interrupts_.tick();
     bool added = false;
     const uint32_t user = user_row(e.user_id, added);
-    UserDay& u = user_rows_[user];
+    UserTally& u = tallies_[user];
     if (added) u.first_micros = u.last_micros = e.micros;
     u.first_micros = std::min(u.first_micros, e.micros);
     u.last_micros = std::max(u.last_micros, e.micros);
     switch (e.type) {
-      case EventType::PageView: ++u.page_views; break;
-      case EventType::Click: ++u.clicks; break;
-      case EventType::AddToCart: ++u.carts; break;
+      case EventType::PageView: count(u.page_views); break;
+      case EventType::Click: count(u.clicks); break;
+      case EventType::AddToCart: count(u.carts); break;
       case EventType::Purchase:
-        ++u.purchases;
+        count(u.purchases);
         if (e.amount_cents) add_checked(u.amount_cents, *e.amount_cents, "total_purchase_amount");
         break;
-      case EventType::Search: ++u.searches; break;
+      case EventType::Search: count(u.searches); break;
       case EventType::Unknown: break;
     }
 
@@ -104,8 +105,8 @@ class MartBuilder::Impl {
     const uint32_t platform = platform_of(e.platform);
     const int step = funnel_step(e.type);
     if (step >= 0) {
-      funnel_users_.find_or_add(pack_keys(platform * kSteps + static_cast<uint32_t>(step), user), added);
-      if (added) ++funnel_counts_[platform][step];
+      if (funnel_users_.add(pack_keys(platform * kSteps + static_cast<uint32_t>(step), user)))
+        ++funnel_counts_[platform][step];
     }
 
     if (e.product_id && (e.type == EventType::Click || e.type == EventType::AddToCart)) {
@@ -116,20 +117,37 @@ class MartBuilder::Impl {
         ++p.carts;
       } else {
         ++p.clicks;
-        viewers_.find_or_add(pack_keys(product, user), added);
-        if (added) ++p.viewers;
+        if (viewers_.add(pack_keys(product, user))) ++p.viewers;
       }
     }
   }
 
   DayMarts finish() {
+    // What found the rows goes first, so that the day's rows are made in as little memory as the day needs.
+    user_sessions_ = KeyIndex();
+    funnel_users_ = KeySet();
+    viewers_ = KeySet();
+    sessions_ = IdFirstSeen();
+    row_by_number_ = std::vector<uint32_t>();
+    row_by_other_ = std::vector<uint32_t>();
     DayMarts out;
+    out.users.reserve(tallies_.size());
+    for (const UserTally& t : tallies_) {
+      UserDay u;
+      u.user_id = t.key >= kOtherUser ? std::string(other_users_.at(t.key - kOtherUser)) : user_text(t.key);
+      u.page_views = t.page_views, u.clicks = t.clicks, u.carts = t.carts, u.purchases = t.purchases;
+      u.searches = t.searches, u.amount_cents = t.amount_cents;
+      u.first_micros = t.first_micros, u.last_micros = t.last_micros;
+      out.users.push_back(std::move(u));
+    }
+    tallies_ = std::vector<UserTally>();
+    other_users_ = StringInterner();
     for (const Span& s : session_spans_) {
-      UserDay& u = user_rows_[s.user];
+      UserDay& u = out.users[s.user];
       ++u.sessions;
       u.session_time.add_difference(s.last - s.first);
     }
-    out.users = std::move(user_rows_);
+    session_spans_ = std::vector<Span>();
     for (size_t p = 0; p < platforms_.size(); ++p) {
       const auto& c = funnel_counts_[p];
       out.funnel.push_back({platforms_[p], c[kView], c[kClick], c[kCart], c[kPurchase]});
@@ -144,24 +162,46 @@ class MartBuilder::Impl {
     int64_t first, last;
   };
 
+  // A user's counts while the day is added up, in 48 bytes (the UserDay rows are made at finish()).
+  struct UserTally {
+    uint32_t key = 0;  // the user number of an id shaped U + 6 digits, else kOtherUser + its interned number
+    uint32_t page_views = 0, clicks = 0, carts = 0, purchases = 0, searches = 0;
+    int64_t amount_cents = 0, first_micros = 0, last_micros = 0;
+  };
+  static constexpr uint32_t kOtherUser = 1u << 31;
+
+  static void count(uint32_t& n) {
+    if (++n == 0) throw Error(ErrorKind::Internal, "more than 4,294,967,295 events of one user in a day");
+  }
+  static std::string user_text(uint32_t number) {
+    std::string id = "U000000";
+    for (int i = 6; i >= 1; --i, number /= 10) id[i] = static_cast<char>('0' + number % 10);
+    return id;
+  }
+
   // The user's row: found by index for ids shaped U + 6 digits, through the interner for any other.
   uint32_t user_row(std::string_view id, bool& added) {
     uint32_t* slot = nullptr;  // row number + 1, or 0 for a user not seen yet
+    uint32_t key = 0;          // as UserTally::key
     const int number = detail::user_number(id);
     if (number >= 0) {
       if (row_by_number_.empty()) row_by_number_ = detail::mapped_vector<uint32_t>(detail::kUserNumbers);
       slot = &row_by_number_[static_cast<size_t>(number)];
+      key = static_cast<uint32_t>(number);
     } else {
       bool fresh = false;
-      const uint32_t key = other_users_.intern(id, fresh);
+      const uint32_t interned = other_users_.intern(id, fresh);
       if (fresh) row_by_other_.push_back(0);
-      slot = &row_by_other_[key];
+      slot = &row_by_other_[interned];
+      key = kOtherUser + interned;
     }
     added = *slot == 0;
     if (added) {
-      user_rows_.push_back(UserDay{});
-      user_rows_.back().user_id = std::string(id);
-      *slot = static_cast<uint32_t>(user_rows_.size());
+      if (tallies_.size() >= kOtherUser - 1) throw Error(ErrorKind::Internal, "more than 2 billion users in one day");
+      UserTally t;
+      t.key = key;
+      tallies_.push_back(t);
+      *slot = static_cast<uint32_t>(tallies_.size());
     }
     return *slot - 1;
   }
@@ -178,15 +218,15 @@ class MartBuilder::Impl {
 
   std::vector<uint32_t> row_by_number_, row_by_other_;  // user rows (+ 1) by user number, by interned id
   StringInterner other_users_, products_;
-  IdFirstSeen sessions_;  // session_id → dense session number
-  std::vector<UserDay> user_rows_;
+  IdFirstSeen sessions_;            // session_id → dense session number
+  std::vector<UserTally> tallies_;  // by user row
   KeyIndex user_sessions_;
   std::vector<Span> session_spans_;
   std::vector<std::string> platforms_;
   std::vector<std::array<int64_t, kSteps>> funnel_counts_;
-  KeyIndex funnel_users_;
+  KeySet funnel_users_;
   std::vector<ProductActivity> product_rows_;
-  KeyIndex viewers_;
+  KeySet viewers_;
   InterruptCounter interrupts_{1024};
 };
 

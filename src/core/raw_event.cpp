@@ -142,8 +142,7 @@ const char* raw_number_column(int i) { return kNumberNames[i]; }
 class RawEventExtractor::Impl {
  public:
   explicit Impl(const CompiledSchema& schema) : fields_(schema) {
-    for (int f = 0; f < fields_.size(); ++f)
-      columns_.push_back(column_of(fields_.name(f)));
+    for (int f = 0; f < fields_.size(); ++f) columns_.push_back(column_of(fields_.name(f)));
   }
 
   bool extract(std::string_view line, const TimeZone& zone, RawEvent& out, std::string& why) {

@@ -414,15 +414,17 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
          format_day(allowed.first) + " to " + format_day(allowed.second) +
          ", from ecpipe.min_year and ecpipe.max_future): validate the batch with this load's settings")
             .c_str());
-  LoadCounts counts;
-  counts.loaded = raw.finish();
-  for (Oid part : new_partitions) index_raw_partition(part);
-  if (mapped) record_batch_days(batch, partitions);
+  // The aggregates first: what counted them is freed (and given back) before the partitions' keys are sorted.
   Aggregates aggregates = aggregator.finish();
   for (auto& [day, aggregated] : aggregates.days)
     if (created_days.count(day))
       stash_day_marts(run_id, day,
                       StashedDay{std::move(aggregated.marts), unix_day(batch), std::move(aggregated.purchase_lines)});
+  release_free_heap();  // the aggregator thread's heap arena keeps what it freed otherwise
+  LoadCounts counts;
+  counts.loaded = raw.finish();
+  for (Oid part : new_partitions) index_raw_partition(part);
+  if (mapped) record_batch_days(batch, partitions);
   counts.quarantined = quarantine.flush();
   counts.users = aggregates.users;
   counts.sessions = aggregates.sessions;

@@ -103,6 +103,19 @@ TEST(Marts, UsersOfAnyShapeAndSessionsOfAnyShapeAreKeptApart) {
   EXPECT_EQ(users[3].page_views, 1);
 }
 
+TEST(Marts, NumberedUserIdsComeBackAsWritten) {
+  // Ids shaped U + 6 digits are counted by number and written back as text when the rows are made.
+  MartBuilder b;
+  for (const char* id : {"U000000", "U999999", "U000010", "U100000"}) b.add(ev(EventType::Search, id, "s", 1));
+  const auto users = b.finish().users;
+  ASSERT_EQ(users.size(), 4u);
+  EXPECT_EQ(users[0].user_id, "U000000");
+  EXPECT_EQ(users[1].user_id, "U999999");
+  EXPECT_EQ(users[2].user_id, "U000010");
+  EXPECT_EQ(users[3].user_id, "U100000");
+  for (const auto& u : users) EXPECT_EQ(u.searches, 1);
+}
+
 TEST(Marts, FunnelCountsDistinctUsersPerStepAndPlatform) {
   MartBuilder b;
   b.add(ev(EventType::PageView, "U1", "a", 0));
