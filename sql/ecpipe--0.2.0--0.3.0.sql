@@ -344,6 +344,10 @@ BEGIN
         RETURN jsonb_build_object('status', 'succeeded', 'rows', cardinality(v_days),
                                   'detail', array_to_string(v_days, ', '), 'days', to_jsonb(v_days));
     WHEN 'notify' THEN  -- the quality report when the checks ran, then the outcome; queued, sent once the run commits
+        -- a day of ecpipe_backfill or ecpipe_backfill_days is told in the backfill's one digest instead
+        IF pg_catalog.current_setting('ecpipe_backfill.digest', true) = 'on' THEN
+            RETURN jsonb_build_object('status', 'succeeded', 'rows', 0, 'detail', 'told in the backfill''s digest');
+        END IF;
         v_kind := CASE state->'summary'->>'status' WHEN 'succeeded' THEN 'success' ELSE state->'summary'->>'status' END;
         v_report := state ? 'checks' AND v_kind <> 'no_data';
         IF v_report THEN
@@ -547,6 +551,7 @@ DECLARE
     n       int := 0;
     total   int;
     summary jsonb;
+    v_days  jsonb := '[]';  -- the days' summaries, for the digest
 BEGIN
     PERFORM ecpipe.check_day(from_day, 'ecpipe_backfill_days'), ecpipe.check_day(to_day, 'ecpipe_backfill_days');
     IF to_day OPERATOR(pg_catalog.<) from_day THEN
@@ -556,7 +561,10 @@ BEGIN
     d := from_day;
     WHILE d OPERATOR(pg_catalog.<=) to_day LOOP
         n := n OPERATOR(pg_catalog.+) 1;
+        -- the day's run queues no messages of its own (for this day's transaction): one digest comes at the end
+        PERFORM pg_catalog.set_config('ecpipe_backfill.digest', 'on', true);
         summary := @extschema@.ecpipe_run(d);
+        v_days := v_days OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_array(summary);
         RAISE NOTICE 'ecpipe_backfill_days: day % of % (%) %: % loaded, % quarantined in % s', n, total, d,
               summary OPERATOR(pg_catalog.->>) 'status', summary OPERATOR(pg_catalog.->>) 'loaded',
               summary OPERATOR(pg_catalog.->>) 'quarantined', summary OPERATOR(pg_catalog.->>) 'seconds';
@@ -564,10 +572,11 @@ BEGIN
         -- A cancel or statement_timeout stops the backfill, not just that day's step (which records it as failed).
         IF (summary OPERATOR(pg_catalog.->>) 'cancelled')::boolean THEN
             RAISE WARNING 'ecpipe_backfill_days stopped at day % of % (%): the statement was cancelled', n, total, d;
-            RETURN;
+            EXIT;
         END IF;
         d := d OPERATOR(pg_catalog.+) 1;
     END LOOP;
+    PERFORM @extschema@.ecpipe_notify('backfill', ecpipe.slack_digest(v_days), NULL);
 END $$;
 COMMENT ON PROCEDURE @extschema@.ecpipe_backfill_days(date, date) IS
     'runs each day from from_day to to_day in order, committing after each day; the summaries are in ecpipe.runs';
@@ -912,6 +921,7 @@ DECLARE
     n       int := 0;
     total   int;
     summary jsonb;
+    v_days  jsonb := '[]';  -- the days' summaries, for the digest
 BEGIN
     PERFORM ecpipe.check_day(from_day, 'ecpipe_backfill'), ecpipe.check_day(to_day, 'ecpipe_backfill');
     IF to_day < from_day THEN
@@ -919,19 +929,24 @@ BEGIN
     END IF;
     total := to_day - from_day + 1;
     d := from_day;
+    -- the days' runs queue no messages of their own: the backfill queues one digest at the end
+    PERFORM pg_catalog.set_config('ecpipe_backfill.digest', 'on', true);
     WHILE d <= to_day LOOP  -- not a loop over a query: its open cursor would keep each load from writing frozen rows
         n := n + 1;
         summary := @extschema@.ecpipe_run(d);  -- a blocked or failed day is reported and the next one runs
+        v_days := v_days || jsonb_build_array(summary);
         RAISE NOTICE 'ecpipe_backfill: day % of % (%) %: % loaded, % quarantined in % s', n, total, d,
               summary->>'status', summary->>'loaded', summary->>'quarantined', summary->>'seconds';
         RETURN NEXT summary;
         -- A cancel or statement_timeout stops the backfill, not just that day's step (which records it as failed).
         IF (summary->>'cancelled')::boolean THEN
             RAISE WARNING 'ecpipe_backfill stopped at day % of % (%): the statement was cancelled', n, total, d;
-            RETURN;
+            EXIT;
         END IF;
         d := d + 1;
     END LOOP;
+    PERFORM pg_catalog.set_config('ecpipe_backfill.digest', 'off', true);
+    PERFORM @extschema@.ecpipe_notify('backfill', ecpipe.slack_digest(v_days), NULL);
 END $$;
 
 -- == landing: a client's \copy lands at COPY speed ==
@@ -982,3 +997,15 @@ REVOKE ALL ON FUNCTION ecpipe.landing_import_next_line(), ecpipe.landing_import_
 GRANT SELECT, INSERT, UPDATE, DELETE ON ecpipe.landing_import TO ecpipe_operator;
 GRANT EXECUTE ON FUNCTION ecpipe.landing_import_next_line(), ecpipe.landing_import_restart(),
     ecpipe.landing_import_date() TO ecpipe_operator;
+
+-- == notifications: in ecpipe.language, and one digest for a backfill instead of two messages per day ==
+ALTER FUNCTION ecpipe.slack_message(text, jsonb) STABLE;
+COMMENT ON FUNCTION ecpipe.slack_message(text, jsonb) IS
+    'Block Kit payload of kind quality_report, success, blocked, failed or no_data for a run summary, in ecpipe.language';
+CREATE FUNCTION ecpipe.slack_digest(summaries jsonb) RETURNS jsonb
+AS 'MODULE_PATHNAME', 'ecpipe_slack_digest'
+LANGUAGE C STRICT STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION ecpipe.slack_digest(jsonb) IS
+    'the one Block Kit message of a backfill, from its days'' run summaries (a JSON array), in ecpipe.language';
+REVOKE ALL ON FUNCTION ecpipe.slack_digest(jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ecpipe.slack_digest(jsonb) TO ecpipe_operator;

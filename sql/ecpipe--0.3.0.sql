@@ -643,9 +643,15 @@ SELECT pg_catalog.pg_extension_config_dump('ecpipe.notifications_id_seq', '');
 
 CREATE FUNCTION ecpipe.slack_message(kind text, summary jsonb) RETURNS jsonb
 AS 'MODULE_PATHNAME', 'ecpipe_slack_message'
-LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp;
+LANGUAGE C STRICT STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION ecpipe.slack_message(text, jsonb) IS
-    'Block Kit payload of kind quality_report, success, blocked, failed or no_data for a run summary';
+    'Block Kit payload of kind quality_report, success, blocked, failed or no_data for a run summary, in ecpipe.language';
+
+CREATE FUNCTION ecpipe.slack_digest(summaries jsonb) RETURNS jsonb
+AS 'MODULE_PATHNAME', 'ecpipe_slack_digest'
+LANGUAGE C STRICT STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION ecpipe.slack_digest(jsonb) IS
+    'the one Block Kit message of a backfill, from its days'' run summaries (a JSON array), in ecpipe.language';
 
 CREATE FUNCTION ecpipe.slack_payload(payload jsonb) RETURNS jsonb
 AS 'MODULE_PATHNAME', 'ecpipe_slack_payload'
@@ -953,6 +959,10 @@ BEGIN
         RETURN jsonb_build_object('status', 'succeeded', 'rows', cardinality(v_days),
                                   'detail', array_to_string(v_days, ', '), 'days', to_jsonb(v_days));
     WHEN 'notify' THEN  -- the quality report when the checks ran, then the outcome; queued, sent once the run commits
+        -- a day of ecpipe_backfill or ecpipe_backfill_days is told in the backfill's one digest instead
+        IF pg_catalog.current_setting('ecpipe_backfill.digest', true) = 'on' THEN
+            RETURN jsonb_build_object('status', 'succeeded', 'rows', 0, 'detail', 'told in the backfill''s digest');
+        END IF;
         v_kind := CASE state->'summary'->>'status' WHEN 'succeeded' THEN 'success' ELSE state->'summary'->>'status' END;
         v_report := state ? 'checks' AND v_kind <> 'no_data';
         IF v_report THEN
@@ -1108,6 +1118,7 @@ DECLARE
     n       int := 0;
     total   int;
     summary jsonb;
+    v_days  jsonb := '[]';  -- the days' summaries, for the digest
 BEGIN
     PERFORM ecpipe.check_day(from_day, 'ecpipe_backfill'), ecpipe.check_day(to_day, 'ecpipe_backfill');
     IF to_day < from_day THEN
@@ -1115,19 +1126,24 @@ BEGIN
     END IF;
     total := to_day - from_day + 1;
     d := from_day;
+    -- the days' runs queue no messages of their own: the backfill queues one digest at the end
+    PERFORM pg_catalog.set_config('ecpipe_backfill.digest', 'on', true);
     WHILE d <= to_day LOOP  -- not a loop over a query: its open cursor would keep each load from writing frozen rows
         n := n + 1;
         summary := @extschema@.ecpipe_run(d);  -- a blocked or failed day is reported and the next one runs
+        v_days := v_days || jsonb_build_array(summary);
         RAISE NOTICE 'ecpipe_backfill: day % of % (%) %: % loaded, % quarantined in % s', n, total, d,
               summary->>'status', summary->>'loaded', summary->>'quarantined', summary->>'seconds';
         RETURN NEXT summary;
         -- A cancel or statement_timeout stops the backfill, not just that day's step (which records it as failed).
         IF (summary->>'cancelled')::boolean THEN
             RAISE WARNING 'ecpipe_backfill stopped at day % of % (%): the statement was cancelled', n, total, d;
-            RETURN;
+            EXIT;
         END IF;
         d := d + 1;
     END LOOP;
+    PERFORM pg_catalog.set_config('ecpipe_backfill.digest', 'off', true);
+    PERFORM @extschema@.ecpipe_notify('backfill', ecpipe.slack_digest(v_days), NULL);
 END $$;
 COMMENT ON FUNCTION @extschema@.ecpipe_backfill(date, date) IS 'runs each day from from_day to to_day in order; one summary per day';
 
@@ -1142,6 +1158,7 @@ DECLARE
     n       int := 0;
     total   int;
     summary jsonb;
+    v_days  jsonb := '[]';  -- the days' summaries, for the digest
 BEGIN
     PERFORM ecpipe.check_day(from_day, 'ecpipe_backfill_days'), ecpipe.check_day(to_day, 'ecpipe_backfill_days');
     IF to_day OPERATOR(pg_catalog.<) from_day THEN
@@ -1151,7 +1168,10 @@ BEGIN
     d := from_day;
     WHILE d OPERATOR(pg_catalog.<=) to_day LOOP
         n := n OPERATOR(pg_catalog.+) 1;
+        -- the day's run queues no messages of its own (for this day's transaction): one digest comes at the end
+        PERFORM pg_catalog.set_config('ecpipe_backfill.digest', 'on', true);
         summary := @extschema@.ecpipe_run(d);
+        v_days := v_days OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_array(summary);
         RAISE NOTICE 'ecpipe_backfill_days: day % of % (%) %: % loaded, % quarantined in % s', n, total, d,
               summary OPERATOR(pg_catalog.->>) 'status', summary OPERATOR(pg_catalog.->>) 'loaded',
               summary OPERATOR(pg_catalog.->>) 'quarantined', summary OPERATOR(pg_catalog.->>) 'seconds';
@@ -1159,10 +1179,11 @@ BEGIN
         -- A cancel or statement_timeout stops the backfill, not just that day's step (which records it as failed).
         IF (summary OPERATOR(pg_catalog.->>) 'cancelled')::boolean THEN
             RAISE WARNING 'ecpipe_backfill_days stopped at day % of % (%): the statement was cancelled', n, total, d;
-            RETURN;
+            EXIT;
         END IF;
         d := d OPERATOR(pg_catalog.+) 1;
     END LOOP;
+    PERFORM @extschema@.ecpipe_notify('backfill', ecpipe.slack_digest(v_days), NULL);
 END $$;
 COMMENT ON PROCEDURE @extschema@.ecpipe_backfill_days(date, date) IS
     'runs each day from from_day to to_day in order, committing after each day; the summaries are in ecpipe.runs';
@@ -1375,7 +1396,8 @@ GRANT EXECUTE ON FUNCTION ecpipe.setting(text), ecpipe.check_day(date, text), ec
     ecpipe.line_items(jsonb), ecpipe.rate(numeric, numeric), ecpipe.amount_or_zero(jsonb),
     ecpipe.scan_day_events(date, bigint), ecpipe.rebuild_day_marts(date, bigint),
     ecpipe.load_batch(date, bigint, boolean),
-    ecpipe.slack_message(text, jsonb), ecpipe.slack_payload(jsonb), ecpipe.delivery_note(), ecpipe.lock_day(date, bigint),
+    ecpipe.slack_message(text, jsonb), ecpipe.slack_digest(jsonb), ecpipe.slack_payload(jsonb), ecpipe.delivery_note(),
+    ecpipe.lock_day(date, bigint),
     ecpipe.run_open(bigint, date, timestamptz), ecpipe.backend_alive(int), ecpipe.fail_dead_runs(),
     ecpipe.record_step(bigint, text, text, timestamptz, bigint, text),
     ecpipe.record_step(bigint, text, text, timestamptz, timestamptz, bigint, text),

@@ -127,6 +127,13 @@ ECPIPE_FUNCTION(ecpipe_slack_message) {
     kind = text_to_cstring(PG_GETARG_TEXT_PP(0));
     summary = DatumGetCString(DirectFunctionCall1(jsonb_out, PG_GETARG_DATUM(1)));
   });
-  const std::string payload = ecpipe::slack_message(kind, summary);
+  const std::string payload = ecpipe::slack_message(kind, summary, ecpipe::pg::language());
   return ecpipe::pg::jsonb_result(payload);
+}
+
+// ecpipe.slack_digest(summaries jsonb): the one message of a backfill, from its days' run summaries (an array).
+ECPIPE_FUNCTION(ecpipe_slack_digest) {
+  char* summaries = nullptr;
+  ecpipe::pg::server_call([&] { summaries = DatumGetCString(DirectFunctionCall1(jsonb_out, PG_GETARG_DATUM(0))); });
+  return ecpipe::pg::jsonb_result(ecpipe::slack_digest(summaries, ecpipe::pg::language()));
 }

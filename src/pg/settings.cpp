@@ -55,6 +55,10 @@ int guc_run_lock_timeout = kDefaultRunLockTimeoutMs;
 int guc_max_retries = kDefaultMaxRetries;
 char* guc_raw_indexes = nullptr;
 int guc_max_new_partitions = kDefaultMaxNewPartitions;
+int guc_language = static_cast<int>(ecpipe::Language::Korean);
+const struct config_enum_entry kLanguages[] = {{"ko", static_cast<int>(ecpipe::Language::Korean), false},
+                                               {"en", static_cast<int>(ecpipe::Language::English), false},
+                                               {nullptr, 0, false}};
 
 bool check_timezone(char** newval, void** extra, GucSource source) {
   if (*newval == nullptr || pg_tzset(*newval) == nullptr) {
@@ -240,6 +244,9 @@ void define_settings() {
       "ecpipe.max_new_partitions",
       "How many raw_events partitions one load may make (a batch with events on more new days fails).", nullptr,
       &guc_max_new_partitions, kDefaultMaxNewPartitions, 1, 100000, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+  DefineCustomEnumVariable("ecpipe.language", "Language of Slack messages and of the report page: ko or en.", nullptr,
+                           &guc_language, static_cast<int>(ecpipe::Language::Korean), kLanguages, PGC_USERSET, 0,
+                           nullptr, nullptr, nullptr);
   MarkGUCPrefixReserved("ecpipe");
 }
 
@@ -257,6 +264,8 @@ Settings current_settings() {
 const char* landing_dir() { return guc_landing_dir ? guc_landing_dir : ""; }
 
 int max_new_partitions() { return guc_max_new_partitions; }
+
+ecpipe::Language language() { return static_cast<ecpipe::Language>(guc_language); }
 
 DeliverySettings delivery_settings() {
   DeliverySettings d;

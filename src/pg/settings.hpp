@@ -4,6 +4,7 @@
 
 #include "pg_includes.hpp"
 
+#include "ecpipe/notify/wording.hpp"
 #include "ecpipe/settings.hpp"
 #include "ecpipe/timestamp.hpp"
 
@@ -19,6 +20,9 @@ const char* landing_dir();
 
 // ecpipe.max_new_partitions: how many raw_events partitions one load may make.
 int max_new_partitions();
+
+// ecpipe.language: the language of messages and of the report page.
+ecpipe::Language language();
 
 // What delivering notifications needs; the URL is read here and never leaves the delivery code.
 struct DeliverySettings {

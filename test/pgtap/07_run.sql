@@ -67,7 +67,7 @@ SELECT results_eq($$SELECT name, status FROM ecpipe.run_steps WHERE run_id = (SE
 SELECT set_eq($$SELECT batch_date, line_no, run_id FROM ecpipe.raw_events$$, $$SELECT * FROM raw_before$$,
               'raw is exactly as before');
 SELECT set_eq($$SELECT * FROM ecpipe.mart_orders$$, $$SELECT * FROM marts_before$$, 'marts are exactly as before');
-SELECT is((SELECT payload->>'text' FROM ecpipe.notifications ORDER BY id DESC LIMIT 1), '[ALERT] 파이프라인 실패',
+SELECT is((SELECT payload->>'text' FROM ecpipe.notifications ORDER BY id DESC LIMIT 1), '[ALERT] 파이프라인 실패 (2024-04-02)',
           'a failure alert is queued');
 SELECT ok((SELECT payload::text LIKE '%test_refuse_rows%' FROM ecpipe.notifications ORDER BY id DESC LIMIT 1),
           'with the error in it');

@@ -7,7 +7,7 @@ CREATE DATABASE ecpipe_parts;
 SET client_min_messages = warning;
 CREATE EXTENSION pgtap;
 CREATE EXTENSION dblink;
-SELECT plan(14);
+SELECT plan(16);
 CREATE EXTENSION ecpipe;
 SET ecpipe.min_pass_rate = 90;  -- mart_day.jsonl has one bad line in 14
 SET ecpipe.min_year = 2010;     -- so that partitions may be made for 4,000 days from 2012-01-01
@@ -74,6 +74,9 @@ SELECT throws_ok($$SELECT dblink_exec('backfill', 'CALL ecpipe_backfill_days(''2
 SELECT results_eq($$SELECT ds, status FROM ecpipe.runs WHERE ds IN ('2024-04-01', '2024-04-02', '2024-04-04') ORDER BY ds$$,
                   $$VALUES ('2024-04-01'::date, 'no_data'), ('2024-04-02', 'succeeded')$$,
                   'the days before it are committed, the days after it never ran');
+SELECT is((SELECT count(*) FROM ecpipe.runs r WHERE r.ds IN ('2024-04-01', '2024-04-02')
+             AND EXISTS (SELECT FROM ecpipe.notifications n WHERE n.run_id = r.run_id OR n.kind = 'backfill')), 0::bigint,
+          'with no message: an error that stops backfill_days itself stops its digest (the days are in ecpipe.runs)');
 SELECT dblink_disconnect('backfill');
 DELETE FROM ecpipe.runs;
 SELECT throws_ok($$SELECT count(*) FROM ecpipe_backfill('2024-04-01', '2024-04-04')$$, 'P0001',
@@ -89,6 +92,10 @@ SELECT results_eq($$SELECT ds, status FROM ecpipe.runs WHERE run_id > current_se
                     ORDER BY ds$$,
                   $$VALUES ('2024-04-05'::date, 'no_data'), ('2024-04-06', 'no_data')$$,
                   'CALLed on its own it runs every day');
+SELECT results_eq($$SELECT kind, payload->>'text' FROM ecpipe.notifications
+                    WHERE run_id > current_setting('ecpipe_test.last_run')::bigint OR kind = 'backfill'$$,
+                  $$VALUES ('backfill', '[BACKFILL] 백필 결과 (2024-04-05 – 2024-04-06)')$$,
+                  'and queues one digest, committed after the last day, instead of its days'' own messages');
 
 SELECT * FROM finish();
 \c :home_db

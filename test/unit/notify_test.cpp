@@ -42,18 +42,29 @@ TEST(Slack, BlockedNeverSaysSuccessAndFailedCutsTheError) {
   run["error"] = std::string(800, 'e');
   run["step"] = "marts";
   json failed = json::parse(slack_message("failed", run.dump()));
-  EXPECT_EQ(failed["text"], "[ALERT] 파이프라인 실패");
+  EXPECT_EQ(failed["text"], "[ALERT] 파이프라인 실패 (2024-01-01)");
   EXPECT_EQ(failed["blocks"][2]["text"]["text"], "```" + std::string(499, 'e') + "\xE2\x80\xA6```");
-  EXPECT_EQ(failed["blocks"][1]["fields"][1]["text"], "*Task*\nmarts");
+  EXPECT_EQ(failed["blocks"][1]["fields"][0]["text"], "*단계*\n`marts`");
+  EXPECT_EQ(failed["blocks"][1]["fields"][2]["text"], "*실행 번호*\n7");
 }
 
 TEST(Slack, SuccessSummaryCarriesTheCounts) {
-  json run = {{"ds", "2024-01-02"}, {"loaded", 1905},         {"users", 288},     {"sessions", 420},
-              {"orders", 2},        {"revenue", "125000.00"}, {"quarantined", 0}, {"seconds", 0.21}};
+  json run = {{"ds", "2024-01-02"}, {"loaded", 1905},       {"users", 288},     {"sessions", 420},
+              {"orders", 2},        {"revenue", 125000.00}, {"quarantined", 0}, {"seconds", 0.21}};
   json m = json::parse(slack_message("success", run.dump()));
   EXPECT_EQ(m["text"], "[SUCCESS] 파이프라인 완료 (2024-01-02)");
-  EXPECT_EQ(m["blocks"][1]["fields"][0]["text"], "*이벤트*\n1905");
-  EXPECT_EQ(m["blocks"][1]["fields"][4]["text"], "*매출*\n125000.00");
+  EXPECT_EQ(m["blocks"][1]["fields"][0]["text"], "*이벤트*\n1,905");
+  EXPECT_EQ(m["blocks"][1]["fields"][4]["text"], "*매출*\n125,000원");
+  EXPECT_EQ(m["blocks"][1]["fields"][7]["text"], "*소요 시간*\n0.2초");
+  json en = json::parse(slack_message("success", run.dump(), Language::English));
+  EXPECT_EQ(en["text"], "[SUCCESS] Pipeline finished (2024-01-02)");
+  EXPECT_EQ(en["blocks"][1]["fields"][0]["text"], "*Events*\n1,905");
+  EXPECT_EQ(en["blocks"][1]["fields"][4]["text"], "*Revenue*\nKRW 125,000");
+  EXPECT_EQ(en["blocks"][1]["fields"][7]["text"], "*Duration*\n0.2 s");
+  run["revenue"] = "12.5 <b>";
+  EXPECT_EQ(json::parse(slack_message("success", run.dump()))["blocks"][1]["fields"][4]["text"],
+            "*매출*\n12.5 &lt;b&gt;")
+      << "a revenue that is no number is shown as it is, escaped";
   EXPECT_THROW(slack_message("party", kRun), Error);
   EXPECT_THROW(slack_message("success", "[1]"), Error);
 }
@@ -258,8 +269,8 @@ TEST(Slack, EveryValueOfTheSummaryIsData) {
   EXPECT_NE(failed.find(R"("text":"```invalid input syntax for type numeric: \"&lt;!channel&gt;\"\nˋˋˋcloseˋ```")"),
             std::string::npos)
       << "JSON-encoded: quotes and the newline escaped";
-  EXPECT_EQ(json::parse(failed)["blocks"][1]["fields"][1]["text"], "*Task*\n&lt;#C1&gt;");
-  EXPECT_EQ(json::parse(failed)["blocks"][1]["fields"][3]["text"], "*Run*\n&lt;@U1&gt;");
+  EXPECT_EQ(json::parse(failed)["blocks"][1]["fields"][0]["text"], "*단계*\n`&lt;#C1&gt;`");
+  EXPECT_EQ(json::parse(failed)["blocks"][1]["fields"][2]["text"], "*실행 번호*\n&lt;@U1&gt;");
   const std::string blocked = slack_message("blocked", json{{"ds", "<!here>"}, {"checks", run["checks"]}}.dump());
   EXPECT_EQ(json::parse(blocked)["text"], "[BLOCKED] 품질 기준 미달로 적재 차단 (&lt;!here&gt;)");
   EXPECT_EQ(json::parse(blocked)["blocks"][2]["text"]["text"], "```&lt;!everyone&gt; &lt;b&gt;%\n```");
@@ -272,7 +283,7 @@ TEST(Slack, EveryValueOfTheSummaryIsData) {
   EXPECT_EQ(
       slack_message("no_data", R"({"ds": "<!here>"})"),
       R"j({"blocks":[{"text":{"text":"[NO DATA] 적재할 데이터 없음 (&lt;!here&gt;)","type":"plain_text"},"type":"header"},)j"
-      R"j({"text":{"text":"No events were landed for this day; nothing was loaded.","type":"mrkdwn"},"type":"section"}],)j"
+      R"j({"text":{"text":"이 날짜에 들어온 이벤트가 없어 아무것도 적재하지 않았습니다.","type":"mrkdwn"},"type":"section"}],)j"
       R"j("text":"[NO DATA] 적재할 데이터 없음 (&lt;!here&gt;)","unfurl_links":false,"unfurl_media":false})j");
   for (const char* kind : {"quality_report", "success", "blocked", "failed", "no_data"})
     EXPECT_EQ(slack_message(kind, run.dump()).find('<'), std::string::npos) << kind;
@@ -293,7 +304,10 @@ TEST(Slack, MessagesStayWithinSlacksLimits) {
   EXPECT_LE(report["blocks"][0]["text"]["text"].get<std::string>().size(), 150u);
   const std::string failures = report["blocks"][2]["text"]["text"];
   EXPECT_LE(failures.size(), 3000u);
-  EXPECT_EQ(failures.substr(failures.size() - 15), "\xE2\x80\xA6 and 2 more\n");
+  EXPECT_EQ(failures.substr(failures.size() - 13), "\xE2\x80\xA6 외 2개\n");
+  const std::string english =
+      json::parse(slack_message("quality_report", run.dump(), Language::English))["blocks"][2]["text"]["text"];
+  EXPECT_EQ(english.substr(english.size() - 15), "\xE2\x80\xA6 and 2 more\n");
   const json failed = json::parse(slack_message("failed", run.dump()));
   EXPECT_EQ(failed["blocks"][2]["text"]["text"].get<std::string>().size(), 6 + 124 * 4 + 3u);
 }

@@ -1,9 +1,12 @@
-// Slack Block Kit messages for a run (the quality report, the success summary, the blocked / failed alerts), the
-// escaping every value from data gets on its way into one, and the sanitizer every queued payload goes through.
+// Slack Block Kit messages for a run (the quality report, the success summary, the blocked / failed alerts) and for a
+// backfill (one digest), the escaping every value from data gets on its way into one, and the sanitizer every queued
+// payload goes through.
 #pragma once
 #include <cstddef>
 #include <string>
 #include <string_view>
+
+#include "ecpipe/notify/wording.hpp"
 
 namespace ecpipe {
 
@@ -12,7 +15,15 @@ namespace ecpipe {
 // jsonb ecpipe_run returns, as text). Returns the payload as JSON text; throws Error(InvalidArgument) for an
 // unknown kind or a summary that is not a JSON object. Every string of the summary is data: it is escaped with
 // slack_text (in titles and fields) or shown in a code span / code block (samples, errors), never as live mrkdwn.
-std::string slack_message(const std::string& kind, const std::string& summary_json);
+// Counts show thousands separators and revenue is in won, in the language's form.
+std::string slack_message(const std::string& kind, const std::string& summary_json,
+                          Language language = Language::Korean);
+
+// One message for a backfill instead of two per day: its days succeeded / blocked / failed / without data, the
+// events loaded and revenue of the days that succeeded, and each blocked day with its failing checks and each failed
+// day with its step and error (the first 10 of each). `summaries_json` is a JSON array of run summaries, in day
+// order; throws Error(InvalidArgument) for anything else.
+std::string slack_digest(const std::string& summaries_json, Language language = Language::Korean);
 
 // A value from data made inert for Slack mrkdwn text: control characters and bidirectional overrides become
 // spaces (newlines too unless keep_newlines), a backtick becomes U+02CB (so the value cannot close a code span),

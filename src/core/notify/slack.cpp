@@ -1,7 +1,8 @@
-// Block Kit payloads in the original project's wording (Korean headers), with what ecpipe adds.
+// Block Kit payloads for a run and for a backfill, in Korean (the original project's wording) or English.
 #include "ecpipe/notify/slack.hpp"
 
 #include <cstdio>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "ecpipe/error.hpp"
@@ -17,9 +18,100 @@ namespace {
 // caller wrote): titles and fields show it through slack_text, samples and errors in code spans / blocks.
 constexpr size_t kShort = 40;    // a day, a step, a run id, a count
 constexpr size_t kName = 60;     // a check's name
-constexpr size_t kSample = 200;  // a sample reason
+constexpr size_t kSample = 200;  // a sample reason, a backfill day's error
 constexpr size_t kError = 500;   // an error text
-constexpr size_t kListed = 10;   // failing checks listed, then "… and N more"
+constexpr size_t kListed = 10;   // failing checks (or a backfill's days) listed, then "… and N more"
+
+// Every word a message says, in one language. Status tags ([PASS], [BLOCKED], ...) are the original's, in both.
+struct Words {
+  const char *quality_title, *passed, *date, *more;
+  const char *success_title, *events, *users, *sessions, *orders, *revenue, *quarantined, *quality, *duration;
+  const char *seconds_unit, *blocked_title, *failed_title, *step, *run, *no_data_title, *no_data_text;
+  const char *backfill_title, *days_succeeded, *days_blocked, *days_failed, *days_no_data, *day_unit, *one_day;
+  const char *blocked_days, *failed_days, *more_days;
+};
+
+const Words kKorean = {
+    "\xED\x92\x88\xEC\xA7\x88 \xEA\xB2\x80\xEC\xA6\x9D \xEA\xB2\xB0\xEA\xB3\xBC",             // 품질 검증 결과
+    "\xED\x86\xB5\xEA\xB3\xBC",                                                               // 통과
+    "\xEB\x82\xA0\xEC\xA7\x9C",                                                               // 날짜
+    "\xEC\x99\xB8 %zu\xEA\xB0\x9C",                                                           // 외 N개
+    "\xED\x8C\x8C\xEC\x9D\xB4\xED\x94\x84\xEB\x9D\xBC\xEC\x9D\xB8 \xEC\x99\x84\xEB\xA3\x8C",  // 파이프라인 완료
+    "\xEC\x9D\xB4\xEB\xB2\xA4\xED\x8A\xB8",                                                   // 이벤트
+    "\xEC\x82\xAC\xEC\x9A\xA9\xEC\x9E\x90",                                                   // 사용자
+    "\xEC\x84\xB8\xEC\x85\x98",                                                               // 세션
+    "\xEC\xA3\xBC\xEB\xAC\xB8",                                                               // 주문
+    "\xEB\xA7\xA4\xEC\xB6\x9C",                                                               // 매출
+    "\xEA\xB2\xA9\xEB\xA6\xAC",                                                               // 격리
+    "\xED\x92\x88\xEC\xA7\x88",                                                               // 품질
+    "\xEC\x86\x8C\xEC\x9A\x94 \xEC\x8B\x9C\xEA\xB0\x84",                                      // 소요 시간
+    "\xEC\xB4\x88",                                                                           // 초
+    // 품질 기준 미달로 적재 차단
+    "\xED\x92\x88\xEC\xA7\x88 \xEA\xB8\xB0\xEC\xA4\x80 \xEB\xAF\xB8\xEB\x8B\xAC\xEB\xA1\x9C \xEC\xA0\x81\xEC\x9E\xAC "
+    "\xEC\xB0\xA8\xEB\x8B\xA8",
+    "\xED\x8C\x8C\xEC\x9D\xB4\xED\x94\x84\xEB\x9D\xBC\xEC\x9D\xB8 \xEC\x8B\xA4\xED\x8C\xA8",  // 파이프라인 실패
+    "\xEB\x8B\xA8\xEA\xB3\x84",                                                               // 단계
+    "\xEC\x8B\xA4\xED\x96\x89 \xEB\xB2\x88\xED\x98\xB8",                                      // 실행 번호
+    // 적재할 데이터 없음
+    "\xEC\xA0\x81\xEC\x9E\xAC\xED\x95\xA0 \xEB\x8D\xB0\xEC\x9D\xB4\xED\x84\xB0 \xEC\x97\x86\xEC\x9D\x8C",
+    // 이 날짜에 들어온 이벤트가 없어 아무것도 적재하지 않았습니다.
+    "\xEC\x9D\xB4 \xEB\x82\xA0\xEC\xA7\x9C\xEC\x97\x90 \xEB\x93\xA4\xEC\x96\xB4\xEC\x98\xA8 "
+    "\xEC\x9D\xB4\xEB\xB2\xA4\xED\x8A\xB8\xEA\xB0\x80 \xEC\x97\x86\xEC\x96\xB4 \xEC\x95\x84\xEB\xAC\xB4\xEA\xB2\x83\xEB"
+    "\x8F\x84 \xEC\xA0\x81\xEC\x9E\xAC\xED\x95\x98\xEC\xA7\x80 \xEC\x95\x8A\xEC\x95\x98\xEC\x8A\xB5\xEB\x8B\x88\xEB\x8B"
+    "\xA4.",
+    "\xEB\xB0\xB1\xED\x95\x84 \xEA\xB2\xB0\xEA\xB3\xBC",              // 백필 결과
+    "\xEC\x84\xB1\xEA\xB3\xB5",                                       // 성공
+    "\xEC\xB0\xA8\xEB\x8B\xA8",                                       // 차단
+    "\xEC\x8B\xA4\xED\x8C\xA8",                                       // 실패
+    "\xEB\x8D\xB0\xEC\x9D\xB4\xED\x84\xB0 \xEC\x97\x86\xEC\x9D\x8C",  // 데이터 없음
+    "\xEC\x9D\xBC",                                                   // 일
+    "\xEC\x9D\xBC",                                                   // 일
+    "\xEC\xB0\xA8\xEB\x8B\xA8\xEB\x90\x9C \xEB\x82\xA0",              // 차단된 날
+    "\xEC\x8B\xA4\xED\x8C\xA8\xED\x95\x9C \xEB\x82\xA0",              // 실패한 날
+    "\xEC\x99\xB8 %zu\xEC\x9D\xBC",                                   // 외 N일
+};
+
+const Words kEnglish = {
+    "Quality check results",
+    "Passed",
+    "Date",
+    "and %zu more",
+    "Pipeline finished",
+    "Events",
+    "Users",
+    "Sessions",
+    "Orders",
+    "Revenue",
+    "Quarantined",
+    "Quality",
+    "Duration",
+    " s",
+    "Load blocked: quality below the threshold",
+    "Pipeline failed",
+    "Step",
+    "Run",
+    "Nothing to load",
+    "No events were landed for this day; nothing was loaded.",
+    "Backfill results",
+    "Succeeded",
+    "Blocked",
+    "Failed",
+    "No data",
+    " days",
+    " day",
+    "Blocked days",
+    "Failed days",
+    "and %zu more days",
+};
+
+const Words& words(Language language) { return language == Language::Korean ? kKorean : kEnglish; }
+
+// A format with one %zu filled in.
+std::string counted(const char* format, size_t n) {
+  char buf[128];
+  std::snprintf(buf, sizeof buf, format, n);
+  return buf;
+}
 
 json text_block(const std::string& type, const std::string& text) {
   return {{"type", type}, {"text", {{"type", type == "header" ? "plain_text" : "mrkdwn"}, {"text", text}}}};
@@ -35,6 +127,8 @@ json message(const std::string& title, json blocks) {
   return {{"text", title}, {"blocks", std::move(blocks)}, {"unfurl_links", false}, {"unfurl_media", false}};
 }
 
+std::string field(const char* label, const std::string& value) { return std::string("*") + label + "*\n" + value; }
+
 std::string str(const json& j, const char* key, const std::string& fallback = "") {
   if (!j.is_object() || !j.contains(key) || j[key].is_null()) return fallback;
   return j[key].is_string() ? j[key].get<std::string>() : j[key].dump();
@@ -45,6 +139,19 @@ std::string shown(const json& j, const char* key, const std::string& fallback = 
   return slack_text(str(j, key, fallback), kShort);
 }
 
+// A count of the summary with thousands separators (any other value is shown escaped, as it is).
+std::string count(const json& j, const char* key) {
+  if (j.is_object() && j.contains(key) && j[key].is_number_integer()) return thousands(j[key].get<int64_t>());
+  return shown(j, key, "0");
+}
+
+// An amount of won of the summary, in the language's form (any other value shown escaped, as it is).
+std::string money(const json& j, const char* key, Language language) {
+  if (j.is_object() && j.contains(key) && j[key].is_number())
+    if (const auto h = hundredths_of(j[key].get<double>())) return won(*h, language);
+  return shown(j, key, "0");
+}
+
 // A check's pass rate as the quality log shows it: two decimals (not escaped yet: it may be any text in a summary).
 std::string percent(const json& check) {
   if (!check.is_object() || !check.contains("pass_rate") || !check["pass_rate"].is_number())
@@ -52,6 +159,15 @@ std::string percent(const json& check) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.2f", check["pass_rate"].get<double>());
   return buf;
+}
+
+std::string seconds(const json& j, const Words& w) {
+  if (j.is_object() && j.contains("seconds") && j["seconds"].is_number()) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f", j["seconds"].get<double>());
+    return buf + std::string(w.seconds_unit);
+  }
+  return shown(j, "seconds", "0") + w.seconds_unit;
 }
 
 // The start of a text for an error message (not for Slack): at most kShort bytes, never inside a UTF-8 sequence.
@@ -67,7 +183,19 @@ json checks_of(const json& run) {
   return it != run.end() && it->is_array() ? *it : json::array();
 }
 
-json quality_report(const json& run) {
+// The failing checks of a run as "name 97.50%" parts, at most `listed` of them; `failed` counts them all.
+std::vector<std::string> failing_checks(const json& run, size_t& failed) {
+  std::vector<std::string> out;
+  failed = 0;
+  for (const auto& c : checks_of(run)) {
+    if (str(c, "status") == "PASS") continue;
+    if (++failed <= kListed)
+      out.push_back(slack_text(str(c, "check_name"), kName) + " " + slack_text(percent(c), kShort) + "%");
+  }
+  return out;
+}
+
+json quality_report(const json& run, const Words& w) {
   const std::string ds = shown(run, "ds");
   const json checks = checks_of(run);
   size_t passed = 0, failed = 0;
@@ -83,32 +211,33 @@ json quality_report(const json& run) {
     if (!sample.empty()) failures += " " + slack_code(sample, kSample);
     failures += "\n";
   }
-  if (failed > kListed) failures += "\xE2\x80\xA6 and " + std::to_string(failed - kListed) + " more\n";
+  if (failed > kListed) failures += "\xE2\x80\xA6 " + counted(w.more, failed - kListed) + "\n";
   const bool ok = !checks.empty() && passed == checks.size();
-  const std::string title = std::string(ok ? "[PASS]" : "[FAIL]") + " 품질 검증 결과 (" + ds + ")";
-  json blocks = json::array(
-      {text_block("header", title),
-       fields_block({"*통과*\n" + std::to_string(passed) + "/" + std::to_string(checks.size()), "*날짜*\n" + ds})});
+  const std::string title = std::string(ok ? "[PASS] " : "[FAIL] ") + w.quality_title + " (" + ds + ")";
+  json blocks =
+      json::array({text_block("header", title),
+                   fields_block({field(w.passed, std::to_string(passed) + "/" + std::to_string(checks.size())),
+                                 field(w.date, ds)})});
   if (!failures.empty()) blocks.push_back(text_block("section", failures));
   return message(title, std::move(blocks));
 }
 
-json success(const json& run) {
-  const std::string ds = shown(run, "ds");
-  const std::string title = "[SUCCESS] 파이프라인 완료 (" + ds + ")";
-  json blocks =
-      json::array({text_block("header", title),
-                   fields_block({"*이벤트*\n" + shown(run, "loaded", "0"), "*사용자*\n" + shown(run, "users", "0"),
-                                 "*세션*\n" + shown(run, "sessions", "0"), "*주문*\n" + shown(run, "orders", "0"),
-                                 "*매출*\n" + shown(run, "revenue", "0"), "*격리*\n" + shown(run, "quarantined", "0"),
-                                 "*품질*\n7/7 PASS", "*소요 시간*\n" + shown(run, "seconds", "0") + "s"})});
+json success(const json& run, const Words& w, Language language) {
+  const std::string title = std::string("[SUCCESS] ") + w.success_title + " (" + shown(run, "ds") + ")";
+  json blocks = json::array(
+      {text_block("header", title),
+       fields_block({field(w.events, count(run, "loaded")), field(w.users, count(run, "users")),
+                     field(w.sessions, count(run, "sessions")), field(w.orders, count(run, "orders")),
+                     field(w.revenue, money(run, "revenue", language)), field(w.quarantined, count(run, "quarantined")),
+                     field(w.quality, "7/7 PASS"), field(w.duration, seconds(run, w))})});
   return message(title, std::move(blocks));
 }
 
-json alert(const json& run, bool blocked) {
+json alert(const json& run, bool blocked, const Words& w) {
   const std::string ds = shown(run, "ds");
-  const std::string title = blocked ? "[BLOCKED] 품질 기준 미달로 적재 차단 (" + ds + ")" : "[ALERT] 파이프라인 실패";
-  const std::string step = shown(run, "step", blocked ? "validate" : "unknown");
+  const std::string title =
+      std::string(blocked ? "[BLOCKED] " : "[ALERT] ") + (blocked ? w.blocked_title : w.failed_title) + " (" + ds + ")";
+  const std::string step = str(run, "step", blocked ? "validate" : "");
   std::string error = str(run, "error");
   if (blocked && error.empty()) {
     for (const auto& c : checks_of(run))
@@ -118,30 +247,88 @@ json alert(const json& run, bool blocked) {
   const std::string shown_error = error.empty() ? "\xE2\x80\x94" : slack_text(error, kError, true);
   json blocks = json::array(
       {text_block("header", title),
-       fields_block({"*DAG*\necpipe_run", "*Task*\n" + step, "*날짜*\n" + ds, "*Run*\n" + shown(run, "run_id")}),
+       fields_block({field(w.step, slack_code(step, kShort)), field(w.date, ds), field(w.run, shown(run, "run_id"))}),
        text_block("section", "```" + shown_error + "```")});
   return message(title, std::move(blocks));
 }
 
+json no_data(const json& run, const Words& w) {
+  const std::string title = std::string("[NO DATA] ") + w.no_data_title + " (" + shown(run, "ds") + ")";
+  return message(title, json::array({text_block("header", title), text_block("section", w.no_data_text)}));
+}
+
+json digest(const json& runs, const Words& w, Language language) {
+  std::map<std::string, size_t> days;  // by status
+  int64_t loaded = 0, revenue = 0;
+  std::string first, last, blocked, failed;
+  size_t blocked_n = 0, failed_n = 0;
+  for (const auto& run : runs) {
+    const std::string ds = str(run, "ds"), status = str(run, "status");
+    if (first.empty()) first = ds;
+    last = ds;
+    ++days[status];
+    if (status == "succeeded") {
+      if (run.contains("loaded") && run["loaded"].is_number_integer()) loaded += run["loaded"].get<int64_t>();
+      if (run.contains("revenue") && run["revenue"].is_number())
+        if (const auto h = hundredths_of(run["revenue"].get<double>())) revenue += *h;
+    } else if (status == "blocked") {
+      if (++blocked_n > kListed) continue;
+      size_t n = 0;
+      std::string checks;
+      for (const auto& c : failing_checks(run, n)) checks += (checks.empty() ? "" : ", ") + c;
+      blocked += "- " + slack_text(ds, kShort) + ": " + checks + "\n";
+    } else if (status == "failed") {
+      if (++failed_n > kListed) continue;
+      failed += "- " + slack_text(ds, kShort) + ": " + slack_code(str(run, "failed_step", str(run, "step")), kShort) +
+                " " + slack_code(str(run, "error"), kSample) + "\n";
+    }
+  }
+  if (blocked_n > kListed) blocked += "\xE2\x80\xA6 " + counted(w.more_days, blocked_n - kListed) + "\n";
+  if (failed_n > kListed) failed += "\xE2\x80\xA6 " + counted(w.more_days, failed_n - kListed) + "\n";
+  const auto n_days = [&](const char* status) {
+    const size_t n = days[status];
+    return thousands(static_cast<int64_t>(n)) + (n == 1 ? w.one_day : w.day_unit);
+  };
+  const std::string range = first == last ? slack_text(first, kShort)
+                                          : slack_text(first, kShort) + " \xE2\x80\x93 " + slack_text(last, kShort);
+  const bool all_ok = days["succeeded"] == runs.size() && !runs.empty();
+  const std::string title = std::string(all_ok ? "[SUCCESS] " : "[BACKFILL] ") + w.backfill_title + " (" + range + ")";
+  json blocks =
+      json::array({text_block("header", title),
+                   fields_block({field(w.days_succeeded, n_days("succeeded")), field(w.days_blocked, n_days("blocked")),
+                                 field(w.days_failed, n_days("failed")), field(w.days_no_data, n_days("no_data")),
+                                 field(w.events, thousands(loaded)), field(w.revenue, won(revenue, language))})});
+  if (!blocked.empty()) blocks.push_back(text_block("section", field(w.blocked_days, blocked)));
+  if (!failed.empty()) blocks.push_back(text_block("section", field(w.failed_days, failed)));
+  return message(title, std::move(blocks));
+}
+
+std::string dump(const json& m) { return m.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 }  // namespace
 
-std::string slack_message(const std::string& kind, const std::string& summary_json) {
+std::string slack_message(const std::string& kind, const std::string& summary_json, Language language) {
   json run = json::parse(summary_json, nullptr, false);
   if (run.is_discarded() || !run.is_object())
     throw Error(ErrorKind::InvalidArgument, "run summary must be a JSON object");
-  const auto dump = [](const json& m) { return m.dump(-1, ' ', false, json::error_handler_t::replace); };
-  if (kind == "quality_report") return dump(quality_report(run));
-  if (kind == "success") return dump(success(run));
-  if (kind == "blocked") return dump(alert(run, true));
-  if (kind == "failed") return dump(alert(run, false));
-  if (kind == "no_data") {
-    const std::string title = "[NO DATA] 적재할 데이터 없음 (" + shown(run, "ds") + ")";
-    return dump(message(
-        title, json::array({text_block("header", title),
-                            text_block("section", "No events were landed for this day; nothing was loaded.")})));
-  }
+  const Words& w = words(language);
+  if (kind == "quality_report") return dump(quality_report(run, w));
+  if (kind == "success") return dump(success(run, w, language));
+  if (kind == "blocked") return dump(alert(run, true, w));
+  if (kind == "failed") return dump(alert(run, false, w));
+  if (kind == "no_data") return dump(no_data(run, w));
   throw Error(ErrorKind::InvalidArgument,
               "unknown message kind \"" + head(kind) + "\" (quality_report, success, blocked, failed, no_data)");
+}
+
+std::string slack_digest(const std::string& summaries_json, Language language) {
+  json runs = json::parse(summaries_json, nullptr, false);
+  if (runs.is_discarded() || !runs.is_array())
+    throw Error(ErrorKind::InvalidArgument, "a backfill digest needs a JSON array of run summaries");
+  for (const auto& r : runs)
+    if (!r.is_object())
+      throw Error(ErrorKind::InvalidArgument, "a backfill digest needs a JSON array of run summaries");
+  return dump(digest(runs, words(language), language));
 }
 
 }  // namespace ecpipe
