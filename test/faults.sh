@@ -132,7 +132,11 @@ check "the file restored, the day runs again to the same data" \
 unset PGOPTIONS
 
 # --- a step cut short: statement_timeout, and disk full (simulated with SQLSTATE 53100 from a trigger) ----------
-out=$(q -c "SET statement_timeout = '150ms'" -c "SELECT ecpipe_run('$D1')->>'status'")
+# The marts step made slow (a stall on mart_orders), so that the timeout falls inside a step however fast the run is.
+q -c "CREATE FUNCTION public.stall() RETURNS trigger LANGUAGE plpgsql AS \$\$BEGIN PERFORM pg_sleep(2); RETURN NULL; END\$\$;
+      CREATE TRIGGER stall BEFORE INSERT ON ecpipe.mart_orders FOR EACH STATEMENT EXECUTE FUNCTION public.stall()"
+out=$(q -c "SET statement_timeout = '1s'" -c "SELECT ecpipe_run('$D1')->>'status'")
+q -c "DROP TRIGGER stall ON ecpipe.mart_orders; DROP FUNCTION public.stall()"
 check "statement_timeout in a step: the run is recorded failed" \
   "$out/$(q -c "SELECT status || ':' || (error LIKE '%statement timeout%') FROM ecpipe.runs ORDER BY run_id DESC LIMIT 1")" \
   "failed/failed:true"
