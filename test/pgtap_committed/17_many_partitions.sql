@@ -7,7 +7,7 @@ CREATE DATABASE ecpipe_parts;
 SET client_min_messages = warning;
 CREATE EXTENSION pgtap;
 CREATE EXTENSION dblink;
-SELECT plan(16);
+SELECT plan(18);
 CREATE EXTENSION ecpipe;
 SET ecpipe.min_pass_rate = 90;  -- mart_day.jsonl has one bad line in 14
 SET ecpipe.min_year = 2010;     -- so that partitions may be made for 4,000 days from 2012-01-01
@@ -74,10 +74,24 @@ SELECT throws_ok($$SELECT dblink_exec('backfill', 'CALL ecpipe_backfill_days(''2
 SELECT results_eq($$SELECT ds, status FROM ecpipe.runs WHERE ds IN ('2024-04-01', '2024-04-02', '2024-04-04') ORDER BY ds$$,
                   $$VALUES ('2024-04-01'::date, 'no_data'), ('2024-04-02', 'succeeded')$$,
                   'the days before it are committed, the days after it never ran');
-SELECT is((SELECT count(*) FROM ecpipe.runs r WHERE r.ds IN ('2024-04-01', '2024-04-02')
-             AND EXISTS (SELECT FROM ecpipe.notifications n WHERE n.run_id = r.run_id OR n.kind = 'backfill')), 0::bigint,
-          'with no message: an error that stops backfill_days itself stops its digest (the days are in ecpipe.runs)');
+SELECT is((SELECT count(*) FROM ecpipe.notifications n JOIN ecpipe.runs r USING (run_id)
+            WHERE r.ds IN ('2024-04-01', '2024-04-02') AND n.next_attempt_at = 'infinity'), 3::bigint,
+          'the committed days'' messages are held for the digest the error stopped (no data: 1; succeeded: 2)');
 SELECT dblink_disconnect('backfill');
+DO $$
+BEGIN
+    FOR i IN 1..50 LOOP  -- the dblink backend exits
+        EXIT WHEN NOT EXISTS (SELECT FROM pg_stat_activity WHERE datname = current_database()
+                                AND pid <> pg_backend_pid() AND backend_type = 'client backend');
+        PERFORM pg_sleep(0.1);
+    END LOOP;
+END $$;
+ALTER TABLE ecpipe.runs DISABLE TRIGGER fail_on_day_3;
+SELECT ok(ecpipe.fail_dead_runs() >= 0, 'the worker (or the next run) looks for runs of gone backends');
+ALTER TABLE ecpipe.runs ENABLE TRIGGER fail_on_day_3;
+SELECT is((SELECT count(*) FROM ecpipe.notifications n JOIN ecpipe.runs r USING (run_id)
+            WHERE r.ds IN ('2024-04-01', '2024-04-02') AND n.next_attempt_at <= now()), 3::bigint,
+          'and releases the held messages of a backfill whose backend is gone: each day is told after all');
 DELETE FROM ecpipe.runs;
 SELECT throws_ok($$SELECT count(*) FROM ecpipe_backfill('2024-04-01', '2024-04-04')$$, 'P0001',
                  'injected failure on 2024-04-03', 'ecpipe_backfill stops there too');

@@ -102,7 +102,7 @@ TEST(Wording, EachLanguageSpeaksOnlyItselfAndNoAirflowWords) {
 
 TEST(Digest, OneMessageForAWeekWithItsBlockedAndFailedDays) {
   const json m = json::parse(slack_digest(week().dump(), Language::English));
-  EXPECT_EQ(m["text"], "[BACKFILL] Backfill results (2024-01-01 \xE2\x80\x93 2024-01-07)");
+  EXPECT_EQ(m["text"], "[ALERT] Backfill results (2024-01-01 \xE2\x80\x93 2024-01-07)") << "a day failed";
   const json& f = m["blocks"][1]["fields"];
   EXPECT_EQ(f[0]["text"], "*Succeeded*\n5 days");
   EXPECT_EQ(f[1]["text"], "*Blocked*\n1 day");
@@ -114,7 +114,7 @@ TEST(Digest, OneMessageForAWeekWithItsBlockedAndFailedDays) {
             "*Blocked days*\n- 2024-01-03: order_amount 96.90%, funnel_sequence 98.50%\n");
   EXPECT_EQ(m["blocks"][3]["text"]["text"], "*Failed days*\n- 2024-01-06: `marts` `deadlock detected`\n");
   const json ko = json::parse(slack_digest(week().dump(), Language::Korean));
-  EXPECT_EQ(ko["text"], "[BACKFILL] 백필 결과 (2024-01-01 \xE2\x80\x93 2024-01-07)");
+  EXPECT_EQ(ko["text"], "[ALERT] 백필 결과 (2024-01-01 \xE2\x80\x93 2024-01-07)");
   EXPECT_EQ(ko["blocks"][1]["fields"][0]["text"], "*성공*\n5일");
   EXPECT_EQ(ko["blocks"][1]["fields"][5]["text"], "*매출*\n259,275,002.50원");
 }
@@ -149,4 +149,41 @@ TEST(Digest, EveryValueIsDataAndOnlyAnArrayOfSummariesIsTaken) {
   EXPECT_THROW(slack_digest("not json", Language::English), Error);
   EXPECT_EQ(json::parse(slack_digest("[]", Language::English))["blocks"][1]["fields"][0]["text"],
             "*Succeeded*\n0 days");
+}
+
+TEST(Digest, ARangeAskedForAndWhereACancelStoppedIt) {
+  json runs = week();
+  runs.erase(runs.size() - 1);  // 01-06 and 01-07 never ran: 01-05 was cancelled
+  runs.erase(runs.size() - 1);
+  runs.back()["status"] = "failed";
+  runs.back()["cancelled"] = true;
+  runs.back()["error"] = "canceling statement due to user request";
+  runs[0]["quarantined"] = 128;
+  runs[1]["quarantined"] = 2;
+  const json input = {{"from", "2024-01-01"}, {"to", "2024-01-07"}, {"runs", runs}};
+  const json m = json::parse(slack_digest(input.dump(), Language::English));
+  EXPECT_EQ(m["text"], "[ALERT] Backfill results (2024-01-01 \xE2\x80\x93 2024-01-07)") << "the range asked for";
+  EXPECT_EQ(m["blocks"][1]["fields"][6]["text"], "*Quarantined*\n130");
+  EXPECT_EQ(m["blocks"][2]["text"]["text"], "*Stopped after 2024-01-05: 2 days not run*");
+  const json ko = json::parse(slack_digest(input.dump(), Language::Korean));
+  EXPECT_EQ(ko["blocks"][2]["text"]["text"], "*중단됨: 2024-01-05까지 실행, 2일은 실행되지 않음*");
+}
+
+TEST(Digest, SumsNeverOverflowAndListsStayWithinASection) {
+  json runs = json::array();
+  for (int i = 0; i < 2; ++i) {
+    json r = run("2024-01-01", "succeeded");
+    r["loaded"] = INT64_MAX;
+    runs.push_back(r);
+  }
+  for (int i = 0; i < 30; ++i) {
+    json r = run("2024-02-01", "failed");
+    r["error"] = std::string(1000, 'e');
+    runs.push_back(r);
+  }
+  const json m = json::parse(slack_digest(runs.dump(), Language::English));
+  EXPECT_EQ(m["blocks"][1]["fields"][4]["text"], "*Events*\n9,223,372,036,854,775,807") << "capped, not wrapped";
+  const std::string failed = m["blocks"][2]["text"]["text"];
+  EXPECT_LT(failed.size(), 3000u);
+  EXPECT_NE(failed.find("\xE2\x80\xA6 and 20 more days"), std::string::npos) << failed.substr(failed.size() - 40);
 }

@@ -19,10 +19,12 @@ namespace ecpipe {
 std::string slack_message(const std::string& kind, const std::string& summary_json,
                           Language language = Language::Korean);
 
-// One message for a backfill instead of two per day: its days succeeded / blocked / failed / without data, the
-// events loaded and revenue of the days that succeeded, and each blocked day with its failing checks and each failed
-// day with its step and error (the first 10 of each). `summaries_json` is a JSON array of run summaries, in day
-// order; throws Error(InvalidArgument) for anything else.
+// One message for a backfill instead of two per day: the range asked for, its days succeeded / blocked / failed /
+// without data, the events loaded and revenue of the days that succeeded, the lines quarantined, each blocked day
+// with its failing checks and each failed day with its step and error (10 of each at most, within Slack's section
+// size), and where a cancel stopped it. Tagged [ALERT] when a day failed, [BLOCKED] when one was blocked, [SUCCESS]
+// when all succeeded. `summaries_json` is {"from", "to", "runs": [run summaries in day order]} or the array alone;
+// throws Error(InvalidArgument) for anything else.
 std::string slack_digest(const std::string& summaries_json, Language language = Language::Korean);
 
 // A value from data made inert for Slack mrkdwn text: control characters and bidirectional overrides become

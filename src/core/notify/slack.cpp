@@ -1,12 +1,15 @@
 // Block Kit payloads for a run and for a backfill, in Korean (the original project's wording) or English.
 #include "ecpipe/notify/slack.hpp"
 
+#include <cmath>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "ecpipe/error.hpp"
 #include "ecpipe/core_only.hpp"
+#include "ecpipe/timestamp.hpp"
 
 namespace ecpipe {
 
@@ -28,7 +31,7 @@ struct Words {
   const char *success_title, *events, *users, *sessions, *orders, *revenue, *quarantined, *quality, *duration;
   const char *seconds_unit, *blocked_title, *failed_title, *step, *run, *no_data_title, *no_data_text;
   const char *backfill_title, *days_succeeded, *days_blocked, *days_failed, *days_no_data, *day_unit, *one_day;
-  const char *blocked_days, *failed_days, *more_days;
+  const char *blocked_days, *failed_days, *more_days, *all_passed, *stopped;
 };
 
 const Words kKorean = {
@@ -69,6 +72,11 @@ const Words kKorean = {
     "\xEC\xB0\xA8\xEB\x8B\xA8\xEB\x90\x9C \xEB\x82\xA0",              // 차단된 날
     "\xEC\x8B\xA4\xED\x8C\xA8\xED\x95\x9C \xEB\x82\xA0",              // 실패한 날
     "\xEC\x99\xB8 %zu\xEC\x9D\xBC",                                   // 외 N일
+    "7/7 \xED\x86\xB5\xEA\xB3\xBC",                                   // 7/7 통과
+    // 중단됨: %s까지 실행, %zu일은 실행되지 않음
+    "\xEC\xA4\x91\xEB\x8B\xA8\xEB\x90\xA8: %s\xEA\xB9\x8C\xEC\xA7\x80 \xEC\x8B\xA4\xED\x96\x89, "
+    "%zu\xEC\x9D\xBC\xEC\x9D\x80 "
+    "\xEC\x8B\xA4\xED\x96\x89\xEB\x90\x98\xEC\xA7\x80 \xEC\x95\x8A\xEC\x9D\x8C",
 };
 
 const Words kEnglish = {
@@ -102,6 +110,8 @@ const Words kEnglish = {
     "Blocked days",
     "Failed days",
     "and %zu more days",
+    "7/7 passed",
+    "Stopped after %s: %zu days not run",
 };
 
 const Words& words(Language language) { return language == Language::Korean ? kKorean : kEnglish; }
@@ -161,11 +171,15 @@ std::string percent(const json& check) {
   return buf;
 }
 
+// Seconds to a tenth, with thousands separators; "< 0.1" for a quicker run.
 std::string seconds(const json& j, const Words& w) {
   if (j.is_object() && j.contains("seconds") && j["seconds"].is_number()) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.1f", j["seconds"].get<double>());
-    return buf + std::string(w.seconds_unit);
+    const double s = j["seconds"].get<double>();
+    if (std::isfinite(s) && s >= 0 && s < 1e15) {
+      const int64_t tenths = std::llround(s * 10);
+      if (tenths == 0 && s > 0) return std::string("< 0.1") + w.seconds_unit;
+      return thousands(tenths / 10) + "." + std::to_string(tenths % 10) + w.seconds_unit;
+    }
   }
   return shown(j, "seconds", "0") + w.seconds_unit;
 }
@@ -229,7 +243,7 @@ json success(const json& run, const Words& w, Language language) {
        fields_block({field(w.events, count(run, "loaded")), field(w.users, count(run, "users")),
                      field(w.sessions, count(run, "sessions")), field(w.orders, count(run, "orders")),
                      field(w.revenue, money(run, "revenue", language)), field(w.quarantined, count(run, "quarantined")),
-                     field(w.quality, "7/7 PASS"), field(w.duration, seconds(run, w))})});
+                     field(w.quality, w.all_passed), field(w.duration, seconds(run, w))})});
   return message(title, std::move(blocks));
 }
 
@@ -257,49 +271,101 @@ json no_data(const json& run, const Words& w) {
   return message(title, json::array({text_block("header", title), text_block("section", w.no_data_text)}));
 }
 
-json digest(const json& runs, const Words& w, Language language) {
+// A day of the summaries ("YYYY-MM-DD") as a day number; nullopt for any other text.
+std::optional<int64_t> day_number(const std::string& ds) {
+  int y = 0, m = 0, d = 0;
+  char tail = 0;
+  if (ds.size() != 10 || std::sscanf(ds.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3) return std::nullopt;
+  return days_from_civil(y, static_cast<unsigned>(m), static_cast<unsigned>(d));
+}
+
+// Adds without overflowing: a sum past int64 stays at its largest value.
+void add_capped(int64_t& sum, int64_t value) {
+  if (__builtin_add_overflow(sum, value, &sum)) sum = value > 0 ? INT64_MAX : INT64_MIN;
+}
+
+// The lines of a list of days: kListed at most, and under Slack's 3,000 characters a section; then how many more.
+class DayList {
+ public:
+  void add(const std::string& line) {
+    if (shown_ < kListed && text_.size() + line.size() < 2600) {
+      text_ += line;
+      ++shown_;
+    } else {
+      ++left_;
+    }
+  }
+  std::string text(const Words& w) const {
+    return left_ == 0 ? text_ : text_ + "\xE2\x80\xA6 " + counted(w.more_days, left_) + "\n";
+  }
+  bool empty() const { return shown_ == 0 && left_ == 0; }
+
+ private:
+  std::string text_;
+  size_t shown_ = 0, left_ = 0;
+};
+
+// `input` is {"from", "to", "runs"} or the array of summaries alone.
+json digest(const json& input, const Words& w, Language language) {
+  const json& runs = input.is_array() ? input : input["runs"];
   std::map<std::string, size_t> days;  // by status
-  int64_t loaded = 0, revenue = 0;
-  std::string first, last, blocked, failed;
-  size_t blocked_n = 0, failed_n = 0;
+  int64_t loaded = 0, quarantined = 0, revenue = 0;
+  std::string first = input.is_object() ? str(input, "from") : "", last = input.is_object() ? str(input, "to") : "";
+  std::string last_run;
+  DayList blocked, failed;
+  bool cancelled = false;
   for (const auto& run : runs) {
     const std::string ds = str(run, "ds"), status = str(run, "status");
-    if (first.empty()) first = ds;
-    last = ds;
+    if (input.is_array()) {
+      if (first.empty()) first = ds;
+      last = ds;
+    }
+    last_run = ds;
     ++days[status];
+    cancelled = cancelled || (run.contains("cancelled") && run["cancelled"] == true);
+    if (run.contains("quarantined") && run["quarantined"].is_number_integer())
+      add_capped(quarantined, run["quarantined"].get<int64_t>());
     if (status == "succeeded") {
-      if (run.contains("loaded") && run["loaded"].is_number_integer()) loaded += run["loaded"].get<int64_t>();
+      if (run.contains("loaded") && run["loaded"].is_number_integer()) add_capped(loaded, run["loaded"].get<int64_t>());
       if (run.contains("revenue") && run["revenue"].is_number())
-        if (const auto h = hundredths_of(run["revenue"].get<double>())) revenue += *h;
+        if (const auto h = hundredths_of(run["revenue"].get<double>())) add_capped(revenue, *h);
     } else if (status == "blocked") {
-      if (++blocked_n > kListed) continue;
       size_t n = 0;
       std::string checks;
       for (const auto& c : failing_checks(run, n)) checks += (checks.empty() ? "" : ", ") + c;
-      blocked += "- " + slack_text(ds, kShort) + ": " + checks + "\n";
+      blocked.add("- " + slack_text(ds, kShort) + ": " + checks + "\n");
     } else if (status == "failed") {
-      if (++failed_n > kListed) continue;
-      failed += "- " + slack_text(ds, kShort) + ": " + slack_code(str(run, "failed_step", str(run, "step")), kShort) +
-                " " + slack_code(str(run, "error"), kSample) + "\n";
+      failed.add("- " + slack_text(ds, kShort) + ": " + slack_code(str(run, "failed_step", str(run, "step")), kShort) +
+                 " " + slack_code(str(run, "error"), kSample) + "\n");
     }
   }
-  if (blocked_n > kListed) blocked += "\xE2\x80\xA6 " + counted(w.more_days, blocked_n - kListed) + "\n";
-  if (failed_n > kListed) failed += "\xE2\x80\xA6 " + counted(w.more_days, failed_n - kListed) + "\n";
   const auto n_days = [&](const char* status) {
     const size_t n = days[status];
     return thousands(static_cast<int64_t>(n)) + (n == 1 ? w.one_day : w.day_unit);
   };
   const std::string range = first == last ? slack_text(first, kShort)
                                           : slack_text(first, kShort) + " \xE2\x80\x93 " + slack_text(last, kShort);
-  const bool all_ok = days["succeeded"] == runs.size() && !runs.empty();
-  const std::string title = std::string(all_ok ? "[SUCCESS] " : "[BACKFILL] ") + w.backfill_title + " (" + range + ")";
+  const char* tag = days["failed"] > 0                                  ? "[ALERT] "
+                    : days["blocked"] > 0                               ? "[BLOCKED] "
+                    : !runs.empty() && days["succeeded"] == runs.size() ? "[SUCCESS] "
+                                                                        : "[BACKFILL] ";
+  const std::string title = std::string(tag) + w.backfill_title + " (" + range + ")";
   json blocks =
       json::array({text_block("header", title),
                    fields_block({field(w.days_succeeded, n_days("succeeded")), field(w.days_blocked, n_days("blocked")),
                                  field(w.days_failed, n_days("failed")), field(w.days_no_data, n_days("no_data")),
-                                 field(w.events, thousands(loaded)), field(w.revenue, won(revenue, language))})});
-  if (!blocked.empty()) blocks.push_back(text_block("section", field(w.blocked_days, blocked)));
-  if (!failed.empty()) blocks.push_back(text_block("section", field(w.failed_days, failed)));
+                                 field(w.events, thousands(loaded)), field(w.revenue, won(revenue, language)),
+                                 field(w.quarantined, thousands(quarantined))})});
+  // the days asked for and never run: a cancel stopped the backfill
+  const auto to = day_number(last), reached = day_number(last_run);
+  if (cancelled || (to && reached && *reached < *to)) {
+    const size_t not_run = to && reached && *reached < *to ? static_cast<size_t>(*to - *reached) : 0;
+    char note[512];
+    std::snprintf(note, sizeof note, w.stopped, slack_text(last_run, kShort).c_str(), not_run);
+    blocks.push_back(text_block("section", std::string("*") + note + "*"));
+  }
+  if (!blocked.empty()) blocks.push_back(text_block("section", field(w.blocked_days, blocked.text(w))));
+  if (!failed.empty()) blocks.push_back(text_block("section", field(w.failed_days, failed.text(w))));
   return message(title, std::move(blocks));
 }
 
@@ -322,13 +388,14 @@ std::string slack_message(const std::string& kind, const std::string& summary_js
 }
 
 std::string slack_digest(const std::string& summaries_json, Language language) {
-  json runs = json::parse(summaries_json, nullptr, false);
-  if (runs.is_discarded() || !runs.is_array())
-    throw Error(ErrorKind::InvalidArgument, "a backfill digest needs a JSON array of run summaries");
-  for (const auto& r : runs)
-    if (!r.is_object())
-      throw Error(ErrorKind::InvalidArgument, "a backfill digest needs a JSON array of run summaries");
-  return dump(digest(runs, words(language), language));
+  const json input = json::parse(summaries_json, nullptr, false);
+  const bool wrapped = input.is_object() && input.contains("runs");
+  if (input.is_discarded() || !(wrapped ? input["runs"] : input).is_array())
+    throw Error(ErrorKind::InvalidArgument,
+                "a backfill digest needs {\"from\", \"to\", \"runs\": [run summaries]} or the array of summaries");
+  for (const auto& r : wrapped ? input["runs"] : input)
+    if (!r.is_object()) throw Error(ErrorKind::InvalidArgument, "a backfill digest needs run summaries (JSON objects)");
+  return dump(digest(input, words(language), language));
 }
 
 }  // namespace ecpipe
