@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make report: a throwaway cluster runs a 3-day demo (clean, a few anomalies, blocked) through ecpipe_backfill and
-# writes ecpipe_report_html of those days to $REPORT (default build/report.html).
+# writes ecpipe_report_html of those days to $REPORT (default build/report.html), in $REPORT_LANGUAGE (ko or en).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPORT=${REPORT:-build/report.html}
@@ -11,7 +11,7 @@ CLUSTER_PRELOAD='pg_cron,ecpipe' CLUSTER_EXTRA_CONF="ecpipe.worker_database = 'e
 client_min_messages = warning" cluster_start
 LANDING="$CLUSTER_DIR/landing"
 mkdir -p "$LANDING" "$(dirname "$REPORT")" && chmod 777 "$LANDING"
-export PGOPTIONS="-c ecpipe.landing_dir=$LANDING"
+export PGOPTIONS="-c ecpipe.landing_dir=$LANDING -c ecpipe.language=${REPORT_LANGUAGE:-ko}"
 psql -X -q -c "CREATE EXTENSION ecpipe"
 i=0
 for rate in 0 0.001 0.02; do  # passes, passes with a few quarantined lines, blocked

@@ -217,10 +217,15 @@ BEGIN
                     'loaded', 0, 'quarantined', 0, 'days_rebuilt', '[]'::jsonb, 'seconds', v_run.seconds,
                     'step', coalesce(v_run.failed_step, 'unknown'), 'error', 'server restarted')));
     END LOOP;
+    -- messages held for a backfill's digest whose backend is gone: the backfill never queued it, so each goes now
+    UPDATE ecpipe.notifications n SET next_attempt_at = clock_timestamp(), last_error = ecpipe.delivery_note()
+      FROM ecpipe.runs r
+     WHERE n.run_id = r.run_id AND n.status = 'queued' AND n.next_attempt_at = 'infinity'
+       AND NOT ecpipe.backend_alive(r.pid);
     RETURN n;
 END $$;
 COMMENT ON FUNCTION ecpipe.fail_dead_runs() IS
-    'marks runs left running by a backend that no longer exists as failed (''server restarted'') and queues their alerts; returns how many';
+    'marks runs left running by a backend that no longer exists as failed (''server restarted'') and queues their alerts, and releases messages held for a gone backend''s backfill digest; returns how many runs';
 
 -- The run record is written by these SECURITY DEFINER functions only, and each accepts only a run that this very
 -- backend has open: an operator can no longer rewrite, delete or close another run's record.
@@ -344,10 +349,6 @@ BEGIN
         RETURN jsonb_build_object('status', 'succeeded', 'rows', cardinality(v_days),
                                   'detail', array_to_string(v_days, ', '), 'days', to_jsonb(v_days));
     WHEN 'notify' THEN  -- the quality report when the checks ran, then the outcome; queued, sent once the run commits
-        -- a day of ecpipe_backfill or ecpipe_backfill_days is told in the backfill's one digest instead
-        IF pg_catalog.current_setting('ecpipe_backfill.digest', true) = 'on' THEN
-            RETURN jsonb_build_object('status', 'succeeded', 'rows', 0, 'detail', 'told in the backfill''s digest');
-        END IF;
         v_kind := CASE state->'summary'->>'status' WHEN 'succeeded' THEN 'success' ELSE state->'summary'->>'status' END;
         v_report := state ? 'checks' AND v_kind <> 'no_data';
         IF v_report THEN
@@ -551,7 +552,7 @@ DECLARE
     n       int := 0;
     total   int;
     summary jsonb;
-    v_days  jsonb := '[]';  -- the days' summaries, for the digest
+    v_runs  bigint[] := '{}';  -- the days' runs, told in one digest at the end
 BEGIN
     PERFORM ecpipe.check_day(from_day, 'ecpipe_backfill_days'), ecpipe.check_day(to_day, 'ecpipe_backfill_days');
     IF to_day OPERATOR(pg_catalog.<) from_day THEN
@@ -561,10 +562,10 @@ BEGIN
     d := from_day;
     WHILE d OPERATOR(pg_catalog.<=) to_day LOOP
         n := n OPERATOR(pg_catalog.+) 1;
-        -- the day's run queues no messages of its own (for this day's transaction): one digest comes at the end
-        PERFORM pg_catalog.set_config('ecpipe_backfill.digest', 'on', true);
         summary := @extschema@.ecpipe_run(d);
-        v_days := v_days OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_array(summary);
+        -- the day's messages wait for the digest (sent anyway if this backend dies first)
+        v_runs := v_runs OPERATOR(pg_catalog.||) (summary OPERATOR(pg_catalog.->>) 'run_id')::bigint;
+        PERFORM ecpipe.hold_run_messages((summary OPERATOR(pg_catalog.->>) 'run_id')::bigint);
         RAISE NOTICE 'ecpipe_backfill_days: day % of % (%) %: % loaded, % quarantined in % s', n, total, d,
               summary OPERATOR(pg_catalog.->>) 'status', summary OPERATOR(pg_catalog.->>) 'loaded',
               summary OPERATOR(pg_catalog.->>) 'quarantined', summary OPERATOR(pg_catalog.->>) 'seconds';
@@ -576,7 +577,7 @@ BEGIN
         END IF;
         d := d OPERATOR(pg_catalog.+) 1;
     END LOOP;
-    PERFORM @extschema@.ecpipe_notify('backfill', ecpipe.slack_digest(v_days), NULL);
+    PERFORM ecpipe.queue_backfill_digest(v_runs, from_day, to_day);
 END $$;
 COMMENT ON PROCEDURE @extschema@.ecpipe_backfill_days(date, date) IS
     'runs each day from from_day to to_day in order, committing after each day; the summaries are in ecpipe.runs';
@@ -921,7 +922,7 @@ DECLARE
     n       int := 0;
     total   int;
     summary jsonb;
-    v_days  jsonb := '[]';  -- the days' summaries, for the digest
+    v_runs  bigint[] := '{}';  -- the days' runs, told in one digest at the end
 BEGIN
     PERFORM ecpipe.check_day(from_day, 'ecpipe_backfill'), ecpipe.check_day(to_day, 'ecpipe_backfill');
     IF to_day < from_day THEN
@@ -929,12 +930,10 @@ BEGIN
     END IF;
     total := to_day - from_day + 1;
     d := from_day;
-    -- the days' runs queue no messages of their own: the backfill queues one digest at the end
-    PERFORM pg_catalog.set_config('ecpipe_backfill.digest', 'on', true);
     WHILE d <= to_day LOOP  -- not a loop over a query: its open cursor would keep each load from writing frozen rows
         n := n + 1;
         summary := @extschema@.ecpipe_run(d);  -- a blocked or failed day is reported and the next one runs
-        v_days := v_days || jsonb_build_array(summary);
+        v_runs := v_runs || (summary->>'run_id')::bigint;
         RAISE NOTICE 'ecpipe_backfill: day % of % (%) %: % loaded, % quarantined in % s', n, total, d,
               summary->>'status', summary->>'loaded', summary->>'quarantined', summary->>'seconds';
         RETURN NEXT summary;
@@ -945,8 +944,8 @@ BEGIN
         END IF;
         d := d + 1;
     END LOOP;
-    PERFORM pg_catalog.set_config('ecpipe_backfill.digest', 'off', true);
-    PERFORM @extschema@.ecpipe_notify('backfill', ecpipe.slack_digest(v_days), NULL);
+    -- the days' messages, queued in this transaction and not sent yet, are replaced by one digest
+    PERFORM ecpipe.queue_backfill_digest(v_runs, from_day, to_day);
 END $$;
 
 -- == landing: a client's \copy lands at COPY speed ==
@@ -1006,6 +1005,126 @@ CREATE FUNCTION ecpipe.slack_digest(summaries jsonb) RETURNS jsonb
 AS 'MODULE_PATHNAME', 'ecpipe_slack_digest'
 LANGUAGE C STRICT STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION ecpipe.slack_digest(jsonb) IS
-    'the one Block Kit message of a backfill, from its days'' run summaries (a JSON array), in ecpipe.language';
+    'the one Block Kit message of a backfill, from its days'' run summaries (a JSON array, or {from, to, runs}), in ecpipe.language';
 REVOKE ALL ON FUNCTION ecpipe.slack_digest(jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION ecpipe.slack_digest(jsonb) TO ecpipe_operator;
+
+-- A backfill tells its days in one digest. Its runs queue their messages as any run does; ecpipe_backfill (one
+-- transaction) replaces them with the digest before anything is sent. ecpipe_backfill_days commits each day, so it
+-- holds each day's messages first (not due: next_attempt_at infinity) and replaces them at the end; if its backend
+-- is gone before that, ecpipe.fail_dead_runs releases them, and each day is told on its own after all. Only runs of
+-- the calling backend are touched, and the digest is made from their recorded summaries: nobody can silence a run.
+CREATE FUNCTION ecpipe.hold_run_messages(run bigint) RETURNS int
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    WITH held AS (
+        UPDATE ecpipe.notifications n SET next_attempt_at = 'infinity',
+               last_error = 'held for the digest of the backfill in backend ' || pg_backend_pid()
+         WHERE n.run_id = run AND n.status = 'queued' AND n.attempts = 0
+           AND EXISTS (SELECT FROM ecpipe.runs r WHERE r.run_id = run AND r.pid = pg_backend_pid()
+                         AND r.started_at >= (SELECT a.backend_start FROM pg_catalog.pg_stat_activity a
+                                               WHERE a.pid = pg_backend_pid()))
+        RETURNING 1)
+    SELECT count(*)::int FROM held
+$$;
+COMMENT ON FUNCTION ecpipe.hold_run_messages(bigint) IS
+    'holds the queued messages of a run of this backend for its backfill''s digest (released if the backend dies first)';
+
+CREATE FUNCTION ecpipe.queue_backfill_digest(runs bigint[], from_day date, to_day date) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_mine bigint[];
+    v_id   bigint;
+BEGIN
+    SELECT array_agg(r.run_id ORDER BY r.ds, r.run_id) INTO v_mine FROM ecpipe.runs r
+     WHERE r.run_id = ANY (runs) AND r.pid = pg_backend_pid() AND r.status <> 'running'
+       AND r.started_at >= (SELECT a.backend_start FROM pg_catalog.pg_stat_activity a WHERE a.pid = pg_backend_pid());
+    DELETE FROM ecpipe.notifications n WHERE n.run_id = ANY (v_mine) AND n.status = 'queued' AND n.attempts = 0;
+    INSERT INTO ecpipe.notifications (run_id, kind, payload, last_error)
+    VALUES (NULL, 'backfill',
+            ecpipe.slack_payload(ecpipe.slack_digest(jsonb_build_object(
+                'from', from_day, 'to', to_day,
+                'runs', coalesce((SELECT jsonb_agg(r.summary ORDER BY r.ds, r.run_id) FROM ecpipe.runs r
+                                  WHERE r.run_id = ANY (v_mine)), '[]'::jsonb)))),
+            ecpipe.delivery_note())
+    RETURNING id INTO v_id;
+    RETURN v_id;
+END $$;
+COMMENT ON FUNCTION ecpipe.queue_backfill_digest(bigint[], date, date) IS
+    'replaces the undelivered messages of these runs of this backend with one digest of them (a backfill''s); returns its id';
+REVOKE ALL ON FUNCTION ecpipe.hold_run_messages(bigint), ecpipe.queue_backfill_digest(bigint[], date, date) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ecpipe.hold_run_messages(bigint), ecpipe.queue_backfill_digest(bigint[], date, date)
+    TO ecpipe_operator;
+
+-- == report: a grid of days by run and check (the latest run of a day decides), why a day was blocked or failed with
+-- sample lines, header facts (zone, generated at, database), in ecpipe.language ==
+CREATE OR REPLACE FUNCTION @extschema@.ecpipe_report_html(from_day date, to_day date) RETURNS text
+LANGUAGE plpgsql STABLE STRICT SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+DECLARE
+    may_see_lines boolean := has_table_privilege('ecpipe.quarantine', 'SELECT');
+BEGIN
+    IF to_day < from_day OR to_day - from_day > 366 THEN
+        RAISE EXCEPTION 'ecpipe_report_html: the range % to % must run forward and span at most 367 days',
+              from_day, to_day USING ERRCODE = '22023';
+    END IF;
+    RETURN ecpipe.render_report(jsonb_build_object(
+        'from', from_day, 'to', to_day, 'min_pass_rate', ecpipe.setting('ecpipe.min_pass_rate')::numeric,
+        'language', ecpipe.setting('ecpipe.language'), 'timezone', ecpipe.setting('ecpipe.timezone'),
+        'database', current_database(),
+        'generated_at', to_char(now() AT TIME ZONE ecpipe.setting('ecpipe.timezone'), 'YYYY-MM-DD HH24:MI:SS'),
+        -- per day: its latest run decides (status, step, error, its checks with their samples); earlier runs listed
+        'days', (SELECT jsonb_agg(jsonb_build_object(
+                            'day', d.day, 'status', lr.status, 'run_id', lr.run_id, 'failed_step', lr.failed_step,
+                            'error', left(lr.error, 300),
+                            'earlier', (SELECT jsonb_agg(jsonb_build_object('run_id', r.run_id, 'status', r.status)
+                                                         ORDER BY r.run_id)
+                                        FROM ecpipe.runs r WHERE r.ds = d.day AND r.run_id < lr.run_id),
+                            'checks', (SELECT jsonb_agg(jsonb_build_object(
+                                                  'check_no', q.check_no, 'check_name', q.check_name,
+                                                  'population', q.population, 'failed', q.failed,
+                                                  'pass_rate', q.pass_rate, 'status', q.status,
+                                                  'samples', (SELECT jsonb_agg(s) FROM (SELECT s FROM
+                                                      jsonb_array_elements(q.samples) WITH ORDINALITY AS x(s, n)
+                                                      ORDER BY x.n LIMIT 5) t))
+                                              ORDER BY q.check_no)
+                                       FROM ecpipe.quality_log q WHERE q.run_id = lr.run_id)) ORDER BY d.day)
+                 FROM (SELECT g::date AS day FROM generate_series(from_day, to_day, interval '1 day') g) d
+                 LEFT JOIN LATERAL (SELECT r.run_id, r.status, r.failed_step, r.error FROM ecpipe.runs r
+                                    WHERE r.ds = d.day ORDER BY r.run_id DESC LIMIT 1) lr ON true),
+        'funnel', (SELECT jsonb_agg(jsonb_build_object('platform', f.platform, 'step1', f.s1, 'step2', f.s2,
+                                                       'step3', f.s3, 'step4', f.s4) ORDER BY f.platform)
+                   FROM (SELECT m.platform, sum(m.step1_viewers) AS s1, sum(m.step2_clickers) AS s2,
+                                sum(m.step3_cart_adders) AS s3, sum(m.step4_purchasers) AS s4
+                         FROM ecpipe.mart_funnel_daily m WHERE m.funnel_date BETWEEN from_day AND to_day
+                         GROUP BY m.platform) f),
+        'orders', (SELECT jsonb_agg(jsonb_build_object('day', d.day, 'orders', coalesce(o.n, 0),
+                                                       'revenue', coalesce(o.revenue, 0)) ORDER BY d.day)
+                   FROM (SELECT g::date AS day FROM generate_series(from_day, to_day, interval '1 day') g) d
+                   LEFT JOIN (SELECT m.order_date, count(*) AS n, sum(m.total_amount) AS revenue
+                              FROM ecpipe.mart_orders m WHERE m.order_date BETWEEN from_day AND to_day
+                              GROUP BY m.order_date) o ON o.order_date = d.day),
+        'quality', (SELECT jsonb_agg(jsonb_build_object('day', t.batch_date, 'check_no', t.check_no,
+                                                        'check_name', t.check_name, 'pass_rate', t.pass_rate)
+                                     ORDER BY t.batch_date, t.check_no)
+                    FROM ecpipe.quality_trend t WHERE t.batch_date BETWEEN from_day AND to_day),
+        'products', (SELECT jsonb_agg(jsonb_build_object('product_id', p.product_id, 'units', p.units,
+                                                         'revenue', p.revenue) ORDER BY p.revenue DESC, p.product_id)
+                     FROM (SELECT m.product_id, sum(m.units_sold) AS units, sum(m.revenue) AS revenue
+                           FROM ecpipe.mart_product_daily m WHERE m.activity_date BETWEEN from_day AND to_day
+                           GROUP BY m.product_id ORDER BY revenue DESC, m.product_id LIMIT 10) p),
+        'runs', (SELECT jsonb_agg(jsonb_build_object('run_id', r.run_id, 'ds', r.ds, 'status', r.status,
+                                                     'started_at', to_char(r.started_at, 'YYYY-MM-DD HH24:MI:SS'),
+                                                     'seconds', r.seconds, 'failed_step', r.failed_step)
+                                  ORDER BY r.run_id DESC)
+                 FROM (SELECT * FROM ecpipe.runs r WHERE r.ds BETWEEN from_day AND to_day
+                       ORDER BY r.run_id DESC LIMIT 50) r),
+        'quarantine', (SELECT jsonb_agg(jsonb_build_object('reason', s.reason, 'lines', s.lines,
+                                                           'example', CASE WHEN may_see_lines THEN
+                                         (SELECT left(q.detail, 300) FROM ecpipe.quarantine q
+                                          WHERE q.batch_date BETWEEN from_day AND to_day AND s.reason = ANY (q.reasons)
+                                          ORDER BY q.batch_date, q.line_no LIMIT 1) END)
+                                       ORDER BY s.lines DESC, s.reason)
+                       FROM (SELECT x.reason, sum(x.lines) AS lines FROM ecpipe.quarantine_summary x
+                             WHERE x.batch_date BETWEEN from_day AND to_day GROUP BY x.reason) s)));
+END $$;
+COMMENT ON FUNCTION @extschema@.ecpipe_report_html(date, date) IS
+    'a self-contained HTML dashboard of from_day..to_day in ecpipe.language: a grid of days by run and check, why days were blocked or failed, funnel, orders, check pass rates, top products, runs, quarantine';

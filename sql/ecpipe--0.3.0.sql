@@ -651,7 +651,7 @@ CREATE FUNCTION ecpipe.slack_digest(summaries jsonb) RETURNS jsonb
 AS 'MODULE_PATHNAME', 'ecpipe_slack_digest'
 LANGUAGE C STRICT STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION ecpipe.slack_digest(jsonb) IS
-    'the one Block Kit message of a backfill, from its days'' run summaries (a JSON array), in ecpipe.language';
+    'the one Block Kit message of a backfill, from its days'' run summaries (a JSON array, or {from, to, runs}), in ecpipe.language';
 
 CREATE FUNCTION ecpipe.slack_payload(payload jsonb) RETURNS jsonb
 AS 'MODULE_PATHNAME', 'ecpipe_slack_payload'
@@ -819,10 +819,58 @@ BEGIN
                     'loaded', 0, 'quarantined', 0, 'days_rebuilt', '[]'::jsonb, 'seconds', v_run.seconds,
                     'step', coalesce(v_run.failed_step, 'unknown'), 'error', 'server restarted')));
     END LOOP;
+    -- messages held for a backfill's digest whose backend is gone: the backfill never queued it, so each goes now
+    UPDATE ecpipe.notifications n SET next_attempt_at = clock_timestamp(), last_error = ecpipe.delivery_note()
+      FROM ecpipe.runs r
+     WHERE n.run_id = r.run_id AND n.status = 'queued' AND n.next_attempt_at = 'infinity'
+       AND NOT ecpipe.backend_alive(r.pid);
     RETURN n;
 END $$;
 COMMENT ON FUNCTION ecpipe.fail_dead_runs() IS
-    'marks runs left running by a backend that no longer exists as failed (''server restarted'') and queues their alerts; returns how many';
+    'marks runs left running by a backend that no longer exists as failed (''server restarted'') and queues their alerts, and releases messages held for a gone backend''s backfill digest; returns how many runs';
+
+-- A backfill tells its days in one digest. Its runs queue their messages as any run does; ecpipe_backfill (one
+-- transaction) replaces them with the digest before anything is sent. ecpipe_backfill_days commits each day, so it
+-- holds each day's messages first (not due: next_attempt_at infinity) and replaces them at the end; if its backend
+-- is gone before that, ecpipe.fail_dead_runs releases them, and each day is told on its own after all. Only runs of
+-- the calling backend are touched, and the digest is made from their recorded summaries: nobody can silence a run.
+CREATE FUNCTION ecpipe.hold_run_messages(run bigint) RETURNS int
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    WITH held AS (
+        UPDATE ecpipe.notifications n SET next_attempt_at = 'infinity',
+               last_error = 'held for the digest of the backfill in backend ' || pg_backend_pid()
+         WHERE n.run_id = run AND n.status = 'queued' AND n.attempts = 0
+           AND EXISTS (SELECT FROM ecpipe.runs r WHERE r.run_id = run AND r.pid = pg_backend_pid()
+                         AND r.started_at >= (SELECT a.backend_start FROM pg_catalog.pg_stat_activity a
+                                               WHERE a.pid = pg_backend_pid()))
+        RETURNING 1)
+    SELECT count(*)::int FROM held
+$$;
+COMMENT ON FUNCTION ecpipe.hold_run_messages(bigint) IS
+    'holds the queued messages of a run of this backend for its backfill''s digest (released if the backend dies first)';
+
+CREATE FUNCTION ecpipe.queue_backfill_digest(runs bigint[], from_day date, to_day date) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_mine bigint[];
+    v_id   bigint;
+BEGIN
+    SELECT array_agg(r.run_id ORDER BY r.ds, r.run_id) INTO v_mine FROM ecpipe.runs r
+     WHERE r.run_id = ANY (runs) AND r.pid = pg_backend_pid() AND r.status <> 'running'
+       AND r.started_at >= (SELECT a.backend_start FROM pg_catalog.pg_stat_activity a WHERE a.pid = pg_backend_pid());
+    DELETE FROM ecpipe.notifications n WHERE n.run_id = ANY (v_mine) AND n.status = 'queued' AND n.attempts = 0;
+    INSERT INTO ecpipe.notifications (run_id, kind, payload, last_error)
+    VALUES (NULL, 'backfill',
+            ecpipe.slack_payload(ecpipe.slack_digest(jsonb_build_object(
+                'from', from_day, 'to', to_day,
+                'runs', coalesce((SELECT jsonb_agg(r.summary ORDER BY r.ds, r.run_id) FROM ecpipe.runs r
+                                  WHERE r.run_id = ANY (v_mine)), '[]'::jsonb)))),
+            ecpipe.delivery_note())
+    RETURNING id INTO v_id;
+    RETURN v_id;
+END $$;
+COMMENT ON FUNCTION ecpipe.queue_backfill_digest(bigint[], date, date) IS
+    'replaces the undelivered messages of these runs of this backend with one digest of them (a backfill''s); returns its id';
 
 -- The run record is written by these SECURITY DEFINER functions only, and each accepts only a run that this very
 -- backend has open: an operator cannot rewrite, delete or close another run's record.
@@ -959,10 +1007,6 @@ BEGIN
         RETURN jsonb_build_object('status', 'succeeded', 'rows', cardinality(v_days),
                                   'detail', array_to_string(v_days, ', '), 'days', to_jsonb(v_days));
     WHEN 'notify' THEN  -- the quality report when the checks ran, then the outcome; queued, sent once the run commits
-        -- a day of ecpipe_backfill or ecpipe_backfill_days is told in the backfill's one digest instead
-        IF pg_catalog.current_setting('ecpipe_backfill.digest', true) = 'on' THEN
-            RETURN jsonb_build_object('status', 'succeeded', 'rows', 0, 'detail', 'told in the backfill''s digest');
-        END IF;
         v_kind := CASE state->'summary'->>'status' WHEN 'succeeded' THEN 'success' ELSE state->'summary'->>'status' END;
         v_report := state ? 'checks' AND v_kind <> 'no_data';
         IF v_report THEN
@@ -1118,7 +1162,7 @@ DECLARE
     n       int := 0;
     total   int;
     summary jsonb;
-    v_days  jsonb := '[]';  -- the days' summaries, for the digest
+    v_runs  bigint[] := '{}';  -- the days' runs, told in one digest at the end
 BEGIN
     PERFORM ecpipe.check_day(from_day, 'ecpipe_backfill'), ecpipe.check_day(to_day, 'ecpipe_backfill');
     IF to_day < from_day THEN
@@ -1126,12 +1170,10 @@ BEGIN
     END IF;
     total := to_day - from_day + 1;
     d := from_day;
-    -- the days' runs queue no messages of their own: the backfill queues one digest at the end
-    PERFORM pg_catalog.set_config('ecpipe_backfill.digest', 'on', true);
     WHILE d <= to_day LOOP  -- not a loop over a query: its open cursor would keep each load from writing frozen rows
         n := n + 1;
         summary := @extschema@.ecpipe_run(d);  -- a blocked or failed day is reported and the next one runs
-        v_days := v_days || jsonb_build_array(summary);
+        v_runs := v_runs || (summary->>'run_id')::bigint;
         RAISE NOTICE 'ecpipe_backfill: day % of % (%) %: % loaded, % quarantined in % s', n, total, d,
               summary->>'status', summary->>'loaded', summary->>'quarantined', summary->>'seconds';
         RETURN NEXT summary;
@@ -1142,8 +1184,8 @@ BEGIN
         END IF;
         d := d + 1;
     END LOOP;
-    PERFORM pg_catalog.set_config('ecpipe_backfill.digest', 'off', true);
-    PERFORM @extschema@.ecpipe_notify('backfill', ecpipe.slack_digest(v_days), NULL);
+    -- the days' messages, queued in this transaction and not sent yet, are replaced by one digest
+    PERFORM ecpipe.queue_backfill_digest(v_runs, from_day, to_day);
 END $$;
 COMMENT ON FUNCTION @extschema@.ecpipe_backfill(date, date) IS 'runs each day from from_day to to_day in order; one summary per day';
 
@@ -1158,7 +1200,7 @@ DECLARE
     n       int := 0;
     total   int;
     summary jsonb;
-    v_days  jsonb := '[]';  -- the days' summaries, for the digest
+    v_runs  bigint[] := '{}';  -- the days' runs, told in one digest at the end
 BEGIN
     PERFORM ecpipe.check_day(from_day, 'ecpipe_backfill_days'), ecpipe.check_day(to_day, 'ecpipe_backfill_days');
     IF to_day OPERATOR(pg_catalog.<) from_day THEN
@@ -1168,10 +1210,10 @@ BEGIN
     d := from_day;
     WHILE d OPERATOR(pg_catalog.<=) to_day LOOP
         n := n OPERATOR(pg_catalog.+) 1;
-        -- the day's run queues no messages of its own (for this day's transaction): one digest comes at the end
-        PERFORM pg_catalog.set_config('ecpipe_backfill.digest', 'on', true);
         summary := @extschema@.ecpipe_run(d);
-        v_days := v_days OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_array(summary);
+        -- the day's messages wait for the digest (sent anyway if this backend dies first)
+        v_runs := v_runs OPERATOR(pg_catalog.||) (summary OPERATOR(pg_catalog.->>) 'run_id')::bigint;
+        PERFORM ecpipe.hold_run_messages((summary OPERATOR(pg_catalog.->>) 'run_id')::bigint);
         RAISE NOTICE 'ecpipe_backfill_days: day % of % (%) %: % loaded, % quarantined in % s', n, total, d,
               summary OPERATOR(pg_catalog.->>) 'status', summary OPERATOR(pg_catalog.->>) 'loaded',
               summary OPERATOR(pg_catalog.->>) 'quarantined', summary OPERATOR(pg_catalog.->>) 'seconds';
@@ -1183,7 +1225,7 @@ BEGIN
         END IF;
         d := d OPERATOR(pg_catalog.+) 1;
     END LOOP;
-    PERFORM @extschema@.ecpipe_notify('backfill', ecpipe.slack_digest(v_days), NULL);
+    PERFORM ecpipe.queue_backfill_digest(v_runs, from_day, to_day);
 END $$;
 COMMENT ON PROCEDURE @extschema@.ecpipe_backfill_days(date, date) IS
     'runs each day from from_day to to_day in order, committing after each day; the summaries are in ecpipe.runs';
@@ -1304,6 +1346,28 @@ BEGIN
     END IF;
     RETURN ecpipe.render_report(jsonb_build_object(
         'from', from_day, 'to', to_day, 'min_pass_rate', ecpipe.setting('ecpipe.min_pass_rate')::numeric,
+        'language', ecpipe.setting('ecpipe.language'), 'timezone', ecpipe.setting('ecpipe.timezone'),
+        'database', current_database(),
+        'generated_at', to_char(now() AT TIME ZONE ecpipe.setting('ecpipe.timezone'), 'YYYY-MM-DD HH24:MI:SS'),
+        -- per day: its latest run decides (status, step, error, its checks with their samples); earlier runs listed
+        'days', (SELECT jsonb_agg(jsonb_build_object(
+                            'day', d.day, 'status', lr.status, 'run_id', lr.run_id, 'failed_step', lr.failed_step,
+                            'error', left(lr.error, 300),
+                            'earlier', (SELECT jsonb_agg(jsonb_build_object('run_id', r.run_id, 'status', r.status)
+                                                         ORDER BY r.run_id)
+                                        FROM ecpipe.runs r WHERE r.ds = d.day AND r.run_id < lr.run_id),
+                            'checks', (SELECT jsonb_agg(jsonb_build_object(
+                                                  'check_no', q.check_no, 'check_name', q.check_name,
+                                                  'population', q.population, 'failed', q.failed,
+                                                  'pass_rate', q.pass_rate, 'status', q.status,
+                                                  'samples', (SELECT jsonb_agg(s) FROM (SELECT s FROM
+                                                      jsonb_array_elements(q.samples) WITH ORDINALITY AS x(s, n)
+                                                      ORDER BY x.n LIMIT 5) t))
+                                              ORDER BY q.check_no)
+                                       FROM ecpipe.quality_log q WHERE q.run_id = lr.run_id)) ORDER BY d.day)
+                 FROM (SELECT g::date AS day FROM generate_series(from_day, to_day, interval '1 day') g) d
+                 LEFT JOIN LATERAL (SELECT r.run_id, r.status, r.failed_step, r.error FROM ecpipe.runs r
+                                    WHERE r.ds = d.day ORDER BY r.run_id DESC LIMIT 1) lr ON true),
         'funnel', (SELECT jsonb_agg(jsonb_build_object('platform', f.platform, 'step1', f.s1, 'step2', f.s2,
                                                        'step3', f.s3, 'step4', f.s4) ORDER BY f.platform)
                    FROM (SELECT m.platform, sum(m.step1_viewers) AS s1, sum(m.step2_clickers) AS s2,
@@ -1341,7 +1405,7 @@ BEGIN
                              WHERE x.batch_date BETWEEN from_day AND to_day GROUP BY x.reason) s)));
 END $$;
 COMMENT ON FUNCTION @extschema@.ecpipe_report_html(date, date) IS
-    'a self-contained HTML dashboard of from_day..to_day: funnel, orders, check pass rates, top products, runs, quarantine';
+    'a self-contained HTML dashboard of from_day..to_day in ecpipe.language: a grid of days by run and check, why days were blocked or failed, funnel, orders, check pass rates, top products, runs, quarantine';
 
 -------------------------------------------------------------------------------------------------------------------
 -- Privileges. PUBLIC gets nothing (no schema usage, no function). ecpipe_reader reads the marts and the quality and
@@ -1397,7 +1461,7 @@ GRANT EXECUTE ON FUNCTION ecpipe.setting(text), ecpipe.check_day(date, text), ec
     ecpipe.scan_day_events(date, bigint), ecpipe.rebuild_day_marts(date, bigint),
     ecpipe.load_batch(date, bigint, boolean),
     ecpipe.slack_message(text, jsonb), ecpipe.slack_digest(jsonb), ecpipe.slack_payload(jsonb), ecpipe.delivery_note(),
-    ecpipe.lock_day(date, bigint),
+    ecpipe.hold_run_messages(bigint), ecpipe.queue_backfill_digest(bigint[], date, date), ecpipe.lock_day(date, bigint),
     ecpipe.run_open(bigint, date, timestamptz), ecpipe.backend_alive(int), ecpipe.fail_dead_runs(),
     ecpipe.record_step(bigint, text, text, timestamptz, bigint, text),
     ecpipe.record_step(bigint, text, text, timestamptz, timestamptz, bigint, text),

@@ -1,6 +1,6 @@
 -- ecpipe_report_html: the page holds a bar or point per value of the range, escapes values, and readers may use it.
 BEGIN;
-SELECT plan(9);
+SELECT plan(11);
 CREATE EXTENSION ecpipe;
 CREATE FUNCTION pg_temp.occurrences(page text, what text) RETURNS int LANGUAGE sql AS $$
   SELECT (length(page) - length(replace(page, what, ''))) / length(what)
@@ -17,7 +17,13 @@ CREATE TEMP TABLE page AS SELECT ecpipe_report_html('2024-04-01', '2024-04-03') 
 SELECT is((SELECT pg_temp.occurrences(html, 'class="bar funnel"') FROM page),
           (SELECT 4 * count(DISTINCT platform)::int FROM ecpipe.mart_funnel_daily
             WHERE funnel_date BETWEEN '2024-04-01' AND '2024-04-03'), 'four funnel bars per platform');
-SELECT is((SELECT pg_temp.occurrences(html, 'class="bar orders"') FROM page), 3, 'an orders bar per day of the range');
+SELECT is((SELECT pg_temp.occurrences(html, 'class="bar orders"') FROM page),
+          (SELECT count(*)::int FROM generate_series(date '2024-04-01', '2024-04-03', interval '1 day') g
+            WHERE EXISTS (SELECT FROM ecpipe.runs r WHERE r.ds = g::date AND r.status = 'succeeded')
+               OR EXISTS (SELECT FROM ecpipe.mart_orders o WHERE o.order_date = g::date)),
+          'an orders bar per day with orders or a loaded batch; the others say not loaded');
+SELECT ok((SELECT html LIKE '%2024-04-03 (적재 안 됨)%' FROM page), 'a day without a loaded batch: its orders are not loaded, not 0');
+SELECT is((SELECT pg_temp.occurrences(html, 'class="cell run ') FROM page), 3, 'the day grid: a run cell per day');
 SELECT is((SELECT pg_temp.occurrences(html, 'class="point quality"') FROM page), 7,
           'a pass-rate point per check per validated day');
 SELECT is((SELECT pg_temp.occurrences(html, '<script') FROM page), 0, 'no script element, whatever the data');

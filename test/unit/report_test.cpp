@@ -3,6 +3,7 @@
 
 #include "ecpipe/error.hpp"
 #include "ecpipe/report/report.hpp"
+#include "../../src/core/report/svg_chart.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -48,17 +49,22 @@ TEST(Report, ChartsHaveABarOrPointPerValue) {
   EXPECT_EQ(count(page, "class=\"bar orders\""), 3u) << "one bar per day";
   EXPECT_EQ(count(page, "class=\"point revenue\""), 3u);
   EXPECT_EQ(count(page, "class=\"point quality\""), 5u) << "a point per check per day it was validated";
-  EXPECT_EQ(count(page, "class=\"threshold\""), 1u);
+  EXPECT_EQ(count(page, "class=\"threshold\""), 2u) << "a small chart per check, each with the threshold";
   EXPECT_EQ(count(page, "class=\"bar product\""), 2u);
   EXPECT_EQ(count(page, "<tr><td class=\"n\">"), 2u) << "two runs";
-  EXPECT_NE(page.find("<td class=\"blocked\">blocked</td>"), std::string::npos);
-  EXPECT_NE(page.find("<b>219,001</b>"), std::string::npos) << "revenue card: 120000 + 0 + 99000.5, rounded half up";
+  EXPECT_NE(page.find("<td class=\"blocked\">차단</td>"), std::string::npos);
+  EXPECT_NE(page.find("<b>219,000.50원</b>"), std::string::npos) << "revenue card: 120000 + 0 + 99000.5";
+  EXPECT_NE(page.find("<td>web</td><td class=\"n\">30</td><td class=\"n\">20</td><td class=\"n\">9</td>"
+                      "<td class=\"n\">3</td><td class=\"n\">66.67%</td><td class=\"n\">45.00%</td>"
+                      "<td class=\"n\">33.33%</td><td class=\"n\">10.00%</td>"),
+            std::string::npos)
+      << "the funnel's counts and step-to-step rates";
 }
 
 TEST(Report, EmptyRangeAndBadInput) {
   const std::string page = render_report_html(R"({"from": "2024-02-01", "to": "2024-02-02"})");
   EXPECT_EQ(count(page, "class=\"bar"), 0u);
-  EXPECT_EQ(count(page, "no data in this range"), 5u) << "funnel, orders, quality, products, runs";
+  EXPECT_EQ(count(page, "이 기간에 데이터 없음"), 5u) << "funnel, orders, quality, products, runs";
   EXPECT_THROW(render_report_html("[1, 2]"), Error);
   EXPECT_THROW(render_report_html(R"({"funnel": 3})"), Error);
 }
@@ -79,12 +85,115 @@ TEST(Report, ValuesFromDataAreCutAndPlatformsBounded) {
                   {"failed_step", nullptr}}};
   const std::string page = render_report_html(doc.dump());
   EXPECT_EQ(count(page, "class=\"bar funnel\""), 12u * 4) << "11 platforms and one summed group";
-  EXPECT_EQ(count(page, "기타 · 29 other platforms"), 6u) << "its axis label, its title and four bar titles";
+  EXPECT_EQ(count(page, "기타 29개 플랫폼"), 7u) << "its axis label, its title, four bar titles, its table row";
   EXPECT_EQ(count(page, "&lt;!channel&gt; " + std::string(20, 'x') + "\xE2\x80\xA6<"), 1u)
       << "32 characters on the axis";
-  EXPECT_EQ(count(page, "&lt;!channel&gt; " + std::string(188, 'x') + "\xE2\x80\xA6"), 5u) << "200 in titles";
+  EXPECT_EQ(count(page, "&lt;!channel&gt; " + std::string(188, 'x') + "\xE2\x80\xA6"), 6u)
+      << "200 in titles and in the funnel table";
   EXPECT_EQ(count(page, std::string(201, 'x')), 0u);
   EXPECT_EQ(count(page, "<td>" + std::string(199, 'd') + "\xE2\x80\xA6</td>"), 1u);
   EXPECT_EQ(count(page, "<td class=\"&lt;b&gt;" + std::string(28, 's') + "\xE2\x80\xA6\">"), 1u);
   EXPECT_LT(page.size(), 60000u);
+}
+
+namespace {
+// A week: a clean day, a day re-run (blocked, then succeeded), a blocked day with samples, a failed day, no data.
+nlohmann::json week() {
+  using nlohmann::json;
+  const json pass = {{"check_no", 1},      {"check_name", "required_fields"},
+                     {"population", 1000}, {"failed", 0},
+                     {"pass_rate", 100.0}, {"status", "PASS"}};
+  json amount_fail = {{"check_no", 6},           {"check_name", "order_amount"}, {"population", 4434},
+                      {"failed", 138},           {"pass_rate", 96.89},           {"status", "FAIL"},
+                      {"samples", json::array()}};
+  for (int i = 1; i <= 5; ++i)
+    amount_fail["samples"].push_back({{"line_no", 100 * i},
+                                      {"event_id", "e-" + std::to_string(i)},
+                                      {"reason", "order_amount: total 5000 above the items <b>"}});
+  json amount_ok = amount_fail;
+  amount_ok["failed"] = 0, amount_ok["pass_rate"] = 100.0, amount_ok["status"] = "PASS";
+  amount_ok.erase("samples");
+  json days =
+      json::array({{{"day", "2024-01-01"}, {"status", "succeeded"}, {"run_id", 1}, {"checks", {pass, amount_ok}}},
+                   {{"day", "2024-01-02"},
+                    {"status", "succeeded"},
+                    {"run_id", 5},
+                    {"checks", {pass, amount_ok}},
+                    {"earlier", {{{"run_id", 2}, {"status", "blocked"}}}}},
+                   {{"day", "2024-01-03"}, {"status", "blocked"}, {"run_id", 3}, {"checks", {pass, amount_fail}}},
+                   {{"day", "2024-01-04"},
+                    {"status", "failed"},
+                    {"run_id", 4},
+                    {"failed_step", "marts"},
+                    {"error", "deadlock detected <i>"},
+                    {"checks", {pass, amount_ok}}},
+                   {{"day", "2024-01-05"}, {"status", "no_data"}, {"run_id", 6}, {"checks", json::array()}}});
+  json orders = json::array();
+  for (const auto& d : days)
+    orders.push_back({{"day", d["day"]},
+                      {"orders", d["status"] == "succeeded" ? 10 : 0},
+                      {"revenue", d["status"] == "succeeded" ? 51855000 : 0}});
+  return {{"from", "2024-01-01"},
+          {"to", "2024-01-05"},
+          {"min_pass_rate", 99.0},
+          {"timezone", "Asia/Seoul"},
+          {"generated_at", "2024-01-06 09:00:00"},
+          {"database", "shop"},
+          {"days", days},
+          {"orders", orders}};
+}
+}  // namespace
+
+TEST(Report, DayGridHasACellPerDayAndCheckAndTheLatestRunDecides) {
+  const std::string page = render_report_html(week().dump());
+  EXPECT_EQ(count(page, "class=\"cell run "), 5u) << "a run cell per day";
+  EXPECT_EQ(count(page, "class=\"cell check "), 10u) << "two checks x five days";
+  EXPECT_EQ(count(page, "<td class=\"cell run succeeded\""), 2u) << "the re-run day counts as its latest run";
+  EXPECT_NE(page.find("title=\"마지막 실행 5 · 이전 실행: 2 차단\">성공</td>"), std::string::npos)
+      << "earlier runs in the cell's title";
+  EXPECT_NE(page.find("<td class=\"cell check fail\" data-check=\"6\" title=\"138 / 4,434\">\xE2\x9C\x97 96.89</td>"),
+            std::string::npos)
+      << "a failing check: a mark and its rate, not colour alone";
+  EXPECT_EQ(count(page, "<td class=\"cell check none\""), 2u) << "no checks on the no-data day";
+  EXPECT_NE(page.find("<b>2</b></div><div class=\"card blocked\">차단된 날<b>1</b>"), std::string::npos)
+      << "days counted once each by outcome";
+}
+
+TEST(Report, WhyADayWasBlockedOrFailedWithSamplesAndNotLoadedOrders) {
+  const std::string page = render_report_html(week().dump());
+  EXPECT_NE(page.find("<tr><td>order_amount</td><td class=\"n\">4,434</td><td class=\"n\">138</td>"
+                      "<td class=\"n\">96.89%</td><td class=\"n\">\xE2\x89\xA5 99.00%</td></tr>"),
+            std::string::npos)
+      << "population, failed, rate against the required rate";
+  EXPECT_EQ(count(page, "<tr class=\"sample\">"), 5u) << "up to five sample lines";
+  EXPECT_NE(page.find("<td class=\"n\">500</td><td><code>e-5</code></td>"
+                      "<td>order_amount: total 5000 above the items &lt;b&gt;</td>"),
+            std::string::npos);
+  EXPECT_NE(page.find("<pre>deadlock detected &lt;i&gt;</pre>"), std::string::npos) << "a failed day's error";
+  EXPECT_EQ(count(page, "class=\"bar orders\""), 2u) << "bars only for the days loaded";
+  EXPECT_EQ(count(page, "2024-01-03 (적재 안 됨)"), 3u)
+      << "the blocked day's orders are not loaded: the bar chart's axis label and its title, the line chart's axis";
+  EXPECT_NE(page.find("<span>시간대: Asia/Seoul</span><span>생성 시각: 2024-01-06 09:00:00</span>"
+                      "<span>데이터베이스: shop</span>"),
+            std::string::npos);
+  EXPECT_NE(page.find("<b>103,710,000원</b>"), std::string::npos) << "revenue in won";
+}
+
+TEST(Report, EnglishPageSpeaksOnlyEnglish) {
+  auto doc = week();
+  doc["language"] = "en";
+  const std::string page = render_report_html(doc.dump());
+  EXPECT_NE(page.find("<html lang=\"en\">"), std::string::npos);
+  EXPECT_NE(page.find("<b>KRW 103,710,000</b>"), std::string::npos);
+  EXPECT_NE(page.find("2024-01-03 (not loaded)"), std::string::npos);
+  for (unsigned char c : page) ASSERT_FALSE(c >= 0xEA && c <= 0xED) << "a Hangul syllable in the English page";
+}
+
+TEST(Report, AxisTicksStepOneTwoFiveWithSeparators) {
+  using ecpipe::detail::nice_ticks;
+  EXPECT_EQ(nice_ticks(0, 962500), (std::vector<double>{0, 200000, 400000, 600000, 800000}));
+  EXPECT_EQ(nice_ticks(96, 100), (std::vector<double>{96, 97, 98, 99, 100}));
+  EXPECT_EQ(nice_ticks(71, 100), (std::vector<double>{80, 90, 100}));
+  EXPECT_EQ(ecpipe::detail::tick_label(43030900, 50000000), "43,030,900") << "not 43030900.0";
+  EXPECT_EQ(ecpipe::detail::tick_label(99.5, 4), "99.5");
 }

@@ -9,11 +9,16 @@
 
 #include "ecpipe/error.hpp"
 #include "svg_chart.hpp"
+#include "day_grid.hpp"
+#include "page_words.hpp"
+#include "ecpipe/marts.hpp"
+#include "ecpipe/notify/wording.hpp"
 #include "ecpipe/core_only.hpp"
 
 namespace ecpipe {
 
 using detail::grouped;
+using detail::PageWords;
 using detail::Series;
 using nlohmann::json;
 
@@ -37,7 +42,7 @@ namespace {
 
 // No script, nothing fetched: the policy makes any accident (an external URL in a value) a blocked, visible error.
 constexpr const char* kHead = R"(<!DOCTYPE html>
-<html lang="ko"><head><meta charset="utf-8">
+<html lang="%LANG%"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <link rel="icon" href="data:,">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -47,10 +52,21 @@ h1{font-size:22px;margin:0 0 4px} h2{font-size:16px;margin:28px 0 8px} .sub{colo
 .cards{display:flex;gap:12px;flex-wrap:wrap} .card{background:#fff;border:1px solid #ddd;border-radius:6px;padding:10px 14px}
 .card b{display:block;font-size:20px} section{background:#fff;border:1px solid #ddd;border-radius:6px;padding:12px 16px;margin-top:14px}
 svg text{font-size:11px;fill:#333} svg .category,svg .value{text-anchor:middle} svg .axis{stroke:#999}
-svg .threshold{stroke:#e15759;stroke-dasharray:5 4} svg .line{stroke-width:2}
+svg .threshold{stroke:#e15759;stroke-dasharray:5 4} svg .line{stroke-width:2} svg .grid{stroke:#eee}
+svg .category.last{text-anchor:end} .multiples{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:8px}
 table{border-collapse:collapse;font-size:13px} td,th{border-bottom:1px solid #eee;padding:4px 10px;text-align:left}
 td.n{text-align:right} .succeeded{color:#2e7d32} .blocked{color:#b26a00} .failed{color:#c62828} .no_data{color:#666}
 .empty{color:#888;font-style:italic}
+svg.chart{width:100%;height:auto;display:block} .facts{color:#555;font-size:13px;margin:0 0 16px}
+.facts span{margin-right:18px} .scroll{overflow-x:auto}
+table.grid{font-size:12px} table.grid th{white-space:nowrap;font-weight:normal;color:#444}
+table.grid td.cell{text-align:center;white-space:nowrap;border:1px solid #fff;min-width:64px}
+td.cell.succeeded,td.cell.pass{background:#e6f4ea;color:#1e5e2b} td.cell.blocked{background:#fff1d6;color:#7a4a00}
+td.cell.fail{background:#fde2e1;color:#8e1b17} td.cell.failed{background:#f8c9c7;color:#7a0f0b;font-weight:bold}
+td.cell.no_data,td.cell.not_run,td.cell.none,td.cell.running{background:#f0f0f0;color:#555}
+div.why{margin:10px 0 16px;color:#222} .why h3{font-size:14px;margin:0 0 6px} div.why.blocked h3{color:#b26a00}
+div.why.failed h3{color:#c62828} .why pre{white-space:pre-wrap;background:#f6f6f6;padding:6px}
+table.samples td{font-size:12px;color:#444}
 </style>)";
 
 std::string str(const json& j, const char* key) {
@@ -76,13 +92,36 @@ std::string cell(const std::string& text, bool numeric = false) {
 std::string section(const std::string& title, const std::string& body) {
   return "<section><h2>" + html_escape(title) + "</h2>" + body + "</section>\n";
 }
-std::string empty_note() { return "<p class=\"empty\">데이터 없음 · no data in this range</p>"; }
+std::string empty_note(const PageWords& w) { return "<p class=\"empty\">" + html_escape(w.empty) + "</p>"; }
 
 // Platforms are values from data: the kFunnelBars with the most viewers get a group each (in the given order),
 // the rest one summed group, so a day of many made-up platforms still draws a readable, bounded chart.
 constexpr size_t kFunnelBars = 12;
 
-std::string funnel_section(const json& doc) {
+// The funnel's step counts and step-to-step conversion per platform, as the mart defines its rates.
+std::string funnel_table(const std::vector<std::string>& platforms, const std::vector<Series>& steps,
+                         const PageWords& w) {
+  std::string rows = "<table class=\"funnel\"><tr><th>" + html_escape(w.platform) + "</th><th>" + html_escape(w.view) +
+                     "</th><th>" + html_escape(w.click) + "</th><th>" + html_escape(w.cart) + "</th><th>" +
+                     html_escape(w.purchase) + "</th><th>" + html_escape(w.view_to_click) + "</th><th>" +
+                     html_escape(w.click_to_cart) + "</th><th>" + html_escape(w.cart_to_purchase) + "</th><th>" +
+                     html_escape(w.overall) + "</th></tr>";
+  for (size_t p = 0; p < platforms.size(); ++p) {
+    int64_t n[4];
+    for (size_t s = 0; s < 4; ++s) n[s] = std::llround(steps[s].values[p]);
+    const auto r = [](int64_t a, int64_t b) {
+      const auto t = a >= 0 && b >= 0 ? rate_text(a, b) : std::nullopt;
+      return t ? *t + "%" : std::string("\xE2\x80\x94");
+    };
+    rows += "<tr>" + cell(platforms[p]);
+    for (size_t s = 0; s < 4; ++s) rows += "<td class=\"n\">" + thousands(n[s]) + "</td>";
+    rows += "<td class=\"n\">" + r(n[1], n[0]) + "</td><td class=\"n\">" + r(n[2], n[1]) + "</td><td class=\"n\">" +
+            r(n[3], n[2]) + "</td><td class=\"n\">" + r(n[3], n[0]) + "</td></tr>";
+  }
+  return rows + "</table>";
+}
+
+std::string funnel_section(const json& doc, const PageWords& w) {
   const json& rows = list(doc, "funnel");
   std::vector<size_t> order(rows.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -91,7 +130,7 @@ std::string funnel_section(const json& doc) {
   std::vector<bool> own(rows.size(), rows.size() <= kFunnelBars);
   for (size_t k = 0; k < order.size() && k + 1 < kFunnelBars; ++k) own[order[k]] = true;
   std::vector<std::string> platforms;
-  std::vector<Series> steps = {{"page_view", {}}, {"click", {}}, {"add_to_cart", {}}, {"purchase", {}}};
+  std::vector<Series> steps = {{w.view, {}}, {w.click, {}}, {w.cart, {}}, {w.purchase, {}}};
   const char* keys[] = {"step1", "step2", "step3", "step4"};
   double rest[4] = {0, 0, 0, 0};
   size_t others = 0;
@@ -105,110 +144,125 @@ std::string funnel_section(const json& doc) {
     for (int s = 0; s < 4; ++s) steps[static_cast<size_t>(s)].values.push_back(number(rows[i], keys[s]));
   }
   if (others > 0) {
-    platforms.push_back("기타 · " + std::to_string(others) + " other platforms");
+    char label[64];
+    std::snprintf(label, sizeof label, w.other_platforms, others);
+    platforms.push_back(label);
     for (int s = 0; s < 4; ++s) steps[static_cast<size_t>(s)].values.push_back(rest[s]);
   }
-  return section("플랫폼별 퍼널 · Funnel per platform (distinct users, summed over days)",
-                 platforms.empty() ? empty_note() : detail::bar_chart(platforms, steps, "funnel", 760, 260));
+  return section(w.funnel_title, platforms.empty() ? empty_note(w)
+                                                   : detail::bar_chart(platforms, steps, "funnel", 960, 260) +
+                                                         funnel_table(platforms, steps, w));
 }
 
-std::string orders_section(const json& doc) {
+std::string orders_section(const json& doc, const PageWords& w) {
   std::vector<std::string> days;
-  Series orders{"orders", {}}, revenue{"revenue", {}};
+  Series orders{w.orders, {}}, revenue{w.revenue, {}};
   for (const auto& row : list(doc, "orders")) {
-    days.push_back(str(row, "day"));
-    orders.values.push_back(number(row, "orders"));
-    revenue.values.push_back(number(row, "revenue"));
+    const std::string day = str(row, "day");
+    // a day whose latest run loaded nothing has no orders to show: "not loaded", never 0
+    const bool missing = !detail::day_loaded(doc, day) && number(row, "orders") == 0;
+    days.push_back(missing ? day + " (" + w.not_loaded + ")" : day);
+    orders.values.push_back(missing ? NAN : number(row, "orders"));
+    revenue.values.push_back(missing ? NAN : number(row, "revenue"));
   }
-  if (days.empty()) return section("일별 주문 · Daily orders and revenue", empty_note());
+  if (days.empty()) return section(w.orders_title, empty_note(w));
   double top = 0;
-  for (double v : revenue.values) top = std::max(top, v);
-  return section("일별 주문 · Daily orders and revenue",
-                 detail::bar_chart(days, {orders}, "orders", 760, 220) +
-                     detail::line_chart(days, {revenue}, "revenue", 0, top > 0 ? top * 1.1 : 1, nullptr, 760, 200));
+  for (double v : revenue.values)
+    if (std::isfinite(v)) top = std::max(top, v);
+  return section(w.orders_title,
+                 detail::bar_chart(days, {orders}, "orders", 960, 220) +
+                     detail::line_chart(days, {revenue}, "revenue", 0, top > 0 ? top * 1.1 : 1, nullptr, 960, 200));
 }
 
-std::string quality_section(const json& doc) {
+// One small chart per check, each with its own y range down to its lowest rate or the threshold: lines of different
+// checks never overlap, and the dashed threshold stays apart from a line at 100.
+std::string quality_section(const json& doc, const PageWords& w) {
   std::set<std::string> day_set;
   std::map<int, std::pair<std::string, std::map<std::string, double>>> checks;
-  double lowest = 100;
   for (const auto& row : list(doc, "quality")) {
     const std::string day = str(row, "day");
     day_set.insert(day);
     auto& c = checks[static_cast<int>(number(row, "check_no"))];
     c.first = str(row, "check_name");
     c.second[day] = number(row, "pass_rate");
-    lowest = std::min(lowest, number(row, "pass_rate"));
   }
   const double threshold = doc.value("min_pass_rate", 99.0);
   const std::vector<std::string> days(day_set.begin(), day_set.end());
-  std::vector<Series> series;
+  if (days.empty()) return section(w.quality_title, empty_note(w));
+  std::string charts = "<div class=\"multiples\">";
   for (const auto& [no, c] : checks) {
     Series s{std::to_string(no) + " " + c.first, {}};
+    double lowest = 100;
     for (const auto& d : days) {
       const auto it = c.second.find(d);
       s.values.push_back(it == c.second.end() ? NAN : it->second);
+      if (it != c.second.end()) lowest = std::min(lowest, it->second);
     }
-    series.push_back(std::move(s));
+    // the threshold sits a fifth of the way up, at least: room below it for what fails, above it for what passes
+    const double span = std::max(100 - std::min(lowest, threshold), 1.0);
+    const double y_min = std::max(0.0, std::min(lowest, threshold) - span * 0.25);
+    charts += detail::line_chart(days, {s}, "quality", y_min, 100, &threshold, 320, 150);
   }
-  const double y_min = std::floor(std::min(lowest, threshold) - 1);
-  return section("품질 검사 통과율 · Pass rate of the seven checks (dashed: ecpipe.min_pass_rate)",
-                 days.empty()
-                     ? empty_note()
-                     : detail::line_chart(days, series, "quality", std::max(0.0, y_min), 100, &threshold, 760, 300));
+  return section(w.quality_title, charts + "</div>");
 }
 
-std::string products_section(const json& doc) {
+std::string products_section(const json& doc, const PageWords& w) {
   std::vector<std::string> labels;
   std::vector<double> values;
   for (const auto& row : list(doc, "products")) {
     labels.push_back(str(row, "product_id") + " (" + grouped(number(row, "units")) + ")");
     values.push_back(number(row, "revenue"));
   }
-  return section("상위 상품 · Top products by revenue (units sold)",
-                 labels.empty() ? empty_note() : detail::hbar_chart(labels, values, "product", 760));
+  return section(w.products_title, labels.empty() ? empty_note(w) : detail::hbar_chart(labels, values, "product", 960));
 }
 
-std::string runs_section(const json& doc) {
+std::string runs_section(const json& doc, const PageWords& w) {
   std::string rows;
   for (const auto& r : list(doc, "runs")) {
     const std::string status = detail::clip(str(r, "status"), detail::kLabelChars);
     rows += "<tr>" + cell(str(r, "run_id"), true) + cell(str(r, "ds")) + "<td class=\"" + html_escape(status) + "\">" +
-            html_escape(status) + "</td>" + cell(str(r, "started_at")) + cell(str(r, "seconds") + " s", true) +
-            cell(str(r, "failed_step")) + "</tr>";
+            html_escape(detail::status_word(w, status)) + "</td>" + cell(str(r, "started_at")) +
+            cell(str(r, "seconds") + " s", true) + cell(str(r, "failed_step")) + "</tr>";
   }
-  return section("실행 이력 · Runs",
-                 rows.empty() ? empty_note()
-                              : "<table><tr><th>run</th><th>ds</th><th>status</th><th>started</th><th>duration</th>"
-                                "<th>failed step</th></tr>" +
-                                    rows + "</table>");
+  return section(w.runs_title, rows.empty()
+                                   ? empty_note(w)
+                                   : "<table><tr><th>" + html_escape(w.run) + "</th><th>" + html_escape(w.day) +
+                                         "</th><th>" + html_escape(w.status) + "</th><th>" + html_escape(w.started) +
+                                         "</th><th>" + html_escape(w.duration) + "</th><th>" +
+                                         html_escape(w.failed_step) + "</th></tr>" + rows + "</table>");
 }
 
-std::string quarantine_section(const json& doc) {
+std::string quarantine_section(const json& doc, const PageWords& w) {
   std::string rows;
   for (const auto& r : list(doc, "quarantine"))
     rows +=
         "<tr>" + cell(str(r, "reason")) + cell(grouped(number(r, "lines")), true) + cell(str(r, "example")) + "</tr>";
-  return section("격리 사유 · Quarantine reasons",
-                 rows.empty() ? "<p class=\"empty\">격리된 줄 없음 · no quarantined lines</p>"
-                              : "<table><tr><th>reason</th><th>lines</th><th>example</th></tr>" + rows + "</table>");
+  return section(w.quarantine_title, rows.empty() ? "<p class=\"empty\">" + html_escape(w.no_quarantine) + "</p>"
+                                                  : "<table><tr><th>" + html_escape(w.reason) + "</th><th>" +
+                                                        html_escape(w.lines) + "</th><th>" + html_escape(w.example) +
+                                                        "</th></tr>" + rows + "</table>");
 }
 
-std::string cards(const json& doc) {
+// The range's totals; days are counted once each, by their latest run, and only loaded days' orders count.
+std::string cards(const json& doc, const PageWords& w, Language language) {
   double orders = 0, revenue = 0, quarantined = 0;
   for (const auto& r : list(doc, "orders")) orders += number(r, "orders"), revenue += number(r, "revenue");
   for (const auto& r : list(doc, "quarantine")) quarantined += number(r, "lines");
-  std::map<std::string, int> runs;
-  for (const auto& r : list(doc, "runs")) ++runs[str(r, "status")];
-  auto card = [](const std::string& label, const std::string& value) {
-    return "<div class=\"card\">" + html_escape(label) + "<b>" + html_escape(value) + "</b></div>";
+  std::map<std::string, int> days;
+  for (const auto& d : list(doc, "days")) ++days[str(d, "status")];
+  auto card = [](const std::string& label, const std::string& value, const char* css = "") {
+    return "<div class=\"card " + std::string(css) + "\">" + html_escape(label) + "<b>" + html_escape(value) +
+           "</b></div>";
   };
-  return "<div class=\"cards\">" + card("주문 · orders", grouped(orders)) + card("매출 · revenue", grouped(revenue)) +
-         card("격리 · quarantined lines", grouped(quarantined)) +
-         card("실행 · runs ok / blocked / failed", std::to_string(runs["succeeded"]) + " / " +
-                                                       std::to_string(runs["blocked"]) + " / " +
-                                                       std::to_string(runs["failed"])) +
-         "</div>\n";
+  const auto cents = hundredths_of(revenue);
+  std::string out = "<div class=\"cards\">";
+  if (!list(doc, "days").empty())
+    out += card(w.days_succeeded, std::to_string(days["succeeded"]), "succeeded") +
+           card(w.days_blocked, std::to_string(days["blocked"]), "blocked") +
+           card(w.days_failed, std::to_string(days["failed"]), "failed") +
+           card(w.days_no_data, std::to_string(days["no_data"] + days[""]), "no_data");
+  return out + card(w.orders, grouped(orders)) + card(w.revenue, cents ? won(*cents, language) : grouped(revenue)) +
+         card(w.quarantined, grouped(quarantined)) + "</div>\n";
 }
 
 }  // namespace
@@ -216,12 +270,25 @@ std::string cards(const json& doc) {
 std::string render_report_html(const std::string& report_json) {
   const json doc = json::parse(report_json, nullptr, false);
   if (!doc.is_object()) throw Error(ErrorKind::InvalidArgument, "report data is not a JSON object");
+  const Language language = detail::page_language(doc);
+  const PageWords& w = detail::page_words(language);
   const std::string range = str(doc, "from") + " – " + str(doc, "to");
   std::string page = kHead;
-  page += "<title>ecpipe report " + html_escape(range) + "</title></head><body>\n";
-  page += "<h1>ecpipe 일일 리포트 · daily report</h1><p class=\"sub\">" + html_escape(range) + "</p>\n";
-  page += cards(doc) + funnel_section(doc) + orders_section(doc) + quality_section(doc) + products_section(doc) +
-          runs_section(doc) + quarantine_section(doc);
+  page.replace(page.find("%LANG%"), 6, w.lang);
+  page += "<title>" + html_escape(w.title) + " " + html_escape(range) + "</title></head><body>\n";
+  page += "<h1>" + html_escape(w.title) + "</h1><p class=\"facts\"><span>" + html_escape(w.range) + ": " +
+          html_escape(range) + "</span>";
+  if (doc.contains("timezone"))
+    page += "<span>" + html_escape(w.timezone) + ": " + html_escape(detail::clip(str(doc, "timezone"), 64)) + "</span>";
+  if (doc.contains("generated_at"))
+    page += "<span>" + html_escape(w.generated_at) + ": " + html_escape(detail::clip(str(doc, "generated_at"), 64)) +
+            "</span>";
+  if (doc.contains("database"))
+    page += "<span>" + html_escape(w.database) + ": " + html_escape(detail::clip(str(doc, "database"), 64)) + "</span>";
+  page += "</p>\n";
+  page += cards(doc, w, language) + detail::day_grid_section(doc, w) + detail::why_section(doc, w) +
+          funnel_section(doc, w) + orders_section(doc, w) + quality_section(doc, w) + products_section(doc, w) +
+          runs_section(doc, w) + quarantine_section(doc, w);
   return page + "</body></html>\n";
 }
 

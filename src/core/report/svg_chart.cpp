@@ -33,7 +33,7 @@ std::string legend(const std::vector<Series>& series, int width, int& height) {
     if (x + w > width && x > kLeft) x = kLeft, y += 16;
     out += "<rect class=\"legend\" x=\"" + num(x) + "\" y=\"" + std::to_string(y - 9) +
            "\" width=\"10\" height=\"10\" fill=\"" + color(i) + "\"/>";
-    out += "<text x=\"" + num(x + 14) + "\" y=\"" + std::to_string(y) + "\">" +
+    out += "<text class=\"legend-label\" x=\"" + num(x + 14) + "\" y=\"" + std::to_string(y) + "\">" +
            html_escape(clip(series[i].name, kLabelChars)) + "</text>";
     x += w;
   }
@@ -48,6 +48,29 @@ std::string open_svg(int width, int height, const std::string& css_class) {
 }
 
 }  // namespace
+
+std::vector<double> nice_ticks(double lo, double hi) {
+  if (!(hi > lo)) return {lo};
+  // the smallest 1-2-5 step that makes at most five intervals
+  const double raw = (hi - lo) / 5, power = std::pow(10.0, std::floor(std::log10(raw)));
+  double step = 10 * power;
+  for (double m : {1.0, 2.0, 5.0})
+    if (m * power >= raw) {
+      step = m * power;
+      break;
+    }
+  std::vector<double> ticks;
+  for (double t = std::ceil(lo / step - 1e-9) * step; t <= hi + step * 1e-9 && ticks.size() < 12; t += step)
+    ticks.push_back(std::fabs(t) < step * 1e-9 ? 0.0 : t);
+  return ticks;
+}
+
+std::string tick_label(double value, double range) {
+  if (range >= 10) return grouped(value);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, range >= 1 ? "%.1f" : "%.2f", value);
+  return buf;
+}
 
 std::string clip(const std::string& value, size_t max_chars) {
   size_t chars = 0, cut_at = 0;
@@ -136,8 +159,10 @@ std::string line_chart(const std::vector<std::string>& categories, const std::ve
   const double top_y = kTop + extra;
   auto py = [&](double v) { return top_y + plot_h * (1 - (std::clamp(v, y_min, y_max) - y_min) / (y_max - y_min)); };
   std::string out = open_svg(width, height + extra, css_class) + key;
-  for (double tick : {y_min, (y_min + y_max) / 2, y_max})
-    out += "<text class=\"tick\" x=\"4\" y=\"" + num(py(tick) + 4) + "\">" + num(tick) + "</text>";
+  for (double tick : nice_ticks(y_min, y_max))
+    out += "<text class=\"tick\" x=\"4\" y=\"" + num(py(tick) + 4) + "\">" + tick_label(tick, y_max - y_min) +
+           "</text><line class=\"grid\" x1=\"" + std::to_string(kLeft) + "\" y1=\"" + num(py(tick)) + "\" x2=\"" +
+           num(kLeft + plot_w) + "\" y2=\"" + num(py(tick)) + "\"/>";
   if (threshold)
     out += "<line class=\"threshold\" x1=\"" + std::to_string(kLeft) + "\" y1=\"" + num(py(*threshold)) + "\" x2=\"" +
            num(kLeft + plot_w) + "\" y2=\"" + num(py(*threshold)) + "\"><title>" + num(*threshold) + "</title></line>";
@@ -156,9 +181,11 @@ std::string line_chart(const std::vector<std::string>& categories, const std::ve
              "</title></circle>";
     }
   }
+  // the last label ends at its point, so that it stays inside the chart
   for (size_t i = 0; i < categories.size(); ++i)
-    out += "<text class=\"category\" x=\"" + num(px(i)) + "\" y=\"" + num(top_y + plot_h + 16) + "\">" +
-           html_escape(clip(categories[i], kLabelChars)) + "</text>";
+    out += std::string("<text class=\"category") + (i + 1 == categories.size() && i > 0 ? " last" : "") + "\" x=\"" +
+           num(px(i)) + "\" y=\"" + num(top_y + plot_h + 16) + "\">" + html_escape(clip(categories[i], kLabelChars)) +
+           "</text>";
   return out + "</svg>";
 }
 

@@ -30,6 +30,11 @@ std::string clip(const std::string& value, size_t max_chars);
 // Lengths a label from data may take: along a chart's axis or in a legend, and in a tooltip or table cell.
 constexpr size_t kLabelChars = 32, kCellChars = 200;
 
+// Axis ticks from lo to hi in 1-2-5 steps, at most five intervals: 0..962,500 gives 0, 200,000, ..., 800,000.
+std::vector<double> nice_ticks(double lo, double hi);
+// A tick's label: thousands separators when the axis spans 10 or more, else one or two decimals.
+std::string tick_label(double value, double range);
+
 // 1234567.8 -> "1,234,568" (rounded to whole units).
 std::string grouped(double value);
 
