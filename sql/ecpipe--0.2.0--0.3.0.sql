@@ -217,11 +217,12 @@ BEGIN
                     'loaded', 0, 'quarantined', 0, 'days_rebuilt', '[]'::jsonb, 'seconds', v_run.seconds,
                     'step', coalesce(v_run.failed_step, 'unknown'), 'error', 'server restarted')));
     END LOOP;
-    -- messages held for a backfill's digest whose backend is gone: the backfill never queued it, so each goes now
+    -- messages held for a backfill's digest whose backend is gone or no longer running a statement (the backfill
+    -- stopped before its digest, or a session held its own run's messages): each goes now
     UPDATE ecpipe.notifications n SET next_attempt_at = clock_timestamp(), last_error = ecpipe.delivery_note()
       FROM ecpipe.runs r
      WHERE n.run_id = r.run_id AND n.status = 'queued' AND n.next_attempt_at = 'infinity'
-       AND NOT ecpipe.backend_alive(r.pid);
+       AND NOT EXISTS (SELECT FROM pg_catalog.pg_stat_activity a WHERE a.pid = r.pid AND a.state = 'active');
     RETURN n;
 END $$;
 COMMENT ON FUNCTION ecpipe.fail_dead_runs() IS
@@ -1105,7 +1106,8 @@ BEGIN
         'quality', (SELECT jsonb_agg(jsonb_build_object('day', t.batch_date, 'check_no', t.check_no,
                                                         'check_name', t.check_name, 'pass_rate', t.pass_rate)
                                      ORDER BY t.batch_date, t.check_no)
-                    FROM ecpipe.quality_trend t WHERE t.batch_date BETWEEN from_day AND to_day),
+                    FROM ecpipe.quality_trend t
+                    WHERE t.batch_date BETWEEN from_day AND to_day AND t.status <> 'no_data'),
         'products', (SELECT jsonb_agg(jsonb_build_object('product_id', p.product_id, 'units', p.units,
                                                          'revenue', p.revenue) ORDER BY p.revenue DESC, p.product_id)
                      FROM (SELECT m.product_id, sum(m.units_sold) AS units, sum(m.revenue) AS revenue

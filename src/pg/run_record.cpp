@@ -241,6 +241,13 @@ ECPIPE_FUNCTION(ecpipe_xid_holder) {
   return Int32GetDatum(pid);
 }
 
+// The failure alert of each run the recorder closes (`closed`): the run's own messages went with its transaction.
+#define kQueueAlerts                                                                                          \
+  "INSERT INTO ecpipe.notifications (run_id, kind, payload, last_error) SELECT c.run_id, 'failed', "          \
+  "ecpipe.slack_message('failed', jsonb_build_object('run_id', c.run_id, 'ds', c.ds, 'status', 'failed', "    \
+  "'checks', '[]'::jsonb, 'loaded', 0, 'quarantined', 0, 'days_rebuilt', '[]'::jsonb, 'seconds', c.seconds, " \
+  "'step', coalesce(c.failed_step, 'unknown'), 'error', c.error)), ecpipe.delivery_note() FROM closed c"
+
 // The recorder: one statement in one transaction, then exit. An error is logged by the server and the worker exits;
 // the waiting caller then records the run in its own transaction.
 void ecpipe_run_recorder_main(Datum) {
@@ -264,23 +271,23 @@ void ecpipe_run_recorder_main(Datum) {
       r.mode == ecpipe::pg::OpenRun
           ? "INSERT INTO ecpipe.runs (run_id, ds, status, started_at, pid) VALUES ($1, $2, 'running', $3, $4) "
             "ON CONFLICT (run_id) DO NOTHING"
-          : "INSERT INTO ecpipe.runs AS r (run_id, ds, status, started_at, pid, finished_at, seconds, error) "
-            "VALUES ($1, $2, 'failed', $3, $4, clock_timestamp(), "
+          : "WITH closed AS (INSERT INTO ecpipe.runs AS r (run_id, ds, status, started_at, pid, finished_at, "
+            "seconds, error) VALUES ($1, $2, 'failed', $3, $4, clock_timestamp(), "
             "round(extract(epoch FROM clock_timestamp() - $3)::numeric, 3), "
             "format('the run''s transaction was rolled back (backend %s; its error is in the server log)', $4)) "
             "ON CONFLICT (run_id) DO UPDATE SET status = excluded.status, finished_at = excluded.finished_at, "
             "seconds = excluded.seconds, error = excluded.error, failed_step = coalesce(r.failed_step, "
             "(SELECT s.name FROM ecpipe.run_steps s WHERE s.run_id = r.run_id ORDER BY s.step_no DESC LIMIT 1)) "
-            "WHERE r.status = 'running'";
+            "WHERE r.status = 'running' RETURNING r.*) " kQueueAlerts;
   if (SPI_execute_with_args(sql, 4, types, values, nullptr, false, 0) < 0)
     elog(ERROR, "ecpipe run recorder: SPI failed");
   // the transaction's earlier runs (a backfill): committed as running, their close rolled back
   if (r.mode == ecpipe::pg::FailRun &&
-      SPI_execute_with_args("UPDATE ecpipe.runs r SET status = 'failed', finished_at = clock_timestamp(), "
-                            "seconds = round(extract(epoch FROM clock_timestamp() - r.started_at)::numeric, 3), "
-                            "error = format('the run''s transaction was rolled back (backend %s; its error is in the "
-                            "server log)', r.pid) WHERE r.pid = $4 AND r.status = 'running' AND r.run_id >= $5 "
-                            "AND r.run_id < $1",
+      SPI_execute_with_args("WITH closed AS (UPDATE ecpipe.runs r SET status = 'failed', finished_at = "
+                            "clock_timestamp(), seconds = round(extract(epoch FROM clock_timestamp() - "
+                            "r.started_at)::numeric, 3), error = format('the run''s transaction was rolled back "
+                            "(backend %s; its error is in the server log)', r.pid) WHERE r.pid = $4 AND r.status = "
+                            "'running' AND r.run_id >= $5 AND r.run_id < $1 RETURNING r.*) " kQueueAlerts,
                             5, types, values, nullptr, false, 0) < 0)
     elog(ERROR, "ecpipe run recorder: SPI failed");
   SPI_finish();

@@ -2,7 +2,7 @@
 -- cannot stall a run, two runs of a day serialise and the refused one is recorded with its alert, a run is visible
 -- as running while it works and ends failed when its transaction rolls back or its backend is gone, a second
 -- database's messages say which database the worker serves, and a non-UTF8 database refuses CREATE EXTENSION.
-SELECT plan(31);
+SELECT plan(33);
 CREATE EXTENSION ecpipe;
 CREATE FUNCTION pg_temp.wait_for(condition text, seconds int) RETURNS boolean LANGUAGE plpgsql AS $$
 DECLARE
@@ -95,6 +95,9 @@ SELECT ok(pg_temp.wait_for($$SELECT status = 'failed' FROM ecpipe.runs WHERE ds 
 SELECT is((SELECT error FROM ecpipe.runs WHERE ds = '2024-01-03'),
           format('the run''s transaction was rolled back (backend %s; its error is in the server log)', current_setting('ecpipe_test.op_pid')),
           'saying so');
+SELECT is((SELECT n.payload->>'text' FROM ecpipe.notifications n JOIN ecpipe.runs r USING (run_id)
+            WHERE r.ds = '2024-01-03' AND n.kind = 'failed'), '[ALERT] 파이프라인 실패 (2024-01-03)',
+          'and its failure alert is queued (its own messages went with its transaction)');
 -- So do all the runs of a rolled-back backfill, however many.
 SELECT dblink_exec('op', 'BEGIN');
 SELECT * FROM dblink('op', $$SELECT count(*) FROM ecpipe_backfill('2024-01-10', '2024-01-29')$$) AS t(n bigint);
@@ -103,6 +106,9 @@ SELECT is((SELECT count(*) FROM ecpipe.runs WHERE ds BETWEEN '2024-01-10' AND '2
 SELECT dblink_exec('op', 'ROLLBACK');
 SELECT ok(pg_temp.wait_for($$SELECT bool_and(status = 'failed') FROM ecpipe.runs WHERE ds BETWEEN '2024-01-10' AND '2024-01-29'$$, 10),
           'and all 20 end failed once it rolls back');
+SELECT is((SELECT count(*) FROM ecpipe.notifications n JOIN ecpipe.runs r USING (run_id)
+            WHERE r.ds BETWEEN '2024-01-10' AND '2024-01-29' AND n.kind = 'failed'), 20::bigint,
+          'each with its failure alert');
 -- A run rolled back by a subtransaction (an exception block, a savepoint) of a transaction that commits ends failed.
 SELECT dblink_exec('op', $q$DO $do$ BEGIN PERFORM ecpipe_run('2024-01-07'); RAISE EXCEPTION 'undo it';
                              EXCEPTION WHEN raise_exception THEN NULL; END $do$$q$);

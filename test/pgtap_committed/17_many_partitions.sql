@@ -7,7 +7,7 @@ CREATE DATABASE ecpipe_parts;
 SET client_min_messages = warning;
 CREATE EXTENSION pgtap;
 CREATE EXTENSION dblink;
-SELECT plan(18);
+SELECT plan(21);
 CREATE EXTENSION ecpipe;
 SET ecpipe.min_pass_rate = 90;  -- mart_day.jsonl has one bad line in 14
 SET ecpipe.min_year = 2010;     -- so that partitions may be made for 4,000 days from 2012-01-01
@@ -110,6 +110,17 @@ SELECT results_eq($$SELECT kind, payload->>'text' FROM ecpipe.notifications
                     WHERE run_id > current_setting('ecpipe_test.last_run')::bigint OR kind = 'backfill'$$,
                   $$VALUES ('backfill', '[BACKFILL] 백필 결과 (2024-04-05 – 2024-04-06)')$$,
                   'and queues one digest, committed after the last day, instead of its days'' own messages');
+-- A session that holds its own run's messages outside a backfill holds them only while it runs a statement.
+SELECT dblink_connect('holder', format('dbname=%s host=%s port=%s', current_database(),
+                                       current_setting('unix_socket_directories'), current_setting('port')));
+SELECT * FROM dblink('holder', $$SELECT (ecpipe_run('2024-04-07')->>'run_id')::bigint$$) AS t(run bigint);
+SELECT is((SELECT n FROM dblink('holder', $$SELECT ecpipe.hold_run_messages(max(run_id)) FROM ecpipe.runs$$) AS t(n int)),
+          1, 'a session may hold its own run''s message');
+SELECT ok(ecpipe.fail_dead_runs() >= 0, 'the worker looks again');
+SELECT is((SELECT count(*) FROM ecpipe.notifications n JOIN ecpipe.runs r USING (run_id)
+            WHERE r.ds = '2024-04-07' AND n.next_attempt_at <= now()), 1::bigint,
+          'and it is released as soon as that session is idle: nobody can silence a run');
+SELECT dblink_disconnect('holder');
 
 SELECT * FROM finish();
 \c :home_db

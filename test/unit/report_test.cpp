@@ -86,8 +86,8 @@ TEST(Report, ValuesFromDataAreCutAndPlatformsBounded) {
   const std::string page = render_report_html(doc.dump());
   EXPECT_EQ(count(page, "class=\"bar funnel\""), 12u * 4) << "11 platforms and one summed group";
   EXPECT_EQ(count(page, "기타 29개 플랫폼"), 7u) << "its axis label, its title, four bar titles, its table row";
-  EXPECT_EQ(count(page, "&lt;!channel&gt; " + std::string(20, 'x') + "\xE2\x80\xA6<"), 1u)
-      << "32 characters on the axis";
+  EXPECT_EQ(count(page, "&lt;!channel&gt;\xE2\x80\xA6<"), 1u)
+      << "on the axis, cut to its group's width (11 characters at 72 px)";
   EXPECT_EQ(count(page, "&lt;!channel&gt; " + std::string(188, 'x') + "\xE2\x80\xA6"), 6u)
       << "200 in titles and in the funnel table";
   EXPECT_EQ(count(page, std::string(201, 'x')), 0u);
@@ -149,7 +149,7 @@ TEST(Report, DayGridHasACellPerDayAndCheckAndTheLatestRunDecides) {
   EXPECT_EQ(count(page, "class=\"cell run "), 5u) << "a run cell per day";
   EXPECT_EQ(count(page, "class=\"cell check "), 10u) << "two checks x five days";
   EXPECT_EQ(count(page, "<td class=\"cell run succeeded\""), 2u) << "the re-run day counts as its latest run";
-  EXPECT_NE(page.find("title=\"마지막 실행 5 · 이전 실행: 2 차단\">성공</td>"), std::string::npos)
+  EXPECT_NE(page.find("title=\"마지막 실행 5 · 이전 실행 (1): 2 차단\">성공</td>"), std::string::npos)
       << "earlier runs in the cell's title";
   EXPECT_NE(page.find("<td class=\"cell check fail\" data-check=\"6\" title=\"138 / 4,434\">\xE2\x9C\x97 96.89</td>"),
             std::string::npos)
@@ -196,4 +196,35 @@ TEST(Report, AxisTicksStepOneTwoFiveWithSeparators) {
   EXPECT_EQ(nice_ticks(71, 100), (std::vector<double>{80, 90, 100}));
   EXPECT_EQ(ecpipe::detail::tick_label(43030900, 50000000), "43,030,900") << "not 43030900.0";
   EXPECT_EQ(ecpipe::detail::tick_label(99.5, 4), "99.5");
+}
+
+TEST(Report, LongRangesThinTheirAxisLabelsAndGapsBreakLines) {
+  nlohmann::json doc = {{"from", "2024-01-01"}, {"to", "2024-12-31"}};
+  doc["orders"] = nlohmann::json::array();
+  for (int d = 0; d < 366; ++d)
+    doc["orders"].push_back({{"day", "2024-D" + std::to_string(1000 + d).substr(1)},
+                             {"orders", d == 100 ? 0 : 5},
+                             {"revenue", d == 100 ? 0 : 1000}});
+  doc["days"] = nlohmann::json::array();
+  for (int d = 0; d < 366; ++d)
+    doc["days"].push_back({{"day", doc["orders"][d]["day"]}, {"status", d == 100 ? "blocked" : "succeeded"}});
+  const std::string page = render_report_html(doc.dump());
+  const size_t labels = count(page, "class=\"category");
+  EXPECT_GT(labels, 10u);
+  EXPECT_LT(labels, 120u) << "a year of days labels every k-th day in each of the two charts, not 732 labels";
+  EXPECT_EQ(count(page, "class=\"value\""), 0u) << "no value label fits over a bar 2 px wide";
+  EXPECT_EQ(count(page, "<polyline class=\"line\""), 2u) << "the revenue line breaks at the day not loaded";
+}
+
+TEST(Report, ADayWithoutDataIsNoPass) {
+  auto doc = week();
+  doc["days"][4]["checks"] = {{{"check_no", 1},
+                               {"check_name", "required_fields"},
+                               {"population", 0},
+                               {"failed", 0},
+                               {"pass_rate", 100.0},
+                               {"status", "no_data"}}};
+  const std::string page = render_report_html(doc.dump());
+  EXPECT_EQ(count(page, "<td class=\"cell check none\""), 2u) << "nothing was checked: a dash, not a pass at 100";
+  EXPECT_EQ(count(page, "<td class=\"cell check pass\""), 7u);
 }

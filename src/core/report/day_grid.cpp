@@ -43,7 +43,10 @@ std::string count(const json& check, const char* key) {
   return it != check.end() && it->is_number_integer() ? thousands(it->get<int64_t>()) : esc(str(check, key), 20);
 }
 
-bool passed(const json& check) { return str(check, "status") == "PASS" || str(check, "status") == "no_data"; }
+bool passed(const json& check) { return str(check, "status") == "PASS"; }
+bool checked_nothing(const json& check) { return str(check, "status") == "no_data"; }
+
+constexpr size_t kEarlierListed = 10;  // earlier runs named in a day's cell title (the latest ones)
 
 // The CSS class of a status: a fixed word, never a value from data.
 const char* status_class(const std::string& status) {
@@ -78,9 +81,11 @@ std::string day_grid_section(const json& doc, const PageWords& w) {
     head += "<th title=\"" + esc(day) + "\">" + esc(day.size() == 10 ? day.substr(5) : day, kLabelChars) + "</th>";
     std::string title = w.latest_run + std::string(" ") + esc(str(d, "run_id"), 20);
     if (d.contains("earlier") && d["earlier"].is_array() && !d["earlier"].empty()) {
-      title += " · " + std::string(w.earlier_runs) + ":";
-      for (const auto& e : d["earlier"])
-        title += " " + esc(str(e, "run_id"), 20) + " " + html_escape(status_word(w, str(e, "status")));
+      const json& earlier = d["earlier"];
+      title += " · " + std::string(w.earlier_runs) + " (" + std::to_string(earlier.size()) + "):";
+      for (size_t k = earlier.size() > kEarlierListed ? earlier.size() - kEarlierListed : 0; k < earlier.size(); ++k)
+        title +=
+            " " + esc(str(earlier[k], "run_id"), 20) + " " + html_escape(status_word(w, str(earlier[k], "status")));
     }
     run_row += "<td class=\"cell run " + std::string(status_class(status)) + "\" data-day=\"" + esc(day) +
                "\" title=\"" + title + "\">" + html_escape(status_word(w, status)) + "</td>";
@@ -93,7 +98,7 @@ std::string day_grid_section(const json& doc, const PageWords& w) {
       if (d.contains("checks") && d["checks"].is_array())
         for (const auto& c : d["checks"])
           if (c.contains("check_no") && c["check_no"] == no) found = &c;
-      if (!found) {
+      if (!found || checked_nothing(*found)) {  // no run, no validation, or an empty batch: nothing was checked
         rows += "<td class=\"cell check none\" data-check=\"" + std::to_string(no) + "\">\xE2\x80\x94</td>";
         continue;
       }
@@ -127,7 +132,7 @@ std::string why_section(const json& doc, const PageWords& w) {
     std::string checks, samples;
     if (d.contains("checks") && d["checks"].is_array())
       for (const auto& c : d["checks"]) {
-        if (passed(c)) continue;
+        if (passed(c) || checked_nothing(c)) continue;
         checks += "<tr><td>" + esc(str(c, "check_name"), kLabelChars) + "</td><td class=\"n\">" +
                   count(c, "population") + "</td><td class=\"n\">" + count(c, "failed") + "</td><td class=\"n\">" +
                   rate(c) + "%</td><td class=\"n\">" + required + "</td></tr>";

@@ -17,8 +17,8 @@ struct PageWords {
       *error, *no_checks;
   const char *funnel_title, *platform, *view, *click, *cart, *purchase, *view_to_click, *click_to_cart,
       *cart_to_purchase, *overall, *other_platforms;
-  const char *orders_title, *not_loaded, *quality_title, *products_title, *runs_title, *run, *day, *status, *started,
-      *duration, *failed_step, *quarantine_title, *lines, *example, *no_quarantine, *empty;
+  const char *orders_title, *not_loaded, *earlier_load, *quality_title, *products_title, *runs_title, *run, *day,
+      *status, *started, *duration, *failed_step, *quarantine_title, *lines, *example, *no_quarantine, *empty;
 };
 
 const PageWords& page_words(Language language);

@@ -55,6 +55,7 @@ svg text{font-size:11px;fill:#333} svg .category,svg .value{text-anchor:middle} 
 svg .threshold{stroke:#e15759;stroke-dasharray:5 4} svg .line{stroke-width:2} svg .grid{stroke:#eee}
 svg .category.last{text-anchor:end} .multiples{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:8px}
 table{border-collapse:collapse;font-size:13px} td,th{border-bottom:1px solid #eee;padding:4px 10px;text-align:left}
+td{overflow-wrap:anywhere;max-width:40em} table.funnel td:first-child{max-width:14em}
 td.n{text-align:right} .succeeded{color:#2e7d32} .blocked{color:#b26a00} .failed{color:#c62828} .no_data{color:#666}
 .empty{color:#888;font-style:italic}
 svg.chart{width:100%;height:auto;display:block} .facts{color:#555;font-size:13px;margin:0 0 16px}
@@ -160,8 +161,9 @@ std::string orders_section(const json& doc, const PageWords& w) {
   for (const auto& row : list(doc, "orders")) {
     const std::string day = str(row, "day");
     // a day whose latest run loaded nothing has no orders to show: "not loaded", never 0
-    const bool missing = !detail::day_loaded(doc, day) && number(row, "orders") == 0;
-    days.push_back(missing ? day + " (" + w.not_loaded + ")" : day);
+    // and one whose latest run loaded nothing but that has orders shows an earlier run's, and says so
+    const bool loaded = detail::day_loaded(doc, day), missing = !loaded && number(row, "orders") == 0;
+    days.push_back(missing ? day + " (" + w.not_loaded + ")" : loaded ? day : day + " (" + w.earlier_load + ")");
     orders.values.push_back(missing ? NAN : number(row, "orders"));
     revenue.values.push_back(missing ? NAN : number(row, "revenue"));
   }

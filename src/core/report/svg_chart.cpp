@@ -23,6 +23,21 @@ std::string num(double v) {
 
 const char* color(size_t i) { return kPalette[i % (sizeof kPalette / sizeof kPalette[0])]; }
 
+// Axis labels fit their slot (about 6.5 px a character at 11 px), cut to it; when a slot cannot hold a date
+// (10 characters) only every k-th category is labelled, so a year of days reads as dates, not as a smear.
+constexpr double kCharPx = 6.5;
+constexpr size_t kFullLabel = 10;
+size_t chars_for(double px) { return std::max<size_t>(4, static_cast<size_t>(px / kCharPx)); }
+size_t label_every(size_t count, double slot_px, size_t longest_chars) {
+  const double need = static_cast<double>(std::min(longest_chars, kFullLabel)) * kCharPx;
+  return slot_px >= need || count == 0 ? 1 : static_cast<size_t>(std::ceil(need / std::max(slot_px, 1.0)));
+}
+size_t longest(const std::vector<std::string>& labels) {
+  size_t n = 0;
+  for (const auto& l : labels) n = std::max(n, l.size());
+  return n;
+}
+
 // One swatch and name per series, wrapping onto further rows; returns the markup and the height it used.
 std::string legend(const std::vector<Series>& series, int width, int& height) {
   std::string out;
@@ -105,6 +120,7 @@ std::string bar_chart(const std::vector<std::string>& categories, const std::vec
   std::string out = open_svg(width, height + extra, css_class) + key;
   out += "<line class=\"axis\" x1=\"" + std::to_string(kLeft) + "\" y1=\"" + num(top_y + plot_h) + "\" x2=\"" +
          num(kLeft + plot_w) + "\" y2=\"" + num(top_y + plot_h) + "\"/>";
+  const size_t every = label_every(categories.size(), group_w, std::max<size_t>(longest(categories), 8));
   for (size_t c = 0; c < categories.size(); ++c) {
     const double gx = kLeft + group_w * static_cast<double>(c) + group_w * 0.1;
     for (size_t s = 0; s < series.size(); ++s) {
@@ -116,12 +132,15 @@ std::string bar_chart(const std::vector<std::string>& categories, const std::vec
           "\" height=\"" + num(h) + "\" fill=\"" + color(s) + "\"><title>" +
           html_escape(clip(categories[c], kCellChars) + " · " + clip(series[s].name, kLabelChars) + ": " + grouped(v)) +
           "</title></rect>";
-      out +=
-          "<text class=\"value\" x=\"" + num(x + bar_w / 2) + "\" y=\"" + num(y - 3) + "\">" + grouped(v) + "</text>";
+      // a value label only where it fits over its bar (the bar's title always has it)
+      if (bar_w >= kCharPx * static_cast<double>(grouped(v).size()) + 2)
+        out +=
+            "<text class=\"value\" x=\"" + num(x + bar_w / 2) + "\" y=\"" + num(y - 3) + "\">" + grouped(v) + "</text>";
     }
+    if (c % every != 0) continue;
     out += "<text class=\"category\" x=\"" + num(gx + group_w * 0.4) + "\" y=\"" + num(top_y + plot_h + 16) + "\">" +
-           html_escape(clip(categories[c], kLabelChars)) + "<title>" + html_escape(clip(categories[c], kCellChars)) +
-           "</title></text>";
+           html_escape(clip(categories[c], std::min(kLabelChars, chars_for(group_w * static_cast<double>(every))))) +
+           "<title>" + html_escape(clip(categories[c], kCellChars)) + "</title></text>";
   }
   return out + "</svg>";
 }
@@ -167,11 +186,21 @@ std::string line_chart(const std::vector<std::string>& categories, const std::ve
     out += "<line class=\"threshold\" x1=\"" + std::to_string(kLeft) + "\" y1=\"" + num(py(*threshold)) + "\" x2=\"" +
            num(kLeft + plot_w) + "\" y2=\"" + num(py(*threshold)) + "\"><title>" + num(*threshold) + "</title></line>";
   for (size_t s = 0; s < series.size(); ++s) {
+    // one polyline per run of values: a day without a value breaks the line instead of being bridged
     std::string points;
-    for (size_t i = 0; i < series[s].values.size() && i < categories.size(); ++i)
-      if (std::isfinite(series[s].values[i])) points += num(px(i)) + "," + num(py(series[s].values[i])) + " ";
-    out +=
-        "<polyline class=\"line\" fill=\"none\" stroke=\"" + std::string(color(s)) + "\" points=\"" + points + "\"/>";
+    const auto flush = [&] {
+      if (!points.empty())
+        out += "<polyline class=\"line\" fill=\"none\" stroke=\"" + std::string(color(s)) + "\" points=\"" + points +
+               "\"/>";
+      points.clear();
+    };
+    for (size_t i = 0; i < series[s].values.size() && i < categories.size(); ++i) {
+      if (std::isfinite(series[s].values[i]))
+        points += num(px(i)) + "," + num(py(series[s].values[i])) + " ";
+      else
+        flush();
+    }
+    flush();
     for (size_t i = 0; i < series[s].values.size() && i < categories.size(); ++i) {
       const double v = series[s].values[i];
       if (!std::isfinite(v)) continue;
@@ -181,11 +210,16 @@ std::string line_chart(const std::vector<std::string>& categories, const std::ve
              "</title></circle>";
     }
   }
-  // the last label ends at its point, so that it stays inside the chart
-  for (size_t i = 0; i < categories.size(); ++i)
-    out += std::string("<text class=\"category") + (i + 1 == categories.size() && i > 0 ? " last" : "") + "\" x=\"" +
-           num(px(i)) + "\" y=\"" + num(top_y + plot_h + 16) + "\">" + html_escape(clip(categories[i], kLabelChars)) +
+  // labels fit their slot (every k-th when there are many); the last ends at its point, inside the chart
+  const double slot = categories.size() > 1 ? step : plot_w;
+  const size_t every = label_every(categories.size(), slot, std::max<size_t>(longest(categories), 8));
+  for (size_t i = 0; i < categories.size(); i += every) {
+    const bool last = i + 1 == categories.size() && i > 0;
+    out += std::string("<text class=\"category") + (last ? " last" : "") + "\" x=\"" + num(px(i)) + "\" y=\"" +
+           num(top_y + plot_h + 16) + "\">" +
+           html_escape(clip(categories[i], std::min(kLabelChars, chars_for(slot * static_cast<double>(every))))) +
            "</text>";
+  }
   return out + "</svg>";
 }
 
