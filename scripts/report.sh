@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# make report: a throwaway cluster runs a 3-day demo (clean, a few anomalies, blocked) through ecpipe_backfill and
-# writes ecpipe_report_html of those days to $REPORT (default build/report.html), in $REPORT_LANGUAGE (ko or en).
+# make report: a throwaway cluster runs a demo of REPORT_DAYS days (3: clean, a few anomalies, blocked) through
+# ecpipe_backfill and writes ecpipe_report_html of those days to $REPORT (default build/report.html), in
+# $REPORT_LANGUAGE (ko or en).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPORT=${REPORT:-build/report.html}
@@ -13,15 +14,20 @@ LANDING="$CLUSTER_DIR/landing"
 mkdir -p "$LANDING" "$(dirname "$REPORT")" && chmod 777 "$LANDING"
 export PGOPTIONS="-c ecpipe.landing_dir=$LANDING -c ecpipe.language=${REPORT_LANGUAGE:-ko}"
 psql -X -q -c "CREATE EXTENSION ecpipe"
-i=0
-for rate in 0 0.001 0.02; do  # passes, passes with a few quarantined lines, blocked
+# REPORT_DAYS=3 (the default): a day that passes, one with a few quarantined lines, one blocked. REPORT_DAYS=7 adds
+# four more clean days, and the fifth day is run a second time (its cell then lists the earlier run).
+rates=(0 0.001 0.02 0 0 0.001 0)
+days=${REPORT_DAYS:-3}
+for ((i = 0; i < days; i++)); do
   day=$(date -d "$FIRST + $i days" +%F)
-  psql -X -q -c "COPY (SELECT l FROM ecpipe_generate('$day', 500, $((i + 1)), $rate) l)
+  psql -X -q -c "COPY (SELECT l FROM ecpipe_generate('$day', 500, $((i + 1)), ${rates[i]:-0}) l)
                  TO '$LANDING/events_$(date -d "$day" +%Y%m%d).jsonl' WITH (FORMAT csv, DELIMITER E'\x02', QUOTE E'\x01')"
-  i=$((i + 1))
 done
-last=$(date -d "$FIRST + 2 days" +%F)
+last=$(date -d "$FIRST + $((days - 1)) days" +%F)
 psql -X -At -c "SELECT ds || ' ' || status FROM (SELECT s->>'ds' AS ds, s->>'status' AS status
                 FROM ecpipe_backfill('$FIRST', '$last') s) b"
+if [ "$days" -ge 5 ]; then
+  psql -X -At -c "SELECT 're-run ' || (s->>'ds') || ' ' || (s->>'status') FROM ecpipe_run('$(date -d "$FIRST + 4 days" +%F)') s"
+fi
 psql -X -At -c "SELECT ecpipe_report_html('$FIRST', '$last')" >"$REPORT"
 echo "report of $FIRST to $last written to $REPORT ($(wc -c <"$REPORT") bytes)"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The dashboard in a real browser: make report's 3-day page (a clean day, one with a few quarantined lines, a blocked
-# one) opened in headless Chromium (Debian's), in Korean and in English, must load with no console error and hold the
-# day grid, the blocked day's reasons and samples, and the expected bars and points; screenshots go to
-# build/report.png and build/report-en.png.
+# The dashboard in a real browser: make report's page of a week (a day with a few quarantined lines, a blocked one,
+# one run twice; REPORT_DAYS=7) opened in headless Chromium (Debian's), in Korean and in English, must load with no
+# console error and hold the day grid, the blocked day's reasons and samples, the re-run day's earlier run, and the
+# expected bars and points, with no legend or axis label overlapping; screenshots go to build/report.png and
+# build/report-en.png.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install_deps.sh chromium fonts-nanum
@@ -11,7 +12,7 @@ trap 'rm -rf "$profile"' EXIT
 for language in ko en; do
 suffix=""
 [ "$language" = ko ] || suffix="-$language"
-REPORT=build/report$suffix.html REPORT_LANGUAGE=$language scripts/report.sh
+REPORT=build/report$suffix.html REPORT_LANGUAGE=$language REPORT_DAYS=7 scripts/report.sh
 browse() {  # browse <chromium options...>: headless, no sandbox (CI runs as root), an empty profile
   timeout 120 chromium --headless --no-sandbox --disable-gpu --no-first-run --user-data-dir="$profile" \
     --enable-logging=stderr --v=0 "$@" "file://$PWD/build/report$suffix.html"
@@ -58,10 +59,10 @@ class Count(HTMLParser):
 dom = open(sys.argv[1], encoding="utf-8").read()
 c = Count()
 c.feed(dom)
-# three days: the blocked one's orders are "not loaded" (no bar, no point); the grid: a run cell per day, a cell per
+# seven days: the blocked one's orders are "not loaded" (no bar, no point); the grid: a run cell per day, a cell per
 # check and day (passing or failing), the blocked day's reasons with sample lines
-want = {("rect", "bar funnel"): 12, ("rect", "bar orders"): 2, ("circle", "point revenue"): 2,
-        ("circle", "point quality"): 21, ("line", "threshold"): 7, ("td", "cell run succeeded"): 2,
+want = {("rect", "bar funnel"): 12, ("rect", "bar orders"): 6, ("circle", "point revenue"): 6,
+        ("circle", "point quality"): 49, ("line", "threshold"): 7, ("td", "cell run succeeded"): 6,
         ("td", "cell run blocked"): 1, ("div", "why blocked"): 1}
 failed = 0
 for key, n in want.items():
@@ -69,8 +70,11 @@ for key, n in want.items():
     print(("ok" if got == n else "not ok") + f" - {got} {key[0]}.{key[1].replace(' ', '.')} (want {n})")
     failed += got != n
 checks = c.classes.get(("td", "cell check pass"), 0) + c.classes.get(("td", "cell check fail"), 0)
-print(("ok" if checks == 21 else "not ok") + f" - {checks} check cells in the day grid (want 7 checks x 3 days)")
-failed += checks != 21
+print(("ok" if checks == 49 else "not ok") + f" - {checks} check cells in the day grid (want 7 checks x 7 days)")
+failed += checks != 49
+rerun = "이전 실행 (1)" if sys.argv[3] == "ko" else "earlier runs (1)"
+print(("ok" if dom.count(rerun) == 1 else "not ok") + f" - the re-run day's cell names its earlier run ({rerun!r})")
+failed += dom.count(rerun) != 1
 fails = c.classes.get(("td", "cell check fail"), 0)
 print(("ok" if fails >= 1 else "not ok") + f" - {fails} failing check cells (the blocked day has at least one)")
 failed += fails < 1

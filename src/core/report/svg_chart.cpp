@@ -32,6 +32,11 @@ size_t label_every(size_t count, double slot_px, size_t longest_chars) {
   const double need = static_cast<double>(std::min(longest_chars, kFullLabel)) * kCharPx;
   return slot_px >= need || count == 0 ? 1 : static_cast<size_t>(std::ceil(need / std::max(slot_px, 1.0)));
 }
+size_t chars(const std::string& s) {  // code points
+  size_t n = 0;
+  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
 size_t longest(const std::vector<std::string>& labels) {
   size_t n = 0;
   for (const auto& l : labels) n = std::max(n, l.size());
@@ -210,15 +215,15 @@ std::string line_chart(const std::vector<std::string>& categories, const std::ve
              "</title></circle>";
     }
   }
-  // labels fit their slot (every k-th when there are many); the last ends at its point, inside the chart
+  // labels fit their slot (every k-th when there are many); the last one, when centred on its point would run past
+  // the chart's right edge, ends at its point instead
   const double slot = categories.size() > 1 ? step : plot_w;
   const size_t every = label_every(categories.size(), slot, std::max<size_t>(longest(categories), 8));
   for (size_t i = 0; i < categories.size(); i += every) {
-    const bool last = i + 1 == categories.size() && i > 0;
-    out += std::string("<text class=\"category") + (last ? " last" : "") + "\" x=\"" + num(px(i)) + "\" y=\"" +
-           num(top_y + plot_h + 16) + "\">" +
-           html_escape(clip(categories[i], std::min(kLabelChars, chars_for(slot * static_cast<double>(every))))) +
-           "</text>";
+    const std::string label = clip(categories[i], std::min(kLabelChars, chars_for(slot * static_cast<double>(every))));
+    const bool end = i + 1 == categories.size() && i > 0 && static_cast<double>(chars(label)) * kCharPx / 2 > kRight;
+    out += std::string("<text class=\"category") + (end ? " last" : "") + "\" x=\"" + num(px(i)) + "\" y=\"" +
+           num(top_y + plot_h + 16) + "\">" + html_escape(label) + "</text>";
   }
   return out + "</svg>";
 }
