@@ -961,6 +961,7 @@ DECLARE
     v_days    date[] := '{}';
     v_kind    text;
     v_report  boolean;
+    v_message jsonb;
 BEGIN
     CASE step
     WHEN 'lock' THEN  -- two runs of one day never interleave: the second waits up to ecpipe.run_lock_timeout, then fails
@@ -1010,11 +1011,13 @@ BEGIN
     WHEN 'notify' THEN  -- the quality report when the checks ran, then the outcome; queued, sent once the run commits
         v_kind := CASE state->'summary'->>'status' WHEN 'succeeded' THEN 'success' ELSE state->'summary'->>'status' END;
         v_report := state ? 'checks' AND v_kind <> 'no_data';
+        -- the messages say which pass rate the checks had to reach (a day passed at a lowered bar says so)
+        v_message := state->'summary' || jsonb_build_object('min_pass_rate',
+                                                            ecpipe.setting('ecpipe.min_pass_rate')::numeric);
         IF v_report THEN
-            PERFORM @extschema@.ecpipe_notify('quality_report', ecpipe.slack_message('quality_report', state->'summary'),
-                                              run);
+            PERFORM @extschema@.ecpipe_notify('quality_report', ecpipe.slack_message('quality_report', v_message), run);
         END IF;
-        PERFORM @extschema@.ecpipe_notify(v_kind, ecpipe.slack_message(v_kind, state->'summary'), run);
+        PERFORM @extschema@.ecpipe_notify(v_kind, ecpipe.slack_message(v_kind, v_message), run);
         RETURN jsonb_build_object('status', 'succeeded', 'rows', CASE WHEN v_report THEN 2 ELSE 1 END);
     END CASE;
 END $$;

@@ -1,6 +1,6 @@
 -- Slack messages in ecpipe.language, and a backfill's one digest instead of two messages per day.
 BEGIN;
-SELECT plan(12);
+SELECT plan(13);
 CREATE EXTENSION ecpipe;
 
 -- A week's backfill (three days here): a day that succeeds (read from its file), a blocked one, one without data.
@@ -39,6 +39,9 @@ SELECT results_eq($$SELECT kind, payload->>'text' FROM ecpipe.notifications
                   'the run queues its report and outcome, in English');
 SELECT is((SELECT payload->'blocks'->1->'fields'->4->>'text' FROM ecpipe.notifications WHERE kind = 'success'),
           E'*Revenue*\nKRW 225,000', 'revenue in won, with thousands separators');
+SELECT is((SELECT payload->'blocks'->1->'fields'->2->>'text' FROM ecpipe.notifications
+            WHERE kind = 'quality_report' AND run_id = (SELECT max(run_id) FROM ecpipe.runs)),
+          E'*Required*\n≥ 90.00%', 'the report says the pass rate the checks had to reach (here lowered to 90)');
 SELECT throws_ok($$SET ecpipe.language = 'fr'$$, '22023', NULL, 'only ko and en');
 RESET ecpipe.language;
 SELECT is(ecpipe.slack_message('no_data', '{"ds": "2024-04-09"}')->>'text', '[NO DATA] 적재할 데이터 없음 (2024-04-09)',

@@ -187,3 +187,14 @@ TEST(Digest, SumsNeverOverflowAndListsStayWithinASection) {
   EXPECT_LT(failed.size(), 3000u);
   EXPECT_NE(failed.find("\xE2\x80\xA6 and 20 more days"), std::string::npos) << failed.substr(failed.size() - 40);
 }
+
+TEST(Wording, TheRequiredPassRateIsShownWhenTheSummaryCarriesIt) {
+  json blocked = week()[2];
+  EXPECT_EQ(json::parse(slack_message("quality_report", blocked.dump()))["blocks"][1]["fields"].size(), 2u)
+      << "a summary without it: passed and date only";
+  blocked["min_pass_rate"] = 95;
+  const json report = json::parse(slack_message("quality_report", blocked.dump()));
+  EXPECT_EQ(report["blocks"][1]["fields"][2]["text"], "*기준*\n\xE2\x89\xA5 95.00%") << "a lowered bar says so";
+  const json alert = json::parse(slack_message("blocked", blocked.dump(), Language::English));
+  EXPECT_EQ(alert["blocks"][1]["fields"][3]["text"], "*Required*\n\xE2\x89\xA5 95.00%");
+}

@@ -31,7 +31,7 @@ struct Words {
   const char *success_title, *events, *users, *sessions, *orders, *revenue, *quarantined, *quality, *duration;
   const char *seconds_unit, *blocked_title, *failed_title, *step, *run, *no_data_title, *no_data_text;
   const char *backfill_title, *days_succeeded, *days_blocked, *days_failed, *days_no_data, *day_unit, *one_day;
-  const char *blocked_days, *failed_days, *more_days, *all_passed, *stopped;
+  const char *blocked_days, *failed_days, *more_days, *all_passed, *stopped, *required;
 };
 
 const Words kKorean = {
@@ -77,6 +77,7 @@ const Words kKorean = {
     "\xEC\xA4\x91\xEB\x8B\xA8\xEB\x90\xA8: %s\xEA\xB9\x8C\xEC\xA7\x80 \xEC\x8B\xA4\xED\x96\x89, "
     "%zu\xEC\x9D\xBC\xEC\x9D\x80 "
     "\xEC\x8B\xA4\xED\x96\x89\xEB\x90\x98\xEC\xA7\x80 \xEC\x95\x8A\xEC\x9D\x8C",
+    "\xEA\xB8\xB0\xEC\xA4\x80",  // 기준
 };
 
 const Words kEnglish = {
@@ -112,6 +113,7 @@ const Words kEnglish = {
     "and %zu more days",
     "7/7 passed",
     "Stopped after %s: %zu days not run",
+    "Required",
 };
 
 const Words& words(Language language) { return language == Language::Korean ? kKorean : kEnglish; }
@@ -184,6 +186,15 @@ std::string seconds(const json& j, const Words& w) {
   return shown(j, "seconds", "0") + w.seconds_unit;
 }
 
+// The pass rate the checks had to reach (the run's ecpipe.min_pass_rate, which the notify step adds to the summary),
+// so that a day passed at a lowered bar says so.
+std::optional<std::string> threshold(const json& run, const Words& w) {
+  if (!run.contains("min_pass_rate") || !run["min_pass_rate"].is_number()) return std::nullopt;
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "\xE2\x89\xA5 %.2f%%", run["min_pass_rate"].get<double>());  // ≥
+  return field(w.required, buf);
+}
+
 // The start of a text for an error message (not for Slack): at most kShort bytes, never inside a UTF-8 sequence.
 std::string head(const std::string& s) {
   if (s.size() <= kShort) return s;
@@ -228,10 +239,10 @@ json quality_report(const json& run, const Words& w) {
   if (failed > kListed) failures += "\xE2\x80\xA6 " + counted(w.more, failed - kListed) + "\n";
   const bool ok = !checks.empty() && passed == checks.size();
   const std::string title = std::string(ok ? "[PASS] " : "[FAIL] ") + w.quality_title + " (" + ds + ")";
-  json blocks =
-      json::array({text_block("header", title),
-                   fields_block({field(w.passed, std::to_string(passed) + "/" + std::to_string(checks.size())),
-                                 field(w.date, ds)})});
+  std::vector<std::string> fields = {field(w.passed, std::to_string(passed) + "/" + std::to_string(checks.size())),
+                                     field(w.date, ds)};
+  if (const auto t = threshold(run, w)) fields.push_back(*t);
+  json blocks = json::array({text_block("header", title), fields_block(fields)});
   if (!failures.empty()) blocks.push_back(text_block("section", failures));
   return message(title, std::move(blocks));
 }
@@ -257,12 +268,14 @@ json alert(const json& run, bool blocked, const Words& w) {
     for (const auto& c : checks_of(run))
       if (str(c, "status") != "PASS") error += str(c, "check_name") + " " + percent(c) + "%\n";
   }
+  std::vector<std::string> alert_fields = {field(w.step, slack_code(step, kShort)), field(w.date, ds),
+                                           field(w.run, shown(run, "run_id"))};
+  if (blocked)
+    if (const auto t = threshold(run, w)) alert_fields.push_back(*t);
   // A code block: the error may quote data; its backticks cannot close the block (slack_text replaces them).
   const std::string shown_error = error.empty() ? "\xE2\x80\x94" : slack_text(error, kError, true);
   json blocks = json::array(
-      {text_block("header", title),
-       fields_block({field(w.step, slack_code(step, kShort)), field(w.date, ds), field(w.run, shown(run, "run_id"))}),
-       text_block("section", "```" + shown_error + "```")});
+      {text_block("header", title), fields_block(alert_fields), text_block("section", "```" + shown_error + "```")});
   return message(title, std::move(blocks));
 }
 
