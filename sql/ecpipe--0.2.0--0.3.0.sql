@@ -195,6 +195,19 @@ COMMENT ON FUNCTION ecpipe.delivery_note() IS
 -- Runs left `running` by a backend that is gone (killed, or the server crashed and restarted) end failed, 'server
 -- restarted', as pg_cron does with cron.job_run_details, and queue their alert. The notification worker calls it on
 -- start and every 10 seconds; every ecpipe_run calls it too (without the worker, the next run does it).
+-- The failure alert of a run closed without its own messages (its backend died, or its transaction rolled back and
+-- took them along): ecpipe.fail_dead_runs and the run recorder queue it.
+CREATE FUNCTION ecpipe.failure_alert(run bigint, ds date, seconds numeric, step text, error text) RETURNS jsonb
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT ecpipe.slack_message('failed', jsonb_build_object(
+               'run_id', run, 'ds', ds, 'status', 'failed', 'checks', '[]'::jsonb, 'loaded', 0, 'quarantined', 0,
+               'days_rebuilt', '[]'::jsonb, 'seconds', seconds, 'step', coalesce(step, 'unknown'), 'error', error))
+$$;
+COMMENT ON FUNCTION ecpipe.failure_alert(bigint, date, numeric, text, text) IS
+    'the failed alert of a run that could not queue its own (a dead backend, a rolled-back transaction)';
+REVOKE ALL ON FUNCTION ecpipe.failure_alert(bigint, date, numeric, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ecpipe.failure_alert(bigint, date, numeric, text, text) TO ecpipe_operator;
+
 CREATE FUNCTION ecpipe.fail_dead_runs() RETURNS int
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -212,10 +225,8 @@ BEGIN
     LOOP
         n := n + 1;
         INSERT INTO ecpipe.notifications (run_id, kind, payload)
-        VALUES (v_run.run_id, 'failed', ecpipe.slack_message('failed', jsonb_build_object(
-                    'run_id', v_run.run_id, 'ds', v_run.ds, 'status', 'failed', 'checks', '[]'::jsonb,
-                    'loaded', 0, 'quarantined', 0, 'days_rebuilt', '[]'::jsonb, 'seconds', v_run.seconds,
-                    'step', coalesce(v_run.failed_step, 'unknown'), 'error', 'server restarted')));
+        VALUES (v_run.run_id, 'failed',
+                ecpipe.failure_alert(v_run.run_id, v_run.ds, v_run.seconds, v_run.failed_step, 'server restarted'));
     END LOOP;
     -- messages held for a backfill's digest whose backend is gone or no longer running a statement (the backfill
     -- stopped before its digest, or a session held its own run's messages): each goes now

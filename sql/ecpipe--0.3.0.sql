@@ -797,6 +797,17 @@ AS 'MODULE_PATHNAME', 'ecpipe_backend_alive'
 LANGUAGE C STRICT VOLATILE SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION ecpipe.backend_alive(int) IS 'whether a server process with this pid is running now';
 
+-- The failure alert of a run closed without its own messages (its backend died, or its transaction rolled back and
+-- took them along): ecpipe.fail_dead_runs and the run recorder queue it.
+CREATE FUNCTION ecpipe.failure_alert(run bigint, ds date, seconds numeric, step text, error text) RETURNS jsonb
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT ecpipe.slack_message('failed', jsonb_build_object(
+               'run_id', run, 'ds', ds, 'status', 'failed', 'checks', '[]'::jsonb, 'loaded', 0, 'quarantined', 0,
+               'days_rebuilt', '[]'::jsonb, 'seconds', seconds, 'step', coalesce(step, 'unknown'), 'error', error))
+$$;
+COMMENT ON FUNCTION ecpipe.failure_alert(bigint, date, numeric, text, text) IS
+    'the failed alert of a run that could not queue its own (a dead backend, a rolled-back transaction)';
+
 CREATE FUNCTION ecpipe.fail_dead_runs() RETURNS int
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -814,10 +825,8 @@ BEGIN
     LOOP
         n := n + 1;
         INSERT INTO ecpipe.notifications (run_id, kind, payload)
-        VALUES (v_run.run_id, 'failed', ecpipe.slack_message('failed', jsonb_build_object(
-                    'run_id', v_run.run_id, 'ds', v_run.ds, 'status', 'failed', 'checks', '[]'::jsonb,
-                    'loaded', 0, 'quarantined', 0, 'days_rebuilt', '[]'::jsonb, 'seconds', v_run.seconds,
-                    'step', coalesce(v_run.failed_step, 'unknown'), 'error', 'server restarted')));
+        VALUES (v_run.run_id, 'failed',
+                ecpipe.failure_alert(v_run.run_id, v_run.ds, v_run.seconds, v_run.failed_step, 'server restarted'));
     END LOOP;
     -- messages held for a backfill's digest whose backend is gone or no longer running a statement (the backfill
     -- stopped before its digest, or a session held its own run's messages): each goes now
@@ -1467,6 +1476,7 @@ GRANT EXECUTE ON FUNCTION ecpipe.setting(text), ecpipe.check_day(date, text), ec
     ecpipe.load_batch(date, bigint, boolean),
     ecpipe.slack_message(text, jsonb), ecpipe.slack_digest(jsonb), ecpipe.slack_payload(jsonb), ecpipe.delivery_note(),
     ecpipe.hold_run_messages(bigint), ecpipe.queue_backfill_digest(bigint[], date, date), ecpipe.lock_day(date, bigint),
+    ecpipe.failure_alert(bigint, date, numeric, text, text),
     ecpipe.run_open(bigint, date, timestamptz), ecpipe.backend_alive(int), ecpipe.fail_dead_runs(),
     ecpipe.record_step(bigint, text, text, timestamptz, bigint, text),
     ecpipe.record_step(bigint, text, text, timestamptz, timestamptz, bigint, text),

@@ -1,5 +1,5 @@
 // ecpipe.load_batch(ds, run_id): applies the batch's latest passed validation — replaces its rows in raw_events
-// and quarantine in bulk, then rebuilds the marts of every event day it touches now or touched in its last load.
+// and quarantine in bulk, then rebuilds the marts of every event day it has rows in or had rows in before this load.
 #include <climits>
 #include <optional>
 #include <set>
@@ -320,9 +320,9 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
   BatchFingerprint fingerprint;
   std::set<int64_t> partitions;
   std::vector<Oid> new_partitions;  // created by this load: indexed once filled
-  // The event side of the marts of days whose partition this load creates: it writes their every row, so the marts
-  // step takes these instead of reading the rows back. Aggregated on a thread of its own, with the distinct users and
-  // sessions of the run summary.
+  // The event side of the marts of days whose partition this load creates: it writes every row of those days, so the
+  // marts step builds their marts from these aggregates without reading the rows. Aggregated on a thread of its own,
+  // with the distinct users and sessions of the run summary.
   MartAggregator aggregator(kMaxAggregatedDays);
   std::set<int64_t> created_days;
   std::optional<bool> may_freeze;  // its rows may be written frozen (no cursor open)

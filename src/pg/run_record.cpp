@@ -241,12 +241,11 @@ ECPIPE_FUNCTION(ecpipe_xid_holder) {
   return Int32GetDatum(pid);
 }
 
-// The failure alert of each run the recorder closes (`closed`): the run's own messages went with its transaction.
-#define kQueueAlerts                                                                                          \
-  "INSERT INTO ecpipe.notifications (run_id, kind, payload, last_error) SELECT c.run_id, 'failed', "          \
-  "ecpipe.slack_message('failed', jsonb_build_object('run_id', c.run_id, 'ds', c.ds, 'status', 'failed', "    \
-  "'checks', '[]'::jsonb, 'loaded', 0, 'quarantined', 0, 'days_rebuilt', '[]'::jsonb, 'seconds', c.seconds, " \
-  "'step', coalesce(c.failed_step, 'unknown'), 'error', c.error)), ecpipe.delivery_note() FROM closed c"
+// The failure alert of each run the recorder closes (`closed`): a rolled-back run's own messages are rolled back
+// with it.
+#define kQueueAlerts                                                                                 \
+  "INSERT INTO ecpipe.notifications (run_id, kind, payload, last_error) SELECT c.run_id, 'failed', " \
+  "ecpipe.failure_alert(c.run_id, c.ds, c.seconds, c.failed_step, c.error), ecpipe.delivery_note() FROM closed c"
 
 // The recorder: one statement in one transaction, then exit. An error is logged by the server and the worker exits;
 // the waiting caller then records the run in its own transaction.

@@ -7,7 +7,7 @@ CREATE DATABASE ecpipe_parts;
 SET client_min_messages = warning;
 CREATE EXTENSION pgtap;
 CREATE EXTENSION dblink;
-SELECT plan(21);
+SELECT plan(19);
 CREATE EXTENSION ecpipe;
 SET ecpipe.min_pass_rate = 90;  -- mart_day.jsonl has one bad line in 14
 SET ecpipe.min_year = 2010;     -- so that partitions may be made for 4,000 days from 2012-01-01
@@ -87,7 +87,7 @@ BEGIN
     END LOOP;
 END $$;
 ALTER TABLE ecpipe.runs DISABLE TRIGGER fail_on_day_3;
-SELECT ok(ecpipe.fail_dead_runs() >= 0, 'the worker (or the next run) looks for runs of gone backends');
+SELECT ecpipe.fail_dead_runs();  -- as the worker (or the next run) does
 ALTER TABLE ecpipe.runs ENABLE TRIGGER fail_on_day_3;
 SELECT is((SELECT count(*) FROM ecpipe.notifications n JOIN ecpipe.runs r USING (run_id)
             WHERE r.ds IN ('2024-04-01', '2024-04-02') AND n.next_attempt_at <= now()), 3::bigint,
@@ -116,7 +116,7 @@ SELECT dblink_connect('holder', format('dbname=%s host=%s port=%s', current_data
 SELECT * FROM dblink('holder', $$SELECT (ecpipe_run('2024-04-07')->>'run_id')::bigint$$) AS t(run bigint);
 SELECT is((SELECT n FROM dblink('holder', $$SELECT ecpipe.hold_run_messages(max(run_id)) FROM ecpipe.runs$$) AS t(n int)),
           1, 'a session may hold its own run''s message');
-SELECT ok(ecpipe.fail_dead_runs() >= 0, 'the worker looks again');
+SELECT ecpipe.fail_dead_runs();  -- the worker looks again
 SELECT is((SELECT count(*) FROM ecpipe.notifications n JOIN ecpipe.runs r USING (run_id)
             WHERE r.ds = '2024-04-07' AND n.next_attempt_at <= now()), 1::bigint,
           'and it is released as soon as that session is idle: nobody can silence a run');

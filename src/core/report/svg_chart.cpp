@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "ecpipe/notify/wording.hpp"
 #include "ecpipe/report/report.hpp"
 #include "ecpipe/core_only.hpp"
 
@@ -103,10 +104,7 @@ std::string clip(const std::string& value, size_t max_chars) {
 }
 
 std::string grouped(double value) {
-  const long long whole = std::llround(value);
-  std::string digits = std::to_string(whole < 0 ? -whole : whole);
-  for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) digits.insert(static_cast<size_t>(i), ",");
-  return (whole < 0 ? "-" : "") + digits;
+  return std::isfinite(value) && std::fabs(value) < 9.2e18 ? thousands(std::llround(value)) : "\xE2\x80\x94";
 }
 
 std::string bar_chart(const std::vector<std::string>& categories, const std::vector<Series>& series,
