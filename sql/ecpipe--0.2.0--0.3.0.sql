@@ -314,7 +314,6 @@ DECLARE
     v_days    date[] := '{}';
     v_kind    text;
     v_report  boolean;
-    v_message jsonb;
 BEGIN
     CASE step
     WHEN 'lock' THEN  -- two runs of one day never interleave: the second waits up to ecpipe.run_lock_timeout, then fails
@@ -364,13 +363,10 @@ BEGIN
     WHEN 'notify' THEN  -- the quality report when the checks ran, then the outcome; queued, sent once the run commits
         v_kind := CASE state->'summary'->>'status' WHEN 'succeeded' THEN 'success' ELSE state->'summary'->>'status' END;
         v_report := state ? 'checks' AND v_kind <> 'no_data';
-        -- the messages say which pass rate the checks had to reach (a day passed at a lowered bar says so)
-        v_message := state->'summary' || jsonb_build_object('min_pass_rate',
-                                                            ecpipe.setting('ecpipe.min_pass_rate')::numeric);
         IF v_report THEN
-            PERFORM @extschema@.ecpipe_notify('quality_report', ecpipe.slack_message('quality_report', v_message), run);
+            PERFORM @extschema@.ecpipe_notify('quality_report', ecpipe.slack_message('quality_report', state->'summary'), run);
         END IF;
-        PERFORM @extschema@.ecpipe_notify(v_kind, ecpipe.slack_message(v_kind, v_message), run);
+        PERFORM @extschema@.ecpipe_notify(v_kind, ecpipe.slack_message(v_kind, state->'summary'), run);
         RETURN jsonb_build_object('status', 'succeeded', 'rows', CASE WHEN v_report THEN 2 ELSE 1 END);
     END CASE;
 END $$;
@@ -874,7 +870,11 @@ BEGIN
                 'step', v_step, 'error', v_err)
                 -- where the batch was read, once the validate step said so
                 || jsonb_strip_nulls(jsonb_build_object('source', v_state->'source',
-                                                        'source_file', v_state->'source_file'));
+                                                        'source_file', v_state->'source_file'))
+                -- the pass rate the checks had to reach, once they ran (the messages and the page say it)
+                || CASE WHEN v_state ? 'checks' THEN jsonb_build_object('min_pass_rate',
+                                                        ecpipe.setting('ecpipe.min_pass_rate')::numeric)
+                        ELSE '{}' END;
             v_state := v_state || jsonb_build_object('summary', v_summary);
         END IF;
 
@@ -1090,6 +1090,8 @@ BEGIN
         'days', (SELECT jsonb_agg(jsonb_build_object(
                             'day', d.day, 'status', lr.status, 'run_id', lr.run_id, 'failed_step', lr.failed_step,
                             'error', left(lr.error, 300),
+                            -- the bar that run's checks had to reach (the setting may have changed since)
+                            'min_pass_rate', lr.min_pass_rate,
                             'earlier', (SELECT jsonb_agg(jsonb_build_object('run_id', r.run_id, 'status', r.status)
                                                          ORDER BY r.run_id)
                                         FROM ecpipe.runs r WHERE r.ds = d.day AND r.run_id < lr.run_id),
@@ -1103,8 +1105,9 @@ BEGIN
                                               ORDER BY q.check_no)
                                        FROM ecpipe.quality_log q WHERE q.run_id = lr.run_id)) ORDER BY d.day)
                  FROM (SELECT g::date AS day FROM generate_series(from_day, to_day, interval '1 day') g) d
-                 LEFT JOIN LATERAL (SELECT r.run_id, r.status, r.failed_step, r.error FROM ecpipe.runs r
-                                    WHERE r.ds = d.day ORDER BY r.run_id DESC LIMIT 1) lr ON true),
+                 LEFT JOIN LATERAL (SELECT r.run_id, r.status, r.failed_step, r.error,
+                                           r.summary->'min_pass_rate' AS min_pass_rate
+                                    FROM ecpipe.runs r WHERE r.ds = d.day ORDER BY r.run_id DESC LIMIT 1) lr ON true),
         'funnel', (SELECT jsonb_agg(jsonb_build_object('platform', f.platform, 'step1', f.s1, 'step2', f.s2,
                                                        'step3', f.s3, 'step4', f.s4) ORDER BY f.platform)
                    FROM (SELECT m.platform, sum(m.step1_viewers) AS s1, sum(m.step2_clickers) AS s2,

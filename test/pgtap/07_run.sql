@@ -10,7 +10,7 @@ SET ecpipe.landing_dir = :'fixtures';
 SELECT is(ecpipe_run('2024-04-02') - ARRAY['run_id', 'seconds', 'checks', 'source_file'],
           '{"ds": "2024-04-02", "status": "succeeded", "loaded": 13, "quarantined": 1, "days_rebuilt": ["2024-04-01", "2024-04-02"],
             "users": 3, "sessions": 4, "orders": 2, "revenue": 225000.00, "step": null, "error": null,
-            "source": "file"}'::jsonb,
+            "source": "file", "min_pass_rate": 90}'::jsonb,
           'a passing day: summary, read from its file');
 SELECT results_eq($$SELECT name, status, rows FROM ecpipe.run_steps ORDER BY step_no$$,
                   $$VALUES ('collect', 'succeeded', NULL::bigint), ('validate', 'succeeded', 14), ('load', 'succeeded', 14),

@@ -1,6 +1,6 @@
 -- ecpipe_report_html: the page holds a bar or point per value of the range, escapes values, and readers may use it.
 BEGIN;
-SELECT plan(11);
+SELECT plan(15);
 CREATE EXTENSION ecpipe;
 CREATE FUNCTION pg_temp.occurrences(page text, what text) RETURNS int LANGUAGE sql AS $$
   SELECT (length(page) - length(replace(page, what, ''))) / length(what)
@@ -37,6 +37,17 @@ SELECT ok((SELECT ecpipe_report_html('2024-04-01', '2024-04-03')
 SELECT ok((SELECT ecpipe_report_html('2024-04-01', '2024-04-03') NOT LIKE '%alert(1)%'),
           'but not the quarantined lines themselves');
 RESET ROLE;
+-- The day run again under a stricter bar: blocked, so the marts keep the first run's orders.
+SET ecpipe.min_pass_rate = 99.5;
+SELECT is((SELECT ecpipe_run('2024-04-02')->>'status'), 'blocked', 'the same day at 99.5% is blocked');
+SET ecpipe.min_pass_rate = 80;
+CREATE TEMP TABLE page2 AS SELECT ecpipe_report_html('2024-04-01', '2024-04-03') AS html;
+SELECT is((SELECT pg_temp.occurrences(html, '2024-04-02 (이전 적재분)') FROM page2), 5,
+          'its orders are the earlier load''s, and the charts say so (bar, its label and their titles; the line''s axis)');
+SELECT ok((SELECT html LIKE '%<title>매출 2024-04-02 (이전 적재분): 225,000</title>%' FROM page2),
+          'the revenue point says the earlier load''s revenue, in won with separators');
+SELECT ok((SELECT html LIKE '%<tr><td>value_validity</td><td class="n">15</td><td class="n">2</td><td class="n">86.67%</td><td class="n">≥ 99.50%</td></tr>%'
+             FROM page2), 'why it was blocked: measured against the bar its run had, not today''s 80');
 SELECT throws_ok($$SELECT ecpipe_report_html('2024-04-03', '2024-04-01')$$, '22023', NULL, 'a backward range is refused');
 
 SELECT * FROM finish();

@@ -179,6 +179,15 @@ TEST(Report, WhyADayWasBlockedOrFailedWithSamplesAndNotLoadedOrders) {
   EXPECT_NE(page.find("<b>103,710,000원</b>"), std::string::npos) << "revenue in won";
 }
 
+TEST(Report, ABlockedDayIsMeasuredAgainstTheBarItsRunHad) {
+  auto doc = week();
+  doc["min_pass_rate"] = 95.0;             // the setting today
+  doc["days"][2]["min_pass_rate"] = 99.5;  // what the blocked day's run was held to
+  const std::string page = render_report_html(doc.dump());
+  EXPECT_NE(page.find("<td class=\"n\">96.89%</td><td class=\"n\">\xE2\x89\xA5 99.50%</td>"), std::string::npos);
+  EXPECT_EQ(page.find("\xE2\x89\xA5 95.00%"), std::string::npos) << "not today's setting";
+}
+
 TEST(Report, EnglishPageSpeaksOnlyEnglish) {
   auto doc = week();
   doc["language"] = "en";
@@ -196,6 +205,10 @@ TEST(Report, AxisTicksStepOneTwoFiveWithSeparators) {
   EXPECT_EQ(nice_ticks(71, 100), (std::vector<double>{80, 90, 100}));
   EXPECT_EQ(ecpipe::detail::tick_label(43030900, 50000000), "43,030,900") << "not 43030900.0";
   EXPECT_EQ(ecpipe::detail::tick_label(99.5, 4), "99.5");
+  EXPECT_EQ(ecpipe::detail::point_label(225000), "225,000") << "a point's title, not 225000.0";
+  EXPECT_EQ(ecpipe::detail::point_label(99.333), "99.33");
+  EXPECT_EQ(ecpipe::detail::point_label(-1234.5), "-1,234.50");
+  EXPECT_EQ(ecpipe::detail::point_label(-0.001), "0");
 }
 
 TEST(Report, LongRangesThinTheirAxisLabelsAndGapsBreakLines) {

@@ -116,13 +116,16 @@ std::string day_grid_section(const json& doc, const PageWords& w) {
 std::string why_section(const json& doc, const PageWords& w) {
   const json& days = days_of(doc);
   if (days.empty()) return "";
-  const double threshold = doc.value("min_pass_rate", 99.0);
-  char required[32];
-  std::snprintf(required, sizeof required, "\xE2\x89\xA5 %.2f%%", threshold);  // ≥
+  const double current = doc.value("min_pass_rate", 99.0);
   std::string body;
   for (const auto& d : days) {
     const std::string status = str(d, "status"), day = str(d, "day");
     if (status != "blocked" && status != "failed") continue;
+    // the bar this day's run was held to, which the setting today may no longer be
+    const double threshold =
+        d.contains("min_pass_rate") && d["min_pass_rate"].is_number() ? d["min_pass_rate"].get<double>() : current;
+    char required[32];
+    std::snprintf(required, sizeof required, "\xE2\x89\xA5 %.2f%%", threshold);  // ≥
     body += "<div class=\"why " + std::string(status_class(status)) + "\" data-day=\"" + esc(day) + "\"><h3>" +
             esc(day) + " \xE2\x80\x94 " + html_escape(status_word(w, status)) + " (" + html_escape(w.run) + " " +
             esc(str(d, "run_id"), 20) + ")</h3>";

@@ -107,6 +107,18 @@ std::string grouped(double value) {
   return std::isfinite(value) && std::fabs(value) < 9.2e18 ? thousands(std::llround(value)) : "\xE2\x80\x94";
 }
 
+std::string point_label(double value) {
+  if (!std::isfinite(value) || std::fabs(value) >= 9.2e15) return grouped(value);
+  const long long cents = std::llround(std::fabs(value) * 100);
+  std::string out = (value < 0 && cents != 0 ? "-" : "") + thousands(cents / 100);
+  if (cents % 100 != 0) {
+    char frac[4];
+    std::snprintf(frac, sizeof frac, ".%02lld", cents % 100);
+    out += frac;
+  }
+  return out;
+}
+
 std::string bar_chart(const std::vector<std::string>& categories, const std::vector<Series>& series,
                       const std::string& css_class, int width, int height) {
   double top = 0;
@@ -187,7 +199,8 @@ std::string line_chart(const std::vector<std::string>& categories, const std::ve
            num(kLeft + plot_w) + "\" y2=\"" + num(py(tick)) + "\"/>";
   if (threshold)
     out += "<line class=\"threshold\" x1=\"" + std::to_string(kLeft) + "\" y1=\"" + num(py(*threshold)) + "\" x2=\"" +
-           num(kLeft + plot_w) + "\" y2=\"" + num(py(*threshold)) + "\"><title>" + num(*threshold) + "</title></line>";
+           num(kLeft + plot_w) + "\" y2=\"" + num(py(*threshold)) + "\"><title>" + point_label(*threshold) +
+           "</title></line>";
   for (size_t s = 0; s < series.size(); ++s) {
     // one polyline per run of values: a day without a value breaks the line instead of being bridged
     std::string points;
@@ -209,7 +222,8 @@ std::string line_chart(const std::vector<std::string>& categories, const std::ve
       if (!std::isfinite(v)) continue;
       out += "<circle class=\"point " + css_class + "\" cx=\"" + num(px(i)) + "\" cy=\"" + num(py(v)) +
              "\" r=\"3.5\" fill=\"" + color(s) + "\"><title>" +
-             html_escape(clip(series[s].name, kLabelChars) + " " + clip(categories[i], kCellChars) + ": " + num(v)) +
+             html_escape(clip(series[s].name, kLabelChars) + " " + clip(categories[i], kCellChars) + ": " +
+                         point_label(v)) +
              "</title></circle>";
     }
   }

@@ -37,5 +37,7 @@ std::string tick_label(double value, double range);
 
 // 1234567.8 -> "1,234,568" (rounded to whole units).
 std::string grouped(double value);
+// A point's exact value: 225000 -> "225,000", 99.333 -> "99.33", 1234.5 -> "1,234.50" (cents kept when not whole).
+std::string point_label(double value);
 
 }  // namespace ecpipe::detail
