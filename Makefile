@@ -81,7 +81,7 @@ build/san/unit_tests: $(patsubst test/unit/%.cpp,build/san/unit/%.o,$(UNIT_SRCS)
 build/san/fuzz_%: test/fuzz/fuzz_%.cpp $(SAN_OBJS)
 	$(SAN_CXX) $(SAN_FLAGS) -fsanitize=fuzzer $^ -lsimdjson -lre2 -lcurl -o $@
 
-.PHONY: firewall format format-check installcheck unit test demo deps bench-core bench test-asan fuzz faults report test-browser docker-config
+.PHONY: firewall format format-check installcheck unit test demo deps bench-core bench test-asan fuzz faults report test-browser docker-config test-citus
 test-asan:
 	scripts/install_deps.sh clang libclang-rt-14-dev
 	$(MAKE) build/san/unit_tests
@@ -101,6 +101,12 @@ fuzz:
 	scripts/install_deps.sh clang libclang-rt-14-dev
 	$(MAKE) $(FUZZ_TARGETS)
 	test/fuzz/run_fuzz.sh $(FUZZ_TARGETS)
+
+# Scale-out on Citus: a coordinator and two workers (Citus built from CITUS_SRC when it is not installed).
+test-citus: all
+	scripts/install_citus.sh
+	scripts/install_extension.sh
+	test/citus.sh
 
 bench: all
 	bench/run_bench.sh
@@ -122,6 +128,7 @@ test:
 	EVENTS=20000 BACKFILL_DAYS=30 BACKFILL_EVENTS=3000 test/faults.sh
 	test/hostile_sources.sh
 	test/docs_examples.sh
+	test/citus.sh
 	test/run_pgtap.sh
 
 # pgTAP against a running server where ecpipe is installed (make install): no apt, no root, no cluster of its own.

@@ -1147,3 +1147,207 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.ecpipe_report_html(date, date) IS
     'a self-contained HTML dashboard of from_day..to_day in ecpipe.language: a grid of days by run and check, why days were blocked or failed, funnel, orders, check pass rates, top products, runs, quarantine';
+
+-- == scale-out: ecpipe_distribute places the tables on Citus workers; ecpipe_cluster_status shows where they are ==
+-- The Citus distribution value of a landed line: its user_id, else its session_id, else its line number.
+CREATE FUNCTION ecpipe.route_key(line text, line_no bigint) RETURNS text
+AS 'MODULE_PATHNAME', 'ecpipe_route_key'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ecpipe.route_key(text, bigint) IS
+    'where a landed line is placed on Citus: its user_id, else its session_id (non-empty strings of at most 64 bytes), else its line number';
+
+-- Whether this database's ecpipe tables are distributed by Citus (false without Citus).
+CREATE FUNCTION ecpipe.distributed() RETURNS boolean
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_distributed boolean := false;
+BEGIN
+    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+        EXECUTE 'SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid = $1)'
+            INTO v_distributed USING 'ecpipe.landing'::pg_catalog.regclass;
+    END IF;
+    RETURN v_distributed;
+END $$;
+COMMENT ON FUNCTION ecpipe.distributed() IS 'whether ecpipe_distribute has distributed this database''s ecpipe tables';
+
+-- The shape ecpipe's tables take on every node before Citus distributes them (ecpipe_distribute runs it on each
+-- worker, then on the coordinator): a route key on the lines, and every key that must be unique holding the
+-- distribution column. Does nothing to what is already shaped, so a distribution that failed half-way can run again.
+CREATE FUNCTION ecpipe.distribution_shape() RETURNS void
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_part regclass;
+BEGIN
+    IF EXISTS (SELECT FROM pg_catalog.pg_attribute a WHERE a.attrelid = 'ecpipe.landing'::pg_catalog.regclass
+               AND a.attname = 'route_key' AND NOT a.attisdropped) THEN
+        RETURN;
+    END IF;
+    -- Landing: a client's \copy keeps landing in ecpipe.landing_import on the coordinator (Citus distributes no
+    -- inheritance tree); each line takes its route key, and a key that must be unique takes the distribution column.
+    ALTER TABLE ecpipe.landing_import NO INHERIT ecpipe.landing;
+    DROP TRIGGER landing_number_line ON ecpipe.landing;  -- it numbers a line after max(line_no): one shard's only
+    ALTER TABLE ecpipe.landing ADD COLUMN route_key text;
+    UPDATE ecpipe.landing l SET route_key = ecpipe.route_key(l.line, l.line_no);
+    ALTER TABLE ecpipe.landing ALTER COLUMN route_key SET NOT NULL,
+        DROP CONSTRAINT landing_pkey, ADD PRIMARY KEY (batch_date, line_no, route_key);
+    ALTER TABLE ecpipe.line_verdicts DROP CONSTRAINT line_verdicts_run_id_fkey, ADD COLUMN route_key text;
+    UPDATE ecpipe.line_verdicts v SET route_key = coalesce(
+        (SELECT l.route_key FROM ecpipe.landing l WHERE l.batch_date = v.batch_date AND l.line_no = v.line_no),
+        v.line_no::text);
+    ALTER TABLE ecpipe.line_verdicts ALTER COLUMN route_key SET NOT NULL,
+        DROP CONSTRAINT line_verdicts_pkey, ADD PRIMARY KEY (run_id, line_no, route_key);
+    ALTER TABLE ecpipe.quarantine ADD COLUMN route_key text;
+    UPDATE ecpipe.quarantine q SET route_key = ecpipe.route_key(q.line, q.line_no);
+    ALTER TABLE ecpipe.quarantine ALTER COLUMN route_key SET NOT NULL,
+        DROP CONSTRAINT quarantine_pkey, ADD PRIMARY KEY (batch_date, line_no, route_key);
+    -- raw and the orders mart: by user_id, so their keys take it
+    FOR v_part IN SELECT i.inhrelid::regclass FROM pg_catalog.pg_inherits i
+                  WHERE i.inhparent = 'ecpipe.raw_events'::pg_catalog.regclass LOOP
+        IF EXISTS (SELECT FROM pg_catalog.pg_constraint c WHERE c.conrelid = v_part AND c.contype = 'p') THEN
+            EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I, ADD PRIMARY KEY (batch_date, line_no, user_id)', v_part,
+                           (SELECT c.conname FROM pg_catalog.pg_constraint c WHERE c.conrelid = v_part AND c.contype = 'p'));
+        END IF;
+    END LOOP;
+    ALTER TABLE ecpipe.mart_orders DROP CONSTRAINT mart_orders_pkey, ADD PRIMARY KEY (order_date, order_id, user_id);
+END $$;
+COMMENT ON FUNCTION ecpipe.distribution_shape() IS
+    'ecpipe_distribute''s first step on every node: route keys on landing, line verdicts and quarantine, and the distribution column in every unique key';
+
+CREATE FUNCTION @extschema@.ecpipe_distribute(shard_count int DEFAULT 32) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_version  text := (SELECT e.extversion FROM pg_catalog.pg_extension e WHERE e.extname = 'ecpipe');
+    v_workers  text[];
+    v_wrong    text;
+BEGIN
+    IF shard_count IS NULL OR shard_count NOT BETWEEN 1 AND 1024 THEN
+        RAISE EXCEPTION 'ecpipe_distribute: shard_count must be between 1 and 1024, not %', shard_count
+              USING ERRCODE = '22023';
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_extension e WHERE e.extname = 'citus') THEN
+        RAISE EXCEPTION 'ecpipe_distribute: Citus is not installed in database %', current_database()
+              USING ERRCODE = '0A000',
+                    HINT = 'Install Citus''s packages on every node, put citus first in shared_preload_libraries, '
+                           'CREATE EXTENSION citus, add the workers with citus_add_node (docs/SCALING.md).';
+    END IF;
+    IF ecpipe.distributed() THEN
+        RAISE EXCEPTION 'ecpipe_distribute: ecpipe is already distributed in database %', current_database()
+              USING ERRCODE = '55000', HINT = 'SELECT * FROM ecpipe_cluster_status() shows its nodes and shards.';
+    END IF;
+    IF NOT pg_catalog.citus_is_coordinator() THEN
+        RAISE EXCEPTION 'ecpipe_distribute: this node is not the Citus coordinator' USING ERRCODE = '0A000',
+              HINT = 'Call it on the coordinator (SELECT citus_set_coordinator_host(...) there first).';
+    END IF;
+    SELECT array_agg(format('%s:%s', n.nodename, n.nodeport) ORDER BY n.nodename, n.nodeport) INTO v_workers
+    FROM pg_catalog.pg_dist_node n WHERE n.groupid <> 0 AND n.noderole = 'primary' AND n.isactive;
+    IF v_workers IS NULL THEN
+        RAISE EXCEPTION 'ecpipe_distribute: the cluster has no worker node' USING ERRCODE = '55000',
+              HINT = 'Add each worker with SELECT citus_add_node(host, port) first.';
+    END IF;
+    -- every worker runs the checks and writes rows with its own ecpipe: the same version as here
+    SELECT string_agg(format('%s:%s %s', w.nodename, w.nodeport,
+                             CASE WHEN NOT w.success THEN 'did not answer (' || left(w.result, 200) || ')'
+                                  WHEN w.result = '' THEN 'has no ecpipe'
+                                  ELSE 'has ecpipe ' || left(w.result, 40) END), ', ' ORDER BY w.nodename, w.nodeport)
+      INTO v_wrong
+      FROM pg_catalog.run_command_on_workers(
+               $q$SELECT coalesce((SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'ecpipe'), '')$q$) w
+     WHERE NOT w.success OR w.result IS DISTINCT FROM v_version;
+    IF v_wrong IS NOT NULL THEN
+        RAISE EXCEPTION 'ecpipe_distribute: every worker needs ecpipe % in database %: %', v_version, current_database(),
+              v_wrong USING ERRCODE = '55000',
+              HINT = 'CREATE EXTENSION ecpipe on the coordinator once citus is created creates it on every worker '
+                     '(and citus_add_node on each new one); an ecpipe created before citus: on each worker, '
+                     'SET citus.enable_ddl_propagation = off; CREATE EXTENSION ecpipe (docs/SCALING.md).';
+    END IF;
+    -- no run may be half-way while its tables move
+    PERFORM ecpipe.fail_dead_runs();
+    LOCK TABLE ecpipe.run_locks, ecpipe.landing, ecpipe.landing_import, ecpipe.raw_events, ecpipe.quarantine,
+               ecpipe.line_verdicts IN ACCESS EXCLUSIVE MODE;
+    IF EXISTS (SELECT FROM ecpipe.runs r WHERE r.status = 'running') THEN
+        RAISE EXCEPTION 'ecpipe_distribute: a run is in progress' USING ERRCODE = '55006',
+              HINT = 'Wait for it (ecpipe.current_runs), then call ecpipe_distribute again.';
+    END IF;
+
+    -- every node's tables take the shape first: Citus makes the shards of an extension's tables from them
+    PERFORM pg_catalog.run_command_on_workers('SELECT ecpipe.distribution_shape()');
+    PERFORM ecpipe.distribution_shape();
+
+    -- One co-location group: a user's lines, verdicts, quarantined lines, events and user and order marts share a
+    -- shard; the small per-day marts are copied to every node; the run's bookkeeping stays here.
+    PERFORM pg_catalog.create_distributed_table('ecpipe.landing', 'route_key', colocate_with => 'none',
+                                                shard_count => shard_count);
+    PERFORM pg_catalog.create_distributed_table('ecpipe.line_verdicts', 'route_key', colocate_with => 'ecpipe.landing');
+    PERFORM pg_catalog.create_distributed_table('ecpipe.quarantine', 'route_key', colocate_with => 'ecpipe.landing');
+    PERFORM pg_catalog.create_distributed_table('ecpipe.raw_events', 'user_id', colocate_with => 'ecpipe.landing');
+    PERFORM pg_catalog.create_distributed_table('ecpipe.mart_user_daily', 'user_id', colocate_with => 'ecpipe.landing');
+    PERFORM pg_catalog.create_distributed_table('ecpipe.mart_orders', 'user_id', colocate_with => 'ecpipe.landing');
+    PERFORM pg_catalog.create_reference_table('ecpipe.mart_funnel_daily');
+    PERFORM pg_catalog.create_reference_table('ecpipe.mart_product_daily');
+    -- the rows now live in the shards: the coordinator's own copies go
+    PERFORM pg_catalog.truncate_local_data_after_distributing_table(p.logicalrelid)
+    FROM pg_catalog.pg_dist_partition p JOIN pg_catalog.pg_class c ON c.oid = p.logicalrelid
+    WHERE c.relnamespace = 'ecpipe'::pg_catalog.regnamespace AND c.relkind = 'r';
+    RETURN jsonb_build_object(
+        'shard_count', shard_count, 'workers', to_jsonb(v_workers),
+        'distributed', jsonb_build_object('landing', 'route_key', 'line_verdicts', 'route_key',
+                                          'quarantine', 'route_key', 'raw_events', 'user_id',
+                                          'mart_user_daily', 'user_id', 'mart_orders', 'user_id'),
+        'reference', jsonb_build_array('mart_funnel_daily', 'mart_product_daily'),
+        'local', jsonb_build_array('landing_import', 'validations', 'quality_log', 'runs', 'run_steps', 'run_locks',
+                                   'batch_days', 'notifications'));
+END $$;
+COMMENT ON FUNCTION @extschema@.ecpipe_distribute(int) IS
+    'on a Citus coordinator: distributes ecpipe''s tables over the workers (shard_count shards, co-located by user); refuses without Citus, without workers, when a worker lacks this ecpipe version, or when already distributed';
+
+-- Per node: its role, the shards of ecpipe's distributed tables it holds, and the rows of batch ds (default: the
+-- latest run's) it holds in landing, raw and quarantine.
+CREATE FUNCTION @extschema@.ecpipe_cluster_status(ds date DEFAULT NULL)
+RETURNS TABLE (node text, port int, role text, active boolean, shard_groups bigint, shards bigint, batch_date date,
+               landing_lines bigint, raw_rows bigint, quarantined bigint)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NOT ecpipe.distributed() THEN
+        RAISE EXCEPTION 'ecpipe_cluster_status: ecpipe is not distributed in database %', current_database()
+              USING ERRCODE = '55000', HINT = 'SELECT ecpipe_distribute() on a Citus coordinator distributes it.';
+    END IF;
+    batch_date := coalesce(ds, (SELECT r.ds FROM ecpipe.runs r ORDER BY r.run_id DESC LIMIT 1));
+    RETURN QUERY EXECUTE $q$
+        WITH placed AS (
+            SELECT s.logicalrelid AS tbl, s.shardid, p.groupid
+            FROM pg_catalog.pg_dist_shard s JOIN pg_catalog.pg_dist_placement p USING (shardid)
+            WHERE s.logicalrelid IN ('ecpipe.landing'::regclass, 'ecpipe.line_verdicts'::regclass,
+                                     'ecpipe.quarantine'::regclass, 'ecpipe.raw_events'::regclass,
+                                     'ecpipe.mart_user_daily'::regclass, 'ecpipe.mart_orders'::regclass)),
+        batch_rows AS (  -- counted on each shard (committed rows, as any other session sees them)
+            SELECT 'ecpipe.landing'::regclass AS tbl, c.shardid, c.result::bigint AS n
+            FROM pg_catalog.run_command_on_shards('ecpipe.landing',
+                     format('SELECT count(*) FROM %%s WHERE batch_date = %L', $1)) c WHERE c.success
+            UNION ALL
+            SELECT 'ecpipe.raw_events'::regclass, c.shardid, c.result::bigint
+            FROM pg_catalog.run_command_on_shards('ecpipe.raw_events',
+                     format('SELECT count(*) FROM %%s WHERE batch_date = %L', $1)) c WHERE c.success
+            UNION ALL
+            SELECT 'ecpipe.quarantine'::regclass, c.shardid, c.result::bigint
+            FROM pg_catalog.run_command_on_shards('ecpipe.quarantine',
+                     format('SELECT count(*) FROM %%s WHERE batch_date = %L', $1)) c WHERE c.success)
+        SELECT n.nodename::text, n.nodeport, CASE WHEN n.groupid = 0 THEN 'coordinator' ELSE 'worker' END, n.isactive,
+               (SELECT count(*) FROM placed x WHERE x.groupid = n.groupid AND x.tbl = 'ecpipe.landing'::regclass),
+               (SELECT count(*) FROM placed x WHERE x.groupid = n.groupid),
+               $1,
+               coalesce((SELECT sum(b.n) FROM batch_rows b JOIN placed x USING (tbl, shardid)
+                         WHERE x.groupid = n.groupid AND b.tbl = 'ecpipe.landing'::regclass), 0)::bigint,
+               coalesce((SELECT sum(b.n) FROM batch_rows b JOIN placed x USING (tbl, shardid)
+                         WHERE x.groupid = n.groupid AND b.tbl = 'ecpipe.raw_events'::regclass), 0)::bigint,
+               coalesce((SELECT sum(b.n) FROM batch_rows b JOIN placed x USING (tbl, shardid)
+                         WHERE x.groupid = n.groupid AND b.tbl = 'ecpipe.quarantine'::regclass), 0)::bigint
+        FROM pg_catalog.pg_dist_node n WHERE n.noderole = 'primary'
+        ORDER BY n.groupid, n.nodename, n.nodeport $q$ USING batch_date;
+END $$;
+COMMENT ON FUNCTION @extschema@.ecpipe_cluster_status(date) IS
+    'on a distributed ecpipe: each node, its shards of ecpipe''s tables, and its rows of batch ds (default: the latest run''s) in landing, raw and quarantine';
+REVOKE ALL ON FUNCTION ecpipe.route_key(text, bigint), ecpipe.distributed(), ecpipe.distribution_shape(),
+    @extschema@.ecpipe_distribute(int),
+    @extschema@.ecpipe_cluster_status(date) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ecpipe.route_key(text, bigint), ecpipe.distributed(), @extschema@.ecpipe_cluster_status(date)
+    TO ecpipe_operator;

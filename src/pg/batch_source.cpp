@@ -1,4 +1,5 @@
 // Finds a batch's source (landed lines, else the day's file in ecpipe.landing_dir) and reads it in line order.
+#include "citus.hpp"
 #include "batch_source.hpp"
 
 #include <sys/stat.h>
@@ -166,6 +167,7 @@ ECPIPE_FUNCTION(ecpipe_batch_source) {
   using namespace ecpipe::pg;
   const DateADT batch = PG_GETARG_DATEADT(0);
   require_pipeline_day(batch, "ecpipe_run");
+  require_single_node("ecpipe_run");
   SpiConnection spi;
   const BatchSource source = find_batch_source(batch);
   spi.finish();

@@ -1,6 +1,7 @@
 // ecpipe_ingest(ds, path): lands a server-side JSONL file as batch ds, replacing it, every byte of every line kept.
 #include <string>
 
+#include "citus.hpp"
 #include "dates.hpp"
 #include "installed.hpp"
 #include "server_files.hpp"
@@ -23,6 +24,7 @@ ECPIPE_FUNCTION(ecpipe_ingest) {
                                                                               : "ecpipe_ingest: path must not be NULL");
   const DateADT batch = PG_GETARG_DATEADT(0);
   require_pipeline_day(batch, "ecpipe_ingest");
+  require_single_node("ecpipe_ingest");
   char* path_arg = nullptr;
   server_call([&] { path_arg = text_to_cstring(PG_GETARG_TEXT_PP(1)); });
   const int64_t max_line = current_settings().max_line_bytes;

@@ -6,6 +6,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "citus.hpp"
 #include "bulk_insert.hpp"
 #include "datums.hpp"
 #include "dates.hpp"
@@ -450,6 +451,7 @@ ECPIPE_FUNCTION(ecpipe_load_batch) {
   release_free_heap();
   const DateADT batch = PG_GETARG_DATEADT(0);
   require_pipeline_day(batch, "ecpipe_load");
+  require_single_node("ecpipe_load");
   const int64_t run_id = PG_GETARG_INT64(1);
   const bool build_marts = PG_GETARG_BOOL(2);
   SpiConnection spi;

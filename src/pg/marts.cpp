@@ -9,6 +9,7 @@
 #include <string>
 #include <utility>
 
+#include "citus.hpp"
 #include "boundary.hpp"
 #include "datums.hpp"
 #include "spi.hpp"
@@ -323,6 +324,7 @@ Datum run_scan(FunctionCallInfo fcinfo, Scan&& scan) {
   release_free_heap();
   const DateADT day = PG_GETARG_DATEADT(0);
   const int64_t run_id = PG_GETARG_INT64(1);
+  require_single_node("ecpipe_build_marts");
   SpiConnection spi;
   const std::string result = scan(day, run_id);
   spi.finish();

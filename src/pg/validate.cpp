@@ -3,6 +3,7 @@
 // the verdicts of lines that failed anything.
 #include <string>
 
+#include "citus.hpp"
 #include "bulk_insert.hpp"
 #include "datums.hpp"
 #include "batch_source.hpp"
@@ -165,6 +166,7 @@ ECPIPE_FUNCTION(ecpipe_check_batch) {
   release_free_heap();
   const DateADT batch = PG_GETARG_DATEADT(0);
   require_pipeline_day(batch, "ecpipe_validate");
+  require_single_node("ecpipe_validate");
   const int64_t run_id = PG_GETARG_INT64(1);
   const ecpipe::Settings settings = current_settings();
   SpiConnection spi;
