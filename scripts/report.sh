@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make report: a throwaway cluster runs a demo of REPORT_DAYS days (3: clean, a few anomalies, blocked) through
 # ecpipe_backfill and writes ecpipe_report_html of those days to $REPORT (default build/report.html), in
-# $REPORT_LANGUAGE (ko or en).
+# $REPORT_LANGUAGE (ko or en). REPORT_EXTRA_DAYS days not run may follow them in the page's range; REPORT_LONG names a
+# second page, of the 60 days from the first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPORT=${REPORT:-build/report.html}
@@ -29,5 +30,10 @@ psql -X -At -c "SELECT ds || ' ' || status FROM (SELECT s->>'ds' AS ds, s->>'sta
 if [ "$days" -ge 5 ]; then
   psql -X -At -c "SELECT 're-run ' || (s->>'ds') || ' ' || (s->>'status') FROM ecpipe_run('$(date -d "$FIRST + 4 days" +%F)') s"
 fi
-psql -X -At -c "SELECT ecpipe_report_html('$FIRST', '$last')" >"$REPORT"
-echo "report of $FIRST to $last written to $REPORT ($(wc -c <"$REPORT") bytes)"
+to=$(date -d "$last + ${REPORT_EXTRA_DAYS:-0} days" +%F)
+psql -X -At -c "SELECT ecpipe_report_html('$FIRST', '$to')" >"$REPORT"
+echo "report of $FIRST to $to written to $REPORT ($(wc -c <"$REPORT") bytes)"
+if [ -n "${REPORT_LONG:-}" ]; then
+  psql -X -At -c "SELECT ecpipe_report_html('$FIRST', date '$FIRST' + 59)" >"$REPORT_LONG"
+  echo "report of 60 days from $FIRST written to $REPORT_LONG ($(wc -c <"$REPORT_LONG") bytes)"
+fi

@@ -1053,6 +1053,9 @@ BEGIN
     SELECT array_agg(r.run_id ORDER BY r.ds, r.run_id) INTO v_mine FROM ecpipe.runs r
      WHERE r.run_id = ANY (runs) AND r.pid = pg_backend_pid() AND r.status <> 'running'
        AND r.started_at >= (SELECT a.backend_start FROM pg_catalog.pg_stat_activity a WHERE a.pid = pg_backend_pid());
+    IF v_mine IS NULL THEN  -- no run of this backend among them: nothing to replace, nothing to tell
+        RETURN NULL;
+    END IF;
     DELETE FROM ecpipe.notifications n WHERE n.run_id = ANY (v_mine) AND n.status = 'queued' AND n.attempts = 0;
     INSERT INTO ecpipe.notifications (run_id, kind, payload, last_error)
     VALUES (NULL, 'backfill',
@@ -1065,7 +1068,7 @@ BEGIN
     RETURN v_id;
 END $$;
 COMMENT ON FUNCTION ecpipe.queue_backfill_digest(bigint[], date, date) IS
-    'replaces the undelivered messages of these runs of this backend with one digest of them (a backfill''s); returns its id';
+    'replaces the undelivered messages of these runs of this backend with one digest of them (a backfill''s); returns its id, or NULL (nothing queued) when none of them is this backend''s';
 REVOKE ALL ON FUNCTION ecpipe.hold_run_messages(bigint), ecpipe.queue_backfill_digest(bigint[], date, date) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION ecpipe.hold_run_messages(bigint), ecpipe.queue_backfill_digest(bigint[], date, date)
     TO ecpipe_operator;
@@ -1100,7 +1103,8 @@ BEGIN
                                                   'population', q.population, 'failed', q.failed,
                                                   'pass_rate', q.pass_rate, 'status', q.status,
                                                   'samples', (SELECT jsonb_agg(s) FROM (SELECT s FROM
-                                                      jsonb_array_elements(q.samples) WITH ORDINALITY AS x(s, n)
+                                                      jsonb_array_elements(CASE jsonb_typeof(q.samples) WHEN 'array'
+                                                          THEN q.samples ELSE '[]' END) WITH ORDINALITY AS x(s, n)
                                                       ORDER BY x.n LIMIT 5) t))
                                               ORDER BY q.check_no)
                                        FROM ecpipe.quality_log q WHERE q.run_id = lr.run_id)) ORDER BY d.day)

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The dashboard in a real browser: make report's page of a week (a day with a few quarantined lines, a blocked one,
-# one run twice; REPORT_DAYS=7) opened in headless Chromium (Debian's), in Korean and in English, must load with no
-# console error and hold the day grid, the blocked day's reasons and samples, the re-run day's earlier run, and the
-# expected bars and points, with no legend or axis label overlapping; screenshots go to build/report.png and
-# build/report-en.png.
+# one run twice; REPORT_DAYS=7) and a day not run after it, opened in headless Chromium (Debian's), in Korean and in
+# English, must load with no console error and hold the day grid, the blocked day's reasons and samples, the re-run
+# day's earlier run, and the expected bars and points, with no legend or axis label overlapping; so must the page of
+# 60 days from the same first day (geometry only). Screenshots go to build/report.png, build/report-en.png and
+# build/report-60.png.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install_deps.sh chromium fonts-nanum
@@ -12,7 +13,10 @@ trap 'rm -rf "$profile"' EXIT
 for language in ko en; do
 suffix=""
 [ "$language" = ko ] || suffix="-$language"
-REPORT=build/report$suffix.html REPORT_LANGUAGE=$language REPORT_DAYS=7 scripts/report.sh
+long=""
+[ "$language" = ko ] && long=build/report-60.html
+REPORT=build/report$suffix.html REPORT_LANGUAGE=$language REPORT_DAYS=7 REPORT_EXTRA_DAYS=1 REPORT_LONG=$long \
+  scripts/report.sh
 browse() {  # browse <chromium options...>: headless, no sandbox (CI runs as root), an empty profile
   timeout 120 chromium --headless --no-sandbox --disable-gpu --no-first-run --user-data-dir="$profile" \
     --enable-logging=stderr --v=0 "$@" "file://$PWD/build/report$suffix.html"
@@ -22,12 +26,13 @@ browse --screenshot="$PWD/build/report$suffix.png" --window-size=1280,3000 >/dev
 # Geometry, measured by the browser in a test copy of the page with a script added (the page itself runs none):
 # no legend entry overlaps a bar, point, value or axis label, or another legend entry, and axis labels of one chart
 # do not overlap each other.
+geometry() {  # geometry <page.html> <out.dom>
 sed -e 's|<meta http-equiv="Content-Security-Policy"[^>]*>||' -e 's|</body>|<script>\
 const rects = (svg, sel) => [...svg.querySelectorAll(sel)].map(e => e.getBoundingClientRect()).filter(r => r.width > 0);\
 const hit = (a, b) => a.left < b.right - 1 \&\& b.left < a.right - 1 \&\& a.top < b.bottom - 1 \&\& b.top < a.bottom - 1;\
 let overlaps = [], legends = 0;\
 for (const [n, svg] of [...document.querySelectorAll("svg.chart")].entries()) {\
-  const legend = rects(svg, "rect.legend, text.legend-label"), data = rects(svg, "rect.bar, circle.point, text.value, text.category, text.tick, text.label, text.hvalue");\
+  const legend = rects(svg, "rect.legend, text.legend-label"), data = rects(svg, "rect.bar, circle.point, text.value, text.category, text.tick, text.label, text.hvalue, text.note");\
   legends += legend.length;\
   legend.forEach((a, i) => { data.forEach(b => { if (hit(a, b)) overlaps.push("chart " + n + ": legend on data"); });\
                              legend.slice(i + 1).forEach(b => { if (hit(a, b) \&\& a.height < 14 \&\& b.height < 14 \&\& Math.abs(a.left - b.left) > 12) overlaps.push("chart " + n + ": legend on legend"); }); });\
@@ -35,10 +40,11 @@ for (const [n, svg] of [...document.querySelectorAll("svg.chart")].entries()) {\
   cats.forEach((a, i) => cats.slice(i + 1).forEach(b => { if (hit(a, b)) overlaps.push("chart " + n + ": axis labels"); }));\
 }\
 document.body.setAttribute("data-legends", legends); document.body.setAttribute("data-overlaps", overlaps.join("; "));\
-</script></body>|' "build/report$suffix.html" >"$profile/geometry.html"
+</script></body>|' "$1" >"$profile/geometry.html"
 timeout 120 chromium --headless --no-sandbox --disable-gpu --no-first-run --user-data-dir="$profile" \
-  --window-size=1280,3000 --virtual-time-budget=3000 --dump-dom "file://$profile/geometry.html" \
-  >"$profile/geometry.dom" 2>/dev/null
+  --window-size=1280,3000 --virtual-time-budget=3000 --dump-dom "file://$profile/geometry.html" >"$2" 2>/dev/null
+}
+geometry "build/report$suffix.html" "$profile/geometry.dom"
 echo "# the page in $language"
 python3 - "$profile/dom.html" "$profile/console.log" "$language" "$profile/geometry.dom" <<'PY'
 import re, sys
@@ -62,7 +68,7 @@ c.feed(dom)
 # seven days: the blocked one's orders are "not loaded" (no bar, no point); the grid: a run cell per day, a cell per
 # check and day (passing or failing), the blocked day's reasons with sample lines
 want = {("rect", "bar funnel"): 12, ("rect", "bar orders"): 6, ("circle", "point revenue"): 6,
-        ("circle", "point quality"): 49, ("line", "threshold"): 7, ("td", "cell run succeeded"): 6,
+        ("circle", "point quality"): 49, ("line", "threshold"): 7, ("td", "cell run succeeded"): 6, ("td", "cell run not_run"): 1,
         ("td", "cell run blocked"): 1, ("div", "why blocked"): 1}
 failed = 0
 for key, n in want.items():
@@ -107,4 +113,12 @@ failed += bool(errors)
 sys.exit(1 if failed else 0)
 PY
 echo "ok - screenshot: build/report$suffix.png ($(wc -c <build/report$suffix.png) bytes)"
+if [ -n "$long" ]; then
+  geometry "$long" "$profile/geometry-60.dom"
+  timeout 120 chromium --headless --no-sandbox --disable-gpu --no-first-run --user-data-dir="$profile" \
+    --screenshot="$PWD/build/report-60.png" --window-size=1280,3000 "file://$PWD/$long" >/dev/null 2>&1
+  overlaps=$(grep -o 'data-overlaps="[^"]*"' "$profile/geometry-60.dom" || echo 'data-overlaps="not measured"')
+  if [ "$overlaps" = 'data-overlaps=""' ]; then echo "ok - the 60-day page: no legend or axis label overlaps"
+  else echo "not ok - the 60-day page: ${overlaps:0:300}"; exit 1; fi
+fi
 done

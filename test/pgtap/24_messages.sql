@@ -1,6 +1,6 @@
 -- Slack messages in ecpipe.language, and a backfill's one digest instead of two messages per day.
 BEGIN;
-SELECT plan(13);
+SELECT plan(14);
 CREATE EXTENSION ecpipe;
 
 -- A week's backfill (three days here): a day that succeeds (read from its file), a blocked one, one without data.
@@ -44,6 +44,8 @@ SELECT is((SELECT payload->'blocks'->1->'fields'->4->>'text' FROM ecpipe.notific
 SELECT is((SELECT payload->'blocks'->1->'fields'->2->>'text' FROM ecpipe.notifications
             WHERE kind = 'quality_report' AND run_id = (SELECT max(run_id) FROM ecpipe.runs)),
           E'*Required*\n≥ 90.00%', 'the report says the pass rate the checks had to reach (here lowered to 90)');
+SELECT is(ecpipe.queue_backfill_digest(ARRAY[]::bigint[], '2024-01-01', '2024-12-31'), NULL,
+          'a digest of no run of this session queues nothing');
 SELECT throws_ok($$SET ecpipe.language = 'fr'$$, '22023', NULL, 'only ko and en');
 RESET ecpipe.language;
 SELECT is(ecpipe.slack_message('no_data', '{"ds": "2024-04-09"}')->>'text', '[NO DATA] 적재할 데이터 없음 (2024-04-09)',

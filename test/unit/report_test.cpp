@@ -171,8 +171,12 @@ TEST(Report, WhyADayWasBlockedOrFailedWithSamplesAndNotLoadedOrders) {
             std::string::npos);
   EXPECT_NE(page.find("<pre>deadlock detected &lt;i&gt;</pre>"), std::string::npos) << "a failed day's error";
   EXPECT_EQ(count(page, "class=\"bar orders\""), 2u) << "bars only for the days loaded";
-  EXPECT_EQ(count(page, "2024-01-03 (적재 안 됨)"), 3u)
-      << "the blocked day's orders are not loaded: the bar chart's axis label and its title, the line chart's axis";
+  EXPECT_EQ(count(page, " (적재 안 됨)</title></text>"), 2u)
+      << "the blocked and the failed day's orders are not loaded: said up their empty slots";
+  EXPECT_NE(page.find(">데이터 없음<title>2024-01-05 (데이터 없음)</title></text>"), std::string::npos)
+      << "a day without data says so";
+  EXPECT_EQ(count(page, "<text class=\"category\""), count(page, "<text class=\"category\" x=\""));
+  EXPECT_EQ(page.find("(적재 안 됨)</text>"), std::string::npos) << "axis labels are dates alone: they fit their slot";
   EXPECT_NE(page.find("<span>시간대: Asia/Seoul</span><span>생성 시각: 2024-01-06 09:00:00</span>"
                       "<span>데이터베이스: shop</span>"),
             std::string::npos);
@@ -188,13 +192,59 @@ TEST(Report, ABlockedDayIsMeasuredAgainstTheBarItsRunHad) {
   EXPECT_EQ(page.find("\xE2\x89\xA5 95.00%"), std::string::npos) << "not today's setting";
 }
 
+TEST(Report, ADayPassedAtALoweredBarIsMarkedInTheGrid) {
+  auto doc = week();
+  doc["days"][0]["min_pass_rate"] = 0.0;
+  doc["days"][1]["min_pass_rate"] = 99.0;
+  const std::string page = render_report_html(doc.dump());
+  EXPECT_NE(page.find("<tr><th>기준 통과율</th><td class=\"cell bar lowered\" title=\"지금 기준보다 낮음\">"
+                      "\xE2\x86\x93 \xE2\x89\xA5 0.00</td><td class=\"cell bar\">\xE2\x89\xA5 99.00</td>"),
+            std::string::npos);
+  EXPECT_EQ(render_report_html(week().dump()).find("기준 통과율"), std::string::npos)
+      << "no row when no bar was lowered";
+}
+
+TEST(Report, DirectionControlsFromDataAreNeutralised) {
+  EXPECT_EQ(ecpipe::html_escape("web\xE2\x80\xAE fo eno"), "web  fo eno") << "U+202E RIGHT-TO-LEFT OVERRIDE";
+  EXPECT_EQ(ecpipe::html_escape("a\xE2\x81\xA6"
+                                "b\xE2\x80\x8F"
+                                "c"),
+            "a b c")
+      << "an isolate, a mark";
+  EXPECT_EQ(ecpipe::html_escape("\xE2\x80\x94 \xE2\x89\xA5"), "\xE2\x80\x94 \xE2\x89\xA5") << "other characters stay";
+}
+
+TEST(Report, PassRatesRunOverEveryDayOfTheRange) {
+  auto doc = week();
+  doc["quality"] = nlohmann::json::array(
+      {{{"day", "2024-01-01"}, {"check_no", 1}, {"check_name", "required_fields"}, {"pass_rate", 100}},
+       {{"day", "2024-01-04"}, {"check_no", 1}, {"check_name", "required_fields"}, {"pass_rate", 99.5}}});
+  const std::string page = render_report_html(doc.dump());
+  EXPECT_EQ(count(page, "class=\"point quality\""), 2u);
+  const size_t quality = page.find("검사 통과율");
+  ASSERT_NE(quality, std::string::npos);
+  const std::string charts = page.substr(quality, page.find("</section>", quality) - quality);
+  EXPECT_EQ(count(charts, "<polyline class=\"line\""), 2u) << "days 2 and 3 had no value: the line breaks";
+  EXPECT_NE(page.find(">2024-01-05</text></svg>"), std::string::npos) << "the axis runs to the range's last day";
+}
+
+TEST(Report, DaysNeverRunAreNotCountedAsDaysWithoutData) {
+  auto doc = week();
+  doc["days"].push_back({{"day", "2025-01-06"}, {"status", nullptr}, {"run_id", nullptr}});
+  const std::string page = render_report_html(doc.dump());
+  EXPECT_NE(page.find("데이터 없는 날<b>1</b></div><div class=\"card not_run\">실행 안 한 날<b>1</b>"),
+            std::string::npos);
+  EXPECT_NE(page.find("title=\"실행 안 함\">실행 안 함</td>"), std::string::npos) << "no empty 'latest run' title";
+  EXPECT_NE(page.find("<th title=\"2025-01-06\">2025-01-06</th>"), std::string::npos) << "across years: the year kept";
+}
+
 TEST(Report, EnglishPageSpeaksOnlyEnglish) {
   auto doc = week();
   doc["language"] = "en";
   const std::string page = render_report_html(doc.dump());
   EXPECT_NE(page.find("<html lang=\"en\">"), std::string::npos);
   EXPECT_NE(page.find("<b>KRW 103,710,000</b>"), std::string::npos);
-  EXPECT_NE(page.find("2024-01-03 (not loaded)"), std::string::npos);
+  EXPECT_NE(page.find(">not loaded<title>2024-01-03 (not loaded)</title>"), std::string::npos);
   for (unsigned char c : page) ASSERT_FALSE(c >= 0xEA && c <= 0xED) << "a Hangul syllable in the English page";
 }
 

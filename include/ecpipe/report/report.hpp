@@ -21,7 +21,7 @@ namespace ecpipe {
 // that is not an object of that shape.
 std::string render_report_html(const std::string& report_json);
 
-// Text made safe for HTML element content and quoted attribute values.
+// Text made safe for HTML element content and quoted attribute values; direction controls become spaces.
 std::string html_escape(std::string_view text);
 
 }  // namespace ecpipe

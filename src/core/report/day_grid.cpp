@@ -60,10 +60,14 @@ const char* status_class(const std::string& status) {
 
 }  // namespace
 
-bool day_loaded(const json& doc, const std::string& day) {
-  for (const auto& d : days_of(doc))
-    if (str(d, "day") == day) return str(d, "status") == "succeeded";
-  return true;  // no grid data (an older caller): nothing to say
+const char* day_unloaded_word(const json& doc, const std::string& day, const PageWords& w) {
+  for (const auto& d : days_of(doc)) {
+    if (str(d, "day") != day) continue;
+    const std::string status = str(d, "status");
+    if (status == "succeeded") return nullptr;
+    return status == "no_data" ? w.no_data : status.empty() ? w.not_run : w.not_loaded;
+  }
+  return nullptr;  // no grid data (an older caller): nothing to say
 }
 
 std::string day_grid_section(const json& doc, const PageWords& w) {
@@ -75,10 +79,33 @@ std::string day_grid_section(const json& doc, const PageWords& w) {
       for (const auto& c : d["checks"])
         if (c.contains("check_no") && c["check_no"].is_number_integer())
           checks[c["check_no"].get<int>()] = str(c, "check_name");
-  std::string head = "<tr><th></th>", run_row = "<tr><th>" + html_escape(w.run_row) + "</th>";
+  // columns name their day as MM-DD within one year; a range across years keeps the year
+  const bool one_year = str(days.front(), "day").substr(0, 4) == str(days.back(), "day").substr(0, 4);
+  const double current = doc.value("min_pass_rate", 99.0);
+  std::string head = "<tr><th></th>", run_row = "<tr><th>" + html_escape(w.run_row) + "</th>",
+              bar_row = "<tr><th>" + html_escape(w.required_row) + "</th>";
+  bool lowered_any = false;
   for (const auto& d : days) {
     const std::string day = str(d, "day"), status = str(d, "status");
-    head += "<th title=\"" + esc(day) + "\">" + esc(day.size() == 10 ? day.substr(5) : day, kLabelChars) + "</th>";
+    head += "<th title=\"" + esc(day) + "\">" + esc(one_year && day.size() == 10 ? day.substr(5) : day, kLabelChars) +
+            "</th>";
+    // the pass rate this day's checks had to reach; below today's setting it is marked, as a pass there means less
+    if (d.contains("min_pass_rate") && d["min_pass_rate"].is_number()) {
+      const double bar = d["min_pass_rate"].get<double>();
+      const bool lowered = bar < current;
+      lowered_any = lowered_any || lowered;
+      char text[48];
+      std::snprintf(text, sizeof text, "%s\xE2\x89\xA5 %.2f", lowered ? "\xE2\x86\x93 " : "", bar);  // ↓ ≥
+      bar_row += std::string("<td class=\"cell bar") +
+                 (lowered ? " lowered\" title=\"" + html_escape(w.lowered_bar) : "") + "\">" + text + "</td>";
+    } else {
+      bar_row += "<td class=\"cell bar none\">\xE2\x80\x94</td>";
+    }
+    if (status.empty()) {  // never run: no run to name
+      run_row += "<td class=\"cell run not_run\" data-day=\"" + esc(day) + "\" title=\"" +
+                 html_escape(status_word(w, status)) + "\">" + html_escape(status_word(w, status)) + "</td>";
+      continue;
+    }
     std::string title = w.latest_run + std::string(" ") + esc(str(d, "run_id"), 20);
     if (d.contains("earlier") && d["earlier"].is_array() && !d["earlier"].empty()) {
       const json& earlier = d["earlier"];
@@ -90,7 +117,7 @@ std::string day_grid_section(const json& doc, const PageWords& w) {
     run_row += "<td class=\"cell run " + std::string(status_class(status)) + "\" data-day=\"" + esc(day) +
                "\" title=\"" + title + "\">" + html_escape(status_word(w, status)) + "</td>";
   }
-  std::string rows = head + "</tr>" + run_row + "</tr>";
+  std::string rows = head + "</tr>" + run_row + "</tr>" + (lowered_any ? bar_row + "</tr>" : "");
   for (const auto& [no, name] : checks) {
     rows += "<tr><th>" + std::to_string(no) + " " + esc(name, kLabelChars) + "</th>";
     for (const auto& d : days) {

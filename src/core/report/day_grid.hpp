@@ -12,7 +12,8 @@ namespace ecpipe::detail {
 std::string day_grid_section(const nlohmann::json& doc, const PageWords& w);
 std::string why_section(const nlohmann::json& doc, const PageWords& w);
 
-// Days whose latest run loaded nothing (blocked, failed, no data, not run): their orders are "not loaded", not 0.
-bool day_loaded(const nlohmann::json& doc, const std::string& day);
+// Why a day's latest run loaded nothing, as the page says it (not loaded, no data, not run), or nullptr when it did
+// (or when the document has no days): such a day's orders are never shown as 0.
+const char* day_unloaded_word(const nlohmann::json& doc, const std::string& day, const PageWords& w);
 
 }  // namespace ecpipe::detail

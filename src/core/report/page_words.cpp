@@ -73,6 +73,11 @@ const PageWords kKorean = {
     "예",
     "격리된 줄 없음",
     "이 기간에 데이터 없음",
+    "매출 (원)",
+    "옅은 막대: 그날의 마지막 실행은 적재하지 않았고, 주문은 이전 실행이 적재한 것",
+    "실행 안 한 날",
+    "기준 통과율",
+    "지금 기준보다 낮음",
 };
 
 const PageWords kEnglish = {
@@ -141,6 +146,11 @@ const PageWords kEnglish = {
     "example",
     "no quarantined lines",
     "no data in this range",
+    "Revenue (KRW)",
+    "Faded bars: the day's latest run loaded nothing; its orders are an earlier run's",
+    "Days not run",
+    "required",
+    "below today's bar",
 };
 
 }  // namespace

@@ -19,6 +19,7 @@ struct PageWords {
       *cart_to_purchase, *overall, *other_platforms;
   const char *orders_title, *not_loaded, *earlier_load, *quality_title, *products_title, *runs_title, *run, *day,
       *status, *started, *duration, *failed_step, *quarantine_title, *lines, *example, *no_quarantine, *empty;
+  const char *revenue_won, *earlier_load_note, *days_not_run, *required_row, *lowered_bar;
 };
 
 const PageWords& page_words(Language language);

@@ -25,7 +25,19 @@ using nlohmann::json;
 std::string html_escape(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  for (char c : text) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    // bidirectional marks, embeddings, overrides and isolates (U+200E/F, U+202A-E, U+2066-9) would make a value from
+    // data read backwards, and the text after it: shown as a space, as in the Slack messages
+    if (c == '\xE2' && i + 2 < text.size()) {
+      const unsigned char b1 = static_cast<unsigned char>(text[i + 1]), b2 = static_cast<unsigned char>(text[i + 2]);
+      if ((b1 == 0x80 && (b2 == 0x8E || b2 == 0x8F || (b2 >= 0xAA && b2 <= 0xAE))) ||
+          (b1 == 0x81 && b2 >= 0xA6 && b2 <= 0xA9)) {
+        out += ' ';
+        i += 2;
+        continue;
+      }
+    }
     switch (c) {
       case '&': out += "&amp;"; break;
       case '<': out += "&lt;"; break;
@@ -53,10 +65,11 @@ h1{font-size:22px;margin:0 0 4px} h2{font-size:16px;margin:28px 0 8px} .sub{colo
 .card b{display:block;font-size:20px} section{background:#fff;border:1px solid #ddd;border-radius:6px;padding:12px 16px;margin-top:14px}
 svg text{font-size:11px;fill:#333} svg .category,svg .value{text-anchor:middle} svg .axis{stroke:#999}
 svg .threshold{stroke:#e15759;stroke-dasharray:5 4} svg .line{stroke-width:2} svg .grid{stroke:#eee}
-svg .category.last{text-anchor:end} .multiples{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:8px}
+svg .category.last{text-anchor:end} svg text.note{fill:#8a6d3b;font-style:italic} svg rect.note{fill:#f3ead9}
+svg .bar.noted{fill-opacity:.45} .multiples{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:8px}
 table{border-collapse:collapse;font-size:13px} td,th{border-bottom:1px solid #eee;padding:4px 10px;text-align:left}
 td{overflow-wrap:anywhere;max-width:40em} table.funnel td:first-child{max-width:14em}
-td.n{text-align:right} .succeeded{color:#2e7d32} .blocked{color:#b26a00} .failed{color:#c62828} .no_data{color:#666}
+td.n{text-align:right} td.lowered{color:#b26a00;font-weight:bold} .succeeded{color:#2e7d32} .blocked{color:#b26a00} .failed{color:#c62828} .no_data{color:#666}
 .empty{color:#888;font-style:italic}
 svg.chart{width:100%;height:auto;display:block} .facts{color:#555;font-size:13px;margin:0 0 16px}
 .facts span{margin-right:18px} .scroll{overflow-x:auto}
@@ -156,14 +169,18 @@ std::string funnel_section(const json& doc, const PageWords& w) {
 }
 
 std::string orders_section(const json& doc, const PageWords& w) {
-  std::vector<std::string> days;
-  Series orders{w.orders, {}}, revenue{w.revenue, {}};
+  std::vector<std::string> days, notes;
+  Series orders{w.orders, {}}, revenue{w.revenue_won, {}};
+  bool earlier = false;
   for (const auto& row : list(doc, "orders")) {
     const std::string day = str(row, "day");
-    // a day whose latest run loaded nothing has no orders to show: "not loaded", never 0
-    // and one whose latest run loaded nothing but that has orders shows an earlier run's, and says so
-    const bool loaded = detail::day_loaded(doc, day), missing = !loaded && number(row, "orders") == 0;
-    days.push_back(missing ? day + " (" + w.not_loaded + ")" : loaded ? day : day + " (" + w.earlier_load + ")");
+    // a day whose latest run loaded nothing has no orders to show: it says why (not loaded, no data, not run),
+    // never 0; one whose latest run loaded nothing but that has orders shows an earlier run's, and says so
+    const char* why = detail::day_unloaded_word(doc, day, w);
+    const bool missing = why && number(row, "orders") == 0;
+    days.push_back(day);
+    notes.push_back(!why ? "" : missing ? why : w.earlier_load);
+    earlier = earlier || (why && !missing);
     orders.values.push_back(missing ? NAN : number(row, "orders"));
     revenue.values.push_back(missing ? NAN : number(row, "revenue"));
   }
@@ -172,14 +189,16 @@ std::string orders_section(const json& doc, const PageWords& w) {
   for (double v : revenue.values)
     if (std::isfinite(v)) top = std::max(top, v);
   return section(w.orders_title,
-                 detail::bar_chart(days, {orders}, "orders", 960, 220) +
+                 detail::bar_chart(days, {orders}, "orders", 960, 220, notes) +
+                     (earlier ? "<p class=\"empty\">" + html_escape(w.earlier_load_note) + "</p>" : "") +
                      detail::line_chart(days, {revenue}, "revenue", 0, top > 0 ? top * 1.1 : 1, nullptr, 960, 200));
 }
 
 // One small chart per check, each with its own y range down to its lowest rate or the threshold: lines of different
 // checks never overlap, and the dashed threshold stays apart from a line at 100.
 std::string quality_section(const json& doc, const PageWords& w) {
-  std::set<std::string> day_set;
+  std::set<std::string> day_set;  // every day of the range, so that a day without a value breaks the lines
+  for (const auto& d : list(doc, "days")) day_set.insert(str(d, "day"));
   std::map<int, std::pair<std::string, std::map<std::string, double>>> checks;
   for (const auto& row : list(doc, "quality")) {
     const std::string day = str(row, "day");
@@ -190,7 +209,7 @@ std::string quality_section(const json& doc, const PageWords& w) {
   }
   const double threshold = doc.value("min_pass_rate", 99.0);
   const std::vector<std::string> days(day_set.begin(), day_set.end());
-  if (days.empty()) return section(w.quality_title, empty_note(w));
+  if (checks.empty()) return section(w.quality_title, empty_note(w));
   std::string charts = "<div class=\"multiples\">";
   for (const auto& [no, c] : checks) {
     Series s{std::to_string(no) + " " + c.first, {}};
@@ -262,7 +281,8 @@ std::string cards(const json& doc, const PageWords& w, Language language) {
     out += card(w.days_succeeded, std::to_string(days["succeeded"]), "succeeded") +
            card(w.days_blocked, std::to_string(days["blocked"]), "blocked") +
            card(w.days_failed, std::to_string(days["failed"]), "failed") +
-           card(w.days_no_data, std::to_string(days["no_data"] + days[""]), "no_data");
+           card(w.days_no_data, std::to_string(days["no_data"]), "no_data") +
+           (days[""] > 0 ? card(w.days_not_run, std::to_string(days[""]), "not_run") : "");
   return out + card(w.orders, grouped(orders)) + card(w.revenue, cents ? won(*cents, language) : grouped(revenue)) +
          card(w.quarantined, grouped(quarantined)) + "</div>\n";
 }

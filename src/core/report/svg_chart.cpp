@@ -120,12 +120,13 @@ std::string point_label(double value) {
 }
 
 std::string bar_chart(const std::vector<std::string>& categories, const std::vector<Series>& series,
-                      const std::string& css_class, int width, int height) {
+                      const std::string& css_class, int width, int height, const std::vector<std::string>& notes) {
   double top = 0;
   for (const auto& s : series)
     for (double v : s.values)
       if (std::isfinite(v)) top = std::max(top, v);
-  if (top <= 0) top = 1;
+  // headroom over the highest bar for its value label, below the legend
+  top = top > 0 ? top * 1.15 : 1;
   const double plot_w = width - kLeft - kRight, plot_h = height - kTop - kBottom;
   const double group_w = categories.empty() ? plot_w : plot_w / static_cast<double>(categories.size());
   const double bar_w = std::max(2.0, (group_w * 0.8) / static_cast<double>(std::max<size_t>(1, series.size())));
@@ -138,19 +139,34 @@ std::string bar_chart(const std::vector<std::string>& categories, const std::vec
   const size_t every = label_every(categories.size(), group_w, std::max<size_t>(longest(categories), 8));
   for (size_t c = 0; c < categories.size(); ++c) {
     const double gx = kLeft + group_w * static_cast<double>(c) + group_w * 0.1;
+    const std::string note = c < notes.size() ? notes[c] : "";
+    bool drawn = false;
     for (size_t s = 0; s < series.size(); ++s) {
       const double v = c < series[s].values.size() ? series[s].values[c] : NAN;
       if (!std::isfinite(v)) continue;
+      drawn = true;
       const double h = plot_h * v / top, x = gx + bar_w * static_cast<double>(s), y = top_y + plot_h - h;
-      out +=
-          "<rect class=\"bar " + css_class + "\" x=\"" + num(x) + "\" y=\"" + num(y) + "\" width=\"" + num(bar_w - 1) +
-          "\" height=\"" + num(h) + "\" fill=\"" + color(s) + "\"><title>" +
-          html_escape(clip(categories[c], kCellChars) + " · " + clip(series[s].name, kLabelChars) + ": " + grouped(v)) +
-          "</title></rect>";
+      out += "<rect class=\"bar " + css_class + (note.empty() ? "" : " noted") + "\" x=\"" + num(x) + "\" y=\"" +
+             num(y) + "\" width=\"" + num(bar_w - 1) + "\" height=\"" + num(h) + "\" fill=\"" + color(s) +
+             "\"><title>" +
+             html_escape(clip(categories[c], kCellChars) + (note.empty() ? "" : " (" + note + ")") + " · " +
+                         clip(series[s].name, kLabelChars) + ": " + grouped(v)) +
+             "</title></rect>";
       // a value label only where it fits over its bar (the bar's title always has it)
       if (bar_w >= kCharPx * static_cast<double>(grouped(v).size()) + 2)
         out +=
             "<text class=\"value\" x=\"" + num(x + bar_w / 2) + "\" y=\"" + num(y - 3) + "\">" + grouped(v) + "</text>";
+    }
+    // an empty slot says why, written upwards from the axis (when the slot is wide enough for a line of text)
+    if (!drawn && !note.empty()) {
+      const double nx = gx + group_w * 0.4 + 4, ny = top_y + plot_h - 4;
+      out += group_w >= 12
+                 ? "<text class=\"note\" x=\"" + num(nx) + "\" y=\"" + num(ny) + "\" transform=\"rotate(-90 " +
+                       num(nx) + " " + num(ny) + ")\">" + html_escape(clip(note, kLabelChars)) + "<title>" +
+                       html_escape(clip(categories[c], kCellChars) + " (" + note + ")") + "</title></text>"
+                 : "<rect class=\"note\" x=\"" + num(gx) + "\" y=\"" + num(top_y) + "\" width=\"" +
+                       num(std::max(1.0, group_w * 0.8)) + "\" height=\"" + num(plot_h) + "\"><title>" +
+                       html_escape(clip(categories[c], kCellChars) + " (" + note + ")") + "</title></rect>";
     }
     if (c % every != 0) continue;
     out += "<text class=\"category\" x=\"" + num(gx + group_w * 0.4) + "\" y=\"" + num(top_y + plot_h + 16) + "\">" +

@@ -10,9 +10,11 @@ struct Series {
   std::vector<double> values;  // one per category; NaN = no value
 };
 
-// Vertical bars: for each category a group with one bar per series. Bars carry class "bar <css_class>".
+// Vertical bars: for each category a group with one bar per series. Bars carry class "bar <css_class>". A category's
+// note (notes[i], when not empty) says why it has no bar, written up its empty slot (class "note"), or qualifies its
+// bars: they are drawn faded (class "noted") with the note in their title.
 std::string bar_chart(const std::vector<std::string>& categories, const std::vector<Series>& series,
-                      const std::string& css_class, int width, int height);
+                      const std::string& css_class, int width, int height, const std::vector<std::string>& notes = {});
 
 // Horizontal bars, one per label, longest first as given. Bars carry class "bar <css_class>".
 std::string hbar_chart(const std::vector<std::string>& labels, const std::vector<double>& values,
