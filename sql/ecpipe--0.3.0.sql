@@ -387,7 +387,9 @@ BEGIN
               USING ERRCODE = '42809';
     END IF;
     -- The key, which also finds a batch's rows (batch_date leads it): the only index ecpipe's own queries use.
-    EXECUTE format('ALTER TABLE %s ADD PRIMARY KEY (batch_date, line_no)', part);  -- within one event day
+    -- within one event day; distributed, the key also holds the distribution column, as Citus requires
+    EXECUTE format('ALTER TABLE %s ADD PRIMARY KEY (batch_date, line_no%s)', part,
+                   CASE WHEN ecpipe.distributed() THEN ', user_id' ELSE '' END);
     -- Anything else only on request: each index costs the load a full build (at 1M events, hash indexes on user_id
     -- and session_id and a B-tree on event_type cost 6 s). The setting's check hook has
     -- validated it, but this runs as the extension's owner and, in a session that has not loaded the module yet,
@@ -530,6 +532,9 @@ DECLARE
     v_orders    bigint;
 BEGIN
     PERFORM ecpipe.check_day(day, 'ecpipe_build_marts');
+    IF ecpipe.distributed() THEN  -- the marts as SQL that Citus runs on the workers
+        RETURN ecpipe.rebuild_day_marts_distributed(day, v_run);
+    END IF;
     DELETE FROM ecpipe.mart_user_daily WHERE activity_date = day;
     DELETE FROM ecpipe.mart_funnel_daily WHERE funnel_date = day;
     DELETE FROM ecpipe.mart_product_daily WHERE activity_date = day;
@@ -980,10 +985,14 @@ BEGIN
         RETURN '{}';  -- only a lock refused is recorded
     WHEN 'collect' THEN  -- finds the batch: its landed lines, else <landing_dir>/events_YYYYMMDD.jsonl, read in place
         v_source := ecpipe.batch_source(day);
-        IF v_source->>'source' = 'file' THEN  -- validate and load read it where it lies; nothing is copied
+        IF v_source ? 'routed' THEN  -- a distributed ecpipe: the file's lines were sent to the workers' landing
+            RETURN jsonb_build_object('status', 'succeeded', 'rows', (v_source->>'routed')::bigint, 'detail',
+                                      format('%s (%s bytes), routed to the workers', v_source->>'path',
+                                             v_source->>'size'));
+        ELSIF v_source->>'source' = 'file' THEN  -- validate and load read it where it lies; nothing is copied
             RETURN jsonb_build_object('status', 'succeeded', 'detail',
                                       format('%s (%s bytes), read in place', v_source->>'path', v_source->>'size'));
-        ELSIF EXISTS (SELECT FROM ecpipe.landing l WHERE l.batch_date = day) THEN  -- counting a big batch costs seconds
+        ELSIF EXISTS (SELECT 1 FROM ecpipe.landing l WHERE l.batch_date = day) THEN  -- counting a big batch costs seconds
             RETURN jsonb_build_object('status', 'skipped', 'detail', 'already landed');
         ELSIF ecpipe.setting('ecpipe.landing_dir') = '' THEN
             RETURN jsonb_build_object('status', 'skipped', 'rows', 0, 'detail', 'ecpipe.landing_dir is not set');
@@ -1630,6 +1639,227 @@ END $$;
 COMMENT ON FUNCTION @extschema@.ecpipe_cluster_status(date) IS
     'on a distributed ecpipe: each node, its shards of ecpipe''s tables, and its rows of batch ds (default: the latest run''s) in landing, raw and quarantine';
 
+-- The distributed data path: the validation reads the landed lines through Citus (the checks themselves run on the
+-- coordinator in this version); the load and the marts are SQL that Citus runs on the workers, shard by shard in
+-- one distributed transaction (two-phase commit): raw and quarantine rows written next to their lines, the user
+-- and order marts next to the raw rows, the funnel and product marts as distributed aggregates.
+
+-- A batch's lines as one number, computed on the workers (a sum of per-line hashes, so order does not matter): the
+-- load refuses a batch whose number changed since its validation.
+-- (PL/pgSQL: Citus plans no SQL function whose query takes a parameter.)
+CREATE FUNCTION ecpipe.landing_fingerprint(ds date) RETURNS bigint
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN (SELECT (coalesce(sum(hashtextextended(coalesce(l.line, encode(l.line_bytes, 'base64')), l.line_no)::numeric),
+                             0) % 9223372036854775807)::bigint
+            FROM ecpipe.landing l WHERE l.batch_date = ds);
+END $$;
+
+-- A landed line as a row of ecpipe.raw_events (NULL for a blank line), converted as the single-node load converts it.
+CREATE FUNCTION ecpipe.raw_row(line text, line_no bigint, batch date, run bigint, failed_checks smallint, zone text)
+RETURNS ecpipe.raw_events
+AS 'MODULE_PATHNAME', 'ecpipe_raw_row'
+LANGUAGE C STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp;
+
+CREATE FUNCTION ecpipe.load_distributed(ds date, run bigint, build_marts boolean) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp SET plan_cache_mode = force_custom_plan AS $$
+DECLARE
+    v_val      record;
+    v_old      date[];
+    v_days     date[];
+    v_day      date;
+    v_part     record;
+    v_loaded   bigint;
+    v_quar     bigint;
+    v_counts   record;
+BEGIN
+    SELECT v.run_id, v.status, v.fingerprint, coalesce(v.settings->>'timezone', 'UTC') AS zone INTO v_val
+    FROM ecpipe.validations v WHERE v.batch_date = ds ORDER BY v.run_id DESC LIMIT 1;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'batch % has not been validated: run ecpipe_validate first', ds USING ERRCODE = '55000';
+    END IF;
+    IF v_val.status <> 'passed' THEN
+        RETURN jsonb_build_object('run_id', run, 'batch_date', ds, 'status', v_val.status, 'loaded', 0,
+                                  'quarantined', 0, 'users', 0, 'sessions', 0, 'orders', 0, 'revenue', 0,
+                                  'days_rebuilt', '[]'::jsonb);
+    END IF;
+    PERFORM ecpipe.lock_day(ds, run);
+    LOCK TABLE ecpipe.landing IN SHARE MODE;  -- the lines stay as validated until this transaction ends
+    IF ecpipe.landing_fingerprint(ds) <> v_val.fingerprint THEN
+        RAISE EXCEPTION 'batch % changed after its validation (run %): its lines differ; validate it again',
+              ds, v_val.run_id USING ERRCODE = '55000';
+    END IF;
+
+    -- the batch's earlier rows go, from the days it had rows in
+    SELECT array_agg(b.event_day ORDER BY b.event_day) INTO v_old FROM ecpipe.batch_days b WHERE b.batch_date = ds;
+    IF v_old IS NOT NULL THEN
+        DELETE FROM ecpipe.raw_events r WHERE r.batch_date = ds AND r.event_day = ANY (v_old);
+    END IF;
+    DELETE FROM ecpipe.quarantine q WHERE q.batch_date = ds;
+
+    -- the event days of the lines that go to raw (converted on the workers), each with its partition
+    SELECT array_agg(DISTINCT x.event_day ORDER BY x.event_day) INTO v_days
+    FROM ecpipe.landing l
+         LEFT JOIN ecpipe.line_verdicts v ON v.route_key = l.route_key AND v.line_no = l.line_no AND v.run_id = v_val.run_id,
+         LATERAL ecpipe.raw_row(l.line, l.line_no, ds, run, coalesce(v.failed_checks, 0::smallint), v_val.zone) x
+    WHERE l.batch_date = ds AND (v.disposition IS NULL OR v.disposition = 'raw') AND x.line_no IS NOT NULL;
+    IF (SELECT count(*) FROM unnest(coalesce(v_days, '{}')) d
+        WHERE pg_catalog.to_regclass('ecpipe.' || ecpipe.raw_partition_name(d)) IS NULL)
+       > ecpipe.setting('ecpipe.max_new_partitions')::int THEN
+        RAISE EXCEPTION 'ecpipe_load: batch % has events on more than % days without a raw_events partition (ecpipe.max_new_partitions): check its timestamps, or raise the setting for this load',
+              ds, ecpipe.setting('ecpipe.max_new_partitions') USING ERRCODE = '54000';
+    END IF;
+    FOREACH v_day IN ARRAY coalesce(v_days, '{}') LOOP
+        SELECT p.part, p.created INTO v_part FROM ecpipe.raw_partition(v_day) p;
+        IF v_part.created THEN
+            PERFORM ecpipe.index_raw_partition(v_part.part);
+        END IF;
+    END LOOP;
+
+    INSERT INTO ecpipe.quarantine (batch_date, line_no, line, line_bytes, reasons, detail, run_id, route_key)
+    SELECT l.batch_date, l.line_no, l.line, l.line_bytes, v.reasons, v.detail, run, l.route_key
+    FROM ecpipe.landing l JOIN ecpipe.line_verdicts v ON v.route_key = l.route_key AND v.line_no = l.line_no
+    WHERE l.batch_date = ds AND v.run_id = v_val.run_id AND v.disposition = 'quarantine';
+    GET DIAGNOSTICS v_quar = ROW_COUNT;
+
+    INSERT INTO ecpipe.raw_events
+    SELECT x.*
+    FROM ecpipe.landing l
+         LEFT JOIN ecpipe.line_verdicts v ON v.route_key = l.route_key AND v.line_no = l.line_no AND v.run_id = v_val.run_id,
+         LATERAL ecpipe.raw_row(l.line, l.line_no, ds, run, coalesce(v.failed_checks, 0::smallint), v_val.zone) x
+    WHERE l.batch_date = ds AND (v.disposition IS NULL OR v.disposition = 'raw') AND x.line_no IS NOT NULL;
+    GET DIAGNOSTICS v_loaded = ROW_COUNT;
+
+    DELETE FROM ecpipe.batch_days b WHERE b.batch_date = ds;
+    INSERT INTO ecpipe.batch_days (batch_date, event_day) SELECT ds, d FROM unnest(coalesce(v_days, '{}')) d;
+
+    SELECT count(DISTINCT r.user_id) AS users, count(DISTINCT r.session_id) AS sessions,
+           count(DISTINCT r.order_id) FILTER (WHERE r.event_type = 'purchase') AS orders,
+           coalesce(sum(r.total_amount) FILTER (WHERE r.event_type = 'purchase'), 0) AS revenue
+      INTO v_counts
+    FROM ecpipe.raw_events r WHERE r.batch_date = ds AND r.event_day = ANY (coalesce(v_days, '{}'));
+
+    -- the marts of every day the batch has rows in now or had rows in before
+    v_days := ARRAY(SELECT DISTINCT d FROM unnest(coalesce(v_days, '{}') || coalesce(v_old, '{}')) d ORDER BY d);
+    IF build_marts THEN
+        FOREACH v_day IN ARRAY v_days LOOP
+            PERFORM ecpipe.rebuild_day_marts(v_day, run);
+        END LOOP;
+    END IF;
+    RETURN jsonb_build_object('run_id', run, 'batch_date', ds, 'status', 'loaded', 'loaded', v_loaded,
+                              'quarantined', v_quar, 'users', v_counts.users, 'sessions', v_counts.sessions,
+                              'orders', v_counts.orders, 'revenue', v_counts.revenue, 'days_rebuilt', to_jsonb(v_days));
+END $$;
+COMMENT ON FUNCTION ecpipe.load_distributed(date, bigint, boolean) IS
+    'ecpipe_load on a distributed ecpipe: the batch''s raw and quarantine rows written on the workers, then its days'' marts';
+
+CREATE FUNCTION ecpipe.rebuild_day_marts_distributed(day date, run bigint) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp SET plan_cache_mode = force_custom_plan AS $$
+DECLARE
+    v_users     bigint;
+    v_platforms bigint;
+    v_products  bigint;
+    v_orders    bigint;
+BEGIN
+    DELETE FROM ecpipe.mart_user_daily m WHERE m.activity_date = day;
+    DELETE FROM ecpipe.mart_funnel_daily m WHERE m.funnel_date = day;
+    DELETE FROM ecpipe.mart_product_daily m WHERE m.activity_date = day;
+    DELETE FROM ecpipe.mart_orders m WHERE m.order_date = day;
+
+    -- each user on its own shard
+    INSERT INTO ecpipe.mart_user_daily (activity_date, user_id, session_count, page_view_count, click_count,
+                                        add_to_cart_count, purchase_count, search_count, total_purchase_amount,
+                                        first_event_at, last_event_at, session_duration_total, run_id)
+    SELECT day, s.user_id, count(*), sum(s.views), sum(s.clicks), sum(s.carts), sum(s.purchases), sum(s.searches),
+           sum(s.amount), min(s.first_at), max(s.last_at), sum(s.last_at - s.first_at), run
+    FROM (SELECT r.user_id, r.session_id, count(*) FILTER (WHERE r.event_type = 'page_view') AS views,
+                 count(*) FILTER (WHERE r.event_type = 'click') AS clicks,
+                 count(*) FILTER (WHERE r.event_type = 'add_to_cart') AS carts,
+                 count(*) FILTER (WHERE r.event_type = 'purchase') AS purchases,
+                 count(*) FILTER (WHERE r.event_type = 'search') AS searches,
+                 coalesce(sum(r.total_amount) FILTER (WHERE r.event_type = 'purchase'), 0) AS amount,
+                 min(r.event_time) AS first_at, max(r.event_time) AS last_at
+          FROM ecpipe.raw_events r WHERE r.event_day = day GROUP BY r.user_id, r.session_id) s
+    GROUP BY s.user_id;
+    GET DIAGNOSTICS v_users = ROW_COUNT;
+
+    -- distinct users per platform and step: users are disjoint across shards, so the shards' counts add up
+    INSERT INTO ecpipe.mart_funnel_daily (funnel_date, platform, step1_viewers, step2_clickers, step3_cart_adders,
+                                          step4_purchasers, view_to_click_rate, click_to_cart_rate,
+                                          cart_to_purchase_rate, overall_conversion_rate, run_id)
+    SELECT day, f.platform, f.s1, f.s2, f.s3, f.s4, ecpipe.rate(f.s2, f.s1), ecpipe.rate(f.s3, f.s2),
+           ecpipe.rate(f.s4, f.s3), ecpipe.rate(f.s4, f.s1), run
+    FROM (SELECT r.platform,
+                 count(DISTINCT r.user_id) FILTER (WHERE r.event_type = 'page_view') AS s1,
+                 count(DISTINCT r.user_id) FILTER (WHERE r.event_type = 'click') AS s2,
+                 count(DISTINCT r.user_id) FILTER (WHERE r.event_type = 'add_to_cart') AS s3,
+                 count(DISTINCT r.user_id) FILTER (WHERE r.event_type = 'purchase') AS s4
+          FROM ecpipe.raw_events r WHERE r.event_day = day GROUP BY r.platform) f;
+    GET DIAGNOSTICS v_platforms = ROW_COUNT;
+
+    -- the day's purchases (a few thousand) gathered once; an order is its first purchase line, whichever shard
+    CREATE TEMP TABLE IF NOT EXISTS ecpipe_day_purchases (
+        user_id text, session_id text, platform text, event_time timestamptz, batch_date date, line_no bigint,
+        order_id text, total_amount numeric(14,2), payment_method text, extra_data jsonb) ON COMMIT DROP;
+    TRUNCATE pg_temp.ecpipe_day_purchases;
+    INSERT INTO pg_temp.ecpipe_day_purchases
+    SELECT r.user_id, r.session_id, r.platform, r.event_time, r.batch_date, r.line_no, r.order_id, r.total_amount,
+           r.payment_method, r.extra_data
+    FROM ecpipe.raw_events r WHERE r.event_day = day AND r.event_type = 'purchase';
+
+    CREATE TEMP TABLE IF NOT EXISTS ecpipe_day_items (
+        user_id text, batch_date date, line_no bigint, product_id text, quantity numeric, unit_price numeric)
+        ON COMMIT DROP;
+    TRUNCATE pg_temp.ecpipe_day_items;
+    INSERT INTO pg_temp.ecpipe_day_items
+    SELECT p.user_id, p.batch_date, p.line_no, li.product_id, li.quantity, li.unit_price
+    FROM pg_temp.ecpipe_day_purchases p CROSS JOIN LATERAL ecpipe.line_items(p.extra_data) li;
+
+    INSERT INTO ecpipe.mart_orders (order_date, order_id, order_timestamp, user_id, session_id, platform,
+                                    payment_method, total_amount, discount_amount, shipping_fee, coupon_code,
+                                    item_count, unit_count, items_amount, run_id)
+    SELECT day, o.order_id, o.event_time, o.user_id, o.session_id, o.platform, o.payment_method, o.total_amount,
+           ecpipe.amount_or_zero(o.extra_data->'discount_amount'), ecpipe.amount_or_zero(o.extra_data->'shipping_fee'),
+           CASE WHEN jsonb_typeof(o.extra_data->'coupon_code') = 'string' THEN o.extra_data->>'coupon_code' END,
+           coalesce(t.item_count, 0), coalesce(t.unit_count, 0), coalesce(t.items_amount, 0), run
+    FROM (SELECT DISTINCT ON (p.order_id) p.*
+          FROM pg_temp.ecpipe_day_purchases p
+          ORDER BY p.order_id, p.event_time, p.batch_date, p.line_no) o
+    LEFT JOIN (SELECT i.batch_date, i.line_no, count(*) AS item_count, sum(i.quantity) AS unit_count,
+                      sum(i.quantity * i.unit_price) AS items_amount
+               FROM pg_temp.ecpipe_day_items i GROUP BY i.batch_date, i.line_no) t
+           ON t.batch_date = o.batch_date AND t.line_no = o.line_no;
+    GET DIAGNOSTICS v_orders = ROW_COUNT;
+
+    -- clicks and carts per product counted on the workers (viewers are distinct users: disjoint across shards),
+    -- then joined here with what was bought
+    CREATE TEMP TABLE IF NOT EXISTS ecpipe_day_activity (
+        product_id text, click_count bigint, cart_add_count bigint, unique_viewers bigint) ON COMMIT DROP;
+    TRUNCATE pg_temp.ecpipe_day_activity;
+    INSERT INTO pg_temp.ecpipe_day_activity
+    SELECT r.product_id, count(*) FILTER (WHERE r.event_type = 'click'),
+           count(*) FILTER (WHERE r.event_type = 'add_to_cart'),
+           count(DISTINCT r.user_id) FILTER (WHERE r.event_type = 'click')
+    FROM ecpipe.raw_events r
+    WHERE r.event_day = day AND r.event_type IN ('click', 'add_to_cart') AND r.product_id IS NOT NULL
+    GROUP BY r.product_id;
+    INSERT INTO ecpipe.mart_product_daily (activity_date, product_id, click_count, cart_add_count, purchase_count,
+                                           units_sold, revenue, unique_viewers, unique_buyers, conversion_rate, run_id)
+    SELECT day, product_id, coalesce(a.click_count, 0), coalesce(a.cart_add_count, 0),
+           coalesce(b.purchase_count, 0), coalesce(b.units_sold, 0), coalesce(b.revenue, 0),
+           coalesce(a.unique_viewers, 0), coalesce(b.unique_buyers, 0),
+           ecpipe.rate(coalesce(b.unique_buyers, 0), coalesce(a.unique_viewers, 0)), run
+    FROM pg_temp.ecpipe_day_activity a
+    FULL JOIN (SELECT i.product_id, count(*) AS purchase_count, sum(i.quantity) AS units_sold,
+                      sum(i.quantity * i.unit_price) AS revenue, count(DISTINCT i.user_id) AS unique_buyers
+               FROM pg_temp.ecpipe_day_items i GROUP BY i.product_id) b USING (product_id);
+    GET DIAGNOSTICS v_products = ROW_COUNT;
+    RETURN jsonb_build_object('day', day, 'run_id', run, 'users', v_users, 'platforms', v_platforms,
+                              'products', v_products, 'orders', v_orders, 'events_from', 'shards');
+END $$;
+COMMENT ON FUNCTION ecpipe.rebuild_day_marts_distributed(date, bigint) IS
+    'rebuilds the four marts of one event day on a distributed ecpipe (behind ecpipe.rebuild_day_marts there)';
+
 -------------------------------------------------------------------------------------------------------------------
 -- Privileges. PUBLIC gets nothing (no schema usage, no function). ecpipe_reader reads the marts and the quality and
 -- run record; ecpipe_operator runs the pipeline (and is a reader). Roles are cluster-wide: they are created when
@@ -1693,7 +1923,9 @@ GRANT EXECUTE ON FUNCTION ecpipe.setting(text), ecpipe.check_day(date, text), ec
     ecpipe.run_finish(bigint, text, date[], jsonb, jsonb), ecpipe.report_progress(text),
     ecpipe.run_step(text, bigint, date, jsonb),
     ecpipe.schedule_daily(text, name), ecpipe.render_report(jsonb), ecpipe.route_key(text, bigint),
-    ecpipe.distributed(), @extschema@.ecpipe_cluster_status(date),
+    ecpipe.distributed(), @extschema@.ecpipe_cluster_status(date), ecpipe.landing_fingerprint(date),
+    ecpipe.raw_row(text, bigint, date, bigint, smallint, text), ecpipe.load_distributed(date, bigint, boolean),
+    ecpipe.rebuild_day_marts_distributed(date, bigint),
     @extschema@.ecpipe_generate(date, int, bigint, float8), @extschema@.ecpipe_ingest(date, text),
     @extschema@.ecpipe_schema_info(text), @extschema@.ecpipe_validate(date), @extschema@.ecpipe_build_marts(date),
     @extschema@.ecpipe_load(date, bigint), @extschema@.ecpipe_notify(text, jsonb, bigint), @extschema@.ecpipe_run(date),

@@ -11,10 +11,15 @@ fi
 . scripts/cluster.sh
 CLUSTER_DB=ecpipe_citus CLUSTER_PRELOAD=ecpipe CLUSTER_EXTRA_CONF="ecpipe.worker_database = 'ecpipe_citus'
 client_min_messages = warning" cluster_start_citus 2
-psql -X -q -c "CREATE EXTENSION pgtap" >/dev/null
+psql -X -q -c "CREATE EXTENSION pgtap" -c "CREATE EXTENSION dblink" >/dev/null
+# the single-node twin the distributed results are compared with: ecpipe in another database of the coordinator's
+# server, without Citus
+psql -X -q -d postgres -c "CREATE DATABASE ecpipe_single" >/dev/null
+psql -X -q -d ecpipe_single -c "CREATE EXTENSION ecpipe" >/dev/null
 FIXTURES=$(mktemp -d /tmp/ecpipe-fixtures.XXXXXX)
 trap 'rm -rf "$FIXTURES"; cluster_stop' EXIT
 test/fixtures/make_fixtures.sh "$FIXTURES"
 chmod -R a+rX "$FIXTURES"
+chmod 777 "$FIXTURES"  # the server writes generated days here
 PGOPTIONS="-c client_min_messages=warning" pg_prove --failures -S fixtures="$FIXTURES" \
-  -S workers="$(echo $CITUS_WORKER_PORTS | tr ' ' ,)" test/pgtap_citus/*.sql
+  -S fixtures_day1="$FIXTURES/day1.jsonl" -S fixtures_day2="$FIXTURES/day2.jsonl" test/pgtap_citus/*.sql

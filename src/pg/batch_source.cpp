@@ -1,5 +1,4 @@
 // Finds a batch's source (landed lines, else the day's file in ecpipe.landing_dir) and reads it in line order.
-#include "citus.hpp"
 #include "batch_source.hpp"
 
 #include <sys/stat.h>
@@ -9,6 +8,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "citus.hpp"
 #include "datums.hpp"
 #include "dates.hpp"
 #include "landing_scan.hpp"
@@ -71,8 +71,8 @@ void scan_file(const BatchSource& source, DateADT batch, const char* step,
 }  // namespace
 
 bool has_landed_lines(DateADT batch) {
-  spi_exec("SELECT EXISTS (SELECT FROM ecpipe.landing l WHERE l.batch_date = $1)", {DATEOID}, {DateADTGetDatum(batch)},
-           nullptr, true);
+  spi_exec("SELECT EXISTS (SELECT 1 FROM ecpipe.landing l WHERE l.batch_date = $1)", {DATEOID},
+           {DateADTGetDatum(batch)}, nullptr, true);
   bool landed = false;
   server_call([&] {
     bool isnull = true;
@@ -112,6 +112,8 @@ void scan_batch(const BatchSource& source, DateADT batch, const char* step,
                 const std::function<void(int64_t, std::string_view)>& visit) {
   if (source.file)
     scan_file(source, batch, step, visit);
+  else if (tables_distributed())
+    scan_distributed_landing(batch, visit);
   else
     scan_landing(batch, step, visit);
 }
@@ -162,19 +164,23 @@ std::string file_identity_json(const BatchSource& source, uint64_t fingerprint) 
 }  // namespace ecpipe::pg
 
 // ecpipe.batch_source(ds): where a run of ds would read its batch now, as jsonb: {"source": "landing"} or
-// {"source": "file", "path", "size", "mtime"} (the collect step of ecpipe_run).
+// {"source": "file", "path", "size", "mtime"} (the collect step of ecpipe_run). On a distributed ecpipe a day's file
+// is not read in place: its lines are routed to the workers' landing here ("routed": their number).
 ECPIPE_FUNCTION(ecpipe_batch_source) {
   using namespace ecpipe::pg;
   const DateADT batch = PG_GETARG_DATEADT(0);
   require_pipeline_day(batch, "ecpipe_run");
-  require_single_node("ecpipe_run");
   SpiConnection spi;
   const BatchSource source = find_batch_source(batch);
+  int64_t routed = -1;
+  if (source.file && tables_distributed())
+    routed = route_file_to_landing(batch, source.path, static_cast<uint64_t>(current_settings().max_line_bytes));
   spi.finish();
   std::string out;
   ecpipe::JsonObjectWriter json(out);
   json.str("source", source_name(source));
   if (source.file) write_file_identity(json, source);
+  if (routed >= 0) json.num("routed", routed);
   json.close();
   return jsonb_result(out);
 }

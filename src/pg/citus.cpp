@@ -4,18 +4,21 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "boundary.hpp"
+#include "bulk_insert.hpp"
 #include "datums.hpp"
+#include "ecpipe/line_reader.hpp"
 #include "ecpipe/route_key.hpp"
 #include "spi.hpp"
 
 namespace ecpipe::pg {
 
-void require_single_node(const char* function_name) {
+bool tables_distributed() {
   Oid citus = InvalidOid;
   server_call([&] { citus = get_extension_oid("citus", true); });
-  if (!OidIsValid(citus)) return;  // no Citus in this database: nothing is distributed
+  if (!OidIsValid(citus)) return false;  // no Citus in this database: nothing is distributed
   SpiConnection spi;
   bool distributed = false;
   spi_exec("SELECT ecpipe.distributed()", {}, {}, nullptr, true);
@@ -24,11 +27,83 @@ void require_single_node(const char* function_name) {
     distributed = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) && !isnull;
   });
   spi.finish();
-  if (!distributed) return;
+  return distributed;
+}
+
+void require_single_node(const char* function_name) {
+  if (!tables_distributed()) return;
   const std::string message = std::string(function_name) +
                               ": ecpipe's tables in this database are distributed by Citus, and this version of "
-                              "ecpipe does not run its data path on a distributed install yet (see docs/SCALING.md)";
+                              "ecpipe does not run it on a distributed install (see docs/SCALING.md)";
   throw ecpipe::ServerError(ERRCODE_FEATURE_NOT_SUPPORTED, message.c_str());
+}
+
+void scan_distributed_landing(DateADT batch, const std::function<void(int64_t, std::string_view)>& visit) {
+  struct Line {
+    int64_t line_no;
+    const char* bytes;
+    size_t size;
+  };
+  std::vector<Line> fetched;
+  spi_cursor_scan(
+      "SELECT l.line_no, l.line, l.line_bytes FROM ecpipe.landing l WHERE l.batch_date = $1 ORDER BY l.line_no",
+      {DATEOID}, {DateADTGetDatum(batch)}, CURSOR_OPT_NO_SCROLL,
+      [&](HeapTuple row, TupleDesc desc) {
+        bool isnull = false, no_text = false;
+        const int64_t line_no = DatumGetInt64(SPI_getbinval(row, desc, 1, &isnull));
+        Datum text = SPI_getbinval(row, desc, 2, &no_text);
+        // a line is kept as text, or as its exact bytes when it is not UTF-8 text (the table's CHECK: one of them)
+        struct varlena* v =
+            no_text ? PG_DETOAST_DATUM_PACKED(SPI_getbinval(row, desc, 3, &isnull)) : PG_DETOAST_DATUM_PACKED(text);
+        fetched.push_back({line_no, VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v)});
+      },
+      [&] {
+        for (const Line& l : fetched) visit(l.line_no, std::string_view(l.bytes, l.size));
+        fetched.clear();
+      });
+}
+
+int64_t route_file_to_landing(DateADT batch, const std::string& path, uint64_t max_line_bytes) {
+  LineReader reader(path, max_line_bytes);
+  spi_exec("DELETE FROM ecpipe.landing WHERE batch_date = $1", {DATEOID}, {DateADTGetDatum(batch)});
+  BulkInsert landing(
+      "INSERT INTO ecpipe.landing (batch_date, line_no, line, line_bytes, route_key) "
+      "SELECT $1, u.n, u.l, u.b, u.k FROM unnest($2::int8[], $3::text[], $4::bytea[], $5::text[]) AS u(n, l, b, k)",
+      {DATEOID}, {DateADTGetDatum(batch)}, {INT8OID, TEXTOID, BYTEAOID, TEXTOID});
+  std::string_view line;
+  std::string cut;
+  int64_t line_no = 0;
+  std::vector<Datum> values(4);
+  while (reader.next(line)) {
+    if (reader.cut_from() != 0) {  // too long: its first bytes, with a note of its length (an unparseable line)
+      cut = cut_line(line, reader.cut_from());
+      line = cut;
+    }
+    ++line_no;
+    const bool as_text = storable_as_text(line);
+    const std::string key = as_text ? route_key(line, line_no) : std::to_string(line_no);
+    server_call([&] {
+      CHECK_FOR_INTERRUPTS();
+      MemoryContext old = MemoryContextSwitchTo(landing.chunk_context());
+      values[0] = Int64GetDatum(line_no);
+      values[1] = as_text ? text_datum(line) : (Datum)0;
+      values[2] = as_text ? (Datum)0 : bytea_datum(line);
+      values[3] = text_datum(key);
+      MemoryContextSwitchTo(old);
+    });
+    landing.add_row(values, {false, !as_text, as_text, false}, line.size());
+  }
+  return landing.flush();
+}
+
+uint64_t distributed_fingerprint(DateADT batch) {
+  spi_exec("SELECT ecpipe.landing_fingerprint($1)", {DATEOID}, {DateADTGetDatum(batch)}, nullptr, true);
+  int64_t value = 0;
+  server_call([&] {
+    bool isnull = false;
+    value = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+  });
+  return static_cast<uint64_t>(value);
 }
 
 }  // namespace ecpipe::pg

@@ -1,8 +1,30 @@
-// What ecpipe's C code knows of Citus: the route key of a landed line, and whether this database's tables are
-// distributed (the single-node data path reads and writes tables directly, which on a coordinator are empty shells).
+// What ecpipe's C code knows of Citus: the route key of a landed line, whether this database's tables are
+// distributed (the single-node data path reads and writes tables directly, which on a coordinator are empty shells),
+// and the distributed path's reading of a landed batch through Citus.
 #pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "pg_includes.hpp"
 
 namespace ecpipe::pg {
+
+// Whether ecpipe_distribute has distributed ecpipe's tables in this database (false without Citus). Needs SPI.
+bool tables_distributed();
+
+// Calls visit(line_no, bytes) for every landed line of the batch in line_no order, read through Citus (a cursor over
+// the distributed table). Needs an open SpiConnection.
+void scan_distributed_landing(DateADT batch, const std::function<void(int64_t, std::string_view)>& visit);
+
+// Lands the lines of a server file (already resolved and allowed) as batch ds on a distributed ecpipe, replacing the
+// batch: each line with its route key, sent by Citus to its shard, every byte kept as ecpipe_ingest keeps it.
+// Returns the number of lines. Needs an open SpiConnection.
+int64_t route_file_to_landing(DateADT batch, const std::string& path, uint64_t max_line_bytes);
+
+// The batch's lines as one number computed on the workers (ecpipe.landing_fingerprint). Needs an open SpiConnection.
+uint64_t distributed_fingerprint(DateADT batch);
 
 // Raises 0A000 naming function_name when ecpipe's tables here are distributed by Citus (ecpipe_distribute).
 void require_single_node(const char* function_name);

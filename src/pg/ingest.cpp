@@ -24,11 +24,18 @@ ECPIPE_FUNCTION(ecpipe_ingest) {
                                                                               : "ecpipe_ingest: path must not be NULL");
   const DateADT batch = PG_GETARG_DATEADT(0);
   require_pipeline_day(batch, "ecpipe_ingest");
-  require_single_node("ecpipe_ingest");
   char* path_arg = nullptr;
   server_call([&] { path_arg = text_to_cstring(PG_GETARG_TEXT_PP(1)); });
   const int64_t max_line = current_settings().max_line_bytes;
-  ecpipe::LineReader reader(resolve_server_path(path_arg), static_cast<uint64_t>(max_line));
+  const std::string path = resolve_server_path(path_arg);
+  if (tables_distributed()) {  // the lines go to the workers, each to its route key's shard
+    SpiConnection spi;
+    spi_exec("SELECT ecpipe.lock_day($1, NULL)", {DATEOID}, {DateADTGetDatum(batch)});
+    const int64_t lines = route_file_to_landing(batch, path, static_cast<uint64_t>(max_line));
+    spi.finish();
+    return Int64GetDatum(lines);
+  }
+  ecpipe::LineReader reader(path, static_cast<uint64_t>(max_line));
 
   SpiConnection spi;
   // Straight into the table, as COPY does; every column is given (landed_at is the transaction's now()). The writer

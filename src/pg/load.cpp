@@ -451,10 +451,20 @@ ECPIPE_FUNCTION(ecpipe_load_batch) {
   release_free_heap();
   const DateADT batch = PG_GETARG_DATEADT(0);
   require_pipeline_day(batch, "ecpipe_load");
-  require_single_node("ecpipe_load");
   const int64_t run_id = PG_GETARG_INT64(1);
   const bool build_marts = PG_GETARG_BOOL(2);
   SpiConnection spi;
+  if (tables_distributed()) {  // SQL that Citus runs on the workers (ecpipe.load_distributed)
+    spi_exec("SELECT ecpipe.load_distributed($1, $2, $3)", {DATEOID, INT8OID, BOOLOID},
+             {DateADTGetDatum(batch), Int64GetDatum(run_id), BoolGetDatum(build_marts)});
+    Datum result = 0;
+    server_call([&] {
+      bool isnull = false;
+      result = SPI_datumTransfer(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull), false, -1);
+    });
+    spi.finish();
+    return result;
+  }
   const std::string result = load_batch(batch, run_id, build_marts);
   spi.finish();
   return jsonb_result(result);

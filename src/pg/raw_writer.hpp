@@ -11,6 +11,13 @@
 
 namespace ecpipe::pg {
 
+// The attribute index, in a row of raw_events' layout, of each column a raw row fills (throws on a missing one).
+std::vector<int> raw_column_positions(TupleDesc desc);
+// Converts one event to raw_events' column types into values/nulls at those positions, in the current memory
+// context. Server calls: run it inside server_call.
+void fill_raw_row(const RawEvent& e, DateADT batch, int64_t line_no, int64_t run_id, int16 failed_checks,
+                  const std::vector<int>& positions, Datum* values, bool* nulls);
+
 class RawWriter {
  public:
   RawWriter(DateADT batch, int64_t run_id);

@@ -50,8 +50,8 @@ std::string settings_json(const Settings& s) {
   return out;
 }
 
-void write_validation(int64_t run_id, DateADT batch, const BatchSource& source, const BatchReport& r,
-                      const Settings& s) {
+void write_validation(int64_t run_id, DateADT batch, const BatchSource& source, const BatchReport& r, const Settings& s,
+                      bool distributed) {
   const BatchStatus status = r.status(s.min_pass_rate);
   // the checks of an empty batch say no_data: nothing was checked (PASS where the log predates that status)
   const char* empty_status = status == BatchStatus::NoData && quality_log_takes_no_data() ? "no_data" : nullptr;
@@ -122,10 +122,16 @@ void write_validation(int64_t run_id, DateADT batch, const BatchSource& source, 
   }
   log.flush();
 
+  // distributed, each verdict goes to the shard of its line, whose route key it takes
   BulkInsert verdicts(
-      "INSERT INTO ecpipe.line_verdicts (run_id, batch_date, line_no, disposition, failed_checks, "
-      "reasons, detail) SELECT $1, $2, u.n, u.d, u.f, string_to_array(u.r, ','), u.t "
-      "FROM unnest($3::int8[], $4::text[], $5::int2[], $6::text[], $7::text[]) AS u(n, d, f, r, t)",
+      distributed
+          ? "INSERT INTO ecpipe.line_verdicts (run_id, batch_date, line_no, disposition, failed_checks, reasons, "
+            "detail, route_key) SELECT $1, $2, u.n, u.d, u.f, string_to_array(u.r, ','), u.t, l.route_key "
+            "FROM unnest($3::int8[], $4::text[], $5::int2[], $6::text[], $7::text[]) AS u(n, d, f, r, t) "
+            "JOIN ecpipe.landing l ON l.batch_date = $2 AND l.line_no = u.n"
+          : "INSERT INTO ecpipe.line_verdicts (run_id, batch_date, line_no, disposition, failed_checks, "
+            "reasons, detail) SELECT $1, $2, u.n, u.d, u.f, string_to_array(u.r, ','), u.t "
+            "FROM unnest($3::int8[], $4::text[], $5::int2[], $6::text[], $7::text[]) AS u(n, d, f, r, t)",
       {INT8OID, DATEOID}, {Int64GetDatum(run_id), DateADTGetDatum(batch)},
       {INT8OID, TEXTOID, INT2OID, TEXTOID, TEXTOID});
   std::vector<Datum> values(5);
@@ -166,14 +172,23 @@ ECPIPE_FUNCTION(ecpipe_check_batch) {
   release_free_heap();
   const DateADT batch = PG_GETARG_DATEADT(0);
   require_pipeline_day(batch, "ecpipe_validate");
-  require_single_node("ecpipe_validate");
   const int64_t run_id = PG_GETARG_INT64(1);
   const ecpipe::Settings settings = current_settings();
   SpiConnection spi;
-  // a database whose ecpipe SQL objects are not yet updated reads its landed lines only (its collect step lands files)
-  const BatchSource source = validations_record_source() ? find_batch_source(batch) : BatchSource{};
-  const ecpipe::BatchReport report = validate_batch(batch, source, settings);
-  write_validation(run_id, batch, source, report, settings);
+  const bool distributed = tables_distributed();
+  BatchSource source;  // the landed lines
+  if (distributed) {
+    // the lines are read through Citus; a day's file is routed to the workers first; the lines then stay as they
+    // are validated until the transaction ends (a load in it checks them by the fingerprint of the workers' lines)
+    const BatchSource found = find_batch_source(batch);
+    if (found.file) route_file_to_landing(batch, found.path, static_cast<uint64_t>(settings.max_line_bytes));
+    spi_exec("LOCK TABLE ecpipe.landing IN SHARE MODE", {}, {});
+  } else if (validations_record_source()) {
+    source = find_batch_source(batch);
+  }  // else a database whose ecpipe SQL objects are not yet updated: its landed lines (its collect step lands files)
+  ecpipe::BatchReport report = validate_batch(batch, source, settings);
+  if (distributed) report.fingerprint = distributed_fingerprint(batch);
+  write_validation(run_id, batch, source, report, settings, distributed);
   spi.finish();
   Datum status = 0;
   server_call([&] { status = text_datum(ecpipe::batch_status_name(report.status(settings.min_pass_rate))); });

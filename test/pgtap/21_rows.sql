@@ -42,7 +42,7 @@ SELECT pg_temp.land('2024-05-10', '2024-05-10', 1, '1234567.0049999999', ARRAY['
 SELECT is(ecpipe_run('2024-05-10') - ARRAY['run_id', 'seconds', 'checks'],
           '{"ds": "2024-05-10", "status": "succeeded", "loaded": 5, "quarantined": 0, "days_rebuilt": ["2024-05-10"],
             "users": 1, "sessions": 1, "orders": 3, "revenue": 12347278.12, "step": null, "error": null,
-            "source": "landing"}'::jsonb,
+            "source": "landing", "min_pass_rate": 99}'::jsonb,
           'the summary: orders and revenue of the loaded purchases, counted by the load');
 SELECT is((SELECT summary->>'revenue' FROM ecpipe.runs WHERE ds = '2024-05-10'), '12347278.12',
           'revenue written as numeric(14,2) sums are');

@@ -1,5 +1,5 @@
 -- ecpipe_distribute on a Citus coordinator with two workers: its refusals, the placement of every table, a loaded
--- day's rows moved unchanged onto both workers, ecpipe_cluster_status, and the data path refusing clearly.
+-- day's rows moved unchanged onto both workers, ecpipe_cluster_status, and the day run again on the workers.
 -- Committed: the cluster is a throwaway (test/citus.sh).
 SELECT plan(20);
 
@@ -27,6 +27,9 @@ SELECT (SELECT count(*) FROM ecpipe.landing) AS landing, (SELECT count(*) FROM e
        (SELECT md5(string_agg(m::text, '|' ORDER BY m.activity_date, m.user_id)) FROM ecpipe.mart_user_daily m) AS users,
        (SELECT md5(string_agg(m::text, '|' ORDER BY m.order_date, m.order_id)) FROM ecpipe.mart_orders m) AS orders,
        (SELECT md5(string_agg(m::text, '|' ORDER BY m.funnel_date, m.platform)) FROM ecpipe.mart_funnel_daily m) AS funnel;
+
+CREATE TABLE pg_temp.before_rows AS SELECT * FROM ecpipe.raw_events;
+CREATE TABLE pg_temp.before_users AS SELECT * FROM ecpipe.mart_user_daily;
 
 SET ROLE ecpipe_operator;
 SELECT throws_ok($$SELECT ecpipe_distribute(4)$$, '42501', NULL, 'an operator cannot distribute');
@@ -78,11 +81,17 @@ SELECT results_eq($$SELECT role, shard_groups, shards, landing_lines > 0 AND raw
 SELECT is((SELECT array[sum(landing_lines), sum(raw_rows), sum(quarantined)]::bigint[] FROM ecpipe_cluster_status()),
           (SELECT array[landing, raw, quarantined] FROM pg_temp.before), 'its counts add up to the day''s rows');
 
--- This version's data path does not run on distributed tables: it says so, and a run is a failed run with its alert.
-SELECT is(ecpipe_run('2024-04-02')->>'error',
-          'ecpipe_run: ecpipe''s tables in this database are distributed by Citus, and this version of ecpipe does '
-          'not run its data path on a distributed install yet (see docs/SCALING.md)', 'ecpipe_run fails, saying why');
-SELECT is((SELECT kind FROM ecpipe.notifications ORDER BY id DESC LIMIT 1), 'failed', 'and alerts');
-SELECT throws_ok($$SELECT ecpipe_ingest('2024-04-03', '/dev/null')$$, '0A000', NULL, 'ecpipe_ingest refuses');
+-- The day run again, now distributed: the same counts, rows and marts as the run on one node before.
+SELECT is((SELECT ecpipe_run('2024-04-02') - '{run_id,seconds,source,source_file}'::text[]),
+          (SELECT r.summary - '{run_id,seconds,source,source_file}'::text[] FROM ecpipe.runs r
+           WHERE r.ds = '2024-04-02' ORDER BY r.run_id LIMIT 1),
+          'a re-run on the workers: the same summary as the single-node run');
+SELECT is((SELECT md5(string_agg((to_jsonb(r) - 'run_id')::text, '|' ORDER BY r.line_no)) FROM ecpipe.raw_events r),
+          (SELECT md5(string_agg((to_jsonb(r) - 'run_id')::text, '|' ORDER BY r.line_no)) FROM pg_temp.before_rows r),
+          'the same raw rows');
+SELECT is((SELECT md5(string_agg((to_jsonb(m) - 'run_id')::text, '|' ORDER BY m.activity_date, m.user_id))
+           FROM ecpipe.mart_user_daily m),
+          (SELECT md5(string_agg((to_jsonb(m) - 'run_id')::text, '|' ORDER BY m.activity_date, m.user_id))
+           FROM pg_temp.before_users m), 'the same user mart');
 
 SELECT * FROM finish();

@@ -1,0 +1,130 @@
+-- The same batches through a distributed ecpipe (this database, after 01_distribute) and a single-node one (database
+-- ecpipe_single on the coordinator's server, through dblink): every check count, raw and quarantine row, line
+-- verdict and mart cell equal; the cross-shard fixture's numbers hand-computed; rows on both workers. Committed.
+SELECT plan(23);
+SELECT format('host=%s port=%s dbname=ecpipe_single user=postgres', current_setting('unix_socket_directories'),
+              current_setting('port')) AS single \gset
+SET client_min_messages = error;  -- Citus notes that functions in pg_temp stay on this node
+-- a statement run here and in the single-node database, with the same settings
+CREATE FUNCTION pg_temp.both(cmd text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE cmd;
+    PERFORM * FROM dblink(current_setting('ecpipe_test.single'),
+                          'SET ecpipe.min_pass_rate = ' || current_setting('ecpipe.min_pass_rate') || '; ' || cmd)
+                   AS t(result text);
+END $$;
+SELECT set_config('ecpipe_test.single', :'single', false);
+-- a digest of a query's rows (each row as jsonb, sorted), here and there
+CREATE FUNCTION pg_temp.digest(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE v text;
+BEGIN
+    EXECUTE format('SELECT md5(coalesce(string_agg(x::text, %L ORDER BY x::text), %L)) FROM (%s) t(x)', '|', '', q) INTO v;
+    RETURN v;
+END $$;
+CREATE FUNCTION pg_temp.single_digest(q text) RETURNS text LANGUAGE sql AS $$
+    SELECT d FROM dblink(current_setting('ecpipe_test.single'),
+                         format('SELECT md5(coalesce(string_agg(x::text, %L ORDER BY x::text), %L)) FROM (%s) t(x)',
+                                '|', '', q)) AS r(d text)
+$$;
+
+RESET client_min_messages;
+
+SET ecpipe.min_pass_rate = 0;
+SELECT pg_temp.both(format($$SELECT ecpipe_ingest('2024-05-10', %L)$$, :'fixtures' || '/cross_shard.jsonl'));
+SELECT pg_temp.both($$SELECT ecpipe_run('2024-05-10')$$);
+
+-- The cross-shard fixture, hand-computed (test/fixtures/make_fixtures.sh): line 4 repeats line 1's event_id for
+-- another user; line 7 reuses line 3's order_id for another user; lines 9 and 11 have no user_id (placed by their
+-- session, away from its other lines): 9 is the add_to_cart before line 13's purchase, 11 switches session 5's
+-- platform; line 12 has neither user nor session.
+SELECT results_eq($$SELECT check_no, population, failed, pass_rate FROM ecpipe.quality_log
+                    WHERE batch_date = '2024-05-10' ORDER BY check_no$$,
+                  $$VALUES (1, 13::bigint, 3::bigint, 76.92), (2, 13::bigint, 1::bigint, 92.31), (3, 13::bigint, 0::bigint, 100.00),
+                           (4, 5::bigint, 0::bigint, 100.00), (5, 13::bigint, 0::bigint, 100.00),
+                           (6, 3::bigint, 1::bigint, 66.67), (7, 12::bigint, 1::bigint, 91.67)$$,
+                  'the seven checks over the cross-shard fixture: each count settled across shards');
+SELECT results_eq($$SELECT line_no FROM ecpipe.quarantine WHERE batch_date = '2024-05-10' ORDER BY line_no$$,
+                  $$VALUES (4::bigint), (9::bigint), (11::bigint), (12::bigint)$$,
+                  'quarantined: the repeated event_id and the three lines missing required fields');
+SELECT results_eq($$SELECT line_no, failed_checks FROM ecpipe.raw_events WHERE batch_date = '2024-05-10'
+                    ORDER BY line_no$$,
+                  $$VALUES (1::bigint, 0::smallint), (2::bigint, 0::smallint), (3::bigint, 0::smallint),
+                           (5::bigint, 0::smallint), (6::bigint, 0::smallint), (7::bigint, 32::smallint),
+                           (8::bigint, 0::smallint), (10::bigint, 0::smallint), (13::bigint, 0::smallint)$$,
+                  'raw: the other nine lines, the reused order flagged (check 6)');
+SELECT results_eq($$SELECT order_id, user_id FROM ecpipe.mart_orders WHERE order_date = '2024-05-10' ORDER BY order_id$$,
+                  $$VALUES ('ORD2024051000001', 'U000011'), ('ORD2024051000002', 'U000012')$$,
+                  'an order is its first purchase line, whichever shard holds it');
+SELECT is((SELECT ARRAY[summary->>'status', summary->>'loaded', summary->>'quarantined', summary->>'users',
+                        summary->>'sessions', summary->>'orders', summary->>'revenue', summary->>'days_rebuilt']
+           FROM ecpipe.runs WHERE ds = '2024-05-10' ORDER BY run_id DESC LIMIT 1),
+          ARRAY['succeeded', '9', '4', '4', '4', '2', '150000.00', '["2024-05-09", "2024-05-10"]'],
+          'the run summary');
+
+-- Generated dirty days (anomaly rate 0.02: a few purchases fail check 6), one run twice: the same answers as one node.
+SET ecpipe.min_pass_rate = 50;
+COPY (SELECT l FROM ecpipe_generate('2024-06-01', 300, 11, 0.02) l) TO :'fixtures_day1'
+    WITH (FORMAT csv, DELIMITER E'\x02', QUOTE E'\x01');
+COPY (SELECT l FROM ecpipe_generate('2024-06-02', 300, 12, 0.02) l) TO :'fixtures_day2'
+    WITH (FORMAT csv, DELIMITER E'\x02', QUOTE E'\x01');
+SELECT pg_temp.both(format($$SELECT ecpipe_ingest('2024-06-01', %L)$$, :'fixtures_day1'));
+SELECT pg_temp.both(format($$SELECT ecpipe_ingest('2024-06-02', %L)$$, :'fixtures_day2'));
+SELECT pg_temp.both($$SELECT ecpipe_run('2024-06-01')$$);
+SELECT pg_temp.both($$SELECT ecpipe_run('2024-06-02')$$);
+SELECT pg_temp.both($$SELECT ecpipe_run('2024-06-01')$$);
+SELECT is((SELECT count(*) FROM ecpipe.runs WHERE ds IN ('2024-06-01', '2024-06-02') AND status = 'succeeded'), 3::bigint,
+          'three runs of the generated days succeeded');
+
+SELECT is(pg_temp.digest($$SELECT to_jsonb(r) - 'run_id' FROM ecpipe.raw_events r WHERE r.batch_date >= '2024-05-01'$$),
+          pg_temp.single_digest($$SELECT to_jsonb(r) - 'run_id' FROM ecpipe.raw_events r$$), 'every raw row');
+SELECT is(pg_temp.digest($$SELECT to_jsonb(q) - '{run_id,quarantined_at,route_key}'::text[] FROM ecpipe.quarantine q
+                           WHERE q.batch_date >= '2024-05-01'$$),
+          pg_temp.single_digest($$SELECT to_jsonb(q) - '{run_id,quarantined_at}'::text[] FROM ecpipe.quarantine q$$),
+          'every quarantined line');
+SELECT is(pg_temp.digest($$SELECT to_jsonb(v) - '{run_id,route_key}'::text[] FROM ecpipe.line_verdicts v
+                           WHERE v.batch_date >= '2024-05-01'$$),
+          pg_temp.single_digest($$SELECT to_jsonb(v) - 'run_id' FROM ecpipe.line_verdicts v$$), 'every line verdict');
+SELECT is(pg_temp.digest($$SELECT to_jsonb(q) - '{run_id,checked_at}'::text[] FROM ecpipe.quality_log q
+                           WHERE q.batch_date >= '2024-05-01'$$),
+          pg_temp.single_digest($$SELECT to_jsonb(q) - '{run_id,checked_at}'::text[] FROM ecpipe.quality_log q$$),
+          'every check''s population, failures, rate, status and samples');
+SELECT is(pg_temp.digest($$SELECT jsonb_build_array(v.batch_date, v.status, v.lines, v.blank_lines, v.events, v.quarantined)
+                           FROM ecpipe.validations v WHERE v.batch_date >= '2024-05-01'$$),
+          pg_temp.single_digest($$SELECT jsonb_build_array(v.batch_date, v.status, v.lines, v.blank_lines, v.events,
+                                                           v.quarantined) FROM ecpipe.validations v$$),
+          'every validation''s verdict and counts');
+SELECT is(pg_temp.digest($$SELECT to_jsonb(m) - 'run_id' FROM ecpipe.mart_user_daily m WHERE m.activity_date >= '2024-05-01'$$),
+          pg_temp.single_digest($$SELECT to_jsonb(m) - 'run_id' FROM ecpipe.mart_user_daily m$$), 'mart_user_daily');
+SELECT is(pg_temp.digest($$SELECT to_jsonb(m) - 'run_id' FROM ecpipe.mart_funnel_daily m WHERE m.funnel_date >= '2024-05-01'$$),
+          pg_temp.single_digest($$SELECT to_jsonb(m) - 'run_id' FROM ecpipe.mart_funnel_daily m$$), 'mart_funnel_daily');
+SELECT is(pg_temp.digest($$SELECT to_jsonb(m) - 'run_id' FROM ecpipe.mart_product_daily m WHERE m.activity_date >= '2024-05-01'$$),
+          pg_temp.single_digest($$SELECT to_jsonb(m) - 'run_id' FROM ecpipe.mart_product_daily m$$), 'mart_product_daily');
+SELECT is(pg_temp.digest($$SELECT to_jsonb(m) - 'run_id' FROM ecpipe.mart_orders m WHERE m.order_date >= '2024-05-01'$$),
+          pg_temp.single_digest($$SELECT to_jsonb(m) - 'run_id' FROM ecpipe.mart_orders m$$), 'mart_orders');
+SELECT is(pg_temp.digest($$SELECT to_jsonb(b) FROM ecpipe.batch_days b WHERE b.batch_date >= '2024-05-01'$$),
+          pg_temp.single_digest($$SELECT to_jsonb(b) FROM ecpipe.batch_days b$$), 'the batches'' event days');
+SELECT is(pg_temp.digest($$SELECT r.summary - '{run_id,seconds,source,source_file}'::text[] FROM ecpipe.runs r
+                           WHERE r.ds >= '2024-05-01'$$),
+          pg_temp.single_digest($$SELECT r.summary - '{run_id,seconds,source,source_file}'::text[] FROM ecpipe.runs r$$),
+          'every run summary (counts, revenue, checks, days)');
+SELECT ok((SELECT count(*) FROM ecpipe.raw_events WHERE batch_date = '2024-06-01') > 1000, 'a day of real size');
+
+-- The work landed on the workers: both hold the day's lines, raw rows and quarantined lines; the coordinator none.
+SELECT results_eq($$SELECT role, landing_lines > 0, raw_rows > 0 FROM ecpipe_cluster_status('2024-06-01')
+                    ORDER BY role, port$$,
+                  $$VALUES ('coordinator', false, false), ('worker', true, true), ('worker', true, true)$$,
+                  'both workers hold the day''s lines and raw rows');
+SELECT is((SELECT sum(raw_rows) FROM ecpipe_cluster_status('2024-06-01')),
+          (SELECT count(*) FROM ecpipe.raw_events WHERE batch_date = '2024-06-01')::numeric, 'counted where they are');
+
+-- A blocked day on a distributed ecpipe: nothing of it loaded, the marts as they were.
+SET ecpipe.min_pass_rate = 99.9;
+SELECT is(ecpipe_run('2024-06-02')->>'status', 'blocked', 'a day blocked at a higher bar');
+SELECT is(pg_temp.digest($$SELECT to_jsonb(m) - 'run_id' FROM ecpipe.mart_user_daily m WHERE m.activity_date >= '2024-05-01'$$),
+          pg_temp.single_digest($$SELECT to_jsonb(m) - 'run_id' FROM ecpipe.mart_user_daily m$$),
+          'its marts as they were');
+SELECT is((SELECT count(*) FROM ecpipe.raw_events WHERE batch_date = '2024-06-02'),
+          (SELECT n FROM dblink(:'single', $$SELECT count(*) FROM ecpipe.raw_events WHERE batch_date = '2024-06-02'$$)
+           AS t(n bigint)), 'its rows as they were');
+
+SELECT * FROM finish();
