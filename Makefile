@@ -107,6 +107,7 @@ test-citus: all
 	scripts/install_citus.sh
 	scripts/install_extension.sh
 	test/citus.sh
+	test/citus_faults.sh
 
 bench: all
 	bench/run_bench.sh
@@ -129,6 +130,7 @@ test:
 	test/hostile_sources.sh
 	test/docs_examples.sh
 	test/citus.sh
+	test/citus_faults.sh
 	test/run_pgtap.sh
 
 # pgTAP against a running server where ecpipe is installed (make install): no apt, no root, no cluster of its own.

@@ -47,13 +47,15 @@ cluster_start() {
 # A Citus coordinator (port 5432, with CLUSTER_PRELOAD after citus and CLUSTER_EXTRA_CONF) and N workers (ports
 # 5433...; citus alone preloaded: ecpipe's notification worker runs on the coordinator only), each with citus created
 # in $CLUSTER_DB and the workers added to the coordinator; CREATE EXTENSION ecpipe there then creates it on every
-# node. CITUS_WORKER_PORTS lists the workers' ports.
+# node. CITUS_WORKER_PORTS lists the workers' ports, CITUS_NODE_CONF the settings every Citus node here takes.
 cluster_start_citus() {
-  local workers=$1 conf="max_prepared_transactions = 100
-citus.node_conninfo = 'sslmode=disable'"
   cluster_dir
+  local workers=$1 conf="max_prepared_transactions = 100
+citus.node_conninfo = 'sslmode=disable'
+citus.local_hostname = '$CLUSTER_DIR'"
   node_start "$CLUSTER_DIR/data" 5432 "citus${CLUSTER_PRELOAD:+,$CLUSTER_PRELOAD}" "$conf
 ${CLUSTER_EXTRA_CONF:-}"
+  CITUS_NODE_CONF=$conf
   CITUS_WORKER_PORTS=""
   for i in $(seq 1 "$workers"); do
     node_start "$CLUSTER_DIR/worker$i" $((5432 + i)) citus "$conf"
