@@ -81,7 +81,7 @@ build/san/unit_tests: $(patsubst test/unit/%.cpp,build/san/unit/%.o,$(UNIT_SRCS)
 build/san/fuzz_%: test/fuzz/fuzz_%.cpp $(SAN_OBJS)
 	$(SAN_CXX) $(SAN_FLAGS) -fsanitize=fuzzer $^ -lsimdjson -lre2 -lcurl -o $@
 
-.PHONY: firewall format format-check installcheck unit test demo deps bench-core bench test-asan fuzz faults report test-browser docker-config test-citus
+.PHONY: firewall format format-check installcheck unit test demo deps bench-core bench test-asan fuzz faults report test-browser docker-config test-citus bench-citus
 test-asan:
 	scripts/install_deps.sh clang libclang-rt-14-dev
 	$(MAKE) build/san/unit_tests
@@ -111,6 +111,9 @@ test-citus: all
 
 bench: all
 	bench/run_bench.sh
+
+bench-citus: all
+	bench/run_bench_citus.sh
 
 bench-core: build/core_bench
 	bench/run_core_bench.sh

@@ -45,7 +45,8 @@ cluster_start() {
 }
 
 # A Citus coordinator (port 5432, with CLUSTER_PRELOAD after citus and CLUSTER_EXTRA_CONF) and N workers (ports
-# 5433...; citus alone preloaded: ecpipe's notification worker runs on the coordinator only), each with citus created
+# 5433...; citus alone preloaded: ecpipe's notification worker runs on the coordinator only; CLUSTER_WORKER_CONF added
+# to their settings), each with citus created
 # in $CLUSTER_DB and the workers added to the coordinator; CREATE EXTENSION ecpipe there then creates it on every
 # node. CITUS_WORKER_PORTS lists the workers' ports, CITUS_NODE_CONF the settings every Citus node here takes.
 cluster_start_citus() {
@@ -58,7 +59,8 @@ ${CLUSTER_EXTRA_CONF:-}"
   CITUS_NODE_CONF=$conf
   CITUS_WORKER_PORTS=""
   for i in $(seq 1 "$workers"); do
-    node_start "$CLUSTER_DIR/worker$i" $((5432 + i)) citus "$conf"
+    node_start "$CLUSTER_DIR/worker$i" $((5432 + i)) citus "$conf
+${CLUSTER_WORKER_CONF:-}"
     CITUS_WORKER_PORTS="$CITUS_WORKER_PORTS $((5432 + i))"
   done
   export PGHOST="$CLUSTER_DIR" PGPORT=5432 PGUSER=postgres PGDATABASE="$CLUSTER_DB"

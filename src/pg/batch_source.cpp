@@ -171,9 +171,11 @@ ECPIPE_FUNCTION(ecpipe_batch_source) {
   const DateADT batch = PG_GETARG_DATEADT(0);
   require_pipeline_day(batch, "ecpipe_run");
   SpiConnection spi;
+  const bool distributed = tables_distributed();
+  if (distributed) route_landing_import(batch);  // a client's \copy, on the coordinator
   const BatchSource source = find_batch_source(batch);
   int64_t routed = -1;
-  if (source.file && tables_distributed())
+  if (source.file && distributed)
     routed = route_file_to_landing(batch, source.path, static_cast<uint64_t>(current_settings().max_line_bytes));
   spi.finish();
   std::string out;

@@ -96,6 +96,16 @@ int64_t route_file_to_landing(DateADT batch, const std::string& path, uint64_t m
   return landing.flush();
 }
 
+void route_landing_import(DateADT batch) {
+  spi_exec(
+      "WITH moved AS (DELETE FROM ecpipe.landing_import i WHERE i.batch_date = $1 "
+      "RETURNING i.batch_date, i.line_no, i.line, i.line_bytes, i.landed_at) "
+      "INSERT INTO ecpipe.landing (batch_date, line_no, line, line_bytes, landed_at, route_key) "
+      "SELECT m.batch_date, m.line_no, m.line, m.line_bytes, m.landed_at, ecpipe.route_key(m.line, m.line_no) "
+      "FROM moved m",
+      {DATEOID}, {DateADTGetDatum(batch)});
+}
+
 uint64_t distributed_fingerprint(DateADT batch) {
   spi_exec("SELECT ecpipe.landing_fingerprint($1)", {DATEOID}, {DateADTGetDatum(batch)}, nullptr, true);
   int64_t value = 0;

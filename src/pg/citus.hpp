@@ -23,6 +23,10 @@ void scan_distributed_landing(DateADT batch, const std::function<void(int64_t, s
 // Returns the number of lines. Needs an open SpiConnection.
 int64_t route_file_to_landing(DateADT batch, const std::string& path, uint64_t max_line_bytes);
 
+// Sends the batch's lines a client copied into ecpipe.landing_import (which stays on the coordinator) to the workers'
+// landing, each with its route key, and removes them there. Needs an open SpiConnection.
+void route_landing_import(DateADT batch);
+
 // The batch's lines as one number computed on the workers (ecpipe.landing_fingerprint). Needs an open SpiConnection.
 uint64_t distributed_fingerprint(DateADT batch);
 

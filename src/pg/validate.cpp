@@ -180,6 +180,7 @@ ECPIPE_FUNCTION(ecpipe_check_batch) {
   if (distributed) {
     // the lines are read through Citus; a day's file is routed to the workers first; the lines then stay as they
     // are validated until the transaction ends (a load in it checks them by the fingerprint of the workers' lines)
+    route_landing_import(batch);
     const BatchSource found = find_batch_source(batch);
     if (found.file) route_file_to_landing(batch, found.path, static_cast<uint64_t>(settings.max_line_bytes));
     spi_exec("LOCK TABLE ecpipe.landing IN SHARE MODE", {}, {});

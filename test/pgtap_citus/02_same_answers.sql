@@ -1,7 +1,7 @@
 -- The same batches through a distributed ecpipe (this database, after 01_distribute) and a single-node one (database
 -- ecpipe_single on the coordinator's server, through dblink): every check count, raw and quarantine row, line
 -- verdict and mart cell equal; the cross-shard fixture's numbers hand-computed; rows on both workers. Committed.
-SELECT plan(23);
+SELECT plan(26);
 SELECT format('host=%s port=%s dbname=ecpipe_single user=postgres', current_setting('unix_socket_directories'),
               current_setting('port')) AS single \gset
 SET client_min_messages = error;  -- Citus notes that functions in pg_temp stay on this node
@@ -108,6 +108,21 @@ SELECT is(pg_temp.digest($$SELECT r.summary - '{run_id,seconds,source,source_fil
           pg_temp.single_digest($$SELECT r.summary - '{run_id,seconds,source,source_file}'::text[] FROM ecpipe.runs r$$),
           'every run summary (counts, revenue, checks, days)');
 SELECT ok((SELECT count(*) FROM ecpipe.raw_events WHERE batch_date = '2024-06-01') > 1000, 'a day of real size');
+
+-- A client's \copy into ecpipe.landing_import (on the coordinator; here a server-side COPY of the same kind): the run
+-- sends the lines to the workers and gives the same answers.
+SELECT pg_temp.both(format($$SET ecpipe.landing_date = '2024-06-03';
+                             COPY ecpipe.landing_import (line) FROM %L
+                             WITH (FORMAT csv, QUOTE E'\x01', DELIMITER E'\x02', FORCE_NOT_NULL (line))$$,
+                           :'fixtures' || '/cross_shard.jsonl'));
+SELECT pg_temp.both($$SELECT ecpipe_run('2024-06-03')$$);
+SELECT is((SELECT loaded FROM ecpipe.runs WHERE ds = '2024-06-03'), 9::bigint,
+          'a batch copied in by a client runs on the workers');
+SELECT is((SELECT count(*) FROM ecpipe.landing_import), 0::bigint, 'its lines left the coordinator''s landing');
+SELECT is(pg_temp.digest($$SELECT to_jsonb(r) - 'run_id' FROM ecpipe.raw_events r WHERE r.batch_date = '2024-06-03'$$),
+          pg_temp.single_digest($$SELECT to_jsonb(r) - 'run_id' FROM ecpipe.raw_events r
+                                  WHERE r.batch_date = '2024-06-03'$$),
+          'the same raw rows as one node');
 
 -- The work landed on the workers: both hold the day's lines, raw rows and quarantined lines; the coordinator none.
 SELECT results_eq($$SELECT role, landing_lines > 0, raw_rows > 0 FROM ecpipe_cluster_status('2024-06-01')
