@@ -65,10 +65,18 @@ struct LineVerdict {
 enum class BatchStatus : uint8_t { Passed, Failed, NoData };
 const char* batch_status_name(BatchStatus s);
 
+// A failure found by walking a session (check 4, or check 7's platform rule), as a SessionsOnly validator lists it.
+struct SessionFailureRecord {
+  int64_t line_no;
+  CheckId check;
+  std::string reason;
+};
+
 struct BatchReport {
   std::array<CheckResult, kCheckCount> checks;
-  std::vector<LineVerdict> lines;    // every landed line, in line order
-  std::vector<std::string> details;  // "check: reason; check: reason" for lines that failed something
+  std::vector<SessionFailureRecord> session_failures;  // a SessionsOnly validator's, in the order found
+  std::vector<LineVerdict> lines;                      // every landed line, in line order
+  std::vector<std::string> details;                    // "check: reason; check: reason" for lines that failed something
   int64_t blank_lines = 0;
   int64_t parsed_events = 0;
   uint64_t fingerprint = 0;  // hash of every line's bytes and position: detects a changed batch

@@ -5,7 +5,10 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
+#include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "ecpipe/error.hpp"
 #include "ecpipe/mapped_memory.hpp"
@@ -111,8 +114,14 @@ constexpr size_t kCountValuesFrom = 2 * kMaxJsonValues;
 
 class BatchValidator::Impl {
  public:
-  Impl(const CompiledSchema& schema, const Settings& settings, const TimeZone& zone)
-      : settings_(settings), zone_(zone), fields_(schema), extra_data_field_(fields_.find("extra_data")) {
+  Impl(const CompiledSchema& schema, const Settings& settings, const TimeZone& zone, const SpanningKeys* spanning,
+       ValidatorScope scope)
+      : settings_(settings),
+        zone_(zone),
+        fields_(schema),
+        extra_data_field_(fields_.find("extra_data")),
+        spanning_(spanning),
+        sessions_only_(scope == ValidatorScope::SessionsOnly) {
     for (int i = 0; i < kCheckCount; ++i) report_.checks[i].id = static_cast<CheckId>(i + 1);
   }
 
@@ -159,7 +168,26 @@ class BatchValidator::Impl {
     finish_line(v);
   }
 
+  LineKeys keys_of(std::string_view line) {
+    LineKeys k;
+    if (is_blank_line(line) || static_cast<uint64_t>(line.size()) > static_cast<uint64_t>(settings_.max_line_bytes))
+      return k;
+    element root;
+    bool may_have_nul = false, has_nul = false;
+    std::string why;
+    if (!parser_.parse_line(line, root, may_have_nul, why) || !scan_fields(root, may_have_nul, has_nul, why)) return k;
+    const EventFields& f = top_;
+    k.parsed = true;
+    k.event_id = std::string(f.text(FieldTable::kEventId).value_or(""));
+    k.session_id = std::string(f.text(FieldTable::kSessionId).value_or(""));
+    const auto type_name = f.text(FieldTable::kEventType);
+    if (type_name && event_type_of(*type_name) == EventType::Purchase)
+      if (const auto order = f.text(FieldTable::kOrderId)) k.order_id = std::string(*order);
+    return k;
+  }
+
   BatchReport finish() {
+    in_session_checks_ = true;
     session_checks();
     name_kept_samples();
     return std::move(report_);
@@ -198,7 +226,9 @@ class BatchValidator::Impl {
     const uint8_t bit = check_bit(id);
     if (v.failed & bit) return;
     v.failed |= bit;
+    if (sessions_only_ && !in_session_checks_) return;  // noted: a session failure then does not count it again
     std::string shown = printable(reason);
+    if (sessions_only_) report_.session_failures.push_back({v.line_no, id, shown});
     append_detail(v, id, shown);
     if (!new_member) return;
     ++check(id).failed;
@@ -282,7 +312,9 @@ class BatchValidator::Impl {
     if (type == EventType::Purchase) order_amount(v, root, f, event_id);
     platform_device(v, f, event_id);
 
-    if (timed && !session.empty()) {
+    // a session on several shards is walked by a SessionsOnly validator over all of its lines
+    if (timed && !session.empty() &&
+        !(spanning_ && !spanning_->sessions.empty() && spanning_->sessions.count(std::string(session)))) {
       TimedEvent t;
       t.session = sessions_.first_seen(session_probe, sessions_.size());
       t.line_index = static_cast<uint32_t>(report_.lines.size());
@@ -413,6 +445,16 @@ class BatchValidator::Impl {
     if (event_id.empty()) return IdFirstSeen::kNone;
     const uint32_t line_index = static_cast<uint32_t>(report_.lines.size());
     const uint32_t first = event_ids_.first_seen(probe, line_index);
+    if (spanning_ && !spanning_->event_first_line.empty()) {
+      // on several shards: the batch's first line decides
+      const auto found = spanning_->event_first_line.find(std::string(event_id));
+      if (found != spanning_->event_first_line.end()) {
+        if (found->second != v.line_no)
+          fail(v, CheckId::DuplicateEventId, {event_id},
+               "event_id already seen at line " + std::to_string(found->second));
+        return first;
+      }
+    }
     if (first != line_index)
       fail(v, CheckId::DuplicateEventId, {event_id},
            "event_id already seen at line " + std::to_string(report_.lines[first].line_no));
@@ -465,6 +507,15 @@ class BatchValidator::Impl {
     }
     const auto order_id = f.text(FieldTable::kOrderId);
     if (!order_id) return;
+    if (spanning_ && !spanning_->orders.empty() && spanning_->orders.count(std::string(*order_id))) {
+      // on several shards: settled over the batch
+      const auto found = spanning_->order_failures.find(v.line_no);
+      if (found != spanning_->order_failures.end())
+        fail(v, CheckId::OrderAmount, {event_id},
+             "order_id " + cut_value(*order_id) + " already used by another event at line " +
+                 std::to_string(found->second));
+      return;
+    }
     // An order_id belongs to the first purchase line that used it; a later line with another event_id fails.
     bool added = false;
     const uint32_t order = order_ids_.intern(*order_id, added);
@@ -676,18 +727,92 @@ class BatchValidator::Impl {
   std::vector<TimedEvent> timed_;
   std::array<std::vector<KeptSample>, kCheckCount> kept_samples_;
   InterruptCounter interrupts_;
+  const SpanningKeys* spanning_;  // what spans shards, for a shard's validator; else nullptr
+  bool sessions_only_;            // ValidatorScope::SessionsOnly
+  bool in_session_checks_ = false;
 };
 
 void BatchFingerprint::add(int64_t line_no, std::string_view line) {
   value_ = detail::hash_bytes(line, value_ ^ static_cast<uint64_t>(line_no));
 }
 
-BatchValidator::BatchValidator(const CompiledSchema& schema, const Settings& settings, const TimeZone& zone)
-    : impl_(std::make_unique<Impl>(schema, settings, zone)) {}
+BatchValidator::BatchValidator(const CompiledSchema& schema, const Settings& settings, const TimeZone& zone,
+                               const SpanningKeys* spanning, ValidatorScope scope)
+    : impl_(std::make_unique<Impl>(schema, settings, zone, spanning, scope)) {}
 BatchValidator::~BatchValidator() = default;
 void BatchValidator::reserve(size_t lines) { impl_->reserve(lines); }
 void BatchValidator::add(int64_t line_no, std::string_view line) { impl_->add(line_no, line); }
 BatchReport BatchValidator::finish() { return impl_->finish(); }
+LineKeys BatchValidator::keys_of(std::string_view line) { return impl_->keys_of(line); }
+
+std::unordered_map<int64_t, int64_t> settle_orders(const std::vector<std::pair<int64_t, std::string>>& lines) {
+  std::unordered_map<int64_t, int64_t> failing;
+  if (lines.empty()) return failing;
+  const std::string& owner = lines.front().second;  // an empty event_id is none, equal only to none
+  bool contested = false;
+  for (size_t i = 1; i < lines.size(); ++i) {
+    const bool other = lines[i].second != owner;
+    if (other || contested) failing.emplace(lines[i].first, lines.front().first);
+    contested = contested || other;
+  }
+  return failing;
+}
+
+BatchReport merge_shard_reports(std::vector<BatchReport> shards, const BatchReport& sessions) {
+  BatchReport out;
+  for (int i = 0; i < kCheckCount; ++i) out.checks[i].id = static_cast<CheckId>(i + 1);
+  size_t lines = 0;
+  for (const auto& r : shards) lines += r.lines.size();
+  out.lines.reserve(lines);
+  for (auto& r : shards) {
+    out.blank_lines += r.blank_lines;
+    out.parsed_events += r.parsed_events;
+    for (int i = 0; i < kCheckCount; ++i) {
+      out.checks[i].population += r.checks[i].population;
+      out.checks[i].failed += r.checks[i].failed;
+      for (auto& sample : r.checks[i].samples) out.checks[i].samples.push_back(std::move(sample));
+    }
+    for (LineVerdict v : r.lines) {
+      if (v.detail >= 0) {
+        out.details.push_back(std::move(r.details[v.detail]));
+        v.detail = static_cast<int32_t>(out.details.size() - 1);
+      }
+      out.lines.push_back(v);
+    }
+  }
+  std::sort(out.lines.begin(), out.lines.end(),
+            [](const LineVerdict& a, const LineVerdict& b) { return a.line_no < b.line_no; });
+  // the spanning sessions: their walks' findings, after each line's own (a line fails a check once)
+  for (const CheckId id : {CheckId::FunnelSequence, CheckId::PlatformDevice}) {
+    CheckResult& c = out.checks[check_index(id)];
+    const CheckResult& s = sessions.check(id);
+    if (id == CheckId::FunnelSequence) c.population += s.population;  // sessions; check 7's were counted by line
+    c.failed += s.failed;
+    for (const auto& sample : s.samples) c.samples.push_back(sample);
+  }
+  for (const auto& f : sessions.session_failures) {
+    const auto at = std::lower_bound(out.lines.begin(), out.lines.end(), f.line_no,
+                                     [](const LineVerdict& v, int64_t n) { return v.line_no < n; });
+    if (at == out.lines.end() || at->line_no != f.line_no)
+      throw Error(ErrorKind::Internal, "a session failure on a line no shard reported");
+    const uint8_t bit = check_bit(f.check);
+    if (at->failed & bit) continue;
+    at->failed |= bit;
+    std::string part = std::string(check_name(f.check)) + ": " + f.reason;
+    if (at->detail < 0) {
+      at->detail = static_cast<int32_t>(out.details.size());
+      out.details.push_back(std::move(part));
+    } else {
+      out.details[at->detail].append("; ").append(part);
+    }
+  }
+  for (auto& c : out.checks) {  // the lowest line numbers overall, as one validator keeps them
+    std::sort(c.samples.begin(), c.samples.end(),
+              [](const Sample& a, const Sample& b) { return a.line_no < b.line_no; });
+    if (c.samples.size() > kMaxSamples) c.samples.resize(kMaxSamples);
+  }
+  return out;
+}
 
 BatchReport validate_lines(const std::vector<std::string>& lines, const CompiledSchema& schema,
                            const Settings& settings, const TimeZone& zone) {
