@@ -30,7 +30,10 @@ CONF
   psql -q -h "$CLUSTER_DIR" -p "$port" -U postgres -d postgres -c "CREATE DATABASE $CLUSTER_DB" >/dev/null
 }
 
+# A new cluster's directory; its servers are the only ones cluster_stop stops (a subshell starting a cluster of its
+# own leaves its parent's running).
 cluster_dir() {
+  CLUSTER_NODES=""
   CLUSTER_DIR=$(mktemp -d /tmp/ecpipe-pg.XXXXXX)
   chmod 755 "$CLUSTER_DIR"
   [ "$(id -u)" = 0 ] && chown postgres: "$CLUSTER_DIR"
