@@ -1505,6 +1505,55 @@ END $$;
 COMMENT ON FUNCTION ecpipe.distribution_shape() IS
     'ecpipe_distribute''s first step on every node: route keys on landing, line verdicts and quarantine, and the distribution column in every unique key';
 
+-- One anchor row per shard of ecpipe.shard_anchors (co-located with the lines): made for shards without one (a new
+-- distribution, a split), and a second one in a shard (a merge) removed, so that each shard is validated once.
+CREATE FUNCTION ecpipe.fill_shard_anchors() RETURNS int
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_all     bigint[];
+    v_have    bigint[] := '{}';
+    v_anchor  record;
+    v_shard   bigint;
+    v_added   int := 0;
+    i         int := 0;
+BEGIN
+    SELECT array_agg(s.shardid) INTO v_all
+    FROM pg_catalog.pg_dist_shard s WHERE s.logicalrelid = 'ecpipe.shard_anchors'::pg_catalog.regclass;
+    FOR v_anchor IN SELECT a.route_key FROM ecpipe.shard_anchors a ORDER BY a.route_key LOOP
+        v_shard := pg_catalog.get_shard_id_for_distribution_column('ecpipe.shard_anchors', v_anchor.route_key);
+        IF v_shard = ANY (v_have) THEN
+            DELETE FROM ecpipe.shard_anchors a WHERE a.route_key = v_anchor.route_key;
+        ELSE
+            v_have := v_have || v_shard;
+        END IF;
+    END LOOP;
+    WHILE cardinality(v_have) < cardinality(v_all) AND i < 10000000 LOOP
+        v_shard := pg_catalog.get_shard_id_for_distribution_column('ecpipe.shard_anchors', 'anchor ' || i);
+        IF NOT v_shard = ANY (v_have) THEN
+            INSERT INTO ecpipe.shard_anchors (route_key) VALUES ('anchor ' || i);
+            v_have := v_have || v_shard;
+            v_added := v_added + 1;
+        END IF;
+        i := i + 1;
+    END LOOP;
+    RETURN v_added;
+END $$;
+COMMENT ON FUNCTION ecpipe.fill_shard_anchors() IS
+    'one anchor row per shard of ecpipe.shard_anchors, through which a distributed validation reaches each shard once';
+
+-- The keys a line is compared by across lines ('e' event_id, 's' session_id, 'o' a purchase's order_id with its
+-- event_id), read exactly as the validator reads them; run on the workers.
+CREATE FUNCTION ecpipe.line_keys(line text, max_line_bytes bigint)
+RETURNS TABLE (kind text, key text, event_id text)
+AS 'MODULE_PATHNAME', 'ecpipe_line_keys'
+LANGUAGE C STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp;
+
+CREATE FUNCTION ecpipe.validate_shard(anchor text, ds date, run bigint, settings text, spanning text) RETURNS jsonb
+AS 'MODULE_PATHNAME', 'ecpipe_validate_shard'
+LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp SET jit = off;
+COMMENT ON FUNCTION ecpipe.validate_shard(text, date, bigint, text, text) IS
+    'on the worker holding the anchor''s shard: the seven checks over that shard''s lines of batch ds (what spans shards as the coordinator settled it), its failing lines'' verdicts written next to them; returns its counts and samples';
+
 CREATE FUNCTION @extschema@.ecpipe_distribute(shard_count int DEFAULT 32) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -1576,6 +1625,17 @@ BEGIN
     PERFORM pg_catalog.create_distributed_table('ecpipe.mart_orders', 'user_id', colocate_with => 'ecpipe.landing');
     PERFORM pg_catalog.create_reference_table('ecpipe.mart_funnel_daily');
     PERFORM pg_catalog.create_reference_table('ecpipe.mart_product_daily');
+    -- for the checks, shard by shard: the lines' keys, repartitioned between the workers by key (what spans shards
+    -- is found where the keys meet), and one anchor row per shard of the lines' group, through which Citus runs the
+    -- validator once per shard, next to its lines
+    CREATE TABLE ecpipe.batch_keys (batch_date date NOT NULL, kind text NOT NULL, key text NOT NULL,
+                                    line_no bigint NOT NULL, route_key text NOT NULL, event_id text);
+    PERFORM pg_catalog.create_distributed_table('ecpipe.batch_keys', 'key', colocate_with => 'none',
+                                                shard_count => shard_count);
+    CREATE TABLE ecpipe.shard_anchors (route_key text PRIMARY KEY, run_id bigint);
+    PERFORM pg_catalog.create_distributed_table('ecpipe.shard_anchors', 'route_key', colocate_with => 'ecpipe.landing');
+    GRANT SELECT, INSERT, UPDATE, DELETE ON ecpipe.batch_keys, ecpipe.shard_anchors TO ecpipe_operator;
+    PERFORM ecpipe.fill_shard_anchors();
     -- the rows now live in the shards: the coordinator's own copies go
     PERFORM pg_catalog.truncate_local_data_after_distributing_table(p.logicalrelid)
     FROM pg_catalog.pg_dist_partition p JOIN pg_catalog.pg_class c ON c.oid = p.logicalrelid
@@ -1586,6 +1646,7 @@ BEGIN
                                           'quarantine', 'route_key', 'raw_events', 'user_id',
                                           'mart_user_daily', 'user_id', 'mart_orders', 'user_id'),
         'reference', jsonb_build_array('mart_funnel_daily', 'mart_product_daily'),
+        'validation', jsonb_build_object('batch_keys', 'key', 'shard_anchors', 'route_key'),
         'local', jsonb_build_array('landing_import', 'validations', 'quality_log', 'runs', 'run_steps', 'run_locks',
                                    'batch_days', 'notifications'));
 END $$;
@@ -1925,7 +1986,8 @@ GRANT EXECUTE ON FUNCTION ecpipe.setting(text), ecpipe.check_day(date, text), ec
     ecpipe.schedule_daily(text, name), ecpipe.render_report(jsonb), ecpipe.route_key(text, bigint),
     ecpipe.distributed(), @extschema@.ecpipe_cluster_status(date), ecpipe.landing_fingerprint(date),
     ecpipe.raw_row(text, bigint, date, bigint, smallint, text), ecpipe.load_distributed(date, bigint, boolean),
-    ecpipe.rebuild_day_marts_distributed(date, bigint),
+    ecpipe.rebuild_day_marts_distributed(date, bigint), ecpipe.fill_shard_anchors(), ecpipe.line_keys(text, bigint),
+    ecpipe.validate_shard(text, date, bigint, text, text),
     @extschema@.ecpipe_generate(date, int, bigint, float8), @extschema@.ecpipe_ingest(date, text),
     @extschema@.ecpipe_schema_info(text), @extschema@.ecpipe_validate(date), @extschema@.ecpipe_build_marts(date),
     @extschema@.ecpipe_load(date, bigint), @extschema@.ecpipe_notify(text, jsonb, bigint), @extschema@.ecpipe_run(date),

@@ -16,6 +16,7 @@
 #include "ecpipe/interrupts.hpp"
 #include "ecpipe/line_reader.hpp"
 #include "ecpipe/quote.hpp"
+#include "ecpipe/shard_report.hpp"
 #include "id_first_seen.hpp"
 #include "field_check.hpp"
 #include "field_table.hpp"
@@ -759,19 +760,11 @@ std::unordered_map<int64_t, int64_t> settle_orders(const std::vector<std::pair<i
 }
 
 BatchReport merge_shard_reports(std::vector<BatchReport> shards, const BatchReport& sessions) {
-  BatchReport out;
-  for (int i = 0; i < kCheckCount; ++i) out.checks[i].id = static_cast<CheckId>(i + 1);
+  BatchReport out = merge_shard_checks(shards, sessions);
   size_t lines = 0;
   for (const auto& r : shards) lines += r.lines.size();
   out.lines.reserve(lines);
-  for (auto& r : shards) {
-    out.blank_lines += r.blank_lines;
-    out.parsed_events += r.parsed_events;
-    for (int i = 0; i < kCheckCount; ++i) {
-      out.checks[i].population += r.checks[i].population;
-      out.checks[i].failed += r.checks[i].failed;
-      for (auto& sample : r.checks[i].samples) out.checks[i].samples.push_back(std::move(sample));
-    }
+  for (auto& r : shards)
     for (LineVerdict v : r.lines) {
       if (v.detail >= 0) {
         out.details.push_back(std::move(r.details[v.detail]));
@@ -779,37 +772,20 @@ BatchReport merge_shard_reports(std::vector<BatchReport> shards, const BatchRepo
       }
       out.lines.push_back(v);
     }
-  }
   std::sort(out.lines.begin(), out.lines.end(),
             [](const LineVerdict& a, const LineVerdict& b) { return a.line_no < b.line_no; });
-  // the spanning sessions: their walks' findings, after each line's own (a line fails a check once)
-  for (const CheckId id : {CheckId::FunnelSequence, CheckId::PlatformDevice}) {
-    CheckResult& c = out.checks[check_index(id)];
-    const CheckResult& s = sessions.check(id);
-    if (id == CheckId::FunnelSequence) c.population += s.population;  // sessions; check 7's were counted by line
-    c.failed += s.failed;
-    for (const auto& sample : s.samples) c.samples.push_back(sample);
-  }
+  // the spanning sessions' findings, after each line's own (a line fails a check once)
   for (const auto& f : sessions.session_failures) {
     const auto at = std::lower_bound(out.lines.begin(), out.lines.end(), f.line_no,
                                      [](const LineVerdict& v, int64_t n) { return v.line_no < n; });
     if (at == out.lines.end() || at->line_no != f.line_no)
       throw Error(ErrorKind::Internal, "a session failure on a line no shard reported");
-    const uint8_t bit = check_bit(f.check);
-    if (at->failed & bit) continue;
-    at->failed |= bit;
-    std::string part = std::string(check_name(f.check)) + ": " + f.reason;
     if (at->detail < 0) {
+      if (at->failed & check_bit(f.check)) continue;
       at->detail = static_cast<int32_t>(out.details.size());
-      out.details.push_back(std::move(part));
-    } else {
-      out.details[at->detail].append("; ").append(part);
+      out.details.emplace_back();
     }
-  }
-  for (auto& c : out.checks) {  // the lowest line numbers overall, as one validator keeps them
-    std::sort(c.samples.begin(), c.samples.end(),
-              [](const Sample& a, const Sample& b) { return a.line_no < b.line_no; });
-    if (c.samples.size() > kMaxSamples) c.samples.resize(kMaxSamples);
+    apply_session_failure(at->failed, out.details[at->detail], f);
   }
   return out;
 }

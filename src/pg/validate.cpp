@@ -4,6 +4,8 @@
 #include <string>
 
 #include "citus.hpp"
+#include "shard_validate.hpp"
+#include "verdict_writer.hpp"
 #include "bulk_insert.hpp"
 #include "datums.hpp"
 #include "batch_source.hpp"
@@ -50,15 +52,16 @@ std::string settings_json(const Settings& s) {
   return out;
 }
 
+// Writes the validation, its quality log and (unless verdicts_written) its line verdicts. lines and quarantined are
+// the batch's counts (a distributed batch's report holds no lines: its shards counted them).
 void write_validation(int64_t run_id, DateADT batch, const BatchSource& source, const BatchReport& r, const Settings& s,
-                      bool distributed) {
+                      int64_t lines, int64_t quarantined, bool verdicts_written) {
   const BatchStatus status = r.status(s.min_pass_rate);
   // the checks of an empty batch say no_data: nothing was checked (PASS where the log predates that status)
   const char* empty_status = status == BatchStatus::NoData && quality_log_takes_no_data() ? "no_data" : nullptr;
-  int64_t quarantined = 0;
-  for (const auto& v : r.lines) quarantined += v.disposition == Disposition::Quarantine;
   // Older verdicts of this batch are superseded: only the latest validation can be loaded.
-  spi_exec("DELETE FROM ecpipe.line_verdicts WHERE batch_date = $1", {DATEOID}, {DateADTGetDatum(batch)});
+  if (!verdicts_written)
+    spi_exec("DELETE FROM ecpipe.line_verdicts WHERE batch_date = $1", {DATEOID}, {DateADTGetDatum(batch)});
   Datum settings = 0, status_text = 0;
   const std::string settings_text = settings_json(s);
   server_call([&] {
@@ -69,7 +72,7 @@ void write_validation(int64_t run_id, DateADT batch, const BatchSource& source, 
   std::vector<Datum> row{Int64GetDatum(run_id),
                          DateADTGetDatum(batch),
                          status_text,
-                         Int64GetDatum(static_cast<int64_t>(r.lines.size())),
+                         Int64GetDatum(lines),
                          Int64GetDatum(r.blank_lines),
                          Int64GetDatum(r.parsed_events),
                          Int64GetDatum(quarantined),
@@ -122,36 +125,11 @@ void write_validation(int64_t run_id, DateADT batch, const BatchSource& source, 
   }
   log.flush();
 
-  // distributed, each verdict goes to the shard of its line, whose route key it takes
-  BulkInsert verdicts(
-      distributed
-          ? "INSERT INTO ecpipe.line_verdicts (run_id, batch_date, line_no, disposition, failed_checks, reasons, "
-            "detail, route_key) SELECT $1, $2, u.n, u.d, u.f, string_to_array(u.r, ','), u.t, l.route_key "
-            "FROM unnest($3::int8[], $4::text[], $5::int2[], $6::text[], $7::text[]) AS u(n, d, f, r, t) "
-            "JOIN ecpipe.landing l ON l.batch_date = $2 AND l.line_no = u.n"
-          : "INSERT INTO ecpipe.line_verdicts (run_id, batch_date, line_no, disposition, failed_checks, "
-            "reasons, detail) SELECT $1, $2, u.n, u.d, u.f, string_to_array(u.r, ','), u.t "
-            "FROM unnest($3::int8[], $4::text[], $5::int2[], $6::text[], $7::text[]) AS u(n, d, f, r, t)",
-      {INT8OID, DATEOID}, {Int64GetDatum(run_id), DateADTGetDatum(batch)},
-      {INT8OID, TEXTOID, INT2OID, TEXTOID, TEXTOID});
-  std::vector<Datum> values(5);
-  std::vector<bool> nulls(5, false);
-  for (const auto& v : r.lines) {
-    if (v.disposition == Disposition::Blank || (v.failed == 0 && !v.unparseable)) continue;
-    const std::string codes = r.reason_codes(v);
-    const std::string& detail = v.detail >= 0 ? r.details[v.detail] : codes;
-    server_call([&] {
-      MemoryContext old = MemoryContextSwitchTo(verdicts.chunk_context());
-      values[0] = Int64GetDatum(v.line_no);
-      values[1] = text_datum(v.disposition == Disposition::Quarantine ? "quarantine" : "raw");
-      values[2] = Int16GetDatum(static_cast<int16>(v.failed));
-      values[3] = text_datum(codes);
-      values[4] = text_datum(detail);
-      MemoryContextSwitchTo(old);
-    });
-    verdicts.add_row(values, nulls, detail.size());
-  }
-  verdicts.flush();
+  if (verdicts_written) return;  // by the shards, on a distributed ecpipe
+  write_line_verdicts(run_id, batch, r,
+                      "INSERT INTO ecpipe.line_verdicts (run_id, batch_date, line_no, disposition, failed_checks, "
+                      "reasons, detail) SELECT $1, $2, u.n, u.d, u.f, string_to_array(u.r, ','), u.t "
+                      "FROM unnest($3::int8[], $4::text[], $5::int2[], $6::text[], $7::text[]) AS u(n, d, f, r, t)");
 }
 
 // Runs the checks over the batch's lines, from its source.
@@ -178,8 +156,8 @@ ECPIPE_FUNCTION(ecpipe_check_batch) {
   const bool distributed = tables_distributed();
   BatchSource source;  // the landed lines
   if (distributed) {
-    // the lines are read through Citus; a day's file is routed to the workers first; the lines then stay as they
-    // are validated until the transaction ends (a load in it checks them by the fingerprint of the workers' lines)
+    // a client's \copy and a day's file are routed to the workers first; the lines then stay as they are validated
+    // until the transaction ends (a load in it checks them by the fingerprint of the workers' lines)
     route_landing_import(batch);
     const BatchSource found = find_batch_source(batch);
     if (found.file) route_file_to_landing(batch, found.path, static_cast<uint64_t>(settings.max_line_bytes));
@@ -187,12 +165,23 @@ ECPIPE_FUNCTION(ecpipe_check_batch) {
   } else if (validations_record_source()) {
     source = find_batch_source(batch);
   }  // else a database whose ecpipe SQL objects are not yet updated: its landed lines (its collect step lands files)
-  ecpipe::BatchReport report = validate_batch(batch, source, settings);
-  if (distributed) report.fingerprint = distributed_fingerprint(batch);
-  write_validation(run_id, batch, source, report, settings, distributed);
+  ecpipe::BatchStatus verdict;
+  if (distributed) {  // each shard's lines checked on its worker, what spans shards settled here
+    DistributedValidation d = validate_distributed(batch, run_id, settings);
+    d.report.fingerprint = distributed_fingerprint(batch);
+    write_validation(run_id, batch, source, d.report, settings, d.lines, d.quarantined, true);
+    verdict = d.report.status(settings.min_pass_rate);
+  } else {
+    const ecpipe::BatchReport report = validate_batch(batch, source, settings);
+    int64_t quarantined = 0;
+    for (const auto& v : report.lines) quarantined += v.disposition == ecpipe::Disposition::Quarantine;
+    write_validation(run_id, batch, source, report, settings, static_cast<int64_t>(report.lines.size()), quarantined,
+                     false);
+    verdict = report.status(settings.min_pass_rate);
+  }
   spi.finish();
   Datum status = 0;
-  server_call([&] { status = text_datum(ecpipe::batch_status_name(report.status(settings.min_pass_rate))); });
+  server_call([&] { status = text_datum(ecpipe::batch_status_name(verdict)); });
   return status;
 }
 

@@ -6,8 +6,10 @@
 #include <map>
 #include <set>
 
+#include "ecpipe/error.hpp"
 #include "ecpipe/generator/generator.hpp"
 #include "ecpipe/route_key.hpp"
+#include "ecpipe/shard_report.hpp"
 #include "event_fixture.hpp"
 
 using namespace ecpipe;
@@ -182,4 +184,31 @@ TEST(ShardMerge, SettleOrdersFollowsTheOwnerAndContestedRule) {
   EXPECT_EQ(f, (std::unordered_map<int64_t, int64_t>{{7, 3}, {9, 3}, {12, 3}})) << "once contested, every later line";
   EXPECT_TRUE(settle_orders({{1, "a"}, {2, "a"}}).empty()) << "the same event again is the same order";
   EXPECT_EQ(settle_orders({{1, ""}, {5, ""}}).size(), 0u) << "two lines without event_id: none equals none";
+}
+
+TEST(ShardMerge, KeysAndSummariesTravelAsJson) {
+  SpanningKeys k;
+  k.event_first_line["e\"1\n"] = 3;
+  k.orders.insert("ORD1");
+  k.order_failures[9] = 3;
+  k.sessions.insert("s\xED\x9F\xBF");
+  const SpanningKeys back = spanning_from_json(spanning_to_json(k));
+  EXPECT_EQ(back.event_first_line, k.event_first_line);
+  EXPECT_EQ(back.orders, k.orders);
+  EXPECT_EQ(back.order_failures, k.order_failures);
+  EXPECT_EQ(back.sessions, k.sessions);
+  EXPECT_THROW(spanning_from_json("[1]"), Error);
+
+  const BatchReport r = fixture::run_events({event("page_view", 1), event("page_view", 1), event("purchase", 2)});
+  const ShardSummary s = shard_summary_from_json(shard_summary_to_json(r));
+  EXPECT_EQ(s.lines, 3);
+  EXPECT_EQ(s.quarantined, 1) << "the repeated event_id";
+  EXPECT_EQ(s.report.parsed_events, 3);
+  for (int i = 0; i < kCheckCount; ++i) {
+    EXPECT_EQ(s.report.checks[i].population, r.checks[i].population);
+    EXPECT_EQ(s.report.checks[i].failed, r.checks[i].failed);
+    ASSERT_EQ(s.report.checks[i].samples.size(), r.checks[i].samples.size());
+  }
+  EXPECT_EQ(s.report.check(CheckId::DuplicateEventId).samples[0].reason, "event_id already seen at line 1");
+  EXPECT_THROW(shard_summary_from_json("{\"checks\": []}"), Error);
 }
