@@ -116,6 +116,11 @@ SELECT pg_catalog.pg_extension_config_dump('ecpipe.landing_import', '');
 CREATE FUNCTION ecpipe.landing_import_start() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+    -- on a distributed ecpipe the runs read this table on the coordinator: lines copied on a worker would stay there
+    IF ecpipe.distributed() AND NOT ecpipe.on_coordinator() THEN
+        RAISE EXCEPTION 'ecpipe.landing_import: this is a worker of a distributed ecpipe; copy into ecpipe.landing_import on the coordinator'
+              USING ERRCODE = '0A000';
+    END IF;
     IF ecpipe.setting('ecpipe.landing_date') <> '' THEN
         DELETE FROM ecpipe.landing WHERE batch_date = ecpipe.landing_import_batch();
     END IF;
@@ -992,7 +997,7 @@ BEGIN
         ELSIF v_source->>'source' = 'file' THEN  -- validate and load read it where it lies; nothing is copied
             RETURN jsonb_build_object('status', 'succeeded', 'detail',
                                       format('%s (%s bytes), read in place', v_source->>'path', v_source->>'size'));
-        ELSIF EXISTS (SELECT 1 FROM ecpipe.landing l WHERE l.batch_date = day) THEN  -- counting a big batch costs seconds
+        ELSIF (v_source->>'landed')::boolean THEN  -- batch_source looked (counting a big batch costs seconds)
             RETURN jsonb_build_object('status', 'skipped', 'detail', 'already landed');
         ELSIF ecpipe.setting('ecpipe.landing_dir') = '' THEN
             RETURN jsonb_build_object('status', 'skipped', 'rows', 0, 'detail', 'ecpipe.landing_dir is not set');
@@ -1349,10 +1354,16 @@ COMMENT ON FUNCTION @extschema@.ecpipe_unschedule() IS
 -- The HTML dashboard.
 -------------------------------------------------------------------------------------------------------------------
 -- Quarantine reasons per batch without the lines themselves: what ecpipe_reader may see of the quarantine.
+-- Quarantined lines per batch and reason code, for ecpipe.quarantine_summary: as the extension's owner, so that
+-- readers, who may not read the lines, get the counts on a distributed ecpipe too (Citus checks the tables under a
+-- view against the reader on each worker).
+CREATE FUNCTION ecpipe.quarantine_counts() RETURNS TABLE (batch_date date, reason text, lines bigint)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT q.batch_date, r.reason, count(*) FROM ecpipe.quarantine q, unnest(q.reasons) AS r(reason)
+    GROUP BY q.batch_date, r.reason
+$$;
 CREATE VIEW ecpipe.quarantine_summary AS
-SELECT q.batch_date, r.reason, count(*) AS lines
-FROM ecpipe.quarantine q, unnest(q.reasons) AS r(reason)
-GROUP BY q.batch_date, r.reason;
+SELECT c.batch_date, c.reason, c.lines FROM ecpipe.quarantine_counts() c;
 COMMENT ON VIEW ecpipe.quarantine_summary IS 'quarantined lines per batch and reason code (no line contents)';
 
 CREATE FUNCTION ecpipe.render_report(jsonb) RETURNS text
@@ -1364,11 +1375,27 @@ CREATE FUNCTION @extschema@.ecpipe_report_html(from_day date, to_day date) RETUR
 LANGUAGE plpgsql STABLE STRICT SET search_path = pg_catalog, pg_temp SET jit = off AS $$
 DECLARE
     may_see_lines boolean := has_table_privilege('ecpipe.quarantine', 'SELECT');
+    v_quarantine  jsonb;
+    v_reason      record;
+    v_example     text;
 BEGIN
     IF to_day < from_day OR to_day - from_day > 366 THEN
         RAISE EXCEPTION 'ecpipe_report_html: the range % to % must run forward and span at most 367 days',
               from_day, to_day USING ERRCODE = '22023';
     END IF;
+    -- quarantine reasons with their counts, and for roles that may read the lines the first line's detail of each
+    -- (one query per reason, a handful: no correlated subquery, which a distributed quarantine could not run)
+    FOR v_reason IN SELECT x.reason, sum(x.lines) AS lines FROM ecpipe.quarantine_summary x
+                    WHERE x.batch_date BETWEEN from_day AND to_day GROUP BY x.reason ORDER BY 2 DESC, 1 LOOP
+        v_example := NULL;
+        IF may_see_lines THEN
+            SELECT left(q.detail, 300) INTO v_example FROM ecpipe.quarantine q
+            WHERE q.batch_date BETWEEN from_day AND to_day AND v_reason.reason = ANY (q.reasons)
+            ORDER BY q.batch_date, q.line_no LIMIT 1;
+        END IF;
+        v_quarantine := coalesce(v_quarantine, '[]'::jsonb) || jsonb_build_array(jsonb_build_object(
+            'reason', v_reason.reason, 'lines', v_reason.lines, 'example', v_example));
+    END LOOP;
     RETURN ecpipe.render_report(jsonb_build_object(
         'from', from_day, 'to', to_day, 'min_pass_rate', ecpipe.setting('ecpipe.min_pass_rate')::numeric,
         'language', ecpipe.setting('ecpipe.language'), 'timezone', ecpipe.setting('ecpipe.timezone'),
@@ -1425,14 +1452,7 @@ BEGIN
                                   ORDER BY r.run_id DESC)
                  FROM (SELECT * FROM ecpipe.runs r WHERE r.ds BETWEEN from_day AND to_day
                        ORDER BY r.run_id DESC LIMIT 50) r),
-        'quarantine', (SELECT jsonb_agg(jsonb_build_object('reason', s.reason, 'lines', s.lines,
-                                                           'example', CASE WHEN may_see_lines THEN
-                                         (SELECT left(q.detail, 300) FROM ecpipe.quarantine q
-                                          WHERE q.batch_date BETWEEN from_day AND to_day AND s.reason = ANY (q.reasons)
-                                          ORDER BY q.batch_date, q.line_no LIMIT 1) END)
-                                       ORDER BY s.lines DESC, s.reason)
-                       FROM (SELECT x.reason, sum(x.lines) AS lines FROM ecpipe.quarantine_summary x
-                             WHERE x.batch_date BETWEEN from_day AND to_day GROUP BY x.reason) s)));
+        'quarantine', v_quarantine));
 END $$;
 COMMENT ON FUNCTION @extschema@.ecpipe_report_html(date, date) IS
     'a self-contained HTML dashboard of from_day..to_day in ecpipe.language: a grid of days by run and check, why days were blocked or failed, funnel, orders, check pass rates, top products, runs, quarantine';
@@ -1461,6 +1481,18 @@ BEGIN
     RETURN v_distributed;
 END $$;
 COMMENT ON FUNCTION ecpipe.distributed() IS 'whether ecpipe_distribute has distributed this database''s ecpipe tables';
+
+-- Whether this node is the coordinator of its Citus cluster (true without Citus: a single node is its own).
+CREATE FUNCTION ecpipe.on_coordinator() RETURNS boolean
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_coordinator boolean := true;
+BEGIN
+    IF pg_catalog.to_regproc('pg_catalog.citus_is_coordinator') IS NOT NULL THEN
+        EXECUTE 'SELECT pg_catalog.citus_is_coordinator()' INTO v_coordinator;
+    END IF;
+    RETURN v_coordinator;
+END $$;
 
 -- The shape ecpipe's tables take on every node before Citus distributes them (ecpipe_distribute runs it on each
 -- worker, then on the coordinator): a route key on the lines, and every key that must be unique holding the
@@ -1722,6 +1754,32 @@ RETURNS ecpipe.raw_events
 AS 'MODULE_PATHNAME', 'ecpipe_raw_row'
 LANGUAGE C STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp;
 
+-- The raw_events partitions of the given event days, made when missing, as the extension's owner (the
+-- single-node load does the same from C): the distributed load passes the days of its validated batch's raw lines
+-- (it reads them itself: Citus lets no other role read placements this transaction wrote). Each day must be one a
+-- load may hold (ecpipe.raw_partition refuses others), and at most ecpipe.max_new_partitions are new.
+CREATE FUNCTION ecpipe.make_raw_partitions(days date[]) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_day   date;
+    v_part  record;
+BEGIN
+    IF (SELECT count(*) FROM unnest(coalesce(days, '{}')) d
+        WHERE pg_catalog.to_regclass('ecpipe.' || ecpipe.raw_partition_name(d)) IS NULL)
+       > ecpipe.setting('ecpipe.max_new_partitions')::int THEN
+        RAISE EXCEPTION 'ecpipe_load: events on more than % days without a raw_events partition (ecpipe.max_new_partitions): check the batch''s timestamps, or raise the setting for this load',
+              ecpipe.setting('ecpipe.max_new_partitions') USING ERRCODE = '54000';
+    END IF;
+    FOREACH v_day IN ARRAY coalesce(days, '{}') LOOP
+        SELECT p.part, p.created INTO v_part FROM ecpipe.raw_partition(v_day) p;
+        IF v_part.created THEN
+            PERFORM ecpipe.index_raw_partition(v_part.part);
+        END IF;
+    END LOOP;
+END $$;
+COMMENT ON FUNCTION ecpipe.make_raw_partitions(date[]) IS
+    'on a distributed ecpipe: the raw_events partitions of these event days, made when missing (as the extension''s owner)';
+
 CREATE FUNCTION ecpipe.load_distributed(ds date, run bigint, build_marts boolean) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp SET plan_cache_mode = force_custom_plan AS $$
 DECLARE
@@ -1729,7 +1787,6 @@ DECLARE
     v_old      date[];
     v_days     date[];
     v_day      date;
-    v_part     record;
     v_loaded   bigint;
     v_quar     bigint;
     v_counts   record;
@@ -1745,7 +1802,7 @@ BEGIN
                                   'days_rebuilt', '[]'::jsonb);
     END IF;
     PERFORM ecpipe.lock_day(ds, run);
-    LOCK TABLE ecpipe.landing IN SHARE MODE;  -- the lines stay as validated until this transaction ends
+    -- the lines must be those validated, now and once written (a change in between fails the load: nothing stays)
     IF ecpipe.landing_fingerprint(ds) <> v_val.fingerprint THEN
         RAISE EXCEPTION 'batch % changed after its validation (run %): its lines differ; validate it again',
               ds, v_val.run_id USING ERRCODE = '55000';
@@ -1764,18 +1821,7 @@ BEGIN
          LEFT JOIN ecpipe.line_verdicts v ON v.route_key = l.route_key AND v.line_no = l.line_no AND v.run_id = v_val.run_id,
          LATERAL ecpipe.raw_row(l.line, l.line_no, ds, run, coalesce(v.failed_checks, 0::smallint), v_val.zone) x
     WHERE l.batch_date = ds AND (v.disposition IS NULL OR v.disposition = 'raw') AND x.line_no IS NOT NULL;
-    IF (SELECT count(*) FROM unnest(coalesce(v_days, '{}')) d
-        WHERE pg_catalog.to_regclass('ecpipe.' || ecpipe.raw_partition_name(d)) IS NULL)
-       > ecpipe.setting('ecpipe.max_new_partitions')::int THEN
-        RAISE EXCEPTION 'ecpipe_load: batch % has events on more than % days without a raw_events partition (ecpipe.max_new_partitions): check its timestamps, or raise the setting for this load',
-              ds, ecpipe.setting('ecpipe.max_new_partitions') USING ERRCODE = '54000';
-    END IF;
-    FOREACH v_day IN ARRAY coalesce(v_days, '{}') LOOP
-        SELECT p.part, p.created INTO v_part FROM ecpipe.raw_partition(v_day) p;
-        IF v_part.created THEN
-            PERFORM ecpipe.index_raw_partition(v_part.part);
-        END IF;
-    END LOOP;
+    PERFORM ecpipe.make_raw_partitions(v_days);
 
     INSERT INTO ecpipe.quarantine (batch_date, line_no, line, line_bytes, reasons, detail, run_id, route_key)
     SELECT l.batch_date, l.line_no, l.line, l.line_bytes, v.reasons, v.detail, run, l.route_key
@@ -1790,6 +1836,11 @@ BEGIN
          LATERAL ecpipe.raw_row(l.line, l.line_no, ds, run, coalesce(v.failed_checks, 0::smallint), v_val.zone) x
     WHERE l.batch_date = ds AND (v.disposition IS NULL OR v.disposition = 'raw') AND x.line_no IS NOT NULL;
     GET DIAGNOSTICS v_loaded = ROW_COUNT;
+
+    IF ecpipe.landing_fingerprint(ds) <> v_val.fingerprint THEN
+        RAISE EXCEPTION 'batch % changed while it was loaded (run %): validate it again', ds, v_val.run_id
+              USING ERRCODE = '55000';
+    END IF;
 
     DELETE FROM ecpipe.batch_days b WHERE b.batch_date = ds;
     INSERT INTO ecpipe.batch_days (batch_date, event_day) SELECT ds, d FROM unnest(coalesce(v_days, '{}')) d;
@@ -1814,8 +1865,11 @@ END $$;
 COMMENT ON FUNCTION ecpipe.load_distributed(date, bigint, boolean) IS
     'ecpipe_load on a distributed ecpipe: the batch''s raw and quarantine rows written on the workers, then its days'' marts';
 
+-- As the extension's owner, as the rest of the distributed data path (Citus lets no role touch placements another
+-- role wrote in the same transaction).
 CREATE FUNCTION ecpipe.rebuild_day_marts_distributed(day date, run bigint) RETURNS jsonb
-LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp SET plan_cache_mode = force_custom_plan AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp SET plan_cache_mode = force_custom_plan AS $$
 DECLARE
     v_users     bigint;
     v_platforms bigint;
@@ -1859,6 +1913,7 @@ BEGIN
     GET DIAGNOSTICS v_platforms = ROW_COUNT;
 
     -- the day's purchases (a few thousand) gathered once; an order is its first purchase line, whichever shard
+    SET LOCAL client_min_messages = warning;  -- a second day of the transaction finds its work tables made
     CREATE TEMP TABLE IF NOT EXISTS ecpipe_day_purchases (
         user_id text, session_id text, platform text, event_time timestamptz, batch_date date, line_no bigint,
         order_id text, total_amount numeric(14,2), payment_method text, extra_data jsonb) ON COMMIT DROP;
@@ -1955,8 +2010,8 @@ GRANT USAGE ON SCHEMA ecpipe TO ecpipe_reader, ecpipe_operator;
 GRANT SELECT ON ecpipe.mart_user_daily, ecpipe.mart_funnel_daily, ecpipe.mart_product_daily, ecpipe.mart_orders,
     ecpipe.quality_log, ecpipe.quality_trend, ecpipe.runs, ecpipe.run_steps, ecpipe.current_runs,
     ecpipe.quarantine_summary TO ecpipe_reader;
-GRANT EXECUTE ON FUNCTION ecpipe.setting(text), ecpipe.render_report(jsonb), @extschema@.ecpipe_report_html(date, date)
-    TO ecpipe_reader;
+GRANT EXECUTE ON FUNCTION ecpipe.setting(text), ecpipe.render_report(jsonb), @extschema@.ecpipe_report_html(date, date),
+    ecpipe.quarantine_counts() TO ecpipe_reader;
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON ecpipe.landing, ecpipe.landing_import, ecpipe.validations, ecpipe.quality_log,
     ecpipe.line_verdicts, ecpipe.quality_trend, ecpipe.raw_events, ecpipe.quarantine, ecpipe.mart_user_daily,
@@ -1987,7 +2042,8 @@ GRANT EXECUTE ON FUNCTION ecpipe.setting(text), ecpipe.check_day(date, text), ec
     ecpipe.distributed(), @extschema@.ecpipe_cluster_status(date), ecpipe.landing_fingerprint(date),
     ecpipe.raw_row(text, bigint, date, bigint, smallint, text), ecpipe.load_distributed(date, bigint, boolean),
     ecpipe.rebuild_day_marts_distributed(date, bigint), ecpipe.fill_shard_anchors(), ecpipe.line_keys(text, bigint),
-    ecpipe.validate_shard(text, date, bigint, text, text),
+    ecpipe.validate_shard(text, date, bigint, text, text), ecpipe.make_raw_partitions(date[]),
+    ecpipe.on_coordinator(), ecpipe.quarantine_counts(),
     @extschema@.ecpipe_generate(date, int, bigint, float8), @extschema@.ecpipe_ingest(date, text),
     @extschema@.ecpipe_schema_info(text), @extschema@.ecpipe_validate(date), @extschema@.ecpipe_build_marts(date),
     @extschema@.ecpipe_load(date, bigint), @extschema@.ecpipe_notify(text, jsonb, bigint), @extschema@.ecpipe_run(date),

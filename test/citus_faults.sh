@@ -108,6 +108,21 @@ fi
 check "no prepared transaction left on the workers" \
   "$(q -c "SELECT sum(result::int) FROM run_command_on_workers('SELECT count(*) FROM pg_prepared_xacts')")" 0
 
+# --- two days at once: runs of different days go side by side ----------------------------------------------------
+for day in 2026-02-03 2026-02-04; do
+  q -c "COPY (SELECT l FROM ecpipe_generate('$day', 300, 9, 0.0002) l)
+        TO '$WORK/$day.jsonl' WITH (FORMAT csv, DELIMITER E'\x02', QUOTE E'\x01')"
+  q -c "SELECT ecpipe_ingest('$day', '$WORK/$day.jsonl')" >/dev/null
+  single -c "SELECT ecpipe_ingest('$day', '$WORK/$day.jsonl')" >/dev/null
+done
+q -c "SELECT ecpipe_run('2026-02-03')->>'status'" >"$WORK/a.out" 2>&1 &
+first=$!
+q -c "SELECT ecpipe_run('2026-02-04')->>'status'" >"$WORK/b.out" 2>&1 &
+wait $first $!
+check "two days run at once, both succeed" "$(cat "$WORK/a.out") $(cat "$WORK/b.out")" "succeeded succeeded"
+single -c "SELECT ecpipe_run('2026-02-03'), ecpipe_run('2026-02-04')" >/dev/null
+check "with the same rows and marts as one node" "$(q -c "$DIGEST")" "$(single -c "$DIGEST")"
+
 # --- a node added and the shards rebalanced: the next runs give the same answers --------------------------------
 node_start "$CLUSTER_DIR/worker3" 5435 citus "$CITUS_NODE_CONF"
 # a new worker takes ecpipe and its distributed shape before it joins (docs/SCALING.md)

@@ -6,9 +6,11 @@
 #include <cerrno>
 #include <cinttypes>
 #include <cstring>
+#include <optional>
 #include <ctime>
 
 #include "citus.hpp"
+#include "extension_owner.hpp"
 #include "datums.hpp"
 #include "dates.hpp"
 #include "landing_scan.hpp"
@@ -164,7 +166,8 @@ std::string file_identity_json(const BatchSource& source, uint64_t fingerprint) 
 }  // namespace ecpipe::pg
 
 // ecpipe.batch_source(ds): where a run of ds would read its batch now, as jsonb: {"source": "landing"} or
-// {"source": "file", "path", "size", "mtime"} (the collect step of ecpipe_run). On a distributed ecpipe a day's file
+// {"source": "file", "path", "size", "mtime"} (the collect step of ecpipe_run), and "landed": whether the batch has
+// landed lines. On a distributed ecpipe a day's file
 // is not read in place: its lines are routed to the workers' landing here ("routed": their number).
 ECPIPE_FUNCTION(ecpipe_batch_source) {
   using namespace ecpipe::pg;
@@ -172,17 +175,24 @@ ECPIPE_FUNCTION(ecpipe_batch_source) {
   require_pipeline_day(batch, "ecpipe_run");
   SpiConnection spi;
   const bool distributed = tables_distributed();
-  if (distributed) route_landing_import(batch);  // a client's \copy, on the coordinator
+  std::optional<AsExtensionOwner> owner;  // a distributed data path reaches the workers as one role
+  if (distributed) {
+    owner.emplace();
+    route_landing_import(batch);  // a client's \copy, on the coordinator
+  }
   const BatchSource source = find_batch_source(batch);
   int64_t routed = -1;
   if (source.file && distributed)
     routed = route_file_to_landing(batch, source.path, static_cast<uint64_t>(current_settings().max_line_bytes));
+  const bool landed = !source.file && has_landed_lines(batch);
+  owner.reset();
   spi.finish();
   std::string out;
   ecpipe::JsonObjectWriter json(out);
   json.str("source", source_name(source));
   if (source.file) write_file_identity(json, source);
   if (routed >= 0) json.num("routed", routed);
+  json.raw("landed", landed ? "true" : "false");
   json.close();
   return jsonb_result(out);
 }

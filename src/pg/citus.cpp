@@ -8,6 +8,7 @@
 
 #include "boundary.hpp"
 #include "bulk_insert.hpp"
+#include "extension_owner.hpp"
 #include "datums.hpp"
 #include "ecpipe/line_reader.hpp"
 #include "ecpipe/route_key.hpp"
@@ -64,6 +65,7 @@ void scan_distributed_landing(DateADT batch, const std::function<void(int64_t, s
 }
 
 int64_t route_file_to_landing(DateADT batch, const std::string& path, uint64_t max_line_bytes) {
+  AsExtensionOwner owner;  // as the rest of the distributed data path
   LineReader reader(path, max_line_bytes);
   spi_exec("DELETE FROM ecpipe.landing WHERE batch_date = $1", {DATEOID}, {DateADTGetDatum(batch)});
   BulkInsert landing(
@@ -97,6 +99,7 @@ int64_t route_file_to_landing(DateADT batch, const std::string& path, uint64_t m
 }
 
 void route_landing_import(DateADT batch) {
+  AsExtensionOwner owner;  // as the rest of the distributed data path
   spi_exec(
       "WITH moved AS (DELETE FROM ecpipe.landing_import i WHERE i.batch_date = $1 "
       "RETURNING i.batch_date, i.line_no, i.line, i.line_bytes, i.landed_at) "
@@ -107,6 +110,7 @@ void route_landing_import(DateADT batch) {
 }
 
 uint64_t distributed_fingerprint(DateADT batch) {
+  AsExtensionOwner owner;  // as the rest of the distributed data path
   spi_exec("SELECT ecpipe.landing_fingerprint($1)", {DATEOID}, {DateADTGetDatum(batch)}, nullptr, true);
   int64_t value = 0;
   server_call([&] {

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "citus.hpp"
+#include "extension_owner.hpp"
 #include "bulk_insert.hpp"
 #include "datums.hpp"
 #include "dates.hpp"
@@ -164,32 +165,6 @@ std::set<int64_t> days_of_batch(DateADT batch, bool mapped) {
   });
   return days;
 }
-
-// Runs SQL as the extension's owner, as a SECURITY DEFINER function does: only the load makes and indexes raw
-// partitions (ecpipe.raw_partition and ecpipe.index_raw_partition are not granted to anyone), and only for the
-// event days of a validated batch.
-class AsExtensionOwner {
- public:
-  AsExtensionOwner() {
-    spi_exec("SELECT extowner FROM pg_catalog.pg_extension WHERE extname = 'ecpipe'", {}, {}, nullptr, true);
-    Oid owner = InvalidOid;
-    server_call([&] {
-      bool isnull = true;
-      if (SPI_processed == 1)
-        owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-      GetUserIdAndSecContext(&user_, &context_);
-    });
-    if (owner == InvalidOid) throw ServerError(ERRCODE_UNDEFINED_OBJECT, "extension \"ecpipe\" is not installed");
-    SetUserIdAndSecContext(owner, context_ | SECURITY_LOCAL_USERID_CHANGE);
-  }
-  ~AsExtensionOwner() { SetUserIdAndSecContext(user_, context_); }
-  AsExtensionOwner(const AsExtensionOwner&) = delete;
-  AsExtensionOwner& operator=(const AsExtensionOwner&) = delete;
-
- private:
-  Oid user_ = InvalidOid;
-  int context_ = 0;
-};
 
 // The partition of an event day (made when missing) and whether this call made it.
 std::pair<Oid, bool> raw_partition(int64_t day) {
@@ -454,7 +429,8 @@ ECPIPE_FUNCTION(ecpipe_load_batch) {
   const int64_t run_id = PG_GETARG_INT64(1);
   const bool build_marts = PG_GETARG_BOOL(2);
   SpiConnection spi;
-  if (tables_distributed()) {  // SQL that Citus runs on the workers (ecpipe.load_distributed)
+  if (tables_distributed()) {  // SQL that Citus runs on the workers (ecpipe.load_distributed), as the data path's role
+    AsExtensionOwner owner;
     spi_exec("SELECT ecpipe.load_distributed($1, $2, $3)", {DATEOID, INT8OID, BOOLOID},
              {DateADTGetDatum(batch), Int64GetDatum(run_id), BoolGetDatum(build_marts)});
     Datum result = 0;
@@ -477,6 +453,8 @@ ECPIPE_FUNCTION(ecpipe_check_batch_source) {
   const DateADT batch = PG_GETARG_DATEADT(0);
   require_pipeline_day(batch, "ecpipe_run");
   SpiConnection spi;
+  std::optional<AsExtensionOwner> owner;  // on a distributed ecpipe its landing is read as the data path's role
+  if (tables_distributed()) owner.emplace();
   const Validation validation = latest_validation(batch);
   if (validation.found) validated_source(batch, validation);
   spi.finish();

@@ -9,6 +9,7 @@
 
 #include "boundary.hpp"
 #include "datums.hpp"
+#include "extension_owner.hpp"
 #include "schema_cache.hpp"
 #include "settings.hpp"
 #include "spi.hpp"
@@ -113,6 +114,7 @@ std::string settings_text(const Settings& s) {
 }  // namespace
 
 DistributedValidation validate_distributed(DateADT batch, int64_t run_id, const Settings& settings) {
+  AsExtensionOwner owner;  // as the rest of the distributed data path
   const Datum day = DateADTGetDatum(batch);
   spi_exec("SELECT ecpipe.fill_shard_anchors()", {}, {});
   spi_exec("DELETE FROM ecpipe.line_verdicts WHERE batch_date = $1", {DATEOID}, {day});

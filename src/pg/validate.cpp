@@ -1,9 +1,11 @@
 // ecpipe.check_batch(ds, run_id): the seven checks over a batch (its landed lines, else its file in landing_dir),
 // recorded for a run: writes the validation with its source, the quality log (one row per check, with samples) and
 // the verdicts of lines that failed anything.
+#include <optional>
 #include <string>
 
 #include "citus.hpp"
+#include "extension_owner.hpp"
 #include "shard_validate.hpp"
 #include "verdict_writer.hpp"
 #include "bulk_insert.hpp"
@@ -154,21 +156,23 @@ ECPIPE_FUNCTION(ecpipe_check_batch) {
   const ecpipe::Settings settings = current_settings();
   SpiConnection spi;
   const bool distributed = tables_distributed();
+  std::optional<AsExtensionOwner> owner;  // a distributed data path reaches the workers as one role
+  if (distributed) owner.emplace();
   BatchSource source;  // the landed lines
   if (distributed) {
-    // a client's \copy and a day's file are routed to the workers first; the lines then stay as they are validated
-    // until the transaction ends (a load in it checks them by the fingerprint of the workers' lines)
+    // a client's \copy and a day's file are routed to the workers first
     route_landing_import(batch);
     const BatchSource found = find_batch_source(batch);
     if (found.file) route_file_to_landing(batch, found.path, static_cast<uint64_t>(settings.max_line_bytes));
-    spi_exec("LOCK TABLE ecpipe.landing IN SHARE MODE", {}, {});
   } else if (validations_record_source()) {
     source = find_batch_source(batch);
   }  // else a database whose ecpipe SQL objects are not yet updated: its landed lines (its collect step lands files)
   ecpipe::BatchStatus verdict;
   if (distributed) {  // each shard's lines checked on its worker, what spans shards settled here
+    // taken before the lines are read: a line landed meanwhile makes the load's fingerprint differ, and it refuses
+    const uint64_t fingerprint = distributed_fingerprint(batch);
     DistributedValidation d = validate_distributed(batch, run_id, settings);
-    d.report.fingerprint = distributed_fingerprint(batch);
+    d.report.fingerprint = fingerprint;
     write_validation(run_id, batch, source, d.report, settings, d.lines, d.quarantined, true);
     verdict = d.report.status(settings.min_pass_rate);
   } else {

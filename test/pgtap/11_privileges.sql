@@ -21,13 +21,16 @@ SELECT is((SELECT string_agg(p.oid::regprocedure::text || ' ' || array_to_string
           'ecpipe.hold_run_messages(bigint) search_path=pg_catalog, pg_temp; '
           'ecpipe.index_raw_partition(regclass) search_path=pg_catalog, pg_temp; '
           'ecpipe.lock_day(date,bigint) search_path=pg_catalog, pg_temp; '
+          'ecpipe.make_raw_partitions(date[]) search_path=pg_catalog, pg_temp; '
+          'ecpipe.quarantine_counts() search_path=pg_catalog, pg_temp; '
           'ecpipe.queue_backfill_digest(bigint[],date,date) search_path=pg_catalog, pg_temp; '
           'ecpipe.raw_partition(date) search_path=pg_catalog, pg_temp,DateStyle=ISO, YMD; '
+          'ecpipe.rebuild_day_marts_distributed(date,bigint) search_path=pg_catalog, pg_temp,plan_cache_mode=force_custom_plan; '
           'ecpipe.record_step(bigint,text,text,timestamp with time zone,timestamp with time zone,bigint,text) search_path=pg_catalog, pg_temp; '
           'ecpipe.run_finish(bigint,text,date[],jsonb,jsonb) search_path=pg_catalog, pg_temp; '
           'ecpipe.run_open(bigint,date,timestamp with time zone) search_path=pg_catalog, pg_temp; '
           'ecpipe.schedule_daily(text,name) search_path=pg_catalog, pg_temp',
-          'the SECURITY DEFINER functions: two partition helpers, the schedule''s, the run record''s writers and a backfill''s message folding, each with a pinned search_path');
+          'the SECURITY DEFINER functions: three partition helpers, the schedule''s, the run record''s writers, a backfill''s message folding and the quarantine counts, each with a pinned search_path');
 SELECT is((SELECT count(*) FROM members m JOIN pg_proc p ON m.classid = 'pg_proc'::regclass AND p.oid = m.objid
            WHERE NOT coalesce(p.proconfig @> '{"search_path=pg_catalog, pg_temp"}', false)
              -- a procedure with a SET clause may not COMMIT: this one schema-qualifies every name instead

@@ -1,7 +1,7 @@
 -- The same batches through a distributed ecpipe (this database, after 01_distribute) and a single-node one (database
 -- ecpipe_single on the coordinator's server, through dblink): every check count, raw and quarantine row, line
 -- verdict and mart cell equal; the cross-shard fixture's numbers hand-computed; rows on both workers. Committed.
-SELECT plan(26);
+SELECT plan(30);
 SELECT format('host=%s port=%s dbname=ecpipe_single user=postgres', current_setting('unix_socket_directories'),
               current_setting('port')) AS single \gset
 SET client_min_messages = error;  -- Citus notes that functions in pg_temp stay on this node
@@ -142,4 +142,25 @@ SELECT is((SELECT count(*) FROM ecpipe.raw_events WHERE batch_date = '2024-06-02
           (SELECT n FROM dblink(:'single', $$SELECT count(*) FROM ecpipe.raw_events WHERE batch_date = '2024-06-02'$$)
            AS t(n bigint)), 'its rows as they were');
 
+-- Roles: an operator lands (as a client's \copy does) and runs a day; a reader gets the quarantine counts and the page.
+SET ecpipe.min_pass_rate = 50;
+CREATE ROLE ecpipe_test_op LOGIN IN ROLE ecpipe_operator;
+CREATE ROLE ecpipe_test_reader LOGIN IN ROLE ecpipe_reader;
+SET ROLE ecpipe_test_op;
+SET ecpipe.landing_date = '2024-06-04';
+INSERT INTO ecpipe.landing_import (line) SELECT l FROM ecpipe_generate('2024-06-04', 100, 4, 0.02) l;
+RESET ecpipe.landing_date;
+SELECT is(ecpipe_run('2024-06-04')->>'status', 'succeeded', 'an operator runs a day on the workers');
+RESET ROLE;
+SET ROLE ecpipe_test_reader;
+SELECT ok((SELECT sum(lines) FROM ecpipe.quarantine_summary WHERE batch_date = '2024-06-04') > 0,
+          'a reader reads the quarantine counts');
+SELECT ok(ecpipe_report_html('2024-06-01', '2024-06-04') LIKE '<!DOCTYPE html>%', 'and the page');
+RESET ROLE;
+SELECT throws_like(format($$SELECT dblink_exec('host=%s port=5433 dbname=ecpipe_citus user=postgres',
+                                                 'SET ecpipe.landing_date = ''2024-06-05'';
+                                                  INSERT INTO ecpipe.landing_import (line) VALUES (''{}'')')$$,
+                          current_setting('unix_socket_directories')),
+                   '%copy into ecpipe.landing_import on the coordinator%',
+                   'lines copied into a worker''s landing_import are refused, not left there');
 SELECT * FROM finish();
