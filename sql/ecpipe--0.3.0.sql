@@ -990,9 +990,9 @@ BEGIN
         RETURN '{}';  -- only a lock refused is recorded
     WHEN 'collect' THEN  -- finds the batch: its landed lines, else <landing_dir>/events_YYYYMMDD.jsonl, read in place
         v_source := ecpipe.batch_source(day);
-        IF v_source ? 'routed' THEN  -- a distributed ecpipe: the file's lines were sent to the workers' landing
-            RETURN jsonb_build_object('status', 'succeeded', 'rows', (v_source->>'routed')::bigint, 'detail',
-                                      format('%s (%s bytes), routed to the workers', v_source->>'path',
+        IF v_source ? 'routed' THEN  -- a distributed ecpipe: the validation sends the file's lines to the workers
+            RETURN jsonb_build_object('status', 'succeeded', 'detail',
+                                      format('%s (%s bytes), routed to the workers by validate', v_source->>'path',
                                              v_source->>'size'));
         ELSIF v_source->>'source' = 'file' THEN  -- validate and load read it where it lies; nothing is copied
             RETURN jsonb_build_object('status', 'succeeded', 'detail',
@@ -1850,6 +1850,11 @@ BEGIN
            coalesce(sum(r.total_amount) FILTER (WHERE r.event_type = 'purchase'), 0) AS revenue
       INTO v_counts
     FROM ecpipe.raw_events r WHERE r.batch_date = ds AND r.event_day = ANY (coalesce(v_days, '{}'));
+
+    -- a day's file stays the source: its copy on the workers goes, now that every line is in raw or quarantine
+    IF (SELECT v.source FROM ecpipe.validations v WHERE v.run_id = v_val.run_id) = 'file' THEN
+        DELETE FROM ecpipe.landing l WHERE l.batch_date = ds;
+    END IF;
 
     -- the marts of every day the batch has rows in now or had rows in before
     v_days := ARRAY(SELECT DISTINCT d FROM unnest(coalesce(v_days, '{}') || coalesce(v_old, '{}')) d ORDER BY d);

@@ -114,8 +114,6 @@ void scan_batch(const BatchSource& source, DateADT batch, const char* step,
                 const std::function<void(int64_t, std::string_view)>& visit) {
   if (source.file)
     scan_file(source, batch, step, visit);
-  else if (tables_distributed())
-    scan_distributed_landing(batch, visit);
   else
     scan_landing(batch, step, visit);
 }
@@ -167,8 +165,8 @@ std::string file_identity_json(const BatchSource& source, uint64_t fingerprint) 
 
 // ecpipe.batch_source(ds): where a run of ds would read its batch now, as jsonb: {"source": "landing"} or
 // {"source": "file", "path", "size", "mtime"} (the collect step of ecpipe_run), and "landed": whether the batch has
-// landed lines. On a distributed ecpipe a day's file
-// is not read in place: its lines are routed to the workers' landing here ("routed": their number).
+// landed lines. On a distributed ecpipe a day's file is not read in place: the validation routes its lines to the
+// workers ("routed": true).
 ECPIPE_FUNCTION(ecpipe_batch_source) {
   using namespace ecpipe::pg;
   const DateADT batch = PG_GETARG_DATEADT(0);
@@ -181,9 +179,6 @@ ECPIPE_FUNCTION(ecpipe_batch_source) {
     route_landing_import(batch);  // a client's \copy, on the coordinator
   }
   const BatchSource source = find_batch_source(batch);
-  int64_t routed = -1;
-  if (source.file && distributed)
-    routed = route_file_to_landing(batch, source.path, static_cast<uint64_t>(current_settings().max_line_bytes));
   const bool landed = !source.file && has_landed_lines(batch);
   owner.reset();
   spi.finish();
@@ -191,7 +186,7 @@ ECPIPE_FUNCTION(ecpipe_batch_source) {
   ecpipe::JsonObjectWriter json(out);
   json.str("source", source_name(source));
   if (source.file) write_file_identity(json, source);
-  if (routed >= 0) json.num("routed", routed);
+  if (source.file && distributed) json.raw("routed", "true");  // by the validation, to the workers
   json.raw("landed", landed ? "true" : "false");
   json.close();
   return jsonb_result(out);

@@ -1,5 +1,6 @@
 // What ecpipe's C code knows of Citus: ecpipe.route_key(line, line_no), the distribution value of a landed line (see
-// route_key.hpp), and the guard that keeps the single-node data path off distributed tables.
+// route_key.hpp); whether the tables are distributed; the routing of a batch's lines to the workers; the workers'
+// fingerprint of a batch.
 #include "citus.hpp"
 
 #include <string>
@@ -7,6 +8,7 @@
 #include <vector>
 
 #include "boundary.hpp"
+#include "batch_source.hpp"
 #include "bulk_insert.hpp"
 #include "extension_owner.hpp"
 #include "datums.hpp"
@@ -37,31 +39,6 @@ void require_single_node(const char* function_name) {
                               ": ecpipe's tables in this database are distributed by Citus, and this version of "
                               "ecpipe does not run it on a distributed install (see docs/SCALING.md)";
   throw ecpipe::ServerError(ERRCODE_FEATURE_NOT_SUPPORTED, message.c_str());
-}
-
-void scan_distributed_landing(DateADT batch, const std::function<void(int64_t, std::string_view)>& visit) {
-  struct Line {
-    int64_t line_no;
-    const char* bytes;
-    size_t size;
-  };
-  std::vector<Line> fetched;
-  spi_cursor_scan(
-      "SELECT l.line_no, l.line, l.line_bytes FROM ecpipe.landing l WHERE l.batch_date = $1 ORDER BY l.line_no",
-      {DATEOID}, {DateADTGetDatum(batch)}, CURSOR_OPT_NO_SCROLL,
-      [&](HeapTuple row, TupleDesc desc) {
-        bool isnull = false, no_text = false;
-        const int64_t line_no = DatumGetInt64(SPI_getbinval(row, desc, 1, &isnull));
-        Datum text = SPI_getbinval(row, desc, 2, &no_text);
-        // a line is kept as text, or as its exact bytes when it is not UTF-8 text (the table's CHECK: one of them)
-        struct varlena* v =
-            no_text ? PG_DETOAST_DATUM_PACKED(SPI_getbinval(row, desc, 3, &isnull)) : PG_DETOAST_DATUM_PACKED(text);
-        fetched.push_back({line_no, VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v)});
-      },
-      [&] {
-        for (const Line& l : fetched) visit(l.line_no, std::string_view(l.bytes, l.size));
-        fetched.clear();
-      });
 }
 
 int64_t route_file_to_landing(DateADT batch, const std::string& path, uint64_t max_line_bytes) {
@@ -96,6 +73,26 @@ int64_t route_file_to_landing(DateADT batch, const std::string& path, uint64_t m
     landing.add_row(values, {false, !as_text, as_text, false}, line.size());
   }
   return landing.flush();
+}
+
+BatchSource route_batch(DateADT batch, uint64_t max_line_bytes) {
+  AsExtensionOwner owner;  // as the rest of the distributed data path
+  // the landed lines are the copy an earlier validation routed from the file, unchanged, and no load consumed them
+  spi_exec(
+      "SELECT v.source = 'file' AND v.fingerprint = ecpipe.landing_fingerprint($1) FROM ecpipe.validations v "
+      "WHERE v.batch_date = $1 ORDER BY v.run_id DESC LIMIT 1",
+      {DATEOID}, {DateADTGetDatum(batch)}, nullptr, true);
+  bool stale_copy = false;
+  server_call([&] {
+    bool isnull = true;
+    if (SPI_processed == 1)
+      stale_copy = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) && !isnull;
+  });
+  if (stale_copy) spi_exec("DELETE FROM ecpipe.landing WHERE batch_date = $1", {DATEOID}, {DateADTGetDatum(batch)});
+  route_landing_import(batch);
+  const BatchSource found = find_batch_source(batch);
+  if (found.file) route_file_to_landing(batch, found.path, max_line_bytes);
+  return found;
 }
 
 void route_landing_import(DateADT batch) {

@@ -1,9 +1,8 @@
 // What ecpipe's C code knows of Citus: the route key of a landed line, whether this database's tables are
 // distributed (the single-node data path reads and writes tables directly, which on a coordinator are empty shells),
-// and the distributed path's reading of a landed batch through Citus.
+// and the routing of landed lines to the workers.
 #pragma once
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <string_view>
 
@@ -14,14 +13,16 @@ namespace ecpipe::pg {
 // Whether ecpipe_distribute has distributed ecpipe's tables in this database (false without Citus). Needs SPI.
 bool tables_distributed();
 
-// Calls visit(line_no, bytes) for every landed line of the batch in line_no order, read through Citus (a cursor over
-// the distributed table). Needs an open SpiConnection.
-void scan_distributed_landing(DateADT batch, const std::function<void(int64_t, std::string_view)>& visit);
-
 // Lands the lines of a server file (already resolved and allowed) as batch ds on a distributed ecpipe, replacing the
 // batch: each line with its route key, sent by Citus to its shard, every byte kept as ecpipe_ingest keeps it.
 // Returns the number of lines. Needs an open SpiConnection.
 int64_t route_file_to_landing(DateADT batch, const std::string& path, uint64_t max_line_bytes);
+
+// Brings batch ds's lines to the workers' landing for its validation: a client's \copy (route_landing_import), else
+// the day's file in ecpipe.landing_dir, routed as it is now (a copy an earlier validation routed and no load consumed
+// goes first: the file is the source). Returns the file routed, or a landing source. Needs an open SpiConnection.
+struct BatchSource;
+BatchSource route_batch(DateADT batch, uint64_t max_line_bytes);
 
 // Sends the batch's lines a client copied into ecpipe.landing_import (which stays on the coordinator) to the workers'
 // landing, each with its route key, and removes them there. Needs an open SpiConnection.

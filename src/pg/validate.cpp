@@ -160,10 +160,9 @@ ECPIPE_FUNCTION(ecpipe_check_batch) {
   if (distributed) owner.emplace();
   BatchSource source;  // the landed lines
   if (distributed) {
-    // a client's \copy and a day's file are routed to the workers first
-    route_landing_import(batch);
-    const BatchSource found = find_batch_source(batch);
-    if (found.file) route_file_to_landing(batch, found.path, static_cast<uint64_t>(settings.max_line_bytes));
+    // a client's \copy or the day's file are routed to the workers first; a file stays the source (the load removes
+    // its copy, once every line is in raw or quarantine)
+    source = route_batch(batch, static_cast<uint64_t>(settings.max_line_bytes));
   } else if (validations_record_source()) {
     source = find_batch_source(batch);
   }  // else a database whose ecpipe SQL objects are not yet updated: its landed lines (its collect step lands files)

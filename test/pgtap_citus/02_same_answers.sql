@@ -1,7 +1,7 @@
 -- The same batches through a distributed ecpipe (this database, after 01_distribute) and a single-node one (database
 -- ecpipe_single on the coordinator's server, through dblink): every check count, raw and quarantine row, line
 -- verdict and mart cell equal; the cross-shard fixture's numbers hand-computed; rows on both workers. Committed.
-SELECT plan(30);
+SELECT plan(33);
 SELECT format('host=%s port=%s dbname=ecpipe_single user=postgres', current_setting('unix_socket_directories'),
               current_setting('port')) AS single \gset
 SET client_min_messages = error;  -- Citus notes that functions in pg_temp stay on this node
@@ -141,6 +141,25 @@ SELECT is(pg_temp.digest($$SELECT to_jsonb(m) - 'run_id' FROM ecpipe.mart_user_d
 SELECT is((SELECT count(*) FROM ecpipe.raw_events WHERE batch_date = '2024-06-02'),
           (SELECT n FROM dblink(:'single', $$SELECT count(*) FROM ecpipe.raw_events WHERE batch_date = '2024-06-02'$$)
            AS t(n bigint)), 'its rows as they were');
+
+-- A day's file in ecpipe.landing_dir: routed to the workers by the run, its copy gone once loaded; delivered again
+-- with other lines, the next run reads the file as it is now.
+SET ecpipe.landing_dir = :'fixtures';
+COPY (SELECT l FROM ecpipe_generate('2024-06-07', 80, 7) l) TO :'fixtures_day7'
+    WITH (FORMAT csv, DELIMITER E'\x02', QUOTE E'\x01');
+SELECT is(ecpipe_run('2024-06-07')
+          - '{run_id,seconds,checks,source_file,users,sessions,orders,revenue,days_rebuilt,min_pass_rate}'::text[],
+          jsonb_build_object('ds', '2024-06-07', 'status', 'succeeded',
+                             'loaded', (SELECT count(*) FROM ecpipe_generate('2024-06-07', 80, 7)),
+                             'quarantined', 0, 'step', NULL, 'error', NULL, 'source', 'file'),
+          'a day read from its file: routed, validated on the workers, loaded; the source is the file');
+SELECT is((SELECT count(*) FROM ecpipe.landing WHERE batch_date = '2024-06-07'), 0::bigint,
+          'no copy of the file stays in landing');
+COPY (SELECT l FROM ecpipe_generate('2024-06-07', 30, 8) l) TO :'fixtures_day7'
+    WITH (FORMAT csv, DELIMITER E'\x02', QUOTE E'\x01');
+SELECT is((ecpipe_run('2024-06-07')->>'loaded')::bigint,
+          (SELECT count(*) FROM ecpipe_generate('2024-06-07', 30, 8)), 'the file delivered again is what the next run reads');
+RESET ecpipe.landing_dir;
 
 -- Roles: an operator lands (as a client's \copy does) and runs a day; a reader gets the quarantine counts and the page.
 SET ecpipe.min_pass_rate = 50;
