@@ -1078,6 +1078,7 @@ BEGIN
     -- closes it in this transaction. If this transaction rolls back, the row ends failed; if the backend dies, the
     -- notification worker or the next run ends it failed, 'server restarted'.
     PERFORM ecpipe.check_day(v_ds, 'ecpipe_run');  -- a day outside 0001..9999 is refused before anything is recorded
+    PERFORM ecpipe.refuse_on_worker('ecpipe_run');  -- so is a run on a worker of a distributed ecpipe
     PERFORM ecpipe.run_open(v_run, v_ds, v_start);
     PERFORM ecpipe.fail_dead_runs();
     -- Every lock the run waits for (a mart another role locked, a partition a long query holds) is bounded like the
@@ -1379,6 +1380,7 @@ DECLARE
     v_reason      record;
     v_example     text;
 BEGIN
+    PERFORM ecpipe.refuse_on_worker('ecpipe_report_html');
     IF to_day < from_day OR to_day - from_day > 366 THEN
         RAISE EXCEPTION 'ecpipe_report_html: the range % to % must run forward and span at most 367 days',
               from_day, to_day USING ERRCODE = '22023';
@@ -1481,6 +1483,17 @@ BEGIN
     RETURN v_distributed;
 END $$;
 COMMENT ON FUNCTION ecpipe.distributed() IS 'whether ecpipe_distribute has distributed this database''s ecpipe tables';
+
+-- On a worker of a distributed ecpipe the tables are shells, and its run record and outbox belong to nobody: the
+-- pipeline, its page and its record are the coordinator's.
+CREATE FUNCTION ecpipe.refuse_on_worker(what text) RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF ecpipe.distributed() AND NOT ecpipe.on_coordinator() THEN
+        RAISE EXCEPTION '%: this is a worker of a distributed ecpipe; run it on the coordinator', what
+              USING ERRCODE = '0A000';
+    END IF;
+END $$;
 
 -- Whether this node is the coordinator of its Citus cluster (true without Citus: a single node is its own).
 CREATE FUNCTION ecpipe.on_coordinator() RETURNS boolean
@@ -1754,10 +1767,9 @@ RETURNS ecpipe.raw_events
 AS 'MODULE_PATHNAME', 'ecpipe_raw_row'
 LANGUAGE C STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp;
 
--- The raw_events partitions of the given event days, made when missing, as the extension's owner (the
--- single-node load does the same from C): the distributed load passes the days of its validated batch's raw lines
--- (it reads them itself: Citus lets no other role read placements this transaction wrote). Each day must be one a
--- load may hold (ecpipe.raw_partition refuses others), and at most ecpipe.max_new_partitions are new.
+-- The raw_events partitions of the given event days, made when missing: the distributed load (which runs as the
+-- extension's owner; no role is granted this) passes the days of its validated batch's raw lines. Each day must be
+-- one a load may hold (ecpipe.raw_partition refuses others), and at most ecpipe.max_new_partitions are new.
 CREATE FUNCTION ecpipe.make_raw_partitions(days date[]) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -1792,7 +1804,7 @@ DECLARE
     v_counts   record;
 BEGIN
     SELECT v.run_id, v.status, v.fingerprint, coalesce(v.settings->>'timezone', 'UTC') AS zone INTO v_val
-    FROM ecpipe.validations v WHERE v.batch_date = ds ORDER BY v.run_id DESC LIMIT 1;
+    FROM ecpipe.validations v WHERE v.batch_date = ds ORDER BY v.run_id = run DESC, v.run_id DESC LIMIT 1;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'batch % has not been validated: run ecpipe_validate first', ds USING ERRCODE = '55000';
     END IF;
@@ -1881,6 +1893,7 @@ DECLARE
     v_products  bigint;
     v_orders    bigint;
 BEGIN
+    PERFORM ecpipe.refuse_on_worker('ecpipe_build_marts');
     DELETE FROM ecpipe.mart_user_daily m WHERE m.activity_date = day;
     DELETE FROM ecpipe.mart_funnel_daily m WHERE m.funnel_date = day;
     DELETE FROM ecpipe.mart_product_daily m WHERE m.activity_date = day;
@@ -2016,7 +2029,8 @@ GRANT SELECT ON ecpipe.mart_user_daily, ecpipe.mart_funnel_daily, ecpipe.mart_pr
     ecpipe.quality_log, ecpipe.quality_trend, ecpipe.runs, ecpipe.run_steps, ecpipe.current_runs,
     ecpipe.quarantine_summary TO ecpipe_reader;
 GRANT EXECUTE ON FUNCTION ecpipe.setting(text), ecpipe.render_report(jsonb), @extschema@.ecpipe_report_html(date, date),
-    ecpipe.quarantine_counts() TO ecpipe_reader;
+    ecpipe.quarantine_counts(), ecpipe.refuse_on_worker(text), ecpipe.distributed(), ecpipe.on_coordinator()
+    TO ecpipe_reader;
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON ecpipe.landing, ecpipe.landing_import, ecpipe.validations, ecpipe.quality_log,
     ecpipe.line_verdicts, ecpipe.quality_trend, ecpipe.raw_events, ecpipe.quarantine, ecpipe.mart_user_daily,
@@ -2047,8 +2061,8 @@ GRANT EXECUTE ON FUNCTION ecpipe.setting(text), ecpipe.check_day(date, text), ec
     ecpipe.distributed(), @extschema@.ecpipe_cluster_status(date), ecpipe.landing_fingerprint(date),
     ecpipe.raw_row(text, bigint, date, bigint, smallint, text), ecpipe.load_distributed(date, bigint, boolean),
     ecpipe.rebuild_day_marts_distributed(date, bigint), ecpipe.fill_shard_anchors(), ecpipe.line_keys(text, bigint),
-    ecpipe.validate_shard(text, date, bigint, text, text), ecpipe.make_raw_partitions(date[]),
-    ecpipe.on_coordinator(), ecpipe.quarantine_counts(),
+    ecpipe.validate_shard(text, date, bigint, text, text),
+    ecpipe.on_coordinator(), ecpipe.quarantine_counts(), ecpipe.refuse_on_worker(text),
     @extschema@.ecpipe_generate(date, int, bigint, float8), @extschema@.ecpipe_ingest(date, text),
     @extschema@.ecpipe_schema_info(text), @extschema@.ecpipe_validate(date), @extschema@.ecpipe_build_marts(date),
     @extschema@.ecpipe_load(date, bigint), @extschema@.ecpipe_notify(text, jsonb, bigint), @extschema@.ecpipe_run(date),

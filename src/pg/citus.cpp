@@ -23,13 +23,18 @@ bool tables_distributed() {
   server_call([&] { citus = get_extension_oid("citus", true); });
   if (!OidIsValid(citus)) return false;  // no Citus in this database: nothing is distributed
   SpiConnection spi;
-  bool distributed = false;
-  spi_exec("SELECT ecpipe.distributed()", {}, {}, nullptr, true);
+  bool distributed = false, coordinator = true;
+  spi_exec("SELECT ecpipe.distributed(), ecpipe.on_coordinator()", {}, {}, nullptr, true);
   server_call([&] {
     bool isnull = true;
     distributed = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) && !isnull;
+    coordinator = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)) || isnull;
   });
   spi.finish();
+  // a worker's tables are shells, and its run record nobody's: the data path runs on the coordinator
+  if (distributed && !coordinator)
+    throw ecpipe::ServerError(ERRCODE_FEATURE_NOT_SUPPORTED,
+                              "this is a worker of a distributed ecpipe; run the pipeline on the coordinator");
   return distributed;
 }
 

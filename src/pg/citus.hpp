@@ -10,7 +10,8 @@
 
 namespace ecpipe::pg {
 
-// Whether ecpipe_distribute has distributed ecpipe's tables in this database (false without Citus). Needs SPI.
+// Whether ecpipe_distribute has distributed ecpipe's tables in this database (false without Citus); raises 0A000 on a
+// worker of a distributed ecpipe (the data path runs on the coordinator). Needs SPI.
 bool tables_distributed();
 
 // Lands the lines of a server file (already resolved and allowed) as batch ds on a distributed ecpipe, replacing the

@@ -56,16 +56,18 @@ struct Validation {
   std::string file[5];             // for a file, its identity: path, size, mtime, device, inode
 };
 
-Validation latest_validation(DateADT batch) {
+// The batch's validation to load: the run's own when it has one (a run that waited for another run of its day
+// validates after it, under a smaller run_id), else the latest.
+Validation latest_validation(DateADT batch, int64_t run_id = 0) {
   Validation v;
   // a database whose ecpipe SQL objects are not yet updated validates landed lines only
   spi_exec(validations_record_source()
                ? "SELECT run_id, status, fingerprint, settings->>'timezone', source, source_file->>'path', "
                  "source_file->>'size', source_file->>'mtime', source_file->>'device', source_file->>'inode' "
-                 "FROM ecpipe.validations WHERE batch_date = $1 ORDER BY run_id DESC LIMIT 1"
+                 "FROM ecpipe.validations WHERE batch_date = $1 ORDER BY run_id = $2 DESC, run_id DESC LIMIT 1"
                : "SELECT run_id, status, fingerprint, settings->>'timezone', 'landing', NULL, NULL, NULL, NULL, NULL "
-                 "FROM ecpipe.validations WHERE batch_date = $1 ORDER BY run_id DESC LIMIT 1",
-           {DATEOID}, {DateADTGetDatum(batch)}, nullptr, true);
+                 "FROM ecpipe.validations WHERE batch_date = $1 ORDER BY run_id = $2 DESC, run_id DESC LIMIT 1",
+           {DATEOID, INT8OID}, {DateADTGetDatum(batch), Int64GetDatum(run_id)}, nullptr, true);
   const char *status = nullptr, *zone = nullptr;
   const char* text[6] = {};
   server_call([&] {
@@ -258,7 +260,7 @@ std::string result_json(int64_t run_id, DateADT batch, const std::string& status
 
 // Applies the batch's latest validation: its rows into raw_events and quarantine, then (when asked) its days' marts.
 std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
-  const Validation validation = latest_validation(batch);
+  const Validation validation = latest_validation(batch, run_id);
   if (!validation.found)
     throw ServerError(
         ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,

@@ -1,7 +1,7 @@
 -- The same batches through a distributed ecpipe (this database, after 01_distribute) and a single-node one (database
 -- ecpipe_single on the coordinator's server, through dblink): every check count, raw and quarantine row, line
 -- verdict and mart cell equal; the cross-shard fixture's numbers hand-computed; rows on both workers. Committed.
-SELECT plan(33);
+SELECT plan(35);
 SELECT format('host=%s port=%s dbname=ecpipe_single user=postgres', current_setting('unix_socket_directories'),
               current_setting('port')) AS single \gset
 SET client_min_messages = error;  -- Citus notes that functions in pg_temp stay on this node
@@ -182,4 +182,15 @@ SELECT throws_like(format($$SELECT dblink_exec('host=%s port=5433 dbname=ecpipe_
                           current_setting('unix_socket_directories')),
                    '%copy into ecpipe.landing_import on the coordinator%',
                    'lines copied into a worker''s landing_import are refused, not left there');
+SELECT throws_like(format($$SELECT * FROM dblink('host=%s port=5434 dbname=ecpipe_citus user=postgres',
+                                                 'SELECT ecpipe_run(''2024-06-04'')::text') AS t(s text)$$,
+                          current_setting('unix_socket_directories')),
+                   '%this is a worker of a distributed ecpipe; run it on the coordinator%',
+                   'a run on a worker is refused before anything is recorded there');
+SELECT throws_like(format($$SELECT * FROM dblink('host=%s port=5434 dbname=ecpipe_citus user=postgres',
+                                                 'SELECT ecpipe.check_batch(''2024-06-04'', 1)') AS t(s text)$$,
+                          current_setting('unix_socket_directories')),
+                   '%this is a worker of a distributed ecpipe; run the pipeline on the coordinator%',
+                   'so is a step of it');
+
 SELECT * FROM finish();
