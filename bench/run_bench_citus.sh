@@ -20,13 +20,7 @@ max_wal_size = '8GB'
 checkpoint_timeout = '30min'
 work_mem = '64MB'
 client_min_messages = warning"
-DIGEST="SELECT md5(coalesce(string_agg(d, '|' ORDER BY d), '')) FROM (
-    SELECT 'r' || (to_jsonb(r) - 'run_id')::text AS d FROM ecpipe.raw_events r
-    UNION ALL SELECT 'q' || (to_jsonb(x) - '{run_id,quarantined_at,route_key}'::text[])::text FROM ecpipe.quarantine x
-    UNION ALL SELECT 'u' || (to_jsonb(m) - 'run_id')::text FROM ecpipe.mart_user_daily m
-    UNION ALL SELECT 'f' || (to_jsonb(m) - 'run_id')::text FROM ecpipe.mart_funnel_daily m
-    UNION ALL SELECT 'p' || (to_jsonb(m) - 'run_id')::text FROM ecpipe.mart_product_daily m
-    UNION ALL SELECT 'o' || (to_jsonb(m) - 'run_id')::text FROM ecpipe.mart_orders m) s"
+DIGEST=$(cat test/pipeline_digest.sql)  # everything the pipeline produced
 # the step seconds of the latest run, as "ingest collect validate load marts total"
 STEPS="SELECT string_agg(coalesce(round(extract(epoch FROM s.finished_at - s.started_at)::numeric, 2)::text, '-'), ' '
               ORDER BY x.n)

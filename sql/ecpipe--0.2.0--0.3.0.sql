@@ -1394,7 +1394,6 @@ BEGIN
                                                 shard_count => shard_count);
     CREATE TABLE ecpipe.shard_anchors (route_key text PRIMARY KEY, run_id bigint);
     PERFORM pg_catalog.create_distributed_table('ecpipe.shard_anchors', 'route_key', colocate_with => 'ecpipe.landing');
-    GRANT SELECT, INSERT, UPDATE, DELETE ON ecpipe.batch_keys, ecpipe.shard_anchors TO ecpipe_operator;
     PERFORM ecpipe.fill_shard_anchors();
     -- the rows now live in the shards: the coordinator's own copies go
     PERFORM pg_catalog.truncate_local_data_after_distributing_table(p.logicalrelid)
@@ -1713,11 +1712,9 @@ REVOKE ALL ON FUNCTION ecpipe.route_key(text, bigint), ecpipe.distributed(), ecp
     ecpipe.raw_row(text, bigint, date, bigint, smallint, text), ecpipe.load_distributed(date, bigint, boolean),
     ecpipe.rebuild_day_marts_distributed(date, bigint), ecpipe.fill_shard_anchors(), ecpipe.line_keys(text, bigint),
     ecpipe.validate_shard(text, date, bigint, text, text), ecpipe.make_raw_partitions(date[]) FROM PUBLIC;
+-- the rest of the distributed data path runs as the extension's owner (docs/SCALING.md): granted to no role
 GRANT EXECUTE ON FUNCTION ecpipe.route_key(text, bigint), ecpipe.distributed(), @extschema@.ecpipe_cluster_status(date),
-    ecpipe.landing_fingerprint(date), ecpipe.raw_row(text, bigint, date, bigint, smallint, text),
-    ecpipe.load_distributed(date, bigint, boolean), ecpipe.rebuild_day_marts_distributed(date, bigint),
-    ecpipe.fill_shard_anchors(), ecpipe.line_keys(text, bigint), ecpipe.validate_shard(text, date, bigint, text, text)
-    TO ecpipe_operator;
+    ecpipe.rebuild_day_marts_distributed(date, bigint) TO ecpipe_operator;
 
 -- == quarantine counts for readers: through a function of the extension's owner, so that readers get them on a
 -- distributed ecpipe too (Citus checks the tables under a view against the reader on each worker) ==

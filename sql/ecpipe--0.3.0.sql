@@ -1679,7 +1679,6 @@ BEGIN
                                                 shard_count => shard_count);
     CREATE TABLE ecpipe.shard_anchors (route_key text PRIMARY KEY, run_id bigint);
     PERFORM pg_catalog.create_distributed_table('ecpipe.shard_anchors', 'route_key', colocate_with => 'ecpipe.landing');
-    GRANT SELECT, INSERT, UPDATE, DELETE ON ecpipe.batch_keys, ecpipe.shard_anchors TO ecpipe_operator;
     PERFORM ecpipe.fill_shard_anchors();
     -- the rows now live in the shards: the coordinator's own copies go
     PERFORM pg_catalog.truncate_local_data_after_distributing_table(p.logicalrelid)
@@ -2058,10 +2057,7 @@ GRANT EXECUTE ON FUNCTION ecpipe.setting(text), ecpipe.check_day(date, text), ec
     ecpipe.run_finish(bigint, text, date[], jsonb, jsonb), ecpipe.report_progress(text),
     ecpipe.run_step(text, bigint, date, jsonb),
     ecpipe.schedule_daily(text, name), ecpipe.render_report(jsonb), ecpipe.route_key(text, bigint),
-    ecpipe.distributed(), @extschema@.ecpipe_cluster_status(date), ecpipe.landing_fingerprint(date),
-    ecpipe.raw_row(text, bigint, date, bigint, smallint, text), ecpipe.load_distributed(date, bigint, boolean),
-    ecpipe.rebuild_day_marts_distributed(date, bigint), ecpipe.fill_shard_anchors(), ecpipe.line_keys(text, bigint),
-    ecpipe.validate_shard(text, date, bigint, text, text),
+    ecpipe.distributed(), @extschema@.ecpipe_cluster_status(date), ecpipe.rebuild_day_marts_distributed(date, bigint),
     ecpipe.on_coordinator(), ecpipe.quarantine_counts(), ecpipe.refuse_on_worker(text),
     @extschema@.ecpipe_generate(date, int, bigint, float8), @extschema@.ecpipe_ingest(date, text),
     @extschema@.ecpipe_schema_info(text), @extschema@.ecpipe_validate(date), @extschema@.ecpipe_build_marts(date),

@@ -30,14 +30,7 @@ check() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1 (got '$2', want '$3'
 q() { psql -X -q -At "$@"; }
 single() { q -d ecpipe_single "$@"; }
 worker_pg_ctl() { as_pg "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/worker$1" -l "$CLUSTER_DIR/worker$1.log" -w -t 120 "${@:2}" >/dev/null; }
-# Everything the pipeline produced, without run ids, load times and route keys.
-DIGEST="SELECT md5(coalesce(string_agg(d, '|' ORDER BY d), '')) FROM (
-    SELECT 'r' || (to_jsonb(r) - 'run_id')::text AS d FROM ecpipe.raw_events r
-    UNION ALL SELECT 'q' || (to_jsonb(x) - '{run_id,quarantined_at,route_key}'::text[])::text FROM ecpipe.quarantine x
-    UNION ALL SELECT 'u' || (to_jsonb(m) - 'run_id')::text FROM ecpipe.mart_user_daily m
-    UNION ALL SELECT 'f' || (to_jsonb(m) - 'run_id')::text FROM ecpipe.mart_funnel_daily m
-    UNION ALL SELECT 'p' || (to_jsonb(m) - 'run_id')::text FROM ecpipe.mart_product_daily m
-    UNION ALL SELECT 'o' || (to_jsonb(m) - 'run_id')::text FROM ecpipe.mart_orders m) s"
+DIGEST=$(cat test/pipeline_digest.sql)  # everything the pipeline produced
 
 psql -X -q -d postgres -c "CREATE DATABASE ecpipe_single" >/dev/null
 single -c "CREATE EXTENSION ecpipe"

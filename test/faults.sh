@@ -41,16 +41,8 @@ gen_day() {
 }
 
 q -c "CREATE EXTENSION ecpipe"
-# Everything the pipeline produced, without run ids and load times.
-q -c "CREATE FUNCTION public.digest() RETURNS text LANGUAGE sql AS \$\$
-  SELECT md5(coalesce(string_agg(d, '|' ORDER BY d), '')) FROM (
-    SELECT 'r' || (to_jsonb(r) - 'run_id')::text AS d FROM ecpipe.raw_events r
-    UNION ALL SELECT 'q' || (to_jsonb(x) - 'run_id' - 'quarantined_at')::text FROM ecpipe.quarantine x
-    UNION ALL SELECT 'u' || (to_jsonb(m) - 'run_id')::text FROM ecpipe.mart_user_daily m
-    UNION ALL SELECT 'f' || (to_jsonb(m) - 'run_id')::text FROM ecpipe.mart_funnel_daily m
-    UNION ALL SELECT 'p' || (to_jsonb(m) - 'run_id')::text FROM ecpipe.mart_product_daily m
-    UNION ALL SELECT 'o' || (to_jsonb(m) - 'run_id')::text FROM ecpipe.mart_orders m) s
-\$\$"
+# Everything the pipeline produced (test/pipeline_digest.sql).
+q -c "CREATE FUNCTION public.digest() RETURNS text LANGUAGE sql AS \$\$ $(sed '/^--/d' test/pipeline_digest.sql) \$\$"
 gen_day $D1 "$EVENTS" "$WORK/d1.jsonl"
 gen_day $D2 "$EVENTS" "$WORK/d2.jsonl"
 q -c "SELECT ecpipe_ingest('$D1', '$WORK/d1.jsonl'), ecpipe_ingest('$D2', '$WORK/d2.jsonl')" >/dev/null

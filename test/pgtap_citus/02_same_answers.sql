@@ -1,7 +1,7 @@
 -- The same batches through a distributed ecpipe (this database, after 01_distribute) and a single-node one (database
 -- ecpipe_single on the coordinator's server, through dblink): every check count, raw and quarantine row, line
 -- verdict and mart cell equal; the cross-shard fixture's numbers hand-computed; rows on both workers. Committed.
-SELECT plan(35);
+SELECT plan(38);
 SELECT format('host=%s port=%s dbname=ecpipe_single user=postgres', current_setting('unix_socket_directories'),
               current_setting('port')) AS single \gset
 SET client_min_messages = error;  -- Citus notes that functions in pg_temp stay on this node
@@ -170,6 +170,11 @@ SET ecpipe.landing_date = '2024-06-04';
 INSERT INTO ecpipe.landing_import (line) SELECT l FROM ecpipe_generate('2024-06-04', 100, 4, 0.02) l;
 RESET ecpipe.landing_date;
 SELECT is(ecpipe_run('2024-06-04')->>'status', 'succeeded', 'an operator runs a day on the workers');
+SELECT throws_ok($$SELECT ecpipe.load_distributed('2024-06-04', 1, false)$$, '42501', NULL,
+                 'but cannot call the distributed data path''s pieces itself (they run as the extension''s owner)');
+SELECT throws_ok($$SELECT ecpipe.validate_shard('anchor 0', '2024-06-04', 1, '{}', '{}')$$, '42501', NULL,
+                 'nor write verdicts through a shard''s validator');
+SELECT throws_ok($$DELETE FROM ecpipe.shard_anchors$$, '42501', NULL, 'nor touch the anchors');
 RESET ROLE;
 SET ROLE ecpipe_test_reader;
 SELECT ok((SELECT sum(lines) FROM ecpipe.quarantine_summary WHERE batch_date = '2024-06-04') > 0,
