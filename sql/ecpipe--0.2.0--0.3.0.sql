@@ -1007,11 +1007,6 @@ SELECT pg_catalog.pg_extension_config_dump('ecpipe.landing_import', '');
 CREATE OR REPLACE FUNCTION ecpipe.landing_import_start() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    -- on a distributed ecpipe the runs read this table on the coordinator: lines copied on a worker would stay there
-    IF ecpipe.distributed() AND NOT ecpipe.on_coordinator() THEN
-        RAISE EXCEPTION 'ecpipe.landing_import: this is a worker of a distributed ecpipe; copy into ecpipe.landing_import on the coordinator'
-              USING ERRCODE = '0A000';
-    END IF;
     IF ecpipe.setting('ecpipe.landing_date') <> '' THEN
         DELETE FROM ecpipe.landing WHERE batch_date = ecpipe.landing_import_batch();
     END IF;
@@ -1234,9 +1229,14 @@ BEGIN
                AND a.attname = 'route_key' AND NOT a.attisdropped) THEN
         RETURN;
     END IF;
-    -- Landing: a client's \copy keeps landing in ecpipe.landing_import on the coordinator (Citus distributes no
-    -- inheritance tree); each line takes its route key, and a key that must be unique takes the distribution column.
+    -- Landing: each line takes its route key, and a key that must be unique takes the distribution column. A client's
+    -- \copy lands in ecpipe.landing_import through any node, apart from landing (Citus distributes no inheritance
+    -- tree, and its COPY fires no trigger): numbered where it is copied, a batch per statement (landed_at: the
+    -- statement's start); a run takes the day's latest to landing.
     ALTER TABLE ecpipe.landing_import NO INHERIT ecpipe.landing;
+    DROP TRIGGER landing_import_start ON ecpipe.landing_import;
+    ALTER TABLE ecpipe.landing_import ALTER COLUMN landed_at SET DEFAULT pg_catalog.statement_timestamp(),
+        DROP CONSTRAINT landing_import_pkey, ADD PRIMARY KEY (batch_date, landed_at, line_no);
     DROP TRIGGER landing_number_line ON ecpipe.landing;  -- it numbers a line after max(line_no): one shard's only
     ALTER TABLE ecpipe.landing ADD COLUMN route_key text;
     UPDATE ecpipe.landing l SET route_key = ecpipe.route_key(l.line, l.line_no);
@@ -1378,6 +1378,9 @@ BEGIN
     -- shard; the small per-day marts are copied to every node; the run's bookkeeping stays here.
     PERFORM pg_catalog.create_distributed_table('ecpipe.landing', 'route_key', colocate_with => 'none',
                                                 shard_count => shard_count);
+    -- a client's lines, spread by their number until a run takes them to landing
+    PERFORM pg_catalog.create_distributed_table('ecpipe.landing_import', 'line_no', colocate_with => 'none',
+                                                shard_count => shard_count);
     PERFORM pg_catalog.create_distributed_table('ecpipe.line_verdicts', 'route_key', colocate_with => 'ecpipe.landing');
     PERFORM pg_catalog.create_distributed_table('ecpipe.quarantine', 'route_key', colocate_with => 'ecpipe.landing');
     PERFORM pg_catalog.create_distributed_table('ecpipe.raw_events', 'user_id', colocate_with => 'ecpipe.landing');
@@ -1401,13 +1404,13 @@ BEGIN
     WHERE c.relnamespace = 'ecpipe'::pg_catalog.regnamespace AND c.relkind = 'r';
     RETURN jsonb_build_object(
         'shard_count', shard_count, 'workers', to_jsonb(v_workers),
-        'distributed', jsonb_build_object('landing', 'route_key', 'line_verdicts', 'route_key',
-                                          'quarantine', 'route_key', 'raw_events', 'user_id',
-                                          'mart_user_daily', 'user_id', 'mart_orders', 'user_id'),
+        'distributed', jsonb_build_object('landing', 'route_key', 'landing_import', 'line_no',
+                                          'line_verdicts', 'route_key', 'quarantine', 'route_key',
+                                          'raw_events', 'user_id', 'mart_user_daily', 'user_id', 'mart_orders', 'user_id'),
         'reference', jsonb_build_array('mart_funnel_daily', 'mart_product_daily'),
         'validation', jsonb_build_object('batch_keys', 'key', 'shard_anchors', 'route_key'),
-        'local', jsonb_build_array('landing_import', 'validations', 'quality_log', 'runs', 'run_steps', 'run_locks',
-                                   'batch_days', 'notifications'));
+        'local', jsonb_build_array('validations', 'quality_log', 'runs', 'run_steps', 'run_locks', 'batch_days',
+                                   'notifications'));
 END $$;
 COMMENT ON FUNCTION @extschema@.ecpipe_distribute(int) IS
     'on a Citus coordinator: distributes ecpipe''s tables over the workers (shard_count shards, co-located by user); refuses without Citus, without workers, when a worker lacks this ecpipe version, or when already distributed';

@@ -49,7 +49,10 @@ void require_single_node(const char* function_name) {
 int64_t route_file_to_landing(DateADT batch, const std::string& path, uint64_t max_line_bytes) {
   AsExtensionOwner owner;  // as the rest of the distributed data path
   LineReader reader(path, max_line_bytes);
+  // the file replaces the day's batch, and so a client's copy of it that no run took yet (as on one node, where
+  // landing_import's rows are part of landing)
   spi_exec("DELETE FROM ecpipe.landing WHERE batch_date = $1", {DATEOID}, {DateADTGetDatum(batch)});
+  spi_exec("DELETE FROM ecpipe.landing_import WHERE batch_date = $1", {DATEOID}, {DateADTGetDatum(batch)});
   BulkInsert landing(
       "INSERT INTO ecpipe.landing (batch_date, line_no, line, line_bytes, route_key) "
       "SELECT $1, u.n, u.l, u.b, u.k FROM unnest($2::int8[], $3::text[], $4::bytea[], $5::text[]) AS u(n, l, b, k)",
@@ -102,13 +105,23 @@ BatchSource route_batch(DateADT batch, uint64_t max_line_bytes) {
 
 void route_landing_import(DateADT batch) {
   AsExtensionOwner owner;  // as the rest of the distributed data path
+  // the day's latest statement (a client copied through some node) replaces the batch; the ones before it go
+  const Datum day = DateADTGetDatum(batch);
+  spi_exec("SELECT max(i.landed_at) FROM ecpipe.landing_import i WHERE i.batch_date = $1", {DATEOID}, {day}, nullptr,
+           true);
+  Datum latest = 0;
+  bool none = true;
+  server_call([&] { latest = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &none); });
+  if (none) return;
+  spi_exec("DELETE FROM ecpipe.landing WHERE batch_date = $1", {DATEOID}, {day});
   spi_exec(
-      "WITH moved AS (DELETE FROM ecpipe.landing_import i WHERE i.batch_date = $1 "
-      "RETURNING i.batch_date, i.line_no, i.line, i.line_bytes, i.landed_at) "
       "INSERT INTO ecpipe.landing (batch_date, line_no, line, line_bytes, landed_at, route_key) "
-      "SELECT m.batch_date, m.line_no, m.line, m.line_bytes, m.landed_at, ecpipe.route_key(m.line, m.line_no) "
-      "FROM moved m",
-      {DATEOID}, {DateADTGetDatum(batch)});
+      "SELECT i.batch_date, i.line_no, i.line, i.line_bytes, i.landed_at, ecpipe.route_key(i.line, i.line_no) "
+      "FROM ecpipe.landing_import i WHERE i.batch_date = $1 AND i.landed_at = $2",
+      {DATEOID, TIMESTAMPTZOID}, {day, latest});
+  // a statement that committed meanwhile (a later start) stays for the next run
+  spi_exec("DELETE FROM ecpipe.landing_import i WHERE i.batch_date = $1 AND i.landed_at <= $2",
+           {DATEOID, TIMESTAMPTZOID}, {day, latest});
 }
 
 uint64_t distributed_fingerprint(DateADT batch) {

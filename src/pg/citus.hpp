@@ -25,8 +25,9 @@ int64_t route_file_to_landing(DateADT batch, const std::string& path, uint64_t m
 struct BatchSource;
 BatchSource route_batch(DateADT batch, uint64_t max_line_bytes);
 
-// Sends the batch's lines a client copied into ecpipe.landing_import (which stays on the coordinator) to the workers'
-// landing, each with its route key, and removes them there. Needs an open SpiConnection.
+// Moves the lines of the batch's latest statement a client copied into ecpipe.landing_import (through any node) to
+// landing, each with its route key, in place of the batch; that statement and earlier ones leave landing_import.
+// Needs an open SpiConnection.
 void route_landing_import(DateADT batch);
 
 // The batch's lines as one number computed on the workers (ecpipe.landing_fingerprint). Needs an open SpiConnection.

@@ -1,14 +1,43 @@
 // The batch and the arrival number of a line a client's \copy lands into ecpipe.landing_import: column defaults
-// evaluated per line without a trigger or a query; the table's statement trigger restarts the numbering.
+// evaluated per line without a trigger or a query. The numbering restarts at 1 with each statement: the table's
+// statement trigger says so on one node; a distributed landing_import (whose COPY fires no trigger) is numbered on
+// the node the client copies through, and a new statement is seen by its transaction and start time.
 #include <cstring>
 #include <string>
 
 #include "boundary.hpp"
 
+extern "C" {
+#include "access/xact.h"
+#include "storage/proc.h"
+}
+
 namespace {
 
 // The number of the last line landed by this backend's current statement into ecpipe.landing_import.
 int64 last_line = 0;
+
+// The statement last_line counts for: its local transaction and its start time.
+struct StatementKey {
+  LocalTransactionId transaction = InvalidLocalTransactionId;
+  TimestampTz started = 0;
+  bool operator==(const StatementKey& other) const {
+    return transaction == other.transaction && started == other.started;
+  }
+};
+StatementKey numbered_statement;
+
+StatementKey current_statement() { return {MyProc->lxid, GetCurrentStatementStartTimestamp()}; }
+
+// A distributed landing_import is numbered on the node a client copies through; Citus evaluates the defaults of an
+// INSERT ... SELECT over distributed tables in its tasks on the workers (application_name "citus_internal gpid=..."),
+// where neither the client's ecpipe.landing_date nor one count of the lines exists.
+void refuse_in_citus_task() {
+  if (application_name == nullptr || strncmp(application_name, "citus_internal", 14) != 0) return;
+  throw ecpipe::ServerError(ERRCODE_FEATURE_NOT_SUPPORTED,
+                            "ecpipe.landing_import: a distributed query's task cannot number a client's lines; copy "
+                            "them (\\copy or COPY), or insert rows computed on the node you are connected to");
+}
 
 // ecpipe.landing_date as last read, and the date it names (parsed once per value, not once per line).
 std::string landing_date_text;
@@ -21,7 +50,10 @@ DateADT landing_date = 0;
 ECPIPE_FUNCTION(ecpipe_landing_import_date) {
   const char* text = nullptr;
   ecpipe::pg::server_call([&] { text = GetConfigOption("ecpipe.landing_date", true, false); });
-  if (text == nullptr || *text == '\0') PG_RETURN_NULL();
+  if (text == nullptr || *text == '\0') {
+    refuse_in_citus_task();  // rather than "not set" in a task
+    PG_RETURN_NULL();
+  }
   if (landing_date_text != text) {
     DateADT parsed = 0;
     ecpipe::pg::server_call([&] { parsed = DatumGetDateADT(DirectFunctionCall1(date_in, CStringGetDatum(text))); });
@@ -31,9 +63,18 @@ ECPIPE_FUNCTION(ecpipe_landing_import_date) {
   return DateADTGetDatum(landing_date);
 }
 
-ECPIPE_FUNCTION(ecpipe_landing_import_next_line) { return Int64GetDatum(++last_line); }
+ECPIPE_FUNCTION(ecpipe_landing_import_next_line) {
+  const StatementKey statement = current_statement();
+  if (!(statement == numbered_statement)) {  // the first line of another statement
+    refuse_in_citus_task();
+    numbered_statement = statement;
+    last_line = 0;
+  }
+  return Int64GetDatum(++last_line);
+}
 
 ECPIPE_FUNCTION(ecpipe_landing_import_restart) {
+  numbered_statement = current_statement();
   last_line = 0;
   PG_RETURN_VOID();
 }

@@ -36,11 +36,12 @@ SELECT throws_ok($$SELECT ecpipe_distribute(4)$$, '42501', NULL, 'an operator ca
 RESET ROLE;
 SELECT is(ecpipe_distribute(4) - 'workers',
           '{"shard_count": 4,
-            "distributed": {"landing": "route_key", "line_verdicts": "route_key", "quarantine": "route_key",
-                            "raw_events": "user_id", "mart_user_daily": "user_id", "mart_orders": "user_id"},
+            "distributed": {"landing": "route_key", "landing_import": "line_no", "line_verdicts": "route_key",
+                            "quarantine": "route_key", "raw_events": "user_id", "mart_user_daily": "user_id",
+                            "mart_orders": "user_id"},
             "reference": ["mart_funnel_daily", "mart_product_daily"],
             "validation": {"batch_keys": "key", "shard_anchors": "route_key"},
-            "local": ["landing_import", "validations", "quality_log", "runs", "run_steps", "run_locks", "batch_days",
+            "local": ["validations", "quality_log", "runs", "run_steps", "run_locks", "batch_days",
                       "notifications"]}'::jsonb,
           'ecpipe_distribute(4): what went where');
 SELECT throws_ok($$SELECT ecpipe_distribute(4)$$, '55000',
@@ -54,10 +55,12 @@ SELECT set_eq($$SELECT p.logicalrelid::text, p.partmethod::text, column_to_colum
                        ('ecpipe.quarantine', 'h', 'route_key'), ('ecpipe.raw_events', 'h', 'user_id'),
                        ('ecpipe.mart_user_daily', 'h', 'user_id'), ('ecpipe.mart_orders', 'h', 'user_id'),
                        ('ecpipe.mart_funnel_daily', 'n', NULL), ('ecpipe.mart_product_daily', 'n', NULL),
-                       ('ecpipe.shard_anchors', 'h', 'route_key'), ('ecpipe.batch_keys', 'h', 'key')$$,
+                       ('ecpipe.shard_anchors', 'h', 'route_key'), ('ecpipe.batch_keys', 'h', 'key'),
+                       ('ecpipe.landing_import', 'h', 'line_no')$$,
               'each table distributed by its key, or a reference table');
 SELECT is((SELECT count(DISTINCT p.colocationid) FROM pg_dist_partition p
-           WHERE p.partmethod = 'h' AND p.logicalrelid <> 'ecpipe.batch_keys'::regclass), 1::bigint,
+           WHERE p.partmethod = 'h'
+             AND p.logicalrelid NOT IN ('ecpipe.batch_keys'::regclass, 'ecpipe.landing_import'::regclass)), 1::bigint,
           'one co-location group: a user''s lines, verdicts, quarantine, events and marts share a shard');
 SELECT is((SELECT count(*) FROM pg_dist_partition p WHERE p.logicalrelid = 'ecpipe.raw_events_20240402'::regclass),
           1::bigint, 'the day''s raw partition is distributed with its parent');

@@ -1,7 +1,7 @@
 -- The same batches through a distributed ecpipe (this database, after 01_distribute) and a single-node one (database
 -- ecpipe_single on the coordinator's server, through dblink): every check count, raw and quarantine row, line
 -- verdict and mart cell equal; the cross-shard fixture's numbers hand-computed; rows on both workers. Committed.
-SELECT plan(38);
+SELECT plan(49);
 SELECT format('host=%s port=%s dbname=ecpipe_single user=postgres', current_setting('unix_socket_directories'),
               current_setting('port')) AS single \gset
 SET client_min_messages = error;  -- Citus notes that functions in pg_temp stay on this node
@@ -109,6 +109,43 @@ SELECT is(pg_temp.digest($$SELECT r.summary - '{run_id,seconds,source,source_fil
           'every run summary (counts, revenue, checks, days)');
 SELECT ok((SELECT count(*) FROM ecpipe.raw_events WHERE batch_date = '2024-06-01') > 1000, 'a day of real size');
 
+-- The marts against an independent computation: test/reference/marts.sql (docs/CHECKS.md's marts as plain GROUP BY
+-- queries) over the same raw rows, in the single-node twin (Citus cannot plan its SQL functions with parameters).
+\set reference `cat test/reference/marts.sql`
+SELECT dblink_connect('reference', :'single') AS reference_connected \gset
+SELECT dblink_exec('reference', :'reference') AS reference_created \gset
+SET client_min_messages = error;  -- Citus notes that functions in pg_temp stay on this node
+CREATE FUNCTION pg_temp.reference_digest(cols text, ref text) RETURNS text LANGUAGE sql AS $$
+    SELECT d FROM dblink('reference', format(
+        'SELECT md5(coalesce(string_agg(x::text, %L ORDER BY x::text), %L)) FROM (SELECT (%s)::text FROM
+         (SELECT DISTINCT event_day FROM ecpipe.raw_events WHERE event_day >= %L) days, pg_temp.%s(days.event_day) m) t(x)',
+        '|', '', cols, '2024-05-01', ref)) AS r(d text)
+$$;
+RESET client_min_messages;
+SELECT 'm.activity_date, m.user_id, m.session_count, m.page_view_count, m.click_count, m.add_to_cart_count, '
+       'm.purchase_count, m.search_count, m.total_purchase_amount, m.first_event_at, m.last_event_at, '
+       'm.session_duration_total' AS user_cols,
+       'm.funnel_date, m.platform, m.step1_viewers, m.step2_clickers, m.step3_cart_adders, m.step4_purchasers, '
+       'm.view_to_click_rate, m.click_to_cart_rate, m.cart_to_purchase_rate, m.overall_conversion_rate' AS funnel_cols,
+       'm.activity_date, m.product_id, m.click_count, m.cart_add_count, m.purchase_count, m.units_sold, m.revenue, '
+       'm.unique_viewers, m.unique_buyers, m.conversion_rate' AS product_cols,
+       'm.order_date, m.order_id, m.order_timestamp, m.user_id, m.session_id, m.platform, m.payment_method, '
+       'm.total_amount, m.discount_amount, m.shipping_fee, m.coupon_code, m.item_count, m.unit_count, m.items_amount'
+           AS order_cols \gset
+SELECT is(pg_temp.digest(format('SELECT (%s)::text FROM ecpipe.mart_user_daily m WHERE m.activity_date >= %L',
+                                :'user_cols', '2024-05-01')),
+          pg_temp.reference_digest(:'user_cols', 'ref_user_daily'), 'mart_user_daily equals the reference');
+SELECT is(pg_temp.digest(format('SELECT (%s)::text FROM ecpipe.mart_funnel_daily m WHERE m.funnel_date >= %L',
+                                :'funnel_cols', '2024-05-01')),
+          pg_temp.reference_digest(:'funnel_cols', 'ref_funnel_daily'), 'mart_funnel_daily equals the reference');
+SELECT is(pg_temp.digest(format('SELECT (%s)::text FROM ecpipe.mart_product_daily m WHERE m.activity_date >= %L',
+                                :'product_cols', '2024-05-01')),
+          pg_temp.reference_digest(:'product_cols', 'ref_product_daily'), 'mart_product_daily equals the reference');
+SELECT is(pg_temp.digest(format('SELECT (%s)::text FROM ecpipe.mart_orders m WHERE m.order_date >= %L',
+                                :'order_cols', '2024-05-01')),
+          pg_temp.reference_digest(:'order_cols', 'ref_orders'), 'mart_orders equals the reference');
+SELECT dblink_disconnect('reference') AS reference_disconnected \gset
+
 -- A client's \copy into ecpipe.landing_import (on the coordinator; here a server-side COPY of the same kind): the run
 -- sends the lines to the workers and gives the same answers.
 SELECT pg_temp.both(format($$SET ecpipe.landing_date = '2024-06-03';
@@ -181,12 +218,53 @@ SELECT ok((SELECT sum(lines) FROM ecpipe.quarantine_summary WHERE batch_date = '
           'a reader reads the quarantine counts');
 SELECT ok(ecpipe_report_html('2024-06-01', '2024-06-04') LIKE '<!DOCTYPE html>%', 'and the page');
 RESET ROLE;
-SELECT throws_like(format($$SELECT dblink_exec('host=%s port=5433 dbname=ecpipe_citus user=postgres',
-                                                 'SET ecpipe.landing_date = ''2024-06-05'';
-                                                  INSERT INTO ecpipe.landing_import (line) VALUES (''{}'')')$$,
-                          current_setting('unix_socket_directories')),
-                   '%copy into ecpipe.landing_import on the coordinator%',
-                   'lines copied into a worker''s landing_import are refused, not left there');
+
+-- A client's \copy through a worker (here a server-side COPY of the same kind, through dblink): numbered there, a batch
+-- per statement, spread over the shards; the day's latest statement, through whichever node, is what the next run reads.
+SELECT format('host=%s dbname=ecpipe_citus port=', current_setting('unix_socket_directories')) AS node \gset
+SELECT set_config('ecpipe_test.copy', $$SET ecpipe.landing_date = '2024-06-05';
+    COPY ecpipe.landing_import (line) FROM '%s' WITH (FORMAT csv, QUOTE E'\x01', DELIMITER E'\x02', FORCE_NOT_NULL (line))$$,
+                  false) IS NOT NULL AS copy_set \gset
+COPY (SELECT l FROM ecpipe_generate('2024-06-05', 60, 5, 0.02) l) TO :'fixtures_day5'
+    WITH (FORMAT csv, DELIMITER E'\x02', QUOTE E'\x01');
+SELECT dblink_exec(:'node' || '5433 user=postgres', format(current_setting('ecpipe_test.copy'), :'fixtures' || '/cross_shard.jsonl'));
+SELECT dblink_exec(:'node' || '5434 user=postgres', format(current_setting('ecpipe_test.copy'), :'fixtures_day5'));
+SELECT results_eq($$SELECT count(*), min(line_no), max(line_no) FROM ecpipe.landing_import
+                    WHERE batch_date = '2024-06-05' GROUP BY landed_at ORDER BY landed_at$$,
+                  $$VALUES (13::bigint, 1::bigint, 13::bigint),
+                           ((SELECT count(*) FROM ecpipe_generate('2024-06-05', 60, 5, 0.02)), 1,
+                            (SELECT count(*) FROM ecpipe_generate('2024-06-05', 60, 5, 0.02)))$$,
+                  'two copies through two workers: each statement its own batch, numbered from 1');
+SELECT dblink_exec(:'single', format(current_setting('ecpipe_test.copy'), :'fixtures_day5'));
+SELECT pg_temp.both($$SELECT ecpipe_run('2024-06-05')$$);
+SELECT is((SELECT (r.summary->>'loaded')::bigint + (r.summary->>'quarantined')::bigint FROM ecpipe.runs r
+           WHERE r.ds = '2024-06-05'),
+          (SELECT count(*) FROM ecpipe_generate('2024-06-05', 60, 5, 0.02)),
+          'the run reads the latest copy: each of its lines loaded or quarantined');
+SELECT is(pg_temp.digest($$SELECT to_jsonb(r) - 'run_id' FROM ecpipe.raw_events r WHERE r.batch_date = '2024-06-05'$$),
+          pg_temp.single_digest($$SELECT to_jsonb(r) - 'run_id' FROM ecpipe.raw_events r
+                                  WHERE r.batch_date = '2024-06-05'$$),
+          'the same raw rows as one node given that file');
+SELECT is(pg_temp.digest($$SELECT to_jsonb(q) - '{run_id,route_key,quarantined_at}'::text[] FROM ecpipe.quarantine q
+                           WHERE q.batch_date = '2024-06-05'$$),
+          pg_temp.single_digest($$SELECT to_jsonb(q) - '{run_id,quarantined_at}'::text[] FROM ecpipe.quarantine q
+                                  WHERE q.batch_date = '2024-06-05'$$),
+          'and the same quarantined lines');
+SELECT is((SELECT count(*) FROM ecpipe.landing_import WHERE batch_date = '2024-06-05'), 0::bigint,
+          'both copies left landing_import');
+-- an operator's lines through a worker, then a file ingested for the same day: the later one wins, as on one node
+SELECT dblink_exec(:'node' || '5434 user=ecpipe_test_op',
+                   $$SET ecpipe.landing_date = '2024-06-06';
+                     INSERT INTO ecpipe.landing_import (line) SELECT l FROM ecpipe_generate('2024-06-06', 10, 6) l$$);
+SELECT is((SELECT count(*) FROM ecpipe.landing_import WHERE batch_date = '2024-06-06'),
+          (SELECT count(*) FROM ecpipe_generate('2024-06-06', 10, 6)), 'an operator lands lines through a worker');
+SELECT ecpipe_ingest('2024-06-06', :'fixtures' || '/cross_shard.jsonl');
+SELECT is(ecpipe_run('2024-06-06')->>'loaded', '9', 'a file ingested after them replaces them (9 lines of it load)');
+SELECT throws_like(format($$SELECT dblink_exec(%L, 'SET ecpipe.landing_date = ''2024-06-08'';
+                              INSERT INTO ecpipe.landing_import (line) SELECT line FROM ecpipe.landing')$$,
+                          :'node' || '5433 user=postgres'),
+                   '%a distributed query''s task cannot number a client''s lines%',
+                   'lines selected from distributed tables are refused with the reason, not numbered per shard');
 SELECT throws_like(format($$SELECT * FROM dblink('host=%s port=5434 dbname=ecpipe_citus user=postgres',
                                                  'SELECT ecpipe_run(''2024-06-04'')::text') AS t(s text)$$,
                           current_setting('unix_socket_directories')),
