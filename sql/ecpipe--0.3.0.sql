@@ -99,6 +99,10 @@ LANGUAGE C STABLE;
 CREATE FUNCTION ecpipe.landing_import_restart() RETURNS void
 AS 'MODULE_PATHNAME', 'ecpipe_landing_import_restart'
 LANGUAGE C VOLATILE SET search_path = pg_catalog, pg_temp;
+-- When the current statement's first line came: a distributed landing_import's batch stamp (landed_at).
+CREATE FUNCTION ecpipe.landing_import_started() RETURNS timestamptz
+AS 'MODULE_PATHNAME', 'ecpipe_landing_import_started'
+LANGUAGE C STABLE;
 -- The batch a line lands in: ecpipe.landing_date, parsed once per value rather than once per line (NULL when unset).
 CREATE FUNCTION ecpipe.landing_import_date() RETURNS date
 AS 'MODULE_PATHNAME', 'ecpipe_landing_import_date'
@@ -117,6 +121,8 @@ CREATE FUNCTION ecpipe.landing_import_start() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF ecpipe.setting('ecpipe.landing_date') <> '' THEN
+        -- the day's lock, as ecpipe_ingest and a run take it: a batch landed meanwhile by another path would mix in
+        PERFORM ecpipe.lock_day(ecpipe.landing_import_batch(), NULL);
         DELETE FROM ecpipe.landing WHERE batch_date = ecpipe.landing_import_batch();
     END IF;
     PERFORM ecpipe.landing_import_restart();
@@ -1516,11 +1522,11 @@ BEGIN
     END IF;
     -- Landing: each line takes its route key, and a key that must be unique takes the distribution column. A client's
     -- \copy lands in ecpipe.landing_import through any node, apart from landing (Citus distributes no inheritance
-    -- tree, and its COPY fires no trigger): numbered where it is copied, a batch per statement (landed_at: the
-    -- statement's start); a run takes the day's latest to landing.
+    -- tree, and its COPY fires no trigger): numbered where it is copied, a batch per statement (landed_at: when its
+    -- first line came); a run takes the day's latest to landing.
     ALTER TABLE ecpipe.landing_import NO INHERIT ecpipe.landing;
     DROP TRIGGER landing_import_start ON ecpipe.landing_import;
-    ALTER TABLE ecpipe.landing_import ALTER COLUMN landed_at SET DEFAULT pg_catalog.statement_timestamp(),
+    ALTER TABLE ecpipe.landing_import ALTER COLUMN landed_at SET DEFAULT ecpipe.landing_import_started(),
         DROP CONSTRAINT landing_import_pkey, ADD PRIMARY KEY (batch_date, landed_at, line_no);
     DROP TRIGGER landing_number_line ON ecpipe.landing;  -- it numbers a line after max(line_no): one shard's only
     ALTER TABLE ecpipe.landing ADD COLUMN route_key text;
@@ -1816,8 +1822,10 @@ BEGIN
                                   'days_rebuilt', '[]'::jsonb);
     END IF;
     PERFORM ecpipe.lock_day(ds, run);
-    -- the lines must be those validated, now and once written (a change in between fails the load: nothing stays)
-    IF ecpipe.landing_fingerprint(ds) <> v_val.fingerprint THEN
+    -- the lines must be those validated, now and once written (a change in between fails the load: nothing stays);
+    -- lines a client copied since (landing_import, taken to landing by the next validation) replace them
+    IF ecpipe.landing_fingerprint(ds) <> v_val.fingerprint
+       OR (SELECT count(*) FROM (SELECT 1 FROM ecpipe.landing_import i WHERE i.batch_date = ds LIMIT 1) i) > 0 THEN
         RAISE EXCEPTION 'batch % changed after its validation (run %): its lines differ; validate it again',
               ds, v_val.run_id USING ERRCODE = '55000';
     END IF;
@@ -2045,7 +2053,7 @@ GRANT USAGE, SELECT ON ecpipe.run_id_seq, ecpipe.notifications_id_seq TO ecpipe_
 GRANT EXECUTE ON FUNCTION ecpipe.setting(text), ecpipe.check_day(date, text), ecpipe.landing_import_batch(),
     ecpipe.landing_number_line(), ecpipe.landing_import_start(), ecpipe.landing_import_next_line(),
     ecpipe.landing_import_date(),
-    ecpipe.landing_import_restart(),
+    ecpipe.landing_import_restart(), ecpipe.landing_import_started(),
     ecpipe.check_batch(date, bigint), ecpipe.batch_source(date), ecpipe.check_batch_source(date),
     ecpipe.raw_partition_name(date), ecpipe.raw_partition_days(),
     ecpipe.line_items(jsonb), ecpipe.rate(numeric, numeric), ecpipe.amount_or_zero(jsonb),

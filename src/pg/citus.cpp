@@ -119,7 +119,7 @@ void route_landing_import(DateADT batch) {
       "SELECT i.batch_date, i.line_no, i.line, i.line_bytes, i.landed_at, ecpipe.route_key(i.line, i.line_no) "
       "FROM ecpipe.landing_import i WHERE i.batch_date = $1 AND i.landed_at = $2",
       {DATEOID, TIMESTAMPTZOID}, {day, latest});
-  // a statement that committed meanwhile (a later start) stays for the next run
+  // a statement that committed meanwhile with a later first line stays for the next run
   spi_exec("DELETE FROM ecpipe.landing_import i WHERE i.batch_date = $1 AND i.landed_at <= $2",
            {DATEOID, TIMESTAMPTZOID}, {day, latest});
 }

@@ -1,7 +1,8 @@
 // The batch and the arrival number of a line a client's \copy lands into ecpipe.landing_import: column defaults
 // evaluated per line without a trigger or a query. The numbering restarts at 1 with each statement: the table's
 // statement trigger says so on one node; a distributed landing_import (whose COPY fires no trigger) is numbered on
-// the node the client copies through, and a new statement is seen by its transaction and start time.
+// the node the client copies through, which sees a new statement by its transaction, start time and command, and
+// stamps its lines with when its first line came (landed_at), so that a run takes the day's latest statement.
 #include <cstring>
 #include <string>
 
@@ -14,20 +15,28 @@ extern "C" {
 
 namespace {
 
-// The number of the last line landed by this backend's current statement into ecpipe.landing_import.
+// The number of the last line landed by this backend's current statement into ecpipe.landing_import, and when its
+// first line came.
 int64 last_line = 0;
+TimestampTz first_line_at = 0;
 
-// The statement last_line counts for: its local transaction and its start time.
+// The statement last_line counts for: its local transaction, its start time and its command (statements in one
+// function or one query string share the first two).
 struct StatementKey {
   LocalTransactionId transaction = InvalidLocalTransactionId;
   TimestampTz started = 0;
+  CommandId command = InvalidCommandId;
   bool operator==(const StatementKey& other) const {
-    return transaction == other.transaction && started == other.started;
+    return transaction == other.transaction && started == other.started && command == other.command;
   }
 };
 StatementKey numbered_statement;
 
-StatementKey current_statement() { return {MyProc->lxid, GetCurrentStatementStartTimestamp()}; }
+// The command is marked used, as a write marks it, so that the next statement in this transaction gets another one
+// (Citus's COPY into a distributed table writes nothing on this node).
+StatementKey current_statement() {
+  return {MyProc->lxid, GetCurrentStatementStartTimestamp(), GetCurrentCommandId(true)};
+}
 
 // A distributed landing_import is numbered on the node a client copies through; Citus evaluates the defaults of an
 // INSERT ... SELECT over distributed tables in its tasks on the workers (application_name "citus_internal gpid=..."),
@@ -63,18 +72,33 @@ ECPIPE_FUNCTION(ecpipe_landing_import_date) {
   return DateADTGetDatum(landing_date);
 }
 
-ECPIPE_FUNCTION(ecpipe_landing_import_next_line) {
+namespace {
+
+// Starts the numbering again on the first line of another statement.
+void follow_statement() {
   const StatementKey statement = current_statement();
-  if (!(statement == numbered_statement)) {  // the first line of another statement
-    refuse_in_citus_task();
-    numbered_statement = statement;
-    last_line = 0;
-  }
+  if (statement == numbered_statement) return;
+  refuse_in_citus_task();
+  numbered_statement = statement;
+  last_line = 0;
+  first_line_at = GetCurrentTimestamp();
+}
+
+}  // namespace
+
+ECPIPE_FUNCTION(ecpipe_landing_import_next_line) {
+  follow_statement();
   return Int64GetDatum(++last_line);
+}
+
+ECPIPE_FUNCTION(ecpipe_landing_import_started) {
+  follow_statement();
+  return TimestampTzGetDatum(first_line_at);
 }
 
 ECPIPE_FUNCTION(ecpipe_landing_import_restart) {
   numbered_statement = current_statement();
   last_line = 0;
+  first_line_at = GetCurrentTimestamp();
   PG_RETURN_VOID();
 }

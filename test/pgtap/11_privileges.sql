@@ -39,6 +39,7 @@ SELECT is((SELECT count(*) FROM members m JOIN pg_proc p ON m.classid = 'pg_proc
              -- than their work
              AND p.oid NOT IN ('ecpipe.landing_import_next_line()'::regprocedure,
                                'ecpipe.landing_import_date()'::regprocedure,
+                               'ecpipe.landing_import_started()'::regprocedure,
                                'ecpipe.route_key(text, bigint)'::regprocedure)), 0::bigint,
           'every ecpipe function pins search_path');
 

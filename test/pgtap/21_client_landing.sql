@@ -1,7 +1,7 @@
 -- A client's \copy into ecpipe.landing_import: every byte, lines 1..n in file order, the batch replaced whichever
 -- path landed it, no row trigger, and an operator can do it.
 BEGIN;
-SELECT plan(25);
+SELECT plan(26);
 CREATE EXTENSION ecpipe;
 
 CREATE FUNCTION pg_temp.client_copy(day date, file text) RETURNS void LANGUAGE plpgsql AS $$
@@ -115,6 +115,11 @@ SELECT lives_ok(format('SELECT pg_temp.client_copy(%L, %L)', '2024-02-01', :'fix
 RESET ROLE;
 SELECT is(pg_temp.numbered('2024-02-01'), pg_temp.numbered_file(:'fixtures' || '/copy_dirty.jsonl'),
           'the operator''s copy replaced the batch');
+
+-- A copy holds the day's lock, as ecpipe_ingest and a run do: an ingest of the day waits for it (their lines mixed
+-- into one batch when they overlapped).
+SELECT is((SELECT l.pid FROM ecpipe.run_locks l WHERE l.ds = '2024-02-01'), pg_backend_pid(),
+          'the copy took its day''s lock until it commits');
 
 SELECT * FROM finish();
 ROLLBACK;

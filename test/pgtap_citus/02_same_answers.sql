@@ -1,7 +1,7 @@
 -- The same batches through a distributed ecpipe (this database, after 01_distribute) and a single-node one (database
 -- ecpipe_single on the coordinator's server, through dblink): every check count, raw and quarantine row, line
 -- verdict and mart cell equal; the cross-shard fixture's numbers hand-computed; rows on both workers. Committed.
-SELECT plan(49);
+SELECT plan(52);
 SELECT format('host=%s port=%s dbname=ecpipe_single user=postgres', current_setting('unix_socket_directories'),
               current_setting('port')) AS single \gset
 SET client_min_messages = error;  -- Citus notes that functions in pg_temp stay on this node
@@ -260,6 +260,28 @@ SELECT is((SELECT count(*) FROM ecpipe.landing_import WHERE batch_date = '2024-0
           (SELECT count(*) FROM ecpipe_generate('2024-06-06', 10, 6)), 'an operator lands lines through a worker');
 SELECT ecpipe_ingest('2024-06-06', :'fixtures' || '/cross_shard.jsonl');
 SELECT is(ecpipe_run('2024-06-06')->>'loaded', '9', 'a file ingested after them replaces them (9 lines of it load)');
+-- two copies in one function: two batches, the second read; lines copied after a validation fail its load
+SET client_min_messages = error;
+CREATE FUNCTION pg_temp.copy_twice(first text, second text) RETURNS void LANGUAGE plpgsql AS $f$
+BEGIN
+    PERFORM set_config('ecpipe.landing_date', '2024-06-08', true);
+    EXECUTE format($$COPY ecpipe.landing_import (line) FROM %L
+                     WITH (FORMAT csv, QUOTE E'\x01', DELIMITER E'\x02', FORCE_NOT_NULL (line))$$, first);
+    EXECUTE format($$COPY ecpipe.landing_import (line) FROM %L
+                     WITH (FORMAT csv, QUOTE E'\x01', DELIMITER E'\x02', FORCE_NOT_NULL (line))$$, second);
+END $f$;
+RESET client_min_messages;
+SELECT pg_temp.copy_twice(:'fixtures_day5', :'fixtures' || '/cross_shard.jsonl');
+SELECT results_eq($$SELECT count(*) FROM ecpipe.landing_import WHERE batch_date = '2024-06-08'
+                    GROUP BY landed_at ORDER BY landed_at$$,
+                  $$VALUES ((SELECT count(*) FROM ecpipe_generate('2024-06-05', 60, 5, 0.02))), (13::bigint)$$,
+                  'two copies in one function are two batches');
+SELECT is((SELECT population FROM ecpipe_validate('2024-06-08') WHERE check_no = 1), 13::bigint,
+          'the later one is validated (its 13 lines)');
+SELECT dblink_exec(:'node' || '5433 user=postgres',
+                   replace(format(current_setting('ecpipe_test.copy'), :'fixtures_day5'), '2024-06-05', '2024-06-08'));
+SELECT throws_like($$SELECT ecpipe_load('2024-06-08')$$, 'batch 2024-06-08 changed after its validation%',
+                   'a copy after the validation fails the load, as on one node');
 SELECT throws_like(format($$SELECT dblink_exec(%L, 'SET ecpipe.landing_date = ''2024-06-08'';
                               INSERT INTO ecpipe.landing_import (line) SELECT line FROM ecpipe.landing')$$,
                           :'node' || '5433 user=postgres'),
