@@ -328,6 +328,9 @@ BEGIN
         ELSIF v_source->>'source' = 'file' THEN  -- validate and load read it where it lies; nothing is copied
             RETURN jsonb_build_object('status', 'succeeded', 'detail',
                                       format('%s (%s bytes), read in place', v_source->>'path', v_source->>'size'));
+        ELSIF v_source ? 'copied' THEN  -- a distributed ecpipe: a client's lines, just taken to the workers' landing
+            RETURN jsonb_build_object('status', 'succeeded', 'rows', (v_source->>'copied')::bigint, 'detail',
+                                      format('%s lines a client copied, taken to landing', v_source->>'copied'));
         ELSIF (v_source->>'landed')::boolean THEN  -- batch_source looked (counting a big batch costs seconds)
             RETURN jsonb_build_object('status', 'skipped', 'detail', 'already landed');
         ELSIF ecpipe.setting('ecpipe.landing_dir') = '' THEN

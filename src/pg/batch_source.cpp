@@ -166,7 +166,7 @@ std::string file_identity_json(const BatchSource& source, uint64_t fingerprint) 
 // ecpipe.batch_source(ds): where a run of ds would read its batch now, as jsonb: {"source": "landing"} or
 // {"source": "file", "path", "size", "mtime"} (the collect step of ecpipe_run), and "landed": whether the batch has
 // landed lines. On a distributed ecpipe a day's file is not read in place: the validation routes its lines to the
-// workers ("routed": true).
+// workers ("routed": true); lines a client copied are taken to landing first ("copied": how many).
 ECPIPE_FUNCTION(ecpipe_batch_source) {
   using namespace ecpipe::pg;
   const DateADT batch = PG_GETARG_DATEADT(0);
@@ -174,9 +174,10 @@ ECPIPE_FUNCTION(ecpipe_batch_source) {
   SpiConnection spi;
   const bool distributed = tables_distributed();
   std::optional<AsExtensionOwner> owner;  // a distributed data path reaches the workers as one role
+  uint64_t copied = 0;
   if (distributed) {
     owner.emplace();
-    route_landing_import(batch);  // a client's \copy, on the coordinator
+    copied = route_landing_import(batch);  // a client's \copy, through any node
   }
   const BatchSource source = find_batch_source(batch);
   const bool landed = !source.file && has_landed_lines(batch);
@@ -187,6 +188,7 @@ ECPIPE_FUNCTION(ecpipe_batch_source) {
   json.str("source", source_name(source));
   if (source.file) write_file_identity(json, source);
   if (source.file && distributed) json.raw("routed", "true");  // by the validation, to the workers
+  if (copied > 0) json.raw("copied", std::to_string(copied));  // taken from landing_import just now
   json.raw("landed", landed ? "true" : "false");
   json.close();
   return jsonb_result(out);

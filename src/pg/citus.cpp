@@ -103,7 +103,7 @@ BatchSource route_batch(DateADT batch, uint64_t max_line_bytes) {
   return found;
 }
 
-void route_landing_import(DateADT batch) {
+uint64_t route_landing_import(DateADT batch) {
   AsExtensionOwner owner;  // as the rest of the distributed data path
   // the day's latest statement (a client copied through some node) replaces the batch; the ones before it go
   const Datum day = DateADTGetDatum(batch);
@@ -112,9 +112,9 @@ void route_landing_import(DateADT batch) {
   Datum latest = 0;
   bool none = true;
   server_call([&] { latest = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &none); });
-  if (none) return;
+  if (none) return 0;
   spi_exec("DELETE FROM ecpipe.landing WHERE batch_date = $1", {DATEOID}, {day});
-  spi_exec(
+  const uint64_t moved = spi_exec(
       "INSERT INTO ecpipe.landing (batch_date, line_no, line, line_bytes, landed_at, route_key) "
       "SELECT i.batch_date, i.line_no, i.line, i.line_bytes, i.landed_at, ecpipe.route_key(i.line, i.line_no) "
       "FROM ecpipe.landing_import i WHERE i.batch_date = $1 AND i.landed_at = $2",
@@ -122,6 +122,7 @@ void route_landing_import(DateADT batch) {
   // a statement that committed meanwhile with a later first line stays for the next run
   spi_exec("DELETE FROM ecpipe.landing_import i WHERE i.batch_date = $1 AND i.landed_at <= $2",
            {DATEOID, TIMESTAMPTZOID}, {day, latest});
+  return moved;
 }
 
 uint64_t distributed_fingerprint(DateADT batch) {

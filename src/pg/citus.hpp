@@ -27,8 +27,8 @@ BatchSource route_batch(DateADT batch, uint64_t max_line_bytes);
 
 // Moves the lines of the batch's latest statement a client copied into ecpipe.landing_import (through any node) to
 // landing, each with its route key, in place of the batch; that statement and earlier ones leave landing_import.
-// Needs an open SpiConnection.
-void route_landing_import(DateADT batch);
+// Returns the lines moved. Needs an open SpiConnection.
+uint64_t route_landing_import(DateADT batch);
 
 // The batch's lines as one number computed on the workers (ecpipe.landing_fingerprint). Needs an open SpiConnection.
 uint64_t distributed_fingerprint(DateADT batch);

@@ -43,9 +43,10 @@ StatementKey current_statement() {
 // where neither the client's ecpipe.landing_date nor one count of the lines exists.
 void refuse_in_citus_task() {
   if (application_name == nullptr || strncmp(application_name, "citus_internal", 14) != 0) return;
-  throw ecpipe::ServerError(ERRCODE_FEATURE_NOT_SUPPORTED,
-                            "ecpipe.landing_import: a distributed query's task cannot number a client's lines; copy "
-                            "them (\\copy or COPY), or insert rows computed on the node you are connected to");
+  throw ecpipe::ServerError(
+      ERRCODE_FEATURE_NOT_SUPPORTED,
+      "ecpipe.landing_import: a distributed query's task cannot number or stamp a client's lines; copy "
+      "them (\\copy or COPY), or insert rows computed on the node you are connected to");
 }
 
 // ecpipe.landing_date as last read, and the date it names (parsed once per value, not once per line).

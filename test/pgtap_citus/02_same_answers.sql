@@ -1,7 +1,7 @@
 -- The same batches through a distributed ecpipe (this database, after 01_distribute) and a single-node one (database
 -- ecpipe_single on the coordinator's server, through dblink): every check count, raw and quarantine row, line
 -- verdict and mart cell equal; the cross-shard fixture's numbers hand-computed; rows on both workers. Committed.
-SELECT plan(52);
+SELECT plan(53);
 SELECT format('host=%s port=%s dbname=ecpipe_single user=postgres', current_setting('unix_socket_directories'),
               current_setting('port')) AS single \gset
 SET client_min_messages = error;  -- Citus notes that functions in pg_temp stay on this node
@@ -252,6 +252,11 @@ SELECT is(pg_temp.digest($$SELECT to_jsonb(q) - '{run_id,route_key,quarantined_a
           'and the same quarantined lines');
 SELECT is((SELECT count(*) FROM ecpipe.landing_import WHERE batch_date = '2024-06-05'), 0::bigint,
           'both copies left landing_import');
+SELECT results_eq($$SELECT s.status, s.rows, s.detail FROM ecpipe.run_steps s JOIN ecpipe.runs r USING (run_id)
+                    WHERE r.ds = '2024-06-05' AND s.name = 'collect'$$,
+                  $$SELECT 'succeeded', n, n || ' lines a client copied, taken to landing'
+                    FROM (SELECT count(*) AS n FROM ecpipe_generate('2024-06-05', 60, 5, 0.02)) g$$,
+                  'the collect step says it took the client''s lines');
 -- an operator's lines through a worker, then a file ingested for the same day: the later one wins, as on one node
 SELECT dblink_exec(:'node' || '5434 user=ecpipe_test_op',
                    $$SET ecpipe.landing_date = '2024-06-06';
@@ -285,7 +290,7 @@ SELECT throws_like($$SELECT ecpipe_load('2024-06-08')$$, 'batch 2024-06-08 chang
 SELECT throws_like(format($$SELECT dblink_exec(%L, 'SET ecpipe.landing_date = ''2024-06-08'';
                               INSERT INTO ecpipe.landing_import (line) SELECT line FROM ecpipe.landing')$$,
                           :'node' || '5433 user=postgres'),
-                   '%a distributed query''s task cannot number a client''s lines%',
+                   '%a distributed query''s task cannot number or stamp a client''s lines%',
                    'lines selected from distributed tables are refused with the reason, not numbered per shard');
 SELECT throws_like(format($$SELECT * FROM dblink('host=%s port=5434 dbname=ecpipe_citus user=postgres',
                                                  'SELECT ecpipe_run(''2024-06-04'')::text') AS t(s text)$$,
