@@ -1773,6 +1773,13 @@ BEGIN
 END $$;
 
 -- A landed line as a row of ecpipe.raw_events (NULL for a blank line), converted as the single-node load converts it.
+-- A landed line's event day from its timestamp alone (NULL without a valid one): the distributed load's first pass,
+-- which makes the partitions its rows need, on the workers next to the lines. Reads no name: no SET clause, which
+-- would cost more than its work.
+CREATE FUNCTION ecpipe.line_event_day(line text, zone text) RETURNS date
+AS 'MODULE_PATHNAME', 'ecpipe_line_event_day'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
 CREATE FUNCTION ecpipe.raw_row(line text, line_no bigint, batch date, run bigint, failed_checks smallint, zone text)
 RETURNS ecpipe.raw_events
 AS 'MODULE_PATHNAME', 'ecpipe_raw_row'
@@ -1840,12 +1847,14 @@ BEGIN
     END IF;
     DELETE FROM ecpipe.quarantine q WHERE q.batch_date = ds;
 
-    -- the event days of the lines that go to raw (converted on the workers), each with its partition
+    -- the event days of the lines that go to raw (read from their timestamps on the workers), each with its partition
     SELECT array_agg(DISTINCT x.event_day ORDER BY x.event_day) INTO v_days
-    FROM ecpipe.landing l
-         LEFT JOIN ecpipe.line_verdicts v ON v.route_key = l.route_key AND v.line_no = l.line_no AND v.run_id = v_val.run_id,
-         LATERAL ecpipe.raw_row(l.line, l.line_no, ds, run, coalesce(v.failed_checks, 0::smallint), v_val.zone) x
-    WHERE l.batch_date = ds AND (v.disposition IS NULL OR v.disposition = 'raw') AND x.line_no IS NOT NULL;
+    FROM (SELECT ecpipe.line_event_day(l.line, v_val.zone) AS event_day
+          FROM ecpipe.landing l
+               LEFT JOIN ecpipe.line_verdicts v
+                      ON v.route_key = l.route_key AND v.line_no = l.line_no AND v.run_id = v_val.run_id
+          WHERE l.batch_date = ds AND (v.disposition IS NULL OR v.disposition = 'raw')) x
+    WHERE x.event_day IS NOT NULL;
     PERFORM ecpipe.make_raw_partitions(v_days);
 
     INSERT INTO ecpipe.quarantine (batch_date, line_no, line, line_bytes, reasons, detail, run_id, route_key)

@@ -1,14 +1,17 @@
 // ecpipe.raw_row(line, line_no, batch, run_id, failed_checks, zone): a landed line as a row of ecpipe.raw_events, for
-// the distributed load, which runs it on the workers next to the lines (INSERT ... SELECT per shard).
+// the distributed load, which runs it on the workers next to the lines (INSERT ... SELECT per shard); and
+// ecpipe.line_event_day(line, zone), the day of its timestamp alone, with which that load first finds its partitions.
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "boundary.hpp"
+#include "dates.hpp"
 #include "raw_writer.hpp"
 #include "schema_cache.hpp"
 #include "settings.hpp"
 
+#include "ecpipe/line_day.hpp"
 #include "ecpipe/line_reader.hpp"
 #include "ecpipe/raw_event.hpp"
 
@@ -30,7 +33,31 @@ struct Extraction {
 };
 Extraction extraction;
 
+// The zone named by the load's settings, made again only when another is asked for.
+const ecpipe::TimeZone& zone_named(const char* name) {
+  if (!extraction.zone || extraction.zone_name != name) {
+    extraction.zone = std::make_unique<ecpipe::pg::ServerTimeZone>(name);
+    extraction.zone_name = name;
+  }
+  return *extraction.zone;
+}
+
 }  // namespace
+
+// NULL for a line without a valid timestamp (a blank one, one that does not parse: never a raw row).
+ECPIPE_FUNCTION(ecpipe_line_event_day) {
+  using namespace ecpipe::pg;
+  text* line_arg = nullptr;
+  const char* zone_arg = nullptr;
+  server_call([&] {
+    line_arg = PG_GETARG_TEXT_PP(0);
+    zone_arg = text_to_cstring(PG_GETARG_TEXT_PP(1));
+  });
+  const std::optional<int32_t> day = ecpipe::line_event_day(
+      std::string_view(VARDATA_ANY(line_arg), VARSIZE_ANY_EXHDR(line_arg)), zone_named(zone_arg));
+  if (!day) PG_RETURN_NULL();
+  return DateADTGetDatum(ecpipe::pg::pg_date(*day));
+}
 
 // NULL for a blank line (nothing to load); an error, naming the line, for one that no longer parses (the batch
 // changed after its validation).
@@ -72,14 +99,11 @@ ECPIPE_FUNCTION(ecpipe_raw_row) {
     extraction.extractor = std::make_unique<ecpipe::RawEventExtractor>(schema);
     extraction.schema = &schema;
   }
-  if (!extraction.zone || extraction.zone_name != zone_arg) {
-    extraction.zone = std::make_unique<ServerTimeZone>(zone_arg);
-    extraction.zone_name = zone_arg;
-  }
+  const ecpipe::TimeZone& zone = zone_named(zone_arg);
   const int64 line_no = PG_GETARG_INT64(1);
   ecpipe::RawEvent event;
   std::string why;
-  if (!extraction.extractor->extract(line, *extraction.zone, event, why))
+  if (!extraction.extractor->extract(line, zone, event, why))
     throw ecpipe::ServerError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
                               ("line " + std::to_string(line_no) +
                                " changed after its validation (it does not parse as an event now): validate the "

@@ -17,8 +17,9 @@ SELECT is(
      AND p.oid NOT IN ('ecpipe.landing_import_next_line()'::regprocedure,  -- per-line, read no name
                        'ecpipe.landing_import_date()'::regprocedure,
                        'ecpipe.landing_import_started()'::regprocedure,
+                       'ecpipe.line_event_day(text, text)'::regprocedure,
                        'ecpipe.route_key(text, bigint)'::regprocedure)),
-  0, 'every ecpipe function pins search_path but the \copy defaults of batch, number and stamp and a line''s route key');
+  0, 'every ecpipe function pins search_path but the \copy defaults of batch, number and stamp and a line''s route key and day');
 SELECT ok(
   (SELECT 'ecpipe.landing'::regclass = ANY (extconfig) FROM pg_extension WHERE extname = 'ecpipe'),
   'landing is dumped by pg_dump');

@@ -35,11 +35,12 @@ SELECT is((SELECT count(*) FROM members m JOIN pg_proc p ON m.classid = 'pg_proc
            WHERE NOT coalesce(p.proconfig @> '{"search_path=pg_catalog, pg_temp"}', false)
              -- a procedure with a SET clause may not COMMIT: this one schema-qualifies every name instead
              AND p.oid <> 'ecpipe_backfill_days(date, date)'::regprocedure
-             -- a \copy's per-line defaults and a line's route key read no name; a SET clause would cost them more
-             -- than their work
+             -- a \copy's per-line defaults and a line's route key and event day read no name; a SET clause would cost
+             -- them more than their work
              AND p.oid NOT IN ('ecpipe.landing_import_next_line()'::regprocedure,
                                'ecpipe.landing_import_date()'::regprocedure,
                                'ecpipe.landing_import_started()'::regprocedure,
+                               'ecpipe.line_event_day(text, text)'::regprocedure,
                                'ecpipe.route_key(text, bigint)'::regprocedure)), 0::bigint,
           'every ecpipe function pins search_path');
 
