@@ -1621,9 +1621,11 @@ COMMENT ON FUNCTION ecpipe.load_distributed(date, bigint, boolean) IS
 
 -- As the extension's owner, as the rest of the distributed data path (Citus lets no role touch placements another
 -- role wrote in the same transaction).
+-- client_min_messages: a second day of the transaction finds its work tables made (a notice each), and a SET LOCAL
+-- in the body would outlast the function and hide the run's own notices after the marts step.
 CREATE FUNCTION ecpipe.rebuild_day_marts_distributed(day date, run bigint) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp SET plan_cache_mode = force_custom_plan AS $$
+SET search_path = pg_catalog, pg_temp SET plan_cache_mode = force_custom_plan SET client_min_messages = warning AS $$
 DECLARE
     v_users     bigint;
     v_platforms bigint;
@@ -1668,7 +1670,6 @@ BEGIN
     GET DIAGNOSTICS v_platforms = ROW_COUNT;
 
     -- the day's purchases (a few thousand) gathered once; an order is its first purchase line, whichever shard
-    SET LOCAL client_min_messages = warning;  -- a second day of the transaction finds its work tables made
     CREATE TEMP TABLE IF NOT EXISTS ecpipe_day_purchases (
         user_id text, session_id text, platform text, event_time timestamptz, batch_date date, line_no bigint,
         order_id text, total_amount numeric(14,2), payment_method text, extra_data jsonb) ON COMMIT DROP;

@@ -25,7 +25,7 @@ SELECT is((SELECT string_agg(p.oid::regprocedure::text || ' ' || array_to_string
           'ecpipe.quarantine_counts() search_path=pg_catalog, pg_temp; '
           'ecpipe.queue_backfill_digest(bigint[],date,date) search_path=pg_catalog, pg_temp; '
           'ecpipe.raw_partition(date) search_path=pg_catalog, pg_temp,DateStyle=ISO, YMD; '
-          'ecpipe.rebuild_day_marts_distributed(date,bigint) search_path=pg_catalog, pg_temp,plan_cache_mode=force_custom_plan; '
+          'ecpipe.rebuild_day_marts_distributed(date,bigint) search_path=pg_catalog, pg_temp,plan_cache_mode=force_custom_plan,client_min_messages=warning; '
           'ecpipe.record_step(bigint,text,text,timestamp with time zone,timestamp with time zone,bigint,text) search_path=pg_catalog, pg_temp; '
           'ecpipe.run_finish(bigint,text,date[],jsonb,jsonb) search_path=pg_catalog, pg_temp; '
           'ecpipe.run_open(bigint,date,timestamp with time zone) search_path=pg_catalog, pg_temp; '
