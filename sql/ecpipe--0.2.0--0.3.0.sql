@@ -1340,13 +1340,13 @@ BEGIN
                     HINT = 'Install Citus''s packages on every node, put citus first in shared_preload_libraries, '
                            'CREATE EXTENSION citus, add the workers with citus_add_node (docs/SCALING.md).';
     END IF;
-    IF ecpipe.distributed() THEN
-        RAISE EXCEPTION 'ecpipe_distribute: ecpipe is already distributed in database %', current_database()
-              USING ERRCODE = '55000', HINT = 'SELECT * FROM ecpipe_cluster_status() shows its nodes and shards.';
-    END IF;
     IF NOT pg_catalog.citus_is_coordinator() THEN
         RAISE EXCEPTION 'ecpipe_distribute: this node is not the Citus coordinator' USING ERRCODE = '0A000',
               HINT = 'Call it on the coordinator (SELECT citus_set_coordinator_host(...) there first).';
+    END IF;
+    IF ecpipe.distributed() THEN
+        RAISE EXCEPTION 'ecpipe_distribute: ecpipe is already distributed in database %', current_database()
+              USING ERRCODE = '55000', HINT = 'SELECT * FROM ecpipe_cluster_status() shows its nodes and shards.';
     END IF;
     SELECT array_agg(format('%s:%s', n.nodename, n.nodeport) ORDER BY n.nodename, n.nodeport) INTO v_workers
     FROM pg_catalog.pg_dist_node n WHERE n.groupid <> 0 AND n.noderole = 'primary' AND n.isactive;
@@ -1435,6 +1435,7 @@ BEGIN
         RAISE EXCEPTION 'ecpipe_cluster_status: ecpipe is not distributed in database %', current_database()
               USING ERRCODE = '55000', HINT = 'SELECT ecpipe_distribute() on a Citus coordinator distributes it.';
     END IF;
+    PERFORM ecpipe.refuse_on_worker('ecpipe_cluster_status');  -- a worker's run record is empty
     batch_date := coalesce(ds, (SELECT r.ds FROM ecpipe.runs r ORDER BY r.run_id DESC LIMIT 1));
     RETURN QUERY EXECUTE $q$
         WITH placed AS (

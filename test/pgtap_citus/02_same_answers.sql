@@ -1,7 +1,7 @@
 -- The same batches through a distributed ecpipe (this database, after 01_distribute) and a single-node one (database
 -- ecpipe_single on the coordinator's server, through dblink): every check count, raw and quarantine row, line
 -- verdict and mart cell equal; the cross-shard fixture's numbers hand-computed; rows on both workers. Committed.
-SELECT plan(53);
+SELECT plan(55);
 SELECT format('host=%s port=%s dbname=ecpipe_single user=postgres', current_setting('unix_socket_directories'),
               current_setting('port')) AS single \gset
 SET client_min_messages = error;  -- Citus notes that functions in pg_temp stay on this node
@@ -297,6 +297,16 @@ SELECT throws_like(format($$SELECT * FROM dblink('host=%s port=5434 dbname=ecpip
                           current_setting('unix_socket_directories')),
                    '%this is a worker of a distributed ecpipe; run it on the coordinator%',
                    'a run on a worker is refused before anything is recorded there');
+SELECT throws_like(format($$SELECT * FROM dblink('host=%s port=5434 dbname=ecpipe_citus user=postgres',
+                                                 'SELECT ecpipe_distribute(4)::text') AS t(s text)$$,
+                          current_setting('unix_socket_directories')),
+                   '%ecpipe_distribute: this node is not the Citus coordinator%',
+                   'ecpipe_distribute on a worker says it is not the coordinator');
+SELECT throws_like(format($$SELECT * FROM dblink('host=%s port=5434 dbname=ecpipe_citus user=postgres',
+                                                 'SELECT node FROM ecpipe_cluster_status()') AS t(s text)$$,
+                          current_setting('unix_socket_directories')),
+                   '%ecpipe_cluster_status: this is a worker of a distributed ecpipe; run it on the coordinator%',
+                   'so does ecpipe_cluster_status (a worker''s run record is empty)');
 SELECT throws_like(format($$SELECT * FROM dblink('host=%s port=5434 dbname=ecpipe_citus user=postgres',
                                                  'SELECT ecpipe.check_batch(''2024-06-04'', 1)') AS t(s text)$$,
                           current_setting('unix_socket_directories')),
