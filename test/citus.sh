@@ -23,4 +23,4 @@ chmod -R a+rX "$FIXTURES"
 chmod 777 "$FIXTURES"  # the server writes generated days here
 PGOPTIONS="-c client_min_messages=warning" pg_prove --failures -S fixtures="$FIXTURES" \
   -S fixtures_day1="$FIXTURES/day1.jsonl" -S fixtures_day2="$FIXTURES/day2.jsonl" \
-  -S fixtures_day5="$FIXTURES/day5.jsonl" -S fixtures_day7="$FIXTURES/events_20240607.jsonl" test/pgtap_citus/*.sql
+  -S fixtures_day5="$FIXTURES/day5.jsonl" -S fixtures_split="$FIXTURES/split.jsonl" -S fixtures_day7="$FIXTURES/events_20240607.jsonl" test/pgtap_citus/*.sql

@@ -5,6 +5,8 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "boundary.hpp"
@@ -111,6 +113,48 @@ std::string settings_text(const Settings& s) {
   return settings_to_json(s, zone ? zone : "UTC");
 }
 
+// An int8[] Datum of the values, in the current memory context.
+Datum int8_array(const std::vector<int64_t>& values) {
+  Datum out = 0;
+  server_call([&] {
+    std::vector<Datum> d;
+    d.reserve(values.size());
+    for (int64_t n : values) d.push_back(Int64GetDatum(n));
+    out = PointerGetDatum(construct_array(d.data(), static_cast<int>(d.size()), INT8OID, 8, true, TYPALIGN_DOUBLE));
+  });
+  return out;
+}
+
+// Verdicts that the sessions spanning shards changed, as the array parameters of one statement: $1 the run, then the
+// lines, their failed checks, reason codes and details.
+struct VerdictChanges {
+  std::vector<int64_t> lines;
+  std::vector<int16_t> failed;
+  std::vector<std::string> reasons, details;
+
+  void add(int64_t line, uint8_t failed_checks, std::string reason_codes, std::string detail) {
+    lines.push_back(line);
+    failed.push_back(failed_checks);
+    reasons.push_back(std::move(reason_codes));
+    details.push_back(std::move(detail));
+  }
+  bool empty() const { return lines.empty(); }
+  std::vector<Datum> params(int64_t run_id) const {
+    std::vector<Datum> out{Int64GetDatum(run_id), int8_array(lines)};
+    server_call([&] {
+      const int n = static_cast<int>(lines.size());
+      std::vector<Datum> f, r, d;
+      for (int16_t x : failed) f.push_back(Int16GetDatum(x));
+      for (const std::string& x : reasons) r.push_back(text_datum(x));
+      for (const std::string& x : details) d.push_back(text_datum(x));
+      out.push_back(PointerGetDatum(construct_array(f.data(), n, INT2OID, 2, true, TYPALIGN_SHORT)));
+      out.push_back(PointerGetDatum(construct_array(r.data(), n, TEXTOID, -1, false, TYPALIGN_INT)));
+      out.push_back(PointerGetDatum(construct_array(d.data(), n, TEXTOID, -1, false, TYPALIGN_INT)));
+    });
+    return out;
+  }
+};
+
 }  // namespace
 
 DistributedValidation validate_distributed(DateADT batch, int64_t run_id, const Settings& settings) {
@@ -212,12 +256,7 @@ DistributedValidation validate_distributed(DateADT batch, int64_t run_id, const 
   ServerTimeZone zone;
   BatchValidator walk(current_schema(), settings, zone, nullptr, ValidatorScope::SessionsOnly);
   if (!session_lines.empty()) {
-    Datum lines = 0;
-    server_call([&] {
-      std::vector<Datum> d;
-      for (int64_t n : session_lines) d.push_back(Int64GetDatum(n));
-      lines = PointerGetDatum(construct_array(d.data(), static_cast<int>(d.size()), INT8OID, 8, true, TYPALIGN_DOUBLE));
-    });
+    const Datum lines = int8_array(session_lines);
     scan_lines(
         "SELECT l.line_no, l.line, l.line_bytes FROM ecpipe.landing l WHERE l.batch_date = $1 "
         "AND l.line_no = ANY ($2) ORDER BY l.line_no",
@@ -227,48 +266,54 @@ DistributedValidation validate_distributed(DateADT batch, int64_t run_id, const 
   const BatchReport sessions = walk.finish();
   out.report = merge_shard_checks(shards, sessions);
 
-  // their findings join their lines' verdicts: a line with one is updated, a line without gets one (still raw)
+  // their findings join their lines' verdicts, in three statements however many lines they are: the verdicts read,
+  // then updated where a line has one, made (the line still goes to raw) where it has none
   std::map<int64_t, std::vector<const SessionFailureRecord*>> by_line;
   for (const auto& f : sessions.session_failures) by_line[f.line_no].push_back(&f);
+  if (by_line.empty()) return out;
+  std::vector<int64_t> line_nos;
+  for (const auto& entry : by_line) line_nos.push_back(entry.first);
+  std::map<int64_t, std::pair<uint8_t, std::string>> had;  // a line's verdict so far: failed checks and detail
+  spi_exec(
+      "SELECT v.line_no, v.failed_checks, v.detail FROM ecpipe.line_verdicts v "
+      "WHERE v.run_id = $1 AND v.line_no = ANY ($2)",
+      {INT8OID, INT8ARRAYOID}, {Int64GetDatum(run_id), int8_array(line_nos)}, nullptr, true);
+  server_call([&] {
+    for (uint64_t i = 0; i < SPI_processed; ++i) {
+      bool isnull = false;
+      const HeapTuple row = SPI_tuptable->vals[i];
+      const int64_t line_no = DatumGetInt64(SPI_getbinval(row, SPI_tuptable->tupdesc, 1, &isnull));
+      const auto failed = static_cast<uint8_t>(DatumGetInt16(SPI_getbinval(row, SPI_tuptable->tupdesc, 2, &isnull)));
+      const char* detail = SPI_getvalue(row, SPI_tuptable->tupdesc, 3);
+      had[line_no] = {failed, detail ? detail : ""};
+    }
+  });
+  VerdictChanges updated, made;
   for (const auto& [line_no, failures] : by_line) {
-    spi_exec("SELECT v.failed_checks, v.detail FROM ecpipe.line_verdicts v WHERE v.run_id = $1 AND v.line_no = $2",
-             {INT8OID, INT8OID}, {Int64GetDatum(run_id), Int64GetDatum(line_no)}, nullptr, true);
-    bool existed = false;
     LineVerdict v;
     v.line_no = line_no;
     std::string detail;
-    server_call([&] {
-      if (SPI_processed == 0) return;
-      existed = true;
-      bool isnull = false;
-      v.failed =
-          static_cast<uint8_t>(DatumGetInt16(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)));
-      const char* d = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
-      detail = d ? d : "";
-    });
+    const auto found = had.find(line_no);
+    if (found != had.end()) std::tie(v.failed, detail) = found->second;
     for (const SessionFailureRecord* f : failures) apply_session_failure(v.failed, detail, *f);
     BatchReport codes;
-    const std::string reasons = codes.reason_codes(v);
-    Datum values[5] = {};
-    server_call([&] {
-      values[0] = Int64GetDatum(run_id);
-      values[1] = Int64GetDatum(line_no);
-      values[2] = Int16GetDatum(static_cast<int16>(v.failed));
-      values[3] = text_datum(reasons);
-      values[4] = text_datum(detail);
-    });
-    if (existed)
-      spi_exec(
-          "UPDATE ecpipe.line_verdicts SET failed_checks = $3, reasons = string_to_array($4, ','), detail = $5 "
-          "WHERE run_id = $1 AND line_no = $2",
-          {INT8OID, INT8OID, INT2OID, TEXTOID, TEXTOID}, std::vector<Datum>(values, values + 5));
-    else
-      spi_exec(
-          "INSERT INTO ecpipe.line_verdicts (run_id, batch_date, line_no, disposition, failed_checks, reasons, detail, "
-          "route_key) SELECT $1, l.batch_date, l.line_no, 'raw', $3, string_to_array($4, ','), $5, l.route_key "
-          "FROM ecpipe.landing l WHERE l.batch_date = $6 AND l.line_no = $2",
-          {INT8OID, INT8OID, INT2OID, TEXTOID, TEXTOID, DATEOID},
-          {values[0], values[1], values[2], values[3], values[4], day});
+    (found != had.end() ? updated : made).add(line_no, v.failed, codes.reason_codes(v), detail);
+  }
+  if (!updated.empty())
+    spi_exec(
+        "UPDATE ecpipe.line_verdicts v SET failed_checks = u.f, reasons = string_to_array(u.r, ','), detail = u.d "
+        "FROM unnest($2::int8[], $3::int2[], $4::text[], $5::text[]) AS u(n, f, r, d) "
+        "WHERE v.run_id = $1 AND v.line_no = u.n",
+        {INT8OID, INT8ARRAYOID, INT2ARRAYOID, TEXTARRAYOID, TEXTARRAYOID}, updated.params(run_id));
+  if (!made.empty()) {
+    std::vector<Datum> params = made.params(run_id);
+    params.push_back(day);
+    spi_exec(
+        "INSERT INTO ecpipe.line_verdicts (run_id, batch_date, line_no, disposition, failed_checks, reasons, detail, "
+        "route_key) SELECT $1, l.batch_date, l.line_no, 'raw', u.f, string_to_array(u.r, ','), u.d, l.route_key "
+        "FROM ecpipe.landing l JOIN unnest($2::int8[], $3::int2[], $4::text[], $5::text[]) AS u(n, f, r, d) "
+        "ON l.line_no = u.n WHERE l.batch_date = $6",
+        {INT8OID, INT8ARRAYOID, INT2ARRAYOID, TEXTARRAYOID, TEXTARRAYOID, DATEOID}, params);
   }
   return out;
 }

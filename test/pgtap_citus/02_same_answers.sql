@@ -1,7 +1,7 @@
 -- The same batches through a distributed ecpipe (this database, after 01_distribute) and a single-node one (database
 -- ecpipe_single on the coordinator's server, through dblink): every check count, raw and quarantine row, line
 -- verdict and mart cell equal; the cross-shard fixture's numbers hand-computed; rows on both workers. Committed.
-SELECT plan(55);
+SELECT plan(57);
 SELECT format('host=%s port=%s dbname=ecpipe_single user=postgres', current_setting('unix_socket_directories'),
               current_setting('port')) AS single \gset
 SET client_min_messages = error;  -- Citus notes that functions in pg_temp stay on this node
@@ -312,5 +312,28 @@ SELECT throws_like(format($$SELECT * FROM dblink('host=%s port=5434 dbname=ecpip
                           current_setting('unix_socket_directories')),
                    '%this is a worker of a distributed ecpipe; run the pipeline on the coordinator%',
                    'so is a step of it');
+
+-- Many sessions split across shards (a hostile batch: each session's first line without user_id, on another shard
+-- than its second): their findings reach the verdicts in a few statements, the same as one node's.
+COPY (SELECT json_build_object('event_id', format('00000000-0000-4000-8000-%s', lpad((2 * i + k)::text, 12, '0')),
+                               'event_type', 'page_view', 'page_url', 'https://shop.example.com/p',
+                               'page_type', 'product',
+                               'session_id', format('00000000-0000-4000-9000-%s', lpad(i::text, 12, '0')),
+                               'user_id', CASE WHEN k = 1 THEN format('U%s', lpad((i + 1)::text, 6, '0')) END,
+                               'timestamp', format('2024-05-11T08:0%s:00Z', k),
+                               'platform', CASE WHEN k = 0 THEN 'ios' ELSE 'android' END, 'device_type', 'mobile')
+      FROM generate_series(0, 1999) i, generate_series(0, 1) k ORDER BY i, k)
+    TO :'fixtures_split' WITH (FORMAT csv, DELIMITER E'\x02', QUOTE E'\x01');
+SELECT pg_temp.both(format($$SELECT ecpipe_ingest('2024-05-11', %L)$$, :'fixtures_split'));
+SELECT pg_temp.both($$SELECT count(*) FROM ecpipe_validate('2024-05-11')$$);
+SELECT is(pg_temp.digest($$SELECT to_jsonb(v) - '{run_id,route_key}'::text[] FROM ecpipe.line_verdicts v
+                           WHERE v.batch_date = '2024-05-11'$$),
+          pg_temp.single_digest($$SELECT to_jsonb(v) - 'run_id' FROM ecpipe.line_verdicts v
+                                  WHERE v.batch_date = '2024-05-11'$$),
+          '2,000 sessions split across shards: every line verdict as one node''s');
+SELECT results_eq($$SELECT count(*) FILTER (WHERE disposition = 'raw'), count(*) FROM ecpipe.line_verdicts
+                    WHERE batch_date = '2024-05-11'$$,
+                  $$VALUES (2000::bigint, 4000::bigint)$$,
+                  'each second line still goes to raw, flagged for its session''s platform switch');
 
 SELECT * FROM finish();
