@@ -36,8 +36,8 @@ namespace {
 // it creates are used): a normal batch has one or two, and each builder holds a day's users and sessions.
 constexpr size_t kMaxAggregatedDays = 4;
 
-// The advisory-lock key with which a database whose ecpipe SQL has no ecpipe.lock_day (not updated with ALTER
-// EXTENSION ecpipe UPDATE) serializes the runs of a day; the day, counted from 2000-01-01, is the second key.
+// The advisory-lock key with which ecpipe SQL older than this library (no ecpipe.lock_day: installed.hpp) serializes
+// the runs of a day; the day, counted from 2000-01-01, is the second key.
 constexpr int32_t kNotUpdatedRunLockKey = 1701864048;
 
 struct Verdict {
@@ -60,7 +60,7 @@ struct Validation {
 // validates after it, under a smaller run_id), else the latest.
 Validation latest_validation(DateADT batch, int64_t run_id = 0) {
   Validation v;
-  // a database whose ecpipe SQL objects are not yet updated validates landed lines only
+  // older ecpipe SQL (installed.hpp) validates landed lines only
   spi_exec(validations_record_source()
                ? "SELECT run_id, status, fingerprint, settings->>'timezone', source, source_file->>'path', "
                  "source_file->>'size', source_file->>'mtime', source_file->>'device', source_file->>'inode' "
@@ -150,8 +150,8 @@ std::unordered_map<int64_t, Verdict> verdicts_of(int64_t validation_run) {
 
 // The event days the batch's rows were loaded into (ecpipe.batch_days), whose partitions still exist. Read from the
 // map rather than from raw_events: a batch_date predicate prunes no partition, so it would lock every one of them.
-// A day outside 0001..9999 (a BC partition) has no partition name and is skipped. A database whose ecpipe SQL objects
-// are not yet updated has no map: the days are then read from raw_events.
+// A day outside 0001..9999 (a BC partition) has no partition name and is skipped. Older ecpipe SQL (installed.hpp) has
+// no map: the days are then read from raw_events.
 std::set<int64_t> days_of_batch(DateADT batch, bool mapped) {
   std::set<int64_t> days;
   spi_exec(mapped ? "SELECT b.event_day FROM ecpipe.batch_days b WHERE b.batch_date = $1 "
@@ -269,7 +269,7 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
 
   // One loader per batch at a time; a second waits here up to ecpipe.run_lock_timeout (and then sees the first one's
   // result). It is the lock ecpipe_run takes for its day, a row lock only ecpipe's roles can take (ecpipe.lock_day);
-  // a database whose ecpipe SQL objects are not yet updated has the advisory lock its own ecpipe_run takes.
+  // older ecpipe SQL (installed.hpp) has the advisory lock its own ecpipe_run takes.
   if (has_lock_day())
     spi_exec("SELECT ecpipe.lock_day($1, $2)", {DATEOID, INT8OID}, {DateADTGetDatum(batch), Int64GetDatum(run_id)});
   else
@@ -409,7 +409,7 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
   counts.orders = static_cast<int64_t>(orders.size());
   counts.revenue = any_revenue ? format_cents(revenue) : "0";  // "0" as coalesce(sum, 0) shows none
   if (build_marts && !days.empty()) {
-    // ecpipe.build_marts in a database whose ecpipe SQL objects are not yet updated
+    // ecpipe.build_marts in older ecpipe SQL (installed.hpp)
     const char* rebuild =
         has_rebuild_day_marts() ? "SELECT ecpipe.rebuild_day_marts($1, $2)" : "SELECT ecpipe.build_marts($1, $2)";
     for (int64_t day : days)

@@ -227,8 +227,8 @@ ECPIPE_FUNCTION(ecpipe_backend_alive) {
 }
 
 // ecpipe.xid_holder(xid): the pid of the backend whose transaction (or subtransaction) xid is in progress, else NULL.
-// A row lock's xmax is the locker's subtransaction when it locked inside an exception block, and pg_locks no
-// longer shows a subtransaction's xid once it has committed into its parent.
+// A row lock's xmax is the locker's subtransaction when it locked inside an exception block, and pg_locks does not
+// show a subtransaction's xid after it has committed into its parent.
 ECPIPE_FUNCTION(ecpipe_xid_holder) {
   const TransactionId xid = DatumGetTransactionId(PG_GETARG_DATUM(0));
   int pid = 0;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "boundary.hpp"
+#include "bulk_insert.hpp"
 #include "datums.hpp"
 #include "extension_owner.hpp"
 #include "schema_cache.hpp"
@@ -125,36 +126,6 @@ Datum int8_array(const std::vector<int64_t>& values) {
   return out;
 }
 
-// Verdicts that the sessions spanning shards changed, as the array parameters of one statement: $1 the run, then the
-// lines, their failed checks, reason codes and details.
-struct VerdictChanges {
-  std::vector<int64_t> lines;
-  std::vector<int16_t> failed;
-  std::vector<std::string> reasons, details;
-
-  void add(int64_t line, uint8_t failed_checks, std::string reason_codes, std::string detail) {
-    lines.push_back(line);
-    failed.push_back(failed_checks);
-    reasons.push_back(std::move(reason_codes));
-    details.push_back(std::move(detail));
-  }
-  bool empty() const { return lines.empty(); }
-  std::vector<Datum> params(int64_t run_id) const {
-    std::vector<Datum> out{Int64GetDatum(run_id), int8_array(lines)};
-    server_call([&] {
-      const int n = static_cast<int>(lines.size());
-      std::vector<Datum> f, r, d;
-      for (int16_t x : failed) f.push_back(Int16GetDatum(x));
-      for (const std::string& x : reasons) r.push_back(text_datum(x));
-      for (const std::string& x : details) d.push_back(text_datum(x));
-      out.push_back(PointerGetDatum(construct_array(f.data(), n, INT2OID, 2, true, TYPALIGN_SHORT)));
-      out.push_back(PointerGetDatum(construct_array(r.data(), n, TEXTOID, -1, false, TYPALIGN_INT)));
-      out.push_back(PointerGetDatum(construct_array(d.data(), n, TEXTOID, -1, false, TYPALIGN_INT)));
-    });
-    return out;
-  }
-};
-
 }  // namespace
 
 DistributedValidation validate_distributed(DateADT batch, int64_t run_id, const Settings& settings) {
@@ -266,7 +237,7 @@ DistributedValidation validate_distributed(DateADT batch, int64_t run_id, const 
   const BatchReport sessions = walk.finish();
   out.report = merge_shard_checks(shards, sessions);
 
-  // their findings join their lines' verdicts, in three statements however many lines they are: the verdicts read,
+  // their findings join their lines' verdicts in a few statements however many lines they are: the verdicts read,
   // then updated where a line has one, made (the line still goes to raw) where it has none
   std::map<int64_t, std::vector<const SessionFailureRecord*>> by_line;
   for (const auto& f : sessions.session_failures) by_line[f.line_no].push_back(&f);
@@ -288,7 +259,17 @@ DistributedValidation validate_distributed(DateADT batch, int64_t run_id, const 
       had[line_no] = {failed, detail ? detail : ""};
     }
   });
-  VerdictChanges updated, made;
+  BulkInsert updated(
+      "UPDATE ecpipe.line_verdicts v SET failed_checks = u.f, reasons = string_to_array(u.r, ','), detail = u.d "
+      "FROM unnest($2::int8[], $3::int2[], $4::text[], $5::text[]) AS u(n, f, r, d) "
+      "WHERE v.run_id = $1 AND v.line_no = u.n",
+      {INT8OID}, {Int64GetDatum(run_id)}, {INT8OID, INT2OID, TEXTOID, TEXTOID});
+  BulkInsert made(
+      "INSERT INTO ecpipe.line_verdicts (run_id, batch_date, line_no, disposition, failed_checks, reasons, detail, "
+      "route_key) SELECT $1, l.batch_date, l.line_no, 'raw', u.f, string_to_array(u.r, ','), u.d, l.route_key "
+      "FROM ecpipe.landing l JOIN unnest($3::int8[], $4::int2[], $5::text[], $6::text[]) AS u(n, f, r, d) "
+      "ON l.line_no = u.n WHERE l.batch_date = $2",
+      {INT8OID, DATEOID}, {Int64GetDatum(run_id), day}, {INT8OID, INT2OID, TEXTOID, TEXTOID});
   for (const auto& [line_no, failures] : by_line) {
     LineVerdict v;
     v.line_no = line_no;
@@ -297,24 +278,19 @@ DistributedValidation validate_distributed(DateADT batch, int64_t run_id, const 
     if (found != had.end()) std::tie(v.failed, detail) = found->second;
     for (const SessionFailureRecord* f : failures) apply_session_failure(v.failed, detail, *f);
     BatchReport codes;
-    (found != had.end() ? updated : made).add(line_no, v.failed, codes.reason_codes(v), detail);
+    const std::string reasons = codes.reason_codes(v);
+    BulkInsert& target = found != had.end() ? updated : made;
+    std::vector<Datum> values(4);
+    server_call([&] {
+      MemoryContext old = MemoryContextSwitchTo(target.chunk_context());
+      values = {Int64GetDatum(line_no), Int16GetDatum(static_cast<int16>(v.failed)), text_datum(reasons),
+                text_datum(detail)};
+      MemoryContextSwitchTo(old);
+    });
+    target.add_row(values, {false, false, false, false});
   }
-  if (!updated.empty())
-    spi_exec(
-        "UPDATE ecpipe.line_verdicts v SET failed_checks = u.f, reasons = string_to_array(u.r, ','), detail = u.d "
-        "FROM unnest($2::int8[], $3::int2[], $4::text[], $5::text[]) AS u(n, f, r, d) "
-        "WHERE v.run_id = $1 AND v.line_no = u.n",
-        {INT8OID, INT8ARRAYOID, INT2ARRAYOID, TEXTARRAYOID, TEXTARRAYOID}, updated.params(run_id));
-  if (!made.empty()) {
-    std::vector<Datum> params = made.params(run_id);
-    params.push_back(day);
-    spi_exec(
-        "INSERT INTO ecpipe.line_verdicts (run_id, batch_date, line_no, disposition, failed_checks, reasons, detail, "
-        "route_key) SELECT $1, l.batch_date, l.line_no, 'raw', u.f, string_to_array(u.r, ','), u.d, l.route_key "
-        "FROM ecpipe.landing l JOIN unnest($2::int8[], $3::int2[], $4::text[], $5::text[]) AS u(n, f, r, d) "
-        "ON l.line_no = u.n WHERE l.batch_date = $6",
-        {INT8OID, INT8ARRAYOID, INT2ARRAYOID, TEXTARRAYOID, TEXTARRAYOID, DATEOID}, params);
-  }
+  updated.flush();
+  made.flush();
   return out;
 }
 

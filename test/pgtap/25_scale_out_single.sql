@@ -20,11 +20,13 @@ SELECT is(ecpipe.route_key(NULL, 13), '13', 'a line kept as bytes: its number');
 
 -- A line's event day from its timestamp alone (the distributed load's partitions): raw_row's day for every line it
 -- converts, in the zone asked for; NULL for a line without a valid timestamp.
-SELECT is((SELECT count(*) FILTER (WHERE ecpipe.line_event_day(g.l, z.zone) IS DISTINCT FROM (r).event_day)
-           FROM ecpipe_generate('2024-03-31', 40, 3) WITH ORDINALITY g(l, n),
-                (VALUES ('UTC'), ('Asia/Seoul'), ('America/New_York')) z(zone),
-                LATERAL (SELECT ecpipe.raw_row(g.l, g.n, '2024-03-31', 1, 0::smallint, z.zone) AS r) x),
-          0::bigint, 'a line''s event day is raw_row''s, in three zones');
+SELECT results_eq($$SELECT count(*) > 300,
+                           count(*) FILTER (WHERE ecpipe.line_event_day(g.l, z.zone) IS DISTINCT FROM (r).event_day)
+                    FROM ecpipe_generate('2024-03-31', 40, 3) WITH ORDINALITY g(l, n),
+                         (VALUES ('UTC'), ('Asia/Seoul'), ('America/New_York')) z(zone),
+                         LATERAL (SELECT ecpipe.raw_row(g.l, g.n, '2024-03-31', 1, 0::smallint, z.zone) AS r) x
+                    WHERE (r).line_no IS NOT NULL$$,
+                  $$VALUES (true, 0::bigint)$$, 'a line''s event day is raw_row''s, in three zones, for every row');
 SELECT is(ecpipe.line_event_day('{"timestamp": "2024-03-31T23:30:00Z"}', 'Asia/Seoul'), date '2024-04-01',
           'an instant on the zone''s next day');
 SELECT is(ecpipe.line_event_day('{"timestamp": "2024-03-31T23:30:00"}', 'Asia/Seoul'), date '2024-03-31',

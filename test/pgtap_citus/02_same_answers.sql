@@ -122,28 +122,24 @@ CREATE FUNCTION pg_temp.reference_digest(cols text, ref text) RETURNS text LANGU
         '|', '', cols, '2024-05-01', ref)) AS r(d text)
 $$;
 RESET client_min_messages;
-SELECT 'm.activity_date, m.user_id, m.session_count, m.page_view_count, m.click_count, m.add_to_cart_count, '
-       'm.purchase_count, m.search_count, m.total_purchase_amount, m.first_event_at, m.last_event_at, '
-       'm.session_duration_total' AS user_cols,
-       'm.funnel_date, m.platform, m.step1_viewers, m.step2_clickers, m.step3_cart_adders, m.step4_purchasers, '
-       'm.view_to_click_rate, m.click_to_cart_rate, m.cart_to_purchase_rate, m.overall_conversion_rate' AS funnel_cols,
-       'm.activity_date, m.product_id, m.click_count, m.cart_add_count, m.purchase_count, m.units_sold, m.revenue, '
-       'm.unique_viewers, m.unique_buyers, m.conversion_rate' AS product_cols,
-       'm.order_date, m.order_id, m.order_timestamp, m.user_id, m.session_id, m.platform, m.payment_method, '
-       'm.total_amount, m.discount_amount, m.shipping_fee, m.coupon_code, m.item_count, m.unit_count, m.items_amount'
-           AS order_cols \gset
-SELECT is(pg_temp.digest(format('SELECT (%s)::text FROM ecpipe.mart_user_daily m WHERE m.activity_date >= %L',
-                                :'user_cols', '2024-05-01')),
-          pg_temp.reference_digest(:'user_cols', 'ref_user_daily'), 'mart_user_daily equals the reference');
-SELECT is(pg_temp.digest(format('SELECT (%s)::text FROM ecpipe.mart_funnel_daily m WHERE m.funnel_date >= %L',
-                                :'funnel_cols', '2024-05-01')),
-          pg_temp.reference_digest(:'funnel_cols', 'ref_funnel_daily'), 'mart_funnel_daily equals the reference');
-SELECT is(pg_temp.digest(format('SELECT (%s)::text FROM ecpipe.mart_product_daily m WHERE m.activity_date >= %L',
-                                :'product_cols', '2024-05-01')),
-          pg_temp.reference_digest(:'product_cols', 'ref_product_daily'), 'mart_product_daily equals the reference');
-SELECT is(pg_temp.digest(format('SELECT (%s)::text FROM ecpipe.mart_orders m WHERE m.order_date >= %L',
-                                :'order_cols', '2024-05-01')),
-          pg_temp.reference_digest(:'order_cols', 'ref_orders'), 'mart_orders equals the reference');
+SELECT is(pg_temp.digest(format('SELECT (%s)::text FROM ecpipe.%I m WHERE m.%I >= %L', t.cols, t.mart, t.day_col,
+                                '2024-05-01')),
+          pg_temp.reference_digest(t.cols, t.reference), t.mart || ' equals the reference')
+FROM (VALUES
+    ('mart_user_daily', 'activity_date', 'ref_user_daily',
+     'm.activity_date, m.user_id, m.session_count, m.page_view_count, m.click_count, m.add_to_cart_count, '
+     'm.purchase_count, m.search_count, m.total_purchase_amount, m.first_event_at, m.last_event_at, '
+     'm.session_duration_total'),
+    ('mart_funnel_daily', 'funnel_date', 'ref_funnel_daily',
+     'm.funnel_date, m.platform, m.step1_viewers, m.step2_clickers, m.step3_cart_adders, m.step4_purchasers, '
+     'm.view_to_click_rate, m.click_to_cart_rate, m.cart_to_purchase_rate, m.overall_conversion_rate'),
+    ('mart_product_daily', 'activity_date', 'ref_product_daily',
+     'm.activity_date, m.product_id, m.click_count, m.cart_add_count, m.purchase_count, m.units_sold, m.revenue, '
+     'm.unique_viewers, m.unique_buyers, m.conversion_rate'),
+    ('mart_orders', 'order_date', 'ref_orders',
+     'm.order_date, m.order_id, m.order_timestamp, m.user_id, m.session_id, m.platform, m.payment_method, '
+     'm.total_amount, m.discount_amount, m.shipping_fee, m.coupon_code, m.item_count, m.unit_count, m.items_amount')
+) AS t(mart, day_col, reference, cols) ORDER BY t.mart;
 SELECT dblink_disconnect('reference') AS reference_disconnected \gset
 
 -- A client's \copy into ecpipe.landing_import (on the coordinator; here a server-side COPY of the same kind): the run

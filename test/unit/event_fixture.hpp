@@ -1,9 +1,10 @@
-// Test helpers: valid events of each type as nlohmann objects, and running the validator on lines.
+// Test helpers: valid events of each type as nlohmann objects, generated days, and running the validator on lines.
 #pragma once
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "ecpipe/generator/generator.hpp"
 #include "ecpipe/schema.hpp"
 #include "ecpipe/timestamp.hpp"
 #include "ecpipe/validator.hpp"
@@ -74,6 +75,16 @@ inline std::vector<std::string> lines(const std::vector<json>& events) {
   std::vector<std::string> out;
   for (const auto& e : events) out.push_back(e.dump());
   return out;
+}
+
+// The generator's lines for a day (days since 1970-01-01) of `users` users.
+inline std::vector<std::string> generated_day(int64_t day, int users, uint64_t seed, double anomaly_rate) {
+  ecpipe::GeneratorOptions o;
+  o.day = day;
+  o.users = users;
+  o.seed = seed;
+  o.anomaly_rate = anomaly_rate;
+  return ecpipe::generate_events(o);
 }
 
 inline ecpipe::BatchReport run(const std::vector<std::string>& ls, const ecpipe::Settings& s = settings(),

@@ -5,7 +5,6 @@
 #include <string>
 #include <vector>
 
-#include "ecpipe/generator/generator.hpp"
 #include "ecpipe/line_day.hpp"
 #include "ecpipe/raw_event.hpp"
 #include "event_fixture.hpp"
@@ -13,12 +12,7 @@
 using namespace ecpipe;
 
 TEST(LineDay, TheExtractorsDayInEveryZone) {
-  GeneratorOptions o;
-  o.day = days_from_civil(2024, 5, 1);
-  o.users = 100;
-  o.seed = 5;
-  o.anomaly_rate = 0.05;
-  const std::vector<std::string> lines = generate_events(o);
+  const std::vector<std::string> lines = fixture::generated_day(days_from_civil(2024, 5, 1), 100, 5, 0.05);
   RawEventExtractor extractor(fixture::schema());
   size_t compared = 0;
   for (const int64_t offset : {0L, 9 * 3600L, -11 * 3600L}) {

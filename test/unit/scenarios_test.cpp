@@ -4,7 +4,6 @@
 #include <map>
 
 #include "ecpipe/error.hpp"
-#include "ecpipe/generator/generator.hpp"
 #include "event_fixture.hpp"
 
 using namespace ecpipe;
@@ -101,12 +100,7 @@ TEST(SchemaDriven, ManyFieldsAcrossTypesAreAllJudgedUpToTheLimit) {
 
 namespace {
 BatchReport generated(double anomaly_rate, std::vector<std::string>* out = nullptr) {
-  GeneratorOptions o;
-  o.day = days_from_civil(2026, 1, 17);
-  o.users = 2000;
-  o.seed = 11;
-  o.anomaly_rate = anomaly_rate;
-  auto lines = generate_events(o);
+  auto lines = fixture::generated_day(days_from_civil(2026, 1, 17), 2000, 11, anomaly_rate);
   Settings s;
   s.now_us = days_from_civil(2026, 1, 20) * 86400LL * 1000000;
   auto r = fixture::run(lines, s);

@@ -7,7 +7,6 @@
 #include <set>
 
 #include "ecpipe/error.hpp"
-#include "ecpipe/generator/generator.hpp"
 #include "ecpipe/route_key.hpp"
 #include "ecpipe/shard_report.hpp"
 #include "event_fixture.hpp"
@@ -165,12 +164,7 @@ TEST(ShardMerge, CrossShardCasesSettleAsOneValidatorWould) {
 }
 
 TEST(ShardMerge, GeneratedDirtyDaysSettleAsOneValidatorWould) {
-  GeneratorOptions o;
-  o.day = days_from_civil(2024, 5, 1);
-  o.users = 200;
-  o.seed = 3;
-  o.anomaly_rate = 0.05;
-  const std::vector<std::string> lines = generate_events(o);
+  const std::vector<std::string> lines = fixture::generated_day(days_from_civil(2024, 5, 1), 200, 3, 0.05);
   const BatchReport whole = fixture::run(lines);
   for (int c = 0; c < kCheckCount; ++c) ASSERT_GT(whole.checks[c].failed, 0) << check_name(whole.checks[c].id);
   for (int shards : {2, 4, 7}) {
