@@ -164,7 +164,11 @@ BEGIN
         END IF;
         RAISE EXCEPTION 'another run of % is in progress (pid %); waited % (ecpipe.run_lock_timeout)', day,
               coalesce(v_holder::text, 'unknown'), v_wait
-              USING ERRCODE = '55P03', HINT = 'See ecpipe.current_runs; run the day again once that run has ended.';
+              USING ERRCODE = '55P03',
+                    -- run is NULL for a client's \copy or an ecpipe_ingest landing the day
+                    HINT = CASE WHEN run IS NULL
+                                THEN 'See ecpipe.current_runs; land the batch again once that run has ended.'
+                                ELSE 'See ecpipe.current_runs; run the day again once that run has ended.' END;
     END;
 END $$;
 COMMENT ON FUNCTION ecpipe.lock_day(date, bigint) IS

@@ -25,6 +25,8 @@ struct CaughtError {
   CaughtKind kind = CaughtKind::None;
   int server_sqlstate = 0;   // for errors that came from PostgreSQL itself (ServerError)
   char message[1024] = {0};  // fixed storage: filling it cannot allocate or throw
+  char detail[512] = {0};    // a server error's DETAIL and HINT, when it had them (else empty)
+  char hint[512] = {0};
 
   explicit operator bool() const { return kind != CaughtKind::None; }
   void set(CaughtKind k, const char* text) {
@@ -33,18 +35,26 @@ struct CaughtError {
   }
 };
 
-// A PostgreSQL error caught in a C++ frame (PG_TRY in the glue) travelling up to the boundary as C++.
+// A PostgreSQL error caught in a C++ frame (PG_TRY in the glue) travelling up to the boundary as C++, with its
+// DETAIL and HINT.
 class ServerError : public std::exception {
  public:
-  ServerError(int sqlstate, const char* message) : sqlstate_(sqlstate) {
+  ServerError(int sqlstate, const char* message, const char* detail = nullptr, const char* hint = nullptr)
+      : sqlstate_(sqlstate) {
     copy_message(message_, sizeof message_, message ? message : "unknown server error");
+    copy_message(detail_, sizeof detail_, detail ? detail : "");
+    copy_message(hint_, sizeof hint_, hint ? hint : "");
   }
   const char* what() const noexcept override { return message_; }
   int sqlstate() const noexcept { return sqlstate_; }
+  const char* detail() const noexcept { return detail_; }
+  const char* hint() const noexcept { return hint_; }
 
  private:
   int sqlstate_;
   char message_[1024];
+  char detail_[512];
+  char hint_[512];
 };
 
 // Runs fn(); on exception fills `caught` instead of propagating. Returns fn's result or R{} on error.
@@ -57,6 +67,8 @@ R run_catching(CaughtError& caught, Fn&& fn) noexcept {
   } catch (const ServerError& e) {
     caught.set(CaughtKind::Server, e.what());
     caught.server_sqlstate = e.sqlstate();
+    copy_message(caught.detail, sizeof caught.detail, e.detail());
+    copy_message(caught.hint, sizeof caught.hint, e.hint());
   } catch (const Error& e) {
     switch (e.kind()) {
       case ErrorKind::InvalidArgument: caught.set(CaughtKind::InvalidArgument, e.what()); break;

@@ -22,7 +22,8 @@ void raise_caught(const CaughtError& caught, const char* function_name) {
     code = ERRCODE_QUERY_CANCELED;
   }
   if (caught.kind == CaughtKind::Server)
-    ereport(ERROR, (errcode(code), errmsg("%s", caught.message), errcontext("ecpipe function %s", function_name)));
+    ereport(ERROR, (errcode(code), errmsg("%s", caught.message), caught.detail[0] ? errdetail("%s", caught.detail) : 0,
+                    caught.hint[0] ? errhint("%s", caught.hint) : 0, errcontext("ecpipe function %s", function_name)));
   ereport(ERROR,
           (errcode(code), errmsg("ecpipe: %s", caught.message), errcontext("ecpipe function %s", function_name)));
   pg_unreachable();

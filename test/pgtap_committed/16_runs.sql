@@ -2,7 +2,7 @@
 -- cannot stall a run, two runs of a day serialise and the refused one is recorded with its alert, a run is visible
 -- as running while it works and ends failed when its transaction rolls back or its backend is gone, a second
 -- database's messages say which database the worker serves, and a non-UTF8 database refuses CREATE EXTENSION.
-SELECT plan(33);
+SELECT plan(34);
 CREATE EXTENSION ecpipe;
 CREATE FUNCTION pg_temp.wait_for(condition text, seconds int) RETURNS boolean LANGUAGE plpgsql AS $$
 DECLARE
@@ -89,6 +89,19 @@ SELECT throws_ok(format($$SELECT ecpipe_ingest('2024-01-03', %L)$$, :'fixtures' 
                  format('another run of 2024-01-03 is in progress (pid %s); waited 300ms (ecpipe.run_lock_timeout)',
                         current_setting('ecpipe_test.op_pid')),
                  'a batch is not replaced under a run of its day: ecpipe_ingest waits for the day''s lock like a run');
+CREATE FUNCTION pg_temp.hint_of(statement text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  hint text;
+BEGIN
+  EXECUTE statement;
+  RETURN NULL;
+EXCEPTION WHEN lock_not_available THEN
+  GET STACKED DIAGNOSTICS hint = PG_EXCEPTION_HINT;
+  RETURN hint;
+END $$;
+SELECT is(pg_temp.hint_of(format($$SELECT ecpipe_ingest('2024-01-03', %L)$$, :'fixtures' || '/mart_day.jsonl')),
+          'See ecpipe.current_runs; land the batch again once that run has ended.',
+          'and its hint says to land the batch again (not to run the day)');
 SELECT dblink_exec('op', 'ROLLBACK');
 SELECT ok(pg_temp.wait_for($$SELECT status = 'failed' FROM ecpipe.runs WHERE ds = '2024-01-03'$$, 10),
           'a run whose transaction rolls back ends failed');

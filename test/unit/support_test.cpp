@@ -26,6 +26,15 @@ TEST(Boundary, ExceptionsBecomeDataWithTheirKind) {
   run_catching<int>(server, []() -> int { throw ServerError(42, "from the server"); });
   EXPECT_EQ(server.kind, CaughtKind::Server);
   EXPECT_EQ(server.server_sqlstate, 42);
+  EXPECT_STREQ(server.detail, "");
+  EXPECT_STREQ(server.hint, "");
+
+  CaughtError hinted;  // a server error's DETAIL and HINT travel with it (a long one cut, not overflowed)
+  const std::string long_hint(2000, 'h');
+  run_catching<int>(hinted, [&]() -> int { throw ServerError(7, "busy", "held by pid 1", long_hint.c_str()); });
+  EXPECT_STREQ(hinted.message, "busy");
+  EXPECT_STREQ(hinted.detail, "held by pid 1");
+  EXPECT_EQ(std::string(hinted.hint), long_hint.substr(0, sizeof hinted.hint - 1));
 
   CaughtError odd;
   run_catching<int>(odd, []() -> int { throw 7; });
