@@ -1674,20 +1674,22 @@ BEGIN
           FROM ecpipe.raw_events r WHERE r.event_day = day GROUP BY r.platform) f;
     GET DIAGNOSTICS v_platforms = ROW_COUNT;
 
-    -- the day's purchases (a few thousand) gathered once; an order is its first purchase line, whichever shard
-    CREATE TEMP TABLE IF NOT EXISTS ecpipe_day_purchases (
+    -- the day's purchases (a few thousand) gathered once; an order is its first purchase line, whichever shard.
+    -- The temp tables are this function's own, made afresh: one the caller made (with its triggers or rules) would
+    -- otherwise run the caller's code as the extension's owner.
+    DROP TABLE IF EXISTS pg_temp.ecpipe_day_purchases;
+    CREATE TEMP TABLE ecpipe_day_purchases (
         user_id text, session_id text, platform text, event_time timestamptz, batch_date date, line_no bigint,
         order_id text, total_amount numeric(14,2), payment_method text, extra_data jsonb) ON COMMIT DROP;
-    TRUNCATE pg_temp.ecpipe_day_purchases;
     INSERT INTO pg_temp.ecpipe_day_purchases
     SELECT r.user_id, r.session_id, r.platform, r.event_time, r.batch_date, r.line_no, r.order_id, r.total_amount,
            r.payment_method, r.extra_data
     FROM ecpipe.raw_events r WHERE r.event_day = day AND r.event_type = 'purchase';
 
-    CREATE TEMP TABLE IF NOT EXISTS ecpipe_day_items (
+    DROP TABLE IF EXISTS pg_temp.ecpipe_day_items;
+    CREATE TEMP TABLE ecpipe_day_items (
         user_id text, batch_date date, line_no bigint, product_id text, quantity numeric, unit_price numeric)
         ON COMMIT DROP;
-    TRUNCATE pg_temp.ecpipe_day_items;
     INSERT INTO pg_temp.ecpipe_day_items
     SELECT p.user_id, p.batch_date, p.line_no, li.product_id, li.quantity, li.unit_price
     FROM pg_temp.ecpipe_day_purchases p CROSS JOIN LATERAL ecpipe.line_items(p.extra_data) li;
@@ -1710,9 +1712,9 @@ BEGIN
 
     -- clicks and carts per product counted on the workers (viewers are distinct users: disjoint across shards),
     -- then joined here with what was bought
-    CREATE TEMP TABLE IF NOT EXISTS ecpipe_day_activity (
+    DROP TABLE IF EXISTS pg_temp.ecpipe_day_activity;
+    CREATE TEMP TABLE ecpipe_day_activity (
         product_id text, click_count bigint, cart_add_count bigint, unique_viewers bigint) ON COMMIT DROP;
-    TRUNCATE pg_temp.ecpipe_day_activity;
     INSERT INTO pg_temp.ecpipe_day_activity
     SELECT r.product_id, count(*) FILTER (WHERE r.event_type = 'click'),
            count(*) FILTER (WHERE r.event_type = 'add_to_cart'),

@@ -1,7 +1,7 @@
 -- Privileges: nothing for PUBLIC, ecpipe_reader reads marts and quality, ecpipe_operator runs the pipeline,
 -- SECURITY DEFINER functions are few and pin search_path, C writers check the privilege the executor would.
 BEGIN;
-SELECT plan(28);
+SELECT plan(29);
 CREATE EXTENSION ecpipe;
 CREATE TEMP VIEW members AS
 SELECT d.classid, d.objid FROM pg_depend d
@@ -88,6 +88,19 @@ SELECT throws_ok($$INSERT INTO ecpipe.notifications (id, kind, payload)
 SELECT throws_ok($$INSERT INTO ecpipe.notifications (kind, payload, status) VALUES ('custom', '{"text": "hi"}', 'delivered')$$,
                  '42501', 'permission denied for table notifications', 'nor its state');
 SELECT ok(ecpipe_notify('custom', '{"text": "hi"}') > 0, 'ecpipe_notify still queues a message');
+-- A SECURITY DEFINER function's temp tables are its own: an operator's look-alike, with a trigger that would run as
+-- the extension's owner, is dropped, not used.
+CREATE TEMP TABLE ecpipe_day_purchases (user_id text, session_id text, platform text, event_time timestamptz,
+                                        batch_date date, line_no bigint, order_id text, total_amount numeric(14,2),
+                                        payment_method text, extra_data jsonb);
+CREATE FUNCTION pg_temp.hijack() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'hijacked: ran as %', current_user;
+END $$;
+CREATE TRIGGER hijack BEFORE INSERT OR TRUNCATE ON ecpipe_day_purchases
+  FOR EACH STATEMENT EXECUTE FUNCTION pg_temp.hijack();
+SELECT is(ecpipe.rebuild_day_marts_distributed('2024-04-02', 1)->>'orders', '2',
+          'the marts builder that runs as the owner makes its temp tables afresh: an operator''s trigger never runs');
 RESET ROLE;
 SELECT throws_ok($$SELECT ecpipe.index_raw_partition('pg_catalog.pg_class')$$, '42809',
                  'ecpipe.index_raw_partition: pg_class is not a partition of ecpipe.raw_events',
