@@ -1,10 +1,9 @@
 // Field-by-field mapping of a parsed event onto raw_events' typed columns; the rest goes to `extras`.
 #include "ecpipe/raw_event.hpp"
 
-#include <cmath>
-
 #include "field_table.hpp"
 #include "json_event.hpp"
+#include "json_text.hpp"
 #include "ecpipe/core_only.hpp"
 
 namespace ecpipe {
@@ -41,52 +40,6 @@ Column column_of(std::string_view name) {
 }
 
 constexpr int64_t kMaxHundredths = 99999999999999;  // numeric(14,2): 999999999999.99
-
-// The text of the value of the k-th member (0-based) of the JSON object in `line`, which is known to be valid JSON.
-std::string_view member_value(std::string_view line, int k) {
-  size_t i = 0;
-  const size_t n = line.size();
-  auto space = [&] {
-    while (i < n && (line[i] == ' ' || line[i] == '\t' || line[i] == '\n' || line[i] == '\r')) ++i;
-  };
-  auto skip_string = [&] {  // at the opening quote
-    for (++i; i < n && line[i] != '"'; ++i)
-      if (line[i] == '\\') ++i;
-    ++i;
-  };
-  space();
-  ++i;  // '{'
-  for (int member = 0; i < n; ++member) {
-    space();
-    skip_string();  // the key
-    space();
-    ++i;  // ':'
-    space();
-    const size_t start = i;
-    if (line[i] == '"') {
-      skip_string();
-    } else if (line[i] == '{' || line[i] == '[') {
-      int depth = 0;
-      do {
-        if (line[i] == '"') {
-          skip_string();
-          continue;
-        }
-        if (line[i] == '{' || line[i] == '[') ++depth;
-        if (line[i] == '}' || line[i] == ']') --depth;
-        ++i;
-      } while (i < n && depth > 0);
-    } else {
-      while (i < n && line[i] != ',' && line[i] != '}' && line[i] != ' ' && line[i] != '\t' && line[i] != '\n' &&
-             line[i] != '\r')
-        ++i;
-    }
-    if (member == k) return line.substr(start, i - start);
-    space();
-    ++i;  // ',' or '}'
-  }
-  return {};
-}
 
 }  // namespace
 
@@ -160,9 +113,10 @@ class RawEventExtractor::Impl {
             : fields_.common();
     bool has_time = false;
     std::string extras = "{";
-    int member = -1;
+    // Values are stored as written in the line (the DOM holds numbers as doubles: 1e400 or 30 digits would change).
+    detail::MemberTexts texts(line);
     for (auto field : obj) {
-      ++member;
+      const std::string_view text = texts.next();
       const element v = field.value;
       const int number = fields_.find(field.key);
       const Column c = number >= 0 ? columns_[number] : Column{Kind::None, 0};
@@ -172,9 +126,9 @@ class RawEventExtractor::Impl {
         continue;
       }
       if (v.is_null() && defined) continue;  // a null the schema allows is simply NULL
-      if (defined && fill(c, v, out, line, member)) continue;
+      if (defined && fill(c, v, out, text)) continue;
       if (extras.size() > 1) extras += ',';
-      append_member(extras, field.key, v);
+      append_member(extras, field.key, text);
     }
     if (!has_time) {
       why = "no valid timestamp";
@@ -185,7 +139,7 @@ class RawEventExtractor::Impl {
   }
 
  private:
-  static void append_member(std::string& out, std::string_view key, element v) {
+  static void append_member(std::string& out, std::string_view key, std::string_view value_text) {
     out += '"';
     for (char ch : key) {
       const unsigned char c = static_cast<unsigned char>(ch);
@@ -202,7 +156,7 @@ class RawEventExtractor::Impl {
       }
     }
     out += "\":";
-    out += simdjson::to_string(v);
+    out += value_text;
   }
 
   bool resolve(element v, const TimeZone& zone, EventTime& out) {
@@ -214,24 +168,25 @@ class RawEventExtractor::Impl {
     return true;
   }
 
-  // `line` and `member` locate the value's own text (for numbers).
-  bool fill(Column c, element v, RawEvent& out, std::string_view line, int member) {
+  // `text` is the value as written in the line.
+  bool fill(Column c, element v, RawEvent& out, std::string_view text) {
     switch (c.kind) {
       case Kind::Text:
         if (!v.is_string()) return false;
         out.text[c.index] = std::string(v.get_string().value_unsafe());
         return true;
-      case Kind::Int: {
+      case Kind::Int: {  // exactly as written: a double would turn 9007199254740993 into ...992
         double d = 0;
-        if (!detail::number_of(v, d) || !std::isfinite(d) || d != std::floor(d) || std::fabs(d) > 9.0e18) return false;
-        out.ints[c.index] = static_cast<int64_t>(d);
+        int64_t value = 0;
+        if (!detail::number_of(v, d) || !detail::number_to_int64(text, value)) return false;
+        out.ints[c.index] = value;
         return true;
       }
       case Kind::Number: {
         // numeric(14,2) holds up to 999999999999.99; a value that rounds beyond it is kept in extras instead.
         double d = 0;
         int64_t hundredths = 0;
-        if (!detail::number_of(v, d) || !numeric_14_2_hundredths(member_value(line, member), hundredths)) return false;
+        if (!detail::number_of(v, d) || !numeric_14_2_hundredths(text, hundredths)) return false;
         out.hundredths[c.index] = hundredths;
         return true;
       }
@@ -239,13 +194,14 @@ class RawEventExtractor::Impl {
         if (!v.is_bool()) return false;
         out.is_recommendation = v.get_bool().value_unsafe();
         return true;
-      case Kind::ExtraData: {
+      case Kind::ExtraData: {  // the object as written, or the JSON text a string holds
         element decoded = v;
         std::string why;
-        if (v.is_string() && !parser_.parse_embedded(std::string_view(v.get_string().value_unsafe()), decoded, why))
+        const bool embedded = v.is_string();
+        if (embedded && !parser_.parse_embedded(std::string_view(v.get_string().value_unsafe()), decoded, why))
           return false;
         if (!decoded.is_object()) return false;
-        out.extra_data = simdjson::to_string(decoded);
+        out.extra_data = embedded ? std::string(v.get_string().value_unsafe()) : std::string(text);
         return true;
       }
       case Kind::Timestamp:

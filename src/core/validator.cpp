@@ -22,6 +22,7 @@
 #include "field_table.hpp"
 #include "interner.hpp"
 #include "json_event.hpp"
+#include "json_text.hpp"
 #include "order_amount.hpp"
 #include "ecpipe/core_only.hpp"
 
@@ -165,6 +166,7 @@ class BatchValidator::Impl {
       return;
     }
     ++report_.parsed_events;
+    line_ = line;
     judge_event(v, root, has_nul, line.size());
     finish_line(v);
   }
@@ -199,8 +201,11 @@ class BatchValidator::Impl {
   struct EventFields {
     FieldTable::Mask seen = 0;
     int count = 0;
-    uint8_t order[FieldTable::kMaxFields];  // field numbers in the order the event lists them
-    element value[FieldTable::kMaxFields];  // by field number, valid where `seen` has its bit
+    uint8_t order[FieldTable::kMaxFields];    // field numbers in the order the event lists them
+    element value[FieldTable::kMaxFields];    // by field number, valid where `seen` has its bit
+    uint32_t member[FieldTable::kMaxFields];  // by field number: its place among all of the event's members
+    // a top-level value is a non-integer number or a container: a number in it may be beyond what jsonb holds
+    bool may_hold_big_numbers = false;
 
     bool has(int field) const { return (seen & FieldTable::bit(field)) != 0; }
     element get(int field) const { return value[field]; }
@@ -263,9 +268,16 @@ class BatchValidator::Impl {
   bool scan_fields(element root, bool may_have_nul, bool& has_nul, std::string& why) {
     top_.seen = 0;
     top_.count = 0;
+    top_.may_hold_big_numbers = false;
     bool maybe_repeated = false;
     detail::KeyScreen unknown_keys;
+    uint32_t member = 0;
     for (auto field : simdjson::dom::object(root)) {
+      const auto type = field.value.type();
+      top_.may_hold_big_numbers |= type == simdjson::dom::element_type::DOUBLE ||
+                                   type == simdjson::dom::element_type::OBJECT ||
+                                   type == simdjson::dom::element_type::ARRAY;
+      ++member;
       if (may_have_nul && field.key.find('\0') != std::string_view::npos) has_nul = true;
       if (detail::EventParser::worth_checking(field.value, may_have_nul) &&
           !parser_.check_value(field.value, may_have_nul, has_nul, why))
@@ -279,6 +291,7 @@ class BatchValidator::Impl {
         top_.seen |= FieldTable::bit(at);
         top_.order[top_.count++] = static_cast<uint8_t>(at);
         top_.value[at] = field.value;
+        top_.member[at] = member - 1;
         continue;
       }
       maybe_repeated |= unknown_keys.collides(field.key);
@@ -327,6 +340,14 @@ class BatchValidator::Impl {
     }
   }
 
+  // An integer field's value, when the DOM holds it as a double that is whole (2.0, 1e3), must be whole as written
+  // too: 1.0000000000000000000001 is a whole double but no integer. Judged from the line's text, rarely needed.
+  bool whole_as_written(const FieldRule& rule, int field) const {
+    if (!(rule.types & kInteger) || (rule.types & kNumber)) return true;
+    if (top_.value[field].type() != simdjson::dom::element_type::DOUBLE) return true;
+    return detail::number_is_whole(detail::member_text(line_, top_.member[field]));
+  }
+
   // What the loader stores must fit PostgreSQL: a purchase's extra_data written as a string is stored decoded, so
   // U+0000 inside it (a \\u0000 in the string) is U+0000 in the event; and an event may hold at most
   // kMaxJsonValues JSON values, so that its jsonb stays far below jsonb's limits (only a long line can hold that
@@ -348,6 +369,17 @@ class BatchValidator::Impl {
       }
     }
     if (has_extra && !extra_data_fits_marts(decoded ? extra : top_.get(extra_data_field_), reason)) return false;
+    // Values without a column of their own are stored as jsonb, numbers as written: one beyond numeric's range
+    // could not be stored.
+    std::string_view big;
+    if (top_.may_hold_big_numbers) big = detail::first_number_beyond_numeric(line_);
+    if (big.empty() && decoded) big = detail::first_number_beyond_numeric(string_of(top_.get(extra_data_field_)));
+    if (!big.empty()) {
+      reason = "number " + cut_value(big, 40) + " is beyond what PostgreSQL's numeric holds (" +
+               std::to_string(detail::kNumericMaxIntegerDigits) + " digits before the decimal point, " +
+               std::to_string(detail::kNumericMaxScale) + " after)";
+      return false;
+    }
     const auto order_id = top_.text(FieldTable::kOrderId);
     if (order_id && order_id->size() > kMaxMartKeyBytes) {
       reason = "order_id: " + std::to_string(order_id->size()) + " bytes, longer than a mart key may be (" +
@@ -424,7 +456,13 @@ class BatchValidator::Impl {
         continue;
       }
       if (is_empty && required) continue;  // check 1 counts it as missing
-      if (!detail::value_satisfies(*rule, value, reason)) value_failed = true, value_reason = reason;
+      if (!detail::value_satisfies(*rule, value, reason)) {
+        value_failed = true, value_reason = reason;
+      } else if (!whole_as_written(*rule, i)) {
+        value_failed = true;
+        value_reason = rule->name + ": expected integer, got number " +
+                       cut_value(detail::member_text(line_, top_.member[i]), 40);
+      }
     }
     const FieldTable::Mask missing = rules.required & ~present;
     if (missing) fail(v, CheckId::RequiredFields, {event_id}, "missing required " + field_names(rules, missing));
@@ -716,6 +754,7 @@ class BatchValidator::Impl {
   element decoded_extra_;  // the current event's extra_data string, decoded, when has_decoded_extra_
   bool has_decoded_extra_ = false;
   EventFields top_;
+  std::string_view line_;  // the line being judged, as written (the DOM may hold its numbers rounded)
   detail::EventParser parser_;
   BatchReport report_;
   BatchFingerprint fingerprint_;

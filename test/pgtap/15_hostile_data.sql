@@ -2,7 +2,7 @@
 -- samples, U+0000 in a decoded extra_data, too many JSON values, the line length bound, what ecpipe_ingest opens.
 -- FIFOs, /dev/zero, cancels and memory are in test/hostile_sources.sh (they need a timeout and fresh sessions).
 BEGIN;
-SELECT plan(33);
+SELECT plan(37);
 CREATE EXTENSION ecpipe;
 SET ecpipe.min_pass_rate = 0;  -- the hostile lines alone make a batch: let it load to see where each line goes
 
@@ -101,6 +101,27 @@ SELECT is((SELECT sum(failed) FROM ecpipe_validate('2024-05-18') WHERE check_no 
 SELECT is(ecpipe_load('2024-05-18')->>'loaded', '4', 'and all four load');
 SELECT is((SELECT length(extra_data::text) > 4000 FROM ecpipe.raw_events WHERE batch_date = '2024-05-18' AND line_no = 1), true,
           'the decoded extra_data keeps its 1,000 levels');
+
+-- Numbers are stored as written, never through a double: in a field without a column (extras), in extra_data and in
+-- a bigint column. One that jsonb's numeric cannot hold is quarantined with its reason rather than failing the load.
+CALL pg_temp.land('2024-05-19', ARRAY[
+  pg_temp.ev(1, 0, 'web', '"big": 123456789012345678901234567890, "huge": 1e400, "fine": 1.00000000000000000000001'),
+  pg_temp.ev(2, 1, 'web', '"beyond": 1e131072'),
+  '{"event_id": "00000000-0000-4000-8000-000000000003", "event_type": "purchase", "user_id": "U000001", "session_id": "00000000-0000-4000-8000-000000900001", "timestamp": "2024-05-19T10:00:02Z", "platform": "web", "device_type": "desktop", "order_id": "ORD2024051900001", "total_amount": 89000, "payment_method": "credit_card", "extra_data": "{\"products\": [{\"product_id\": \"P1001\", \"quantity\": 1, \"unit_price\": 89000}], \"ref\": 123456789012345678901234567890}"}',
+  '{"event_id": "00000000-0000-4000-8000-000000000004", "event_type": "click", "user_id": "U000001", "session_id": "00000000-0000-4000-8000-000000900001", "timestamp": "2024-05-19T10:00:03Z", "platform": "web", "device_type": "desktop", "page_url": "https://shop.example.com/home", "element_id": "b1", "element_type": "button", "position": 9007199254740993}']);
+SELECT ecpipe_validate('2024-05-19');
+SELECT is(ecpipe_load('2024-05-19') - ARRAY['run_id', 'users', 'sessions', 'orders', 'revenue', 'days_rebuilt', 'batch_date'],
+          '{"status": "loaded", "loaded": 3, "quarantined": 1}', 'three lines load, the one numeric cannot hold is quarantined');
+SELECT is((SELECT array[extras->'big' = '123456789012345678901234567890', extras->'huge' = '1e400',
+                        extras->>'fine' = '1.00000000000000000000001']
+             FROM ecpipe.raw_events WHERE batch_date = '2024-05-19' AND line_no = 1), '{t,t,t}',
+          'extras keep 30 digits, 1e400 and 23 decimals exactly');
+SELECT is((SELECT format('%s | %s', (SELECT extra_data->'ref' FROM ecpipe.raw_events WHERE batch_date = '2024-05-19' AND line_no = 3),
+                         (SELECT position FROM ecpipe.raw_events WHERE batch_date = '2024-05-19' AND line_no = 4))),
+          '123456789012345678901234567890 | 9007199254740993', 'so do extra_data and the bigint position (2^53 + 1)');
+SELECT is((SELECT format('%s: %s', reasons, detail) FROM ecpipe.quarantine WHERE batch_date = '2024-05-19'),
+          '{value_validity}: value_validity: number 1e131072 is beyond what PostgreSQL''s numeric holds (131072 digits before the decimal point, 16383 after)',
+          'the quarantined line says which number and why');
 
 -- An operator may neither lower nor raise ecpipe.max_line_bytes, nor read server files without pg_read_server_files.
 CREATE ROLE ecpipe_hostile_op IN ROLE ecpipe_operator;

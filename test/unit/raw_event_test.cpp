@@ -41,15 +41,61 @@ TEST(RawEvent, FieldsOfOtherTypesAndUnknownFieldsGoToExtras) {
 }
 
 TEST(RawEvent, ExtraDataStringIsDecodedToAnObject) {
-  RawEvent r = extract(event("purchase", 1));
-  EXPECT_EQ(
-      *r.extra_data,
-      R"({"products":[{"product_id":"P1001","quantity":1,"unit_price":89000}],"discount_amount":0,"shipping_fee":0,"coupon_code":null})");
+  const auto purchase = event("purchase", 1);
+  RawEvent r = extract(purchase);
+  EXPECT_EQ(*r.extra_data, purchase["extra_data"].get<std::string>()) << "the JSON text the string holds, as written";
   auto bad = event("purchase", 2);
   bad["extra_data"] = "{not json";
   RawEvent kept = extract(bad);
   EXPECT_FALSE(kept.extra_data.has_value());
   EXPECT_EQ(*kept.extras, R"({"extra_data":"{not json"})") << "an undecodable extra_data is kept, not lost";
+}
+
+namespace {
+// An event's line with each "@k@" string value replaced by the raw JSON text texts[k] (nlohmann would round numbers).
+std::string line_with(fixture::json e, const std::vector<std::string>& texts) {
+  std::string line = e.dump();
+  for (size_t k = 0; k < texts.size(); ++k) {
+    const std::string mark = "\"@" + std::to_string(k) + "@\"";
+    line.replace(line.find(mark), mark.size(), texts[k]);
+  }
+  return line;
+}
+RawEvent extract_line(const std::string& line) {
+  RawEventExtractor x(fixture::schema());
+  RawEvent out;
+  std::string why;
+  EXPECT_TRUE(x.extract(line, FixedOffsetZone(0), out, why)) << why;
+  return out;
+}
+}  // namespace
+
+TEST(RawEvent, NumbersAreStoredAsWrittenNotThroughADouble) {
+  auto e = event("click", 1);
+  e["position"] = "@0@";
+  e["big"] = "@1@";
+  e["huge"] = "@2@";
+  e["tiny"] = "@3@";
+  e["nested"] = "@4@";
+  RawEvent r = extract_line(line_with(
+      e, {"9007199254740993", "123456789012345678901234567890", "1e400", "0.1e-400", R"({"x": [1.00, -0, 2E+5]})"}));
+  EXPECT_EQ(*r.ints[RawEvent::Position], 9007199254740993) << "2^53 + 1: a double says ...992";
+  EXPECT_EQ(*r.extras,
+            R"({"big":123456789012345678901234567890,"huge":1e400,"nested":{"x": [1.00, -0, 2E+5]},"tiny":0.1e-400})")
+      << "in the line's order (nlohmann sorted the keys)";
+
+  auto whole = event("click", 2);
+  whole["position"] = "@0@";
+  EXPECT_EQ(*extract_line(line_with(whole, {"25e1"})).ints[RawEvent::Position], 250);
+  whole["position"] = "@0@";
+  const RawEvent beyond = extract_line(line_with(whole, {"9223372036854775808"}));
+  EXPECT_FALSE(beyond.ints[RawEvent::Position].has_value()) << "beyond bigint: kept in extras, as written";
+  EXPECT_EQ(*beyond.extras, R"({"position":9223372036854775808})");
+
+  auto purchase = event("purchase", 3);
+  purchase["extra_data"] = "@0@";
+  const std::string object = R"({"products": [{"product_id": "P1001", "quantity": 1, "unit_price": 1e400}], "ref": 123456789012345678901234567890})";
+  EXPECT_EQ(*extract_line(line_with(purchase, {object})).extra_data, object) << "an object, as written";
 }
 
 TEST(RawEvent, NaiveTimestampsUseTheZone) {

@@ -1,0 +1,47 @@
+// Internal: reading valid JSON text directly, where the parsed DOM holds only a double: each top-level member's value
+// text in order, and a JSON number taken exactly as written (what PostgreSQL's numeric can hold, whether it is whole,
+// its int64 value).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace ecpipe::detail {
+
+// The value texts of a JSON object's members, one after another, in one pass over the text (which must be valid
+// JSON: the parser has accepted it).
+class MemberTexts {
+ public:
+  explicit MemberTexts(std::string_view object) : text_(object) { skip_to_first(); }
+  // The next member's value text (empty after the last member).
+  std::string_view next();
+
+ private:
+  void skip_to_first();
+  void space();
+  void skip_string();
+  std::string_view text_;
+  size_t i_ = 0;
+  bool done_ = false;
+};
+
+// The value text of the k-th member (0-based) of the JSON object `object`, by walking to it.
+std::string_view member_text(std::string_view object, size_t k);
+
+// Limits of PostgreSQL's numeric, which jsonb stores numbers in: digits before the decimal point, digits after it,
+// and the written exponent its input accepts.
+constexpr int64_t kNumericMaxIntegerDigits = 131072;
+constexpr int64_t kNumericMaxScale = 16383;
+constexpr int64_t kNumericMaxExponent = 1073741822;  // INT_MAX / 2 - 1
+
+// Whether jsonb can hold the JSON number `token` exactly (numeric's limits above).
+bool number_fits_numeric(std::string_view token);
+// Whether the JSON number `token` is a whole number (2, 2.0, 2e3, 250e-2 is not), judged on its digits, not a double.
+bool number_is_whole(std::string_view token);
+// The value of a whole JSON number `token` that fits int64; false otherwise.
+bool number_to_int64(std::string_view token, int64_t& out);
+
+// The first number in the JSON text `json` (outside strings) that jsonb cannot hold; empty when there is none.
+std::string_view first_number_beyond_numeric(std::string_view json);
+
+}  // namespace ecpipe::detail
