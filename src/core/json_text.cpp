@@ -1,6 +1,8 @@
 // Valid JSON text read directly: members' value texts, and numbers judged exactly from their digits.
 #include "json_text.hpp"
 
+#include <cstring>
+
 #include "ecpipe/core_only.hpp"
 
 namespace ecpipe::detail {
@@ -72,10 +74,19 @@ void MemberTexts::space() {
   while (i_ < text_.size() && (text_[i_] == ' ' || text_[i_] == '\t' || text_[i_] == '\n' || text_[i_] == '\r')) ++i_;
 }
 
-void MemberTexts::skip_string() {  // at the opening quote
-  for (++i_; i_ < text_.size() && text_[i_] != '"'; ++i_)
-    if (text_[i_] == '\\') ++i_;
-  ++i_;
+void MemberTexts::skip_string() {  // at the opening quote; past the closing one, found by memchr
+  for (++i_;;) {
+    const void* quote = i_ < text_.size() ? std::memchr(text_.data() + i_, '"', text_.size() - i_) : nullptr;
+    if (!quote) {
+      i_ = text_.size();
+      return;
+    }
+    const size_t at = static_cast<const char*>(quote) - text_.data();
+    size_t backslashes = 0;
+    while (at - backslashes > i_ && text_[at - backslashes - 1] == '\\') ++backslashes;
+    i_ = at + 1;
+    if (backslashes % 2 == 0) return;  // an escaped quote is part of the string
+  }
 }
 
 void MemberTexts::skip_to_first() {
@@ -85,8 +96,16 @@ void MemberTexts::skip_to_first() {
   done_ = i_ >= text_.size() || text_[i_] == '}';
 }
 
+std::string_view MemberTexts::at(size_t k) {
+  if (!started_) skip_to_first(), started_ = true;
+  if (next_member_ == k + 1) return last_;
+  while (next_member_ < k && !done_) next();
+  return next_member_ == k ? (last_ = next()) : std::string_view();
+}
+
 std::string_view MemberTexts::next() {
   if (done_) return {};
+  ++next_member_;
   skip_string();  // the key
   space();
   ++i_;  // ':'
@@ -121,11 +140,7 @@ std::string_view MemberTexts::next() {
   return value;
 }
 
-std::string_view member_text(std::string_view object, size_t k) {
-  MemberTexts members(object);
-  for (size_t j = 0; j < k; ++j) members.next();
-  return members.next();
-}
+std::string_view member_text(std::string_view object, size_t k) { return MemberTexts(object).at(k); }
 
 bool number_fits_numeric(std::string_view token) {
   const WrittenNumber n = parse_number(token);
@@ -134,7 +149,8 @@ bool number_fits_numeric(std::string_view token) {
   if (scale > kNumericMaxScale) return false;
   const Significant s = significant(n);
   if (s.first == s.end) return true;  // zero
-  const int64_t leading_place = static_cast<int64_t>(n.int_digits.size()) - 1 - static_cast<int64_t>(s.first) + n.exponent;
+  const int64_t leading_place =
+      static_cast<int64_t>(n.int_digits.size()) - 1 - static_cast<int64_t>(s.first) + n.exponent;
   return leading_place < kNumericMaxIntegerDigits;
 }
 

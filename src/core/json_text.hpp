@@ -8,21 +8,24 @@
 
 namespace ecpipe::detail {
 
-// The value texts of a JSON object's members, one after another, in one pass over the text (which must be valid
-// JSON: the parser has accepted it).
+// The value texts of a JSON object's members (the text must be valid JSON: the parser has accepted it), read in one
+// forward walk that goes only as far as the members asked for.
 class MemberTexts {
  public:
-  explicit MemberTexts(std::string_view object) : text_(object) { skip_to_first(); }
-  // The next member's value text (empty after the last member).
-  std::string_view next();
+  explicit MemberTexts(std::string_view object) : text_(object) {}
+  // The value text of member k (0-based; empty past the last member). k must not be smaller than at the last call.
+  std::string_view at(size_t k);
 
  private:
+  std::string_view next();
   void skip_to_first();
   void space();
   void skip_string();
   std::string_view text_;
   size_t i_ = 0;
-  bool done_ = false;
+  size_t next_member_ = 0;  // the member the walk stands at
+  bool started_ = false, done_ = false;
+  std::string_view last_;  // the text of member next_member_ - 1, asked for again
 };
 
 // The value text of the k-th member (0-based) of the JSON object `object`, by walking to it.

@@ -113,10 +113,12 @@ class RawEventExtractor::Impl {
             : fields_.common();
     bool has_time = false;
     std::string extras = "{";
-    // Values are stored as written in the line (the DOM holds numbers as doubles: 1e400 or 30 digits would change).
+    // Values are stored as written in the line: the DOM holds non-integer numbers as doubles (1e400, 30 digits or 23
+    // decimals would change), so their text, and that of containers, is read from the line, walked only that far.
     detail::MemberTexts texts(line);
+    size_t member = 0;
     for (auto field : obj) {
-      const std::string_view text = texts.next();
+      const size_t at = member++;
       const element v = field.value;
       const int number = fields_.find(field.key);
       const Column c = number >= 0 ? columns_[number] : Column{Kind::None, 0};
@@ -126,9 +128,9 @@ class RawEventExtractor::Impl {
         continue;
       }
       if (v.is_null() && defined) continue;  // a null the schema allows is simply NULL
-      if (defined && fill(c, v, out, text)) continue;
+      if (defined && fill(c, v, out, texts, at)) continue;
       if (extras.size() > 1) extras += ',';
-      append_member(extras, field.key, text);
+      append_member(extras, field.key, exact(v) ? std::string_view(simdjson::to_string(v)) : texts.at(at));
     }
     if (!has_time) {
       why = "no valid timestamp";
@@ -139,6 +141,13 @@ class RawEventExtractor::Impl {
   }
 
  private:
+  // Whether the DOM holds the value exactly as written (so its own rendering is the value): not a double, nor a
+  // container that may hold one.
+  static bool exact(element v) {
+    const auto t = v.type();
+    return t != element_type::DOUBLE && t != element_type::OBJECT && t != element_type::ARRAY;
+  }
+
   static void append_member(std::string& out, std::string_view key, std::string_view value_text) {
     out += '"';
     for (char ch : key) {
@@ -168,25 +177,33 @@ class RawEventExtractor::Impl {
     return true;
   }
 
-  // `text` is the value as written in the line.
-  bool fill(Column c, element v, RawEvent& out, std::string_view text) {
+  // `texts.at(member)` is the value as written in the line.
+  bool fill(Column c, element v, RawEvent& out, detail::MemberTexts& texts, size_t member) {
     switch (c.kind) {
       case Kind::Text:
         if (!v.is_string()) return false;
         out.text[c.index] = std::string(v.get_string().value_unsafe());
         return true;
-      case Kind::Int: {  // exactly as written: a double would turn 9007199254740993 into ...992
-        double d = 0;
+      case Kind::Int: {  // exactly as written: a double would turn 9007199254740993.0 into ...992
         int64_t value = 0;
-        if (!detail::number_of(v, d) || !detail::number_to_int64(text, value)) return false;
+        if (v.type() == element_type::INT64) {
+          value = v.get_int64().value_unsafe();
+        } else if (v.type() != element_type::DOUBLE || !detail::number_to_int64(texts.at(member), value)) {
+          return false;  // not a number, a whole number beyond bigint, or not whole
+        }
         out.ints[c.index] = value;
         return true;
       }
       case Kind::Number: {
         // numeric(14,2) holds up to 999999999999.99; a value that rounds beyond it is kept in extras instead.
-        double d = 0;
         int64_t hundredths = 0;
-        if (!detail::number_of(v, d) || !numeric_14_2_hundredths(text, hundredths)) return false;
+        if (v.type() == element_type::INT64) {
+          const int64_t whole = v.get_int64().value_unsafe();
+          if (whole > kMaxHundredths / 100 || whole < -kMaxHundredths / 100) return false;
+          hundredths = whole * 100;
+        } else if (v.type() != element_type::DOUBLE || !numeric_14_2_hundredths(texts.at(member), hundredths)) {
+          return false;
+        }
         out.hundredths[c.index] = hundredths;
         return true;
       }
@@ -201,7 +218,7 @@ class RawEventExtractor::Impl {
         if (embedded && !parser_.parse_embedded(std::string_view(v.get_string().value_unsafe()), decoded, why))
           return false;
         if (!decoded.is_object()) return false;
-        out.extra_data = embedded ? std::string(v.get_string().value_unsafe()) : std::string(text);
+        out.extra_data = embedded ? std::string(v.get_string().value_unsafe()) : std::string(texts.at(member));
         return true;
       }
       case Kind::Timestamp:

@@ -111,6 +111,9 @@ constexpr double kMaxMoney = 999999999999.0;
 constexpr size_t kMaxMartKeyBytes = 1000;
 // A line needs at least two bytes per value, so only lines longer than this are counted.
 constexpr size_t kCountValuesFrom = 2 * kMaxJsonValues;
+// A number between 1e-300 and 1e300 in magnitude has more digits after the decimal point than numeric holds (16,383)
+// only when written with more than 16,000 digits: only lines at least this long are searched for one.
+constexpr size_t kLongNumbers = 16000;
 
 }  // namespace
 
@@ -204,7 +207,8 @@ class BatchValidator::Impl {
     uint8_t order[FieldTable::kMaxFields];    // field numbers in the order the event lists them
     element value[FieldTable::kMaxFields];    // by field number, valid where `seen` has its bit
     uint32_t member[FieldTable::kMaxFields];  // by field number: its place among all of the event's members
-    // a top-level value is a non-integer number or a container: a number in it may be beyond what jsonb holds
+    // a top-level value is a container, or a double near 0 or of huge magnitude: a number in it, as written, may be
+    // beyond what jsonb holds (kLongNumbers says when any other could be)
     bool may_hold_big_numbers = false;
 
     bool has(int field) const { return (seen & FieldTable::bit(field)) != 0; }
@@ -274,9 +278,12 @@ class BatchValidator::Impl {
     uint32_t member = 0;
     for (auto field : simdjson::dom::object(root)) {
       const auto type = field.value.type();
-      top_.may_hold_big_numbers |= type == simdjson::dom::element_type::DOUBLE ||
-                                   type == simdjson::dom::element_type::OBJECT ||
-                                   type == simdjson::dom::element_type::ARRAY;
+      if (type == simdjson::dom::element_type::OBJECT || type == simdjson::dom::element_type::ARRAY) {
+        top_.may_hold_big_numbers = true;
+      } else if (type == simdjson::dom::element_type::DOUBLE) {
+        const double magnitude = std::fabs(field.value.get_double().value_unsafe());
+        top_.may_hold_big_numbers |= !(magnitude >= 1e-300 && magnitude <= 1e300);
+      }
       ++member;
       if (may_have_nul && field.key.find('\0') != std::string_view::npos) has_nul = true;
       if (detail::EventParser::worth_checking(field.value, may_have_nul) &&
@@ -372,7 +379,7 @@ class BatchValidator::Impl {
     // Values without a column of their own are stored as jsonb, numbers as written: one beyond numeric's range
     // could not be stored.
     std::string_view big;
-    if (top_.may_hold_big_numbers) big = detail::first_number_beyond_numeric(line_);
+    if (top_.may_hold_big_numbers || line_bytes >= kLongNumbers) big = detail::first_number_beyond_numeric(line_);
     if (big.empty() && decoded) big = detail::first_number_beyond_numeric(string_of(top_.get(extra_data_field_)));
     if (!big.empty()) {
       reason = "number " + cut_value(big, 40) + " is beyond what PostgreSQL's numeric holds (" +
@@ -460,8 +467,8 @@ class BatchValidator::Impl {
         value_failed = true, value_reason = reason;
       } else if (!whole_as_written(*rule, i)) {
         value_failed = true;
-        value_reason = rule->name + ": expected integer, got number " +
-                       cut_value(detail::member_text(line_, top_.member[i]), 40);
+        value_reason =
+            rule->name + ": expected integer, got number " + cut_value(detail::member_text(line_, top_.member[i]), 40);
       }
     }
     const FieldTable::Mask missing = rules.required & ~present;

@@ -78,7 +78,8 @@ TEST(Hostile, NumbersJsonbCannotHoldFailCheck3) {
   // fail the load, so the line fails check 3 (quarantined) instead; one numeric holds is kept.
   const std::string e = event("page_view", 1).dump();
   auto with = [&](const std::string& member) { return std::string(e).insert(1, member + ", "); };
-  const std::string why = " is beyond what PostgreSQL's numeric holds (131072 digits before the decimal point, 16383 after)";
+  const std::string why =
+      " is beyond what PostgreSQL's numeric holds (131072 digits before the decimal point, 16383 after)";
   for (const char* kept : {"\"x\": 1e131071", "\"x\": -1e999", "\"x\": [0.1e-400, {\"y\": 1e-16383}]"})
     EXPECT_EQ(one(with(kept)).check(CheckId::ValueValidity).failed, 0) << kept;
   auto r = one(with("\"x\": 1e131072"));
@@ -86,6 +87,9 @@ TEST(Hostile, NumbersJsonbCannotHoldFailCheck3) {
   EXPECT_EQ(r.lines[0].disposition, Disposition::Quarantine);
   EXPECT_EQ(detail(r, 0), "value_validity: number 1e131072" + why);
   EXPECT_EQ(detail(one(with("\"x\": {\"y\": [0e-16384]}")), 0), "value_validity: number 0e-16384" + why);
+  // 1.000…0 is an ordinary double: only its length says that numeric cannot hold its 16,384 decimals
+  EXPECT_EQ(one(with("\"x\": 1." + std::string(16383, '0'))).check(CheckId::ValueValidity).failed, 0);
+  EXPECT_EQ(one(with("\"x\": 1." + std::string(16384, '0'))).check(CheckId::ValueValidity).failed, 1);
   // in a purchase's extra_data written as a string too
   auto purchase = event("purchase", 2);
   purchase["extra_data"] =
@@ -96,7 +100,9 @@ TEST(Hostile, NumbersJsonbCannotHoldFailCheck3) {
 TEST(Hostile, IntegersAreWholeAsWritten) {
   const std::string e = event("add_to_cart", 1).dump();
   const std::string q = "\"quantity\":1";
-  auto with = [&](const std::string& text) { return std::string(e).replace(e.find(q), q.size(), "\"quantity\": " + text); };
+  auto with = [&](const std::string& text) {
+    return std::string(e).replace(e.find(q), q.size(), "\"quantity\": " + text);
+  };
   for (const char* whole : {"2.0", "2e0", "200e-2", "99.000000000000000000000"})
     EXPECT_EQ(one(with(whole)).check(CheckId::ValueValidity).failed, 0) << whole;
   auto r = one(with("1.0000000000000000000001"));

@@ -67,10 +67,16 @@ TEST(JsonText, Int64ExactlyOrNot) {
 TEST(JsonText, MembersInOneWalk) {
   const std::string object = R"( { "a" : 1e400 , "b":"x\"}y", "c": {"d": [1, "]"]}, "e":-0.5 ,"f":null} )";
   MemberTexts members(object);
-  for (const char* want : {"1e400", R"("x\"}y")", R"({"d": [1, "]"]})", "-0.5", "null"}) EXPECT_EQ(members.next(), want);
-  EXPECT_EQ(members.next(), "");
+  size_t k = 0;
+  for (const char* want : {"1e400", R"("x\"}y")", R"({"d": [1, "]"]})", "-0.5", "null"})
+    EXPECT_EQ(members.at(k++), want);
+  EXPECT_EQ(members.at(4), "null") << "the same member again";
+  EXPECT_EQ(members.at(5), "");
   EXPECT_EQ(member_text(object, 2), R"({"d": [1, "]"]})");
-  EXPECT_EQ(MemberTexts("{}").next(), "");
+  EXPECT_EQ(member_text(R"({"a": "\\", "b": "\\\"", "c": 3})", 2), "3") << "backslashes before a quote";
+  MemberTexts skipping(object);
+  EXPECT_EQ(skipping.at(3), "-0.5") << "walks past the members not asked for";
+  EXPECT_EQ(MemberTexts("{}").at(0), "");
 }
 
 TEST(JsonText, FirstNumberBeyondNumericOutsideStrings) {

@@ -94,7 +94,8 @@ TEST(RawEvent, NumbersAreStoredAsWrittenNotThroughADouble) {
 
   auto purchase = event("purchase", 3);
   purchase["extra_data"] = "@0@";
-  const std::string object = R"({"products": [{"product_id": "P1001", "quantity": 1, "unit_price": 1e400}], "ref": 123456789012345678901234567890})";
+  const std::string object =
+      R"({"products": [{"product_id": "P1001", "quantity": 1, "unit_price": 1e400}], "ref": 123456789012345678901234567890})";
   EXPECT_EQ(*extract_line(line_with(purchase, {object})).extra_data, object) << "an object, as written";
 }
 
