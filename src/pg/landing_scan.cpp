@@ -1,6 +1,7 @@
 // Reads one landed batch in line order: the primary key gives the order, the heap pages come through a small ring.
 #include "landing_scan.hpp"
 
+#include <cstring>
 #include <optional>
 #include <string>
 #include <utility>
@@ -153,16 +154,27 @@ bool is_table(const char* name) {
 
 // A batch's lines are in ecpipe.landing_import (a client's \copy, numbered from 1), in ecpipe.landing itself (the
 // other paths), or in both when lines were appended to landing after a \copy: those are numbered after the copied
-// ones, so reading landing_import first keeps line order.
+// ones, so reading landing_import first keeps line order. A line of landing numbered like a copied one (rows written
+// into both tables by hand) is refused: the batch's lines would repeat, and its load fail.
 void scan_landing(DateADT batch, const char* step, const std::function<void(int64_t, std::string_view)>& visit) {
   ProgressReporter progress(std::string(step) + " " + format_day(unix_day(batch)));
   int64_t lines = 0, reported = 0;
+  int64_t last_copied = INT64_MIN;  // the highest line_no in landing_import
   for (const char* table : {"landing_import", "landing"}) {
     if (!is_table(table)) continue;
+    const bool copied = std::strcmp(table, "landing_import") == 0;
     LandingReader reader(batch, table);
-    for (;;) {
+    for (bool first = true;; first = false) {
       const auto& rows = reader.next();
       if (rows.empty()) break;
+      if (first && !copied && rows.front().first <= last_copied)
+        throw ServerError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                          ("batch " + format_day(unix_day(batch)) + " has line " +
+                           std::to_string(rows.front().first) + " in ecpipe.landing while a \\copy into " +
+                           "ecpipe.landing_import numbered its lines up to " + std::to_string(last_copied) +
+                           ": its lines would repeat; land the batch again, with one \\copy or ecpipe_ingest")
+                              .c_str());
+      if (copied) last_copied = rows.back().first;
       for (const auto& [line_no, bytes] : rows) visit(line_no, bytes);
       lines += static_cast<int64_t>(rows.size());
       if (lines - reported >= 5000) {

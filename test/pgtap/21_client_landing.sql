@@ -1,7 +1,7 @@
 -- A client's \copy into ecpipe.landing_import: every byte, lines 1..n in file order, the batch replaced whichever
 -- path landed it, no row trigger, and an operator can do it.
 BEGIN;
-SELECT plan(26);
+SELECT plan(28);
 CREATE EXTENSION ecpipe;
 
 CREATE FUNCTION pg_temp.client_copy(day date, file text) RETURNS void LANGUAGE plpgsql AS $$
@@ -120,6 +120,18 @@ SELECT is(pg_temp.numbered('2024-02-01'), pg_temp.numbered_file(:'fixtures' || '
 -- into one batch when they overlapped).
 SELECT is((SELECT l.pid FROM ecpipe.run_locks l WHERE l.ds = '2024-02-01'), pg_backend_pid(),
           'the copy took its day''s lock until it commits');
+
+-- Rows written by hand into both tables with the same line numbers would repeat lines (and fail the load): the
+-- validation refuses the batch, saying why; lines numbered after the copied ones are the batch's next lines.
+SET LOCAL ecpipe.landing_date = '2024-02-09';
+INSERT INTO ecpipe.landing_import (line) VALUES ('{"n": 1}');
+INSERT INTO ecpipe.landing (batch_date, line_no, line) VALUES ('2024-02-09', 1, '{"n": 2}');
+SELECT throws_ok($$SELECT ecpipe_validate('2024-02-09')$$, '55000',
+                 'batch 2024-02-09 has line 1 in ecpipe.landing while a \copy into ecpipe.landing_import numbered its lines up to 1: its lines would repeat; land the batch again, with one \copy or ecpipe_ingest',
+                 'a line of landing numbered like a copied line is refused, clearly');
+UPDATE ONLY ecpipe.landing SET line_no = 2 WHERE batch_date = '2024-02-09';
+SELECT is((SELECT sum(population) FROM ecpipe_validate('2024-02-09') WHERE check_no = 1), 2::numeric,
+          'numbered after them, it is the batch''s second line');
 
 SELECT * FROM finish();
 ROLLBACK;
