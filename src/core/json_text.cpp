@@ -3,6 +3,7 @@
 
 #include <cstring>
 
+#include "json_event.hpp"
 #include "ecpipe/core_only.hpp"
 
 namespace ecpipe::detail {
@@ -196,6 +197,10 @@ std::string_view first_number_beyond_numeric(std::string_view json) {
     i = end;
   }
   return {};
+}
+
+std::string_view with_finite_numbers(std::string_view text, std::string& buffer) {
+  return rewrite_out_of_range_numbers(text, buffer) ? std::string_view(buffer) : text;
 }
 
 }  // namespace ecpipe::detail

@@ -47,4 +47,8 @@ bool number_to_int64(std::string_view token, int64_t& out);
 // The first number in the JSON text `json` (outside strings) that jsonb cannot hold; empty when there is none.
 std::string_view first_number_beyond_numeric(std::string_view json);
 
+// JSON text that a parser reading numbers as doubles takes whole: `text` itself, or (in `buffer`) with each number
+// beyond the double range (jsonb holds 1e400) replaced by the largest double of its sign, as events are judged.
+std::string_view with_finite_numbers(std::string_view text, std::string& buffer);
+
 }  // namespace ecpipe::detail

@@ -14,6 +14,7 @@
 #include "ecpipe/error.hpp"
 #include "ecpipe/quote.hpp"
 #include "ecpipe/interrupts.hpp"
+#include "json_text.hpp"
 #include "ecpipe/core_only.hpp"
 
 namespace ecpipe {
@@ -278,7 +279,9 @@ CompiledSchema CompiledSchema::compile(std::string_view text) {
   check_depth(text);
   json doc;
   try {
-    doc = json::parse(text.begin(), text.end());
+    std::string finite;  // a bound of 1e400 is the largest double, as an event's 1e400 is
+    const std::string_view parsed = detail::with_finite_numbers(text, finite);
+    doc = json::parse(parsed.begin(), parsed.end());
   } catch (const json::parse_error& e) {
     bad("", std::string("not valid JSON: ") + e.what());
   }

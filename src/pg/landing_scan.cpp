@@ -169,8 +169,8 @@ void scan_landing(DateADT batch, const char* step, const std::function<void(int6
       if (rows.empty()) break;
       if (first && !copied && rows.front().first <= last_copied)
         throw ServerError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-                          ("batch " + format_day(unix_day(batch)) + " has line " +
-                           std::to_string(rows.front().first) + " in ecpipe.landing while a \\copy into " +
+                          ("batch " + format_day(unix_day(batch)) + " has line " + std::to_string(rows.front().first) +
+                           " in ecpipe.landing while a \\copy into " +
                            "ecpipe.landing_import numbered its lines up to " + std::to_string(last_copied) +
                            ": its lines would repeat; land the batch again, with one \\copy or ecpipe_ingest")
                               .c_str());

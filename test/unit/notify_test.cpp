@@ -332,6 +332,8 @@ TEST(SlackPayload, KeepsOnlyTextAndSimpleBlocksEscaped) {
             R"("text":"&lt;!channel&gt; hi &amp; bye &amp; ok","unfurl_links":false,"unfurl_media":false})");
   EXPECT_EQ(slack_payload(slack_payload(hostile)), slack_payload(hostile)) << "idempotent";
   EXPECT_EQ(slack_payload(R"({"text": "hello"})"), R"({"text":"hello","unfurl_links":false,"unfurl_media":false})");
+  EXPECT_EQ(slack_payload(R"({"text": "hello", "n": 1e400})"), slack_payload(R"({"text": "hello"})"))
+      << "jsonb holds 1e400; the payload is still an object";
   EXPECT_THROW(slack_payload("[1]"), Error);
   EXPECT_THROW(slack_payload("{}"), Error);
   EXPECT_THROW(slack_payload(R"({"text": 5, "blocks": [{"type": "image"}]})"), Error);

@@ -65,6 +65,8 @@ TEST(Report, EmptyRangeAndBadInput) {
   const std::string page = render_report_html(R"({"from": "2024-02-01", "to": "2024-02-02"})");
   EXPECT_EQ(count(page, "class=\"bar"), 0u);
   EXPECT_EQ(count(page, "이 기간에 데이터 없음"), 5u) << "funnel, orders, quality, products, runs";
+  EXPECT_EQ(render_report_html(R"({"from": "2024-02-01", "to": "2024-02-02", "runs": [], "n": -1e400})"), page)
+      << "a number jsonb holds and a double does not is no reason to refuse the page";
   EXPECT_THROW(render_report_html("[1, 2]"), Error);
   EXPECT_THROW(render_report_html(R"({"funnel": 3})"), Error);
 }

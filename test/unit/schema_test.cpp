@@ -57,6 +57,9 @@ TEST(Schema, CommonFieldsAreMergedIntoEveryType) {
 TEST(Schema, RefusesUnsupportedKeywordsWithTheirLocation) {
   const std::string base = R"({"$schema": "http://json-schema.org/draft-07/schema#", )";
   EXPECT_EQ(error_of(base + R"("oneOf": []})"), "event schema /oneOf: unsupported keyword 'oneOf'");
+  EXPECT_EQ(error_of(base + R"("properties": {"a": {"type": "number", "maximum": 1e400}}})"),
+            error_of(base + R"("properties": {"a": {"type": "number", "maximum": 1e300}}})"))
+      << "a bound beyond the double range is read as the largest double (as an event's value is), not refused";
   EXPECT_EQ(error_of(base + R"("properties": {"a": {"type": "string", "multipleOf": 2}}})"),
             "event schema /properties/a/multipleOf: unsupported keyword 'multipleOf'");
   EXPECT_EQ(error_of(base + R"("properties": {"a": {"format": "email"}}})"),

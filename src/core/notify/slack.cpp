@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ecpipe/error.hpp"
+#include "../json_text.hpp"
 #include "ecpipe/core_only.hpp"
 #include "ecpipe/timestamp.hpp"
 
@@ -387,7 +388,8 @@ std::string dump(const json& m) { return m.dump(-1, ' ', false, json::error_hand
 }  // namespace
 
 std::string slack_message(const std::string& kind, const std::string& summary_json, Language language) {
-  json run = json::parse(summary_json, nullptr, false);
+  std::string finite;
+  json run = json::parse(detail::with_finite_numbers(summary_json, finite), nullptr, false);
   if (run.is_discarded() || !run.is_object())
     throw Error(ErrorKind::InvalidArgument, "run summary must be a JSON object");
   const Words& w = words(language);
@@ -401,7 +403,8 @@ std::string slack_message(const std::string& kind, const std::string& summary_js
 }
 
 std::string slack_digest(const std::string& summaries_json, Language language) {
-  const json input = json::parse(summaries_json, nullptr, false);
+  std::string finite;
+  const json input = json::parse(detail::with_finite_numbers(summaries_json, finite), nullptr, false);
   const bool wrapped = input.is_object() && input.contains("runs");
   if (input.is_discarded() || !(wrapped ? input["runs"] : input).is_array())
     throw Error(ErrorKind::InvalidArgument,

@@ -5,6 +5,7 @@
 #include "ecpipe/error.hpp"
 #include "ecpipe/notify/slack.hpp"
 #include "ecpipe/utf8.hpp"
+#include "../json_text.hpp"
 #include "ecpipe/core_only.hpp"
 
 namespace ecpipe {
@@ -160,7 +161,8 @@ std::string slack_code(std::string_view value, size_t max_chars) {
 }
 
 std::string slack_payload(const std::string& payload_json) {
-  const json in = json::parse(payload_json, nullptr, false);
+  std::string finite;
+  const json in = json::parse(detail::with_finite_numbers(payload_json, finite), nullptr, false);
   if (in.is_discarded() || !in.is_object())
     throw Error(ErrorKind::InvalidArgument, "a Slack payload must be a JSON object with \"text\" or \"blocks\"");
   json out = json::object();

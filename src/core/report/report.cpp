@@ -13,6 +13,7 @@
 #include "page_words.hpp"
 #include "ecpipe/marts.hpp"
 #include "ecpipe/notify/wording.hpp"
+#include "../json_text.hpp"
 #include "ecpipe/core_only.hpp"
 
 namespace ecpipe {
@@ -290,7 +291,8 @@ std::string cards(const json& doc, const PageWords& w, Language language) {
 }  // namespace
 
 std::string render_report_html(const std::string& report_json) {
-  const json doc = json::parse(report_json, nullptr, false);
+  std::string finite;
+  const json doc = json::parse(detail::with_finite_numbers(report_json, finite), nullptr, false);
   if (!doc.is_object()) throw Error(ErrorKind::InvalidArgument, "report data is not a JSON object");
   const Language language = detail::page_language(doc);
   const PageWords& w = detail::page_words(language);
