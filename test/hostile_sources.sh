@@ -44,8 +44,8 @@ check "  and its error names the FIFO" \
   "$(q -c "SELECT error LIKE '%\"$WORK/events_20240510.jsonl\" is a FIFO: ecpipe reads regular files only%'
            FROM ecpipe.runs ORDER BY run_id DESC LIMIT 1")" t
 timed 30 -c "SELECT ecpipe_ingest('2024-05-10', '$WORK/events_20240510.jsonl')"
-check "ecpipe_ingest of a FIFO: a clear error (${SECS}s)" "$OUT" \
-  "ERROR:  58030: ecpipe: \"$WORK/events_20240510.jsonl\" is a FIFO: ecpipe reads regular files only CONTEXT:  ecpipe function ecpipe_ingest LOCATION:  raise_caught, boundary.cpp:26"
+check "ecpipe_ingest of a FIFO: a clear error (${SECS}s)" "${OUT%% LOCATION*}" \
+  "ERROR:  58030: ecpipe: \"$WORK/events_20240510.jsonl\" is a FIFO: ecpipe reads regular files only CONTEXT:  ecpipe function ecpipe_ingest"
 timed 30 -c "SELECT ecpipe_ingest('2024-05-10', '/dev/zero')"
 check "ecpipe_ingest of /dev/zero: a clear error (${SECS}s)" "${OUT%% CONTEXT*}" \
   "ERROR:  58030: ecpipe: \"/dev/zero\" is a character device: ecpipe reads regular files only"
