@@ -1,5 +1,6 @@
 // libFuzzer target: the input is a JSONL batch; it runs the seven-check pass and the raw extraction, and traps on
-// any broken invariant (counts, dispositions, a line sent to raw that the loader could not extract).
+// any broken invariant (counts, dispositions, a line sent to raw that the loader could not extract or whose jsonb
+// columns PostgreSQL could not take: not JSON, or a number beyond numeric).
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -11,6 +12,10 @@
 #include "ecpipe/schema.hpp"
 #include "ecpipe/validator.hpp"
 
+#include <nlohmann/json.hpp>
+
+#include "../../src/core/json_text.hpp"
+
 namespace {
 
 const ecpipe::CompiledSchema& schema() {
@@ -21,6 +26,15 @@ const ecpipe::CompiledSchema& schema() {
 
 void require(bool ok) {
   if (!ok) std::abort();
+}
+
+// What jsonb_in will be given: one JSON object, every number of which numeric holds.
+void require_storable_object(const std::optional<std::string>& json) {
+  if (!json) return;
+  require(ecpipe::detail::first_number_beyond_numeric(*json).empty());
+  std::string finite;
+  const auto parsed = nlohmann::json::parse(ecpipe::detail::with_finite_numbers(*json, finite), nullptr, false);
+  require(parsed.is_object());
 }
 
 }  // namespace
@@ -58,6 +72,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     ecpipe::RawEvent event;
     std::string why;
     require(extractor.extract(lines[static_cast<size_t>(v.line_no - 1)], zone, event, why));
+    require_storable_object(event.extras);
+    require_storable_object(event.extra_data);
   }
   return 0;
 }
