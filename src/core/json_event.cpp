@@ -45,7 +45,7 @@ bool EventParser::parse_with(simdjson::dom::parser& p, std::string& buffer, std:
       break;
     case simdjson::STRING_ERROR: why = "invalid string (bad escape or lone surrogate)"; break;
     case simdjson::UNESCAPED_CHARS: why = "unescaped control character in a string"; break;
-    case simdjson::NUMBER_ERROR:
+    case simdjson::NUMBER_ERROR: why = "a number not written as JSON writes numbers (01, 1., 1e, +1, -, 0x10)"; break;
     case simdjson::EMPTY: why = "empty"; break;
     default: why = std::string("not valid JSON (") + simdjson::error_message(error) + ")"; break;
   }
@@ -158,6 +158,21 @@ size_t count_values(element v, size_t limit) {
   return n;
 }
 
+namespace {
+
+// Whether an integer token is one the parser takes as an integer: int64 when negative, uint64 otherwise.
+bool fits_64_bits(const std::string& token) {
+  errno = 0;
+  char* stop = nullptr;
+  if (token[0] == '-')
+    std::strtoll(token.c_str(), &stop, 10);
+  else
+    std::strtoull(token.c_str(), &stop, 10);
+  return errno != ERANGE;
+}
+
+}  // namespace
+
 bool rewrite_out_of_range_numbers(std::string_view in, std::string& out) {
   out.clear();
   bool changed = false, in_string = false;
@@ -195,8 +210,7 @@ bool rewrite_out_of_range_numbers(std::string_view in, std::string& out) {
     char* stop = nullptr;
     double value = std::strtod(token.c_str(), &stop);
     const bool whole_token = stop == token.c_str() + token.size();
-    const size_t digits = token.size() - (token[0] == '-');
-    if (whole_token && ((errno == ERANGE && std::isinf(value)) || (integral && digits > 19))) {
+    if (whole_token && ((errno == ERANGE && std::isinf(value)) || (integral && !fits_64_bits(token)))) {
       char buf[40];
       if (std::isinf(value)) value = std::copysign(1.7976931348623157e308, value);
       std::snprintf(buf, sizeof buf, "%.17g", value);

@@ -97,6 +97,25 @@ TEST(Hostile, NumbersJsonbCannotHoldFailCheck3) {
   EXPECT_EQ(detail(fixture::run_events({purchase}), 0).substr(0, 40), "value_validity: number 0e-20000 is beyon");
 }
 
+TEST(Hostile, IntegersBeyond64BitsAreNumbersNotParseErrors) {
+  const std::string e = event("page_view", 1).dump();
+  auto with = [&](const std::string& member) { return std::string(e).insert(1, member + ", "); };
+  for (const char* n : {"-9223372036854775808", "-9223372036854775809", "-9999999999999999999", "-10000000000000000000",
+                        "18446744073709551615", "18446744073709551616", "123456789012345678901234567890"}) {
+    const auto r = one(with(std::string("\"x\": [1, {\"y\": ") + n + "}]"));
+    EXPECT_FALSE(r.lines[0].unparseable) << n;
+    EXPECT_EQ(r.check(CheckId::ValueValidity).failed, 0) << n;
+  }
+  auto purchase = event("purchase", 2);  // in an extra_data string: decoded, not "not valid JSON"
+  purchase["extra_data"] =
+      R"({"products": [{"product_id": "P1001", "quantity": 1, "unit_price": 89000}], "z": -9223372036854775809})";
+  EXPECT_EQ(fixture::run_events({purchase}).check(CheckId::OrderAmount).failed, 0);
+  for (const char* bad : {"01", "-01", "1.", "1e", "1e+", "-", "--1", "0x10", "-Infinity"})
+    EXPECT_EQ(detail(one(with(std::string("\"x\": ") + bad)), 0),
+              "required_fields: unparseable: a number not written as JSON writes numbers (01, 1., 1e, +1, -, 0x10)")
+        << bad;
+}
+
 TEST(Hostile, IntegersAreWholeAsWritten) {
   const std::string e = event("add_to_cart", 1).dump();
   const std::string q = "\"quantity\":1";

@@ -77,11 +77,12 @@ TEST(RawEvent, NumbersAreStoredAsWrittenNotThroughADouble) {
   e["huge"] = "@2@";
   e["tiny"] = "@3@";
   e["nested"] = "@4@";
-  RawEvent r = extract_line(line_with(
-      e, {"9007199254740993", "123456789012345678901234567890", "1e400", "0.1e-400", R"({"x": [1.00, -0, 2E+5]})"}));
+  RawEvent r = extract_line(line_with(e, {"9007199254740993", "123456789012345678901234567890", "1e400", "0.1e-400",
+                                          R"({"x": [1.00, -0, 2E+5, -9223372036854775809]})"}));
   EXPECT_EQ(*r.ints[RawEvent::Position], 9007199254740993) << "2^53 + 1: a double says ...992";
-  EXPECT_EQ(*r.extras,
-            R"({"big":123456789012345678901234567890,"huge":1e400,"nested":{"x": [1.00, -0, 2E+5]},"tiny":0.1e-400})")
+  EXPECT_EQ(
+      *r.extras,
+      R"({"big":123456789012345678901234567890,"huge":1e400,"nested":{"x": [1.00, -0, 2E+5, -9223372036854775809]},"tiny":0.1e-400})")
       << "in the line's order (nlohmann sorted the keys)";
 
   auto whole = event("click", 2);
