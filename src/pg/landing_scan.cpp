@@ -1,7 +1,6 @@
 // Reads one landed batch in line order: the primary key gives the order, the heap pages come through a small ring.
 #include "landing_scan.hpp"
 
-#include <cstring>
 #include <optional>
 #include <string>
 #include <utility>
@@ -153,37 +152,52 @@ bool is_table(const char* name) {
 }  // namespace
 
 // A batch's lines are in ecpipe.landing_import (a client's \copy, numbered from 1), in ecpipe.landing itself (the
-// other paths), or in both when lines were appended to landing after a \copy: those are numbered after the copied
-// ones, so reading landing_import first keeps line order. A line of landing numbered like a copied one (rows written
-// into both tables by hand) is refused: the batch's lines would repeat, and its load fail.
+// other paths), or in both (lines appended to landing after a \copy, or rows an operator wrote into either): both
+// tables are read in line order and merged. A line number in both is refused: the batch's lines would repeat, and
+// its load fail.
 void scan_landing(DateADT batch, const char* step, const std::function<void(int64_t, std::string_view)>& visit) {
   ProgressReporter progress(std::string(step) + " " + format_day(unix_day(batch)));
-  int64_t lines = 0, reported = 0;
-  int64_t last_copied = INT64_MIN;  // the highest line_no in landing_import
-  for (const char* table : {"landing_import", "landing"}) {
-    if (!is_table(table)) continue;
-    const bool copied = std::strcmp(table, "landing_import") == 0;
-    LandingReader reader(batch, table);
-    for (bool first = true;; first = false) {
-      const auto& rows = reader.next();
-      if (rows.empty()) break;
-      if (first && !copied && rows.front().first <= last_copied)
-        throw ServerError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-                          ("batch " + format_day(unix_day(batch)) + " has line " + std::to_string(rows.front().first) +
-                           " in ecpipe.landing while a \\copy into " +
-                           "ecpipe.landing_import numbered its lines up to " + std::to_string(last_copied) +
-                           ": its lines would repeat; land the batch again, with one \\copy or ecpipe_ingest")
-                              .c_str());
-      if (copied) last_copied = rows.back().first;
-      for (const auto& [line_no, bytes] : rows) visit(line_no, bytes);
-      lines += static_cast<int64_t>(rows.size());
-      if (lines - reported >= 5000) {
-        progress.lines_done(lines);
-        reported = lines;
+  std::optional<LandingReader> copied;  // landing_import, a table unless the ecpipe SQL objects are not yet updated
+  if (is_table("landing_import")) copied.emplace(batch, "landing_import");
+  LandingReader landed(batch, "landing");
+  // One table's rows, a heap page's worth at a time.
+  struct Cursor {
+    LandingReader* reader;
+    const std::vector<std::pair<int64_t, std::string_view>>* rows = nullptr;
+    size_t at = 0;
+    bool more() {
+      if (!reader) return false;
+      if (!rows || at == rows->size()) {
+        rows = &reader->next();
+        at = 0;
+        if (rows->empty()) reader = nullptr;
       }
+      return reader != nullptr;
     }
-    reader.close();
+    int64_t line_no() const { return (*rows)[at].first; }
+  };
+  Cursor from_copy{copied ? &*copied : nullptr}, from_landing{&landed};
+  int64_t lines = 0, reported = 0;
+  for (;;) {
+    const bool copy_more = from_copy.more(), landing_more = from_landing.more();
+    if (!copy_more && !landing_more) break;
+    if (copy_more && landing_more && from_copy.line_no() == from_landing.line_no())
+      throw ServerError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                        ("batch " + format_day(unix_day(batch)) + " has line " + std::to_string(from_copy.line_no()) +
+                         " both in ecpipe.landing and in ecpipe.landing_import: its lines would repeat; land the "
+                         "batch again, with one \\copy or ecpipe_ingest")
+                            .c_str());
+    Cursor& next =
+        !landing_more || (copy_more && from_copy.line_no() < from_landing.line_no()) ? from_copy : from_landing;
+    const auto& [line_no, bytes] = (*next.rows)[next.at++];
+    visit(line_no, bytes);
+    if (++lines - reported >= 5000) {
+      progress.lines_done(lines);
+      reported = lines;
+    }
   }
+  if (copied) copied->close();
+  landed.close();
   progress.lines_done(lines);
 }
 

@@ -1,7 +1,7 @@
 -- A client's \copy into ecpipe.landing_import: every byte, lines 1..n in file order, the batch replaced whichever
 -- path landed it, no row trigger, and an operator can do it.
 BEGIN;
-SELECT plan(28);
+SELECT plan(29);
 CREATE EXTENSION ecpipe;
 
 CREATE FUNCTION pg_temp.client_copy(day date, file text) RETURNS void LANGUAGE plpgsql AS $$
@@ -121,17 +121,25 @@ SELECT is(pg_temp.numbered('2024-02-01'), pg_temp.numbered_file(:'fixtures' || '
 SELECT is((SELECT l.pid FROM ecpipe.run_locks l WHERE l.ds = '2024-02-01'), pg_backend_pid(),
           'the copy took its day''s lock until it commits');
 
--- Rows written by hand into both tables with the same line numbers would repeat lines (and fail the load): the
--- validation refuses the batch, saying why; lines numbered after the copied ones are the batch's next lines.
+-- Rows an operator writes into both tables are one batch, in line order whichever table holds a line; a line number
+-- in both would repeat a line (and fail the load): the validation refuses the batch, naming it.
 SET LOCAL ecpipe.landing_date = '2024-02-09';
-INSERT INTO ecpipe.landing_import (line) VALUES ('{"n": 1}');
-INSERT INTO ecpipe.landing (batch_date, line_no, line) VALUES ('2024-02-09', 1, '{"n": 2}');
+INSERT INTO ecpipe.landing_import (line) VALUES ('{"n": 1}'), ('{"n": 2}');
+INSERT INTO ecpipe.landing (batch_date, line_no, line) VALUES ('2024-02-09', 2, '{"n": 3}');
 SELECT throws_ok($$SELECT ecpipe_validate('2024-02-09')$$, '55000',
-                 'batch 2024-02-09 has line 1 in ecpipe.landing while a \copy into ecpipe.landing_import numbered its lines up to 1: its lines would repeat; land the batch again, with one \copy or ecpipe_ingest',
-                 'a line of landing numbered like a copied line is refused, clearly');
-UPDATE ONLY ecpipe.landing SET line_no = 2 WHERE batch_date = '2024-02-09';
-SELECT is((SELECT sum(population) FROM ecpipe_validate('2024-02-09') WHERE check_no = 1), 2::numeric,
-          'numbered after them, it is the batch''s second line');
+                 'batch 2024-02-09 has line 2 both in ecpipe.landing and in ecpipe.landing_import: its lines would repeat; land the batch again, with one \copy or ecpipe_ingest',
+                 'a line number in both tables is refused, naming the line');
+UPDATE ONLY ecpipe.landing SET line_no = 3 WHERE batch_date = '2024-02-09';
+SELECT is((SELECT sum(population) FROM ecpipe_validate('2024-02-09') WHERE check_no = 1), 3::numeric,
+          'numbered after them, it is the batch''s third line');
+-- Line 1 in landing, lines 2 and 3 copied: line 1 comes first, so line 2 is the repeat of its event_id.
+SET LOCAL ecpipe.landing_date = '2024-02-10';
+INSERT INTO ecpipe.landing_import (line_no, line) VALUES (2, '{"event_id": "e"}'), (3, '{"n": 3}');
+INSERT INTO ecpipe.landing (batch_date, line_no, line) VALUES ('2024-02-10', 1, '{"event_id": "e"}');
+SELECT ecpipe_validate('2024-02-10');
+SELECT is((SELECT array_agg(line_no) FROM ecpipe.line_verdicts
+            WHERE batch_date = '2024-02-10' AND 'duplicate_event_id' = ANY (reasons)), '{2}'::bigint[],
+          'a first line in landing before the copied ones is read first: the lines merge in line order');
 
 SELECT * FROM finish();
 ROLLBACK;
