@@ -608,6 +608,9 @@ COMMENT ON FUNCTION ecpipe.rebuild_day_marts(date, bigint) IS
 
 CREATE FUNCTION @extschema@.ecpipe_build_marts(day date) RETURNS jsonb
 LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+    SELECT ecpipe.check_day(day, 'ecpipe_build_marts');
+    -- the day's lock, as a run of the day takes it: the two never rebuild the day's marts at once
+    SELECT ecpipe.lock_day(day, NULL);
     SELECT ecpipe.rebuild_day_marts(day, NULL)
 $$;
 COMMENT ON FUNCTION @extschema@.ecpipe_build_marts(date) IS
@@ -780,13 +783,19 @@ BEGIN
             SELECT r.pid INTO v_holder FROM ecpipe.runs r
              WHERE r.ds = day AND r.status = 'running' AND r.pid <> pg_backend_pid() ORDER BY r.run_id DESC LIMIT 1;
         END IF;
+        -- the holder is a run of the day (recorded as running, with its backend), or else an ecpipe_load, an
+        -- ecpipe_ingest, a client's \copy or an ecpipe_build_marts of it (unknown while the day's first lock is
+        -- not committed)
+        IF v_holder IS NULL OR NOT EXISTS (SELECT FROM ecpipe.runs r
+                                           WHERE r.ds = day AND r.pid = v_holder AND r.status = 'running') THEN
+            RAISE EXCEPTION '% is held by %, which loads, lands or rebuilds that day (ecpipe_load, ecpipe_ingest, a \copy or ecpipe_build_marts); waited % (ecpipe.run_lock_timeout)',
+                  day, coalesce('pid ' || v_holder, 'another session'), v_wait
+                  USING ERRCODE = '55P03',
+                        HINT = 'See pg_stat_activity (and ecpipe.current_runs); try again once its transaction has ended.';
+        END IF;
         RAISE EXCEPTION 'another run of % is in progress (pid %); waited % (ecpipe.run_lock_timeout)', day,
               coalesce(v_holder::text, 'unknown'), v_wait
-              USING ERRCODE = '55P03',
-                    -- run is NULL for a client's \copy or an ecpipe_ingest landing the day
-                    HINT = CASE WHEN run IS NULL
-                                THEN 'See ecpipe.current_runs; land the batch again once that run has ended.'
-                                ELSE 'See ecpipe.current_runs; run the day again once that run has ended.' END;
+              USING ERRCODE = '55P03', HINT = 'See ecpipe.current_runs; try again once that run has ended.';
     END;
 END $$;
 COMMENT ON FUNCTION ecpipe.lock_day(date, bigint) IS

@@ -2,7 +2,7 @@
 -- cannot stall a run, two runs of a day serialise and the refused one is recorded with its alert, a run is visible
 -- as running while it works and ends failed when its transaction rolls back or its backend is gone, a second
 -- database's messages say which database the worker serves, and a non-UTF8 database refuses CREATE EXTENSION.
-SELECT plan(34);
+SELECT plan(37);
 CREATE EXTENSION ecpipe;
 CREATE FUNCTION pg_temp.wait_for(condition text, seconds int) RETURNS boolean LANGUAGE plpgsql AS $$
 DECLARE
@@ -100,8 +100,8 @@ EXCEPTION WHEN lock_not_available THEN
   RETURN hint;
 END $$;
 SELECT is(pg_temp.hint_of(format($$SELECT ecpipe_ingest('2024-01-03', %L)$$, :'fixtures' || '/mart_day.jsonl')),
-          'See ecpipe.current_runs; land the batch again once that run has ended.',
-          'and its hint says to land the batch again (not to run the day)');
+          'See ecpipe.current_runs; try again once that run has ended.',
+          'and its hint says to try again once that run has ended');
 SELECT dblink_exec('op', 'ROLLBACK');
 SELECT ok(pg_temp.wait_for($$SELECT status = 'failed' FROM ecpipe.runs WHERE ds = '2024-01-03'$$, 10),
           'a run whose transaction rolls back ends failed');
@@ -135,6 +135,22 @@ SELECT dblink_exec('op', 'ROLLBACK TO SAVEPOINT s');
 SELECT dblink_exec('op', 'COMMIT');
 SELECT is((SELECT status FROM ecpipe.runs WHERE ds = '2024-01-08'), 'no_data',
           'a savepoint rolled back after the run leaves the run as it ended');
+-- A client's \copy holds the day too: a run and ecpipe_build_marts of the day wait for it, and say what holds it
+-- (its pid once the day has been locked before; "another session" while its first lock is not committed).
+SELECT dblink_exec('op', 'BEGIN');
+SELECT dblink_exec('op', $$SET LOCAL ecpipe.landing_date = '2024-01-08'$$);
+SELECT dblink_exec('op', $$INSERT INTO ecpipe.landing_import (line) VALUES ('{}')$$);
+SELECT dblink_exec('op', $$SET LOCAL ecpipe.landing_date = '2024-01-06'$$);
+SELECT dblink_exec('op', $$INSERT INTO ecpipe.landing_import (line) VALUES ('{}')$$);
+SELECT is((SELECT (r->>'step') || ': ' || (r->>'error') FROM ecpipe_run('2024-01-08') r),
+          format('lock: 2024-01-08 is held by pid %s, which loads, lands or rebuilds that day (ecpipe_load, ecpipe_ingest, a \copy or ecpipe_build_marts); waited 300ms (ecpipe.run_lock_timeout)',
+                 current_setting('ecpipe_test.op_pid')),
+          'a run of a day a copy holds fails at lock, naming the copy''s pid');
+SELECT throws_ok($$SELECT ecpipe_build_marts('2024-01-06')$$, '55P03',
+                 '2024-01-06 is held by another session, which loads, lands or rebuilds that day (ecpipe_load, ecpipe_ingest, a \copy or ecpipe_build_marts); waited 300ms (ecpipe.run_lock_timeout)',
+                 'ecpipe_build_marts takes the day''s lock too, bounded by the same timeout');
+SELECT dblink_exec('op', 'ROLLBACK');
+SELECT is(ecpipe_build_marts('2024-01-06')->>'users', '0', 'and rebuilds the day once it is free');
 SELECT dblink_disconnect('op');
 
 -- A terminated backend: its transaction aborts, the row ends failed too.
