@@ -260,21 +260,21 @@ std::string result_json(int64_t run_id, DateADT batch, const std::string& status
 
 // Applies the batch's latest validation: its rows into raw_events and quarantine, then (when asked) its days' marts.
 std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
+  // One loader per batch at a time; a second waits here up to ecpipe.run_lock_timeout (and then sees the first one's
+  // result, and a validation a run of the day was making). It is the lock ecpipe_run takes for its day, a row lock
+  // only ecpipe's roles can take (ecpipe.lock_day); older ecpipe SQL (installed.hpp) has the advisory lock its own
+  // ecpipe_run takes.
+  if (has_lock_day())
+    spi_exec("SELECT ecpipe.lock_day($1, $2)", {DATEOID, INT8OID}, {DateADTGetDatum(batch), Int64GetDatum(run_id)});
+  else
+    spi_exec("SELECT pg_advisory_xact_lock($1, $2)", {INT4OID, INT4OID},
+             {Int32GetDatum(kNotUpdatedRunLockKey), Int32GetDatum(batch)});
   const Validation validation = latest_validation(batch, run_id);
   if (!validation.found)
     throw ServerError(
         ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
         ("batch " + format_day(unix_day(batch)) + " has not been validated: run ecpipe_validate first").c_str());
   if (validation.status != "passed") return result_json(run_id, batch, validation.status, LoadCounts{}, {});
-
-  // One loader per batch at a time; a second waits here up to ecpipe.run_lock_timeout (and then sees the first one's
-  // result). It is the lock ecpipe_run takes for its day, a row lock only ecpipe's roles can take (ecpipe.lock_day);
-  // older ecpipe SQL (installed.hpp) has the advisory lock its own ecpipe_run takes.
-  if (has_lock_day())
-    spi_exec("SELECT ecpipe.lock_day($1, $2)", {DATEOID, INT8OID}, {DateADTGetDatum(batch), Int64GetDatum(run_id)});
-  else
-    spi_exec("SELECT pg_advisory_xact_lock($1, $2)", {INT4OID, INT4OID},
-             {Int32GetDatum(kNotUpdatedRunLockKey), Int32GetDatum(batch)});
   const BatchSource source = validated_source(batch, validation);
   const auto verdicts = verdicts_of(validation.run_id);
   const bool mapped = has_batch_days();  // the map, and the range of days a partition may be made for
