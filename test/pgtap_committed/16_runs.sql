@@ -2,7 +2,7 @@
 -- cannot stall a run, two runs of a day serialise and the refused one is recorded with its alert, a run is visible
 -- as running while it works and ends failed when its transaction rolls back or its backend is gone, a second
 -- database's messages say which database the worker serves, and a non-UTF8 database refuses CREATE EXTENSION.
-SELECT plan(37);
+SELECT plan(38);
 CREATE EXTENSION ecpipe;
 CREATE FUNCTION pg_temp.wait_for(condition text, seconds int) RETURNS boolean LANGUAGE plpgsql AS $$
 DECLARE
@@ -149,6 +149,8 @@ SELECT is((SELECT (r->>'step') || ': ' || (r->>'error') FROM ecpipe_run('2024-01
 SELECT throws_ok($$SELECT ecpipe_build_marts('2024-01-06')$$, '55P03',
                  '2024-01-06 is held by another session, which loads, lands or rebuilds that day (ecpipe_load, ecpipe_ingest, a \copy or ecpipe_build_marts); waited 300ms (ecpipe.run_lock_timeout)',
                  'ecpipe_build_marts takes the day''s lock too, bounded by the same timeout');
+SELECT throws_ok($$SELECT ecpipe_load('2024-01-06')$$, '55P03', NULL,
+                 'ecpipe_load waits for the lock before it looks for a validation (one may be on its way)');
 SELECT dblink_exec('op', 'ROLLBACK');
 SELECT is(ecpipe_build_marts('2024-01-06')->>'users', '0', 'and rebuilds the day once it is free');
 SELECT dblink_disconnect('op');
