@@ -50,6 +50,14 @@ TEST(Hostile, DeepNesting) {
   EXPECT_EQ(detail(r, 0), "required_fields: unparseable: nested deeper than 1024 levels");
   std::string ok = "{\"a\": " + std::string(500, '[') + std::string(500, ']') + "}";
   EXPECT_FALSE(one(ok).lines[0].unparseable);
+  // Levels count values: the line's object is level 1, a value inside a container one level deeper than it.
+  auto nested = [](int arrays, const std::string& inner) {
+    return "{\"a\": " + std::string(arrays, '[') + inner + std::string(arrays, ']') + "}";
+  };
+  EXPECT_FALSE(one(nested(1022, "1")).lines[0].unparseable) << "the 1 at level 1024";
+  EXPECT_FALSE(one(nested(1022, "[]")).lines[0].unparseable) << "the empty array at level 1024";
+  EXPECT_TRUE(one(nested(1023, "1")).lines[0].unparseable) << "the 1 at level 1025";
+  EXPECT_TRUE(one(nested(1023, "[]")).lines[0].unparseable) << "the empty array at level 1025";
 }
 
 TEST(Hostile, HugeNumbersAreJudgedNotCrashed) {
