@@ -1038,6 +1038,21 @@ END $$;
 CREATE TRIGGER landing_import_start BEFORE INSERT ON ecpipe.landing_import
     FOR EACH STATEMENT EXECUTE FUNCTION ecpipe.landing_import_start();
 
+-- Lines appended to a batch with `\copy ecpipe.landing (line)` and ecpipe.landing_date set take the day's lock first,
+-- as a copy into landing_import and ecpipe_ingest do: another append numbering after the same last line, or a copy
+-- replacing the batch meanwhile, would mix in. (Paths that give batch_date and line_no set no landing_date.)
+CREATE FUNCTION ecpipe.landing_append_start() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF ecpipe.setting('ecpipe.landing_date') <> '' THEN
+        PERFORM ecpipe.lock_day(ecpipe.landing_import_batch(), NULL);
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER landing_append_start BEFORE INSERT ON ecpipe.landing
+    FOR EACH STATEMENT EXECUTE FUNCTION ecpipe.landing_append_start();
+REVOKE ALL ON FUNCTION ecpipe.landing_append_start() FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION ecpipe.landing_import_next_line(), ecpipe.landing_import_restart(),
     ecpipe.landing_import_date(), ecpipe.landing_import_started() FROM PUBLIC;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ecpipe.landing_import TO ecpipe_operator;
@@ -1260,6 +1275,7 @@ BEGIN
     ALTER TABLE ecpipe.landing_import ALTER COLUMN landed_at SET DEFAULT ecpipe.landing_import_started(),
         DROP CONSTRAINT landing_import_pkey, ADD PRIMARY KEY (batch_date, landed_at, line_no);
     DROP TRIGGER landing_number_line ON ecpipe.landing;  -- it numbers a line after max(line_no): one shard's only
+    DROP TRIGGER landing_append_start ON ecpipe.landing;  -- run_locks is the coordinator's; no trigger fires there
     ALTER TABLE ecpipe.landing ADD COLUMN route_key text;
     UPDATE ecpipe.landing l SET route_key = ecpipe.route_key(l.line, l.line_no);
     ALTER TABLE ecpipe.landing ALTER COLUMN route_key SET NOT NULL,

@@ -208,7 +208,8 @@ check "and cannot take the day's lock" \
   "$(psql -X -q -At -U faults_nobody -c "SELECT ds FROM ecpipe.run_locks FOR UPDATE" 2>&1 | head -1 | sed 's/^.*ERROR: *//')" \
   "permission denied for schema ecpipe"
 wait $holder || true
-# ecpipe's own lock held by another session: the run gives up after ecpipe.run_lock_timeout, recorded with its alert.
+# ecpipe's own lock held by another session (not a run: as ecpipe_load takes it): the run gives up after
+# ecpipe.run_lock_timeout, recorded with its alert.
 psql -X -q -c "BEGIN" -c "SELECT ecpipe.lock_day('$D1', 0)" -c "SELECT pg_sleep(3)" -c "COMMIT" >/dev/null 2>&1 &
 holder=$!
 for _ in $(seq 100); do
@@ -222,7 +223,7 @@ check "a run that cannot get its day's lock in time fails, recorded, naming the 
   "$out/$(q -c "SELECT r.failed_step || ':' || r.error || ':' || string_agg(n.kind, ',') FROM ecpipe.runs r
                LEFT JOIN ecpipe.notifications n USING (run_id) WHERE r.run_id = (SELECT max(run_id) FROM ecpipe.runs)
                GROUP BY r.run_id")" \
-  "failed/lock:another run of $D1 is in progress (pid $hpid); waited 100ms (ecpipe.run_lock_timeout):failed"
+  "failed/lock:$D1 is held by pid $hpid, which loads, lands or rebuilds that day (ecpipe_load, ecpipe_ingest, a \\copy or ecpipe_build_marts); waited 100ms (ecpipe.run_lock_timeout):failed"
 check "runs of two days in parallel both succeed" "$(runs_at_once $D1 $D2)" "succeeded/succeeded"
 check "with the marts of sequential runs" "$(q -c "SELECT digest()")" "$baseline2"
 # Two batches whose events fall on one day without a partition yet: both loads make it, the second waits for the first.

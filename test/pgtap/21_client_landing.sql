@@ -1,7 +1,7 @@
 -- A client's \copy into ecpipe.landing_import: every byte, lines 1..n in file order, the batch replaced whichever
 -- path landed it, no row trigger, and an operator can do it.
 BEGIN;
-SELECT plan(29);
+SELECT plan(30);
 CREATE EXTENSION ecpipe;
 
 CREATE FUNCTION pg_temp.client_copy(day date, file text) RETURNS void LANGUAGE plpgsql AS $$
@@ -120,6 +120,12 @@ SELECT is(pg_temp.numbered('2024-02-01'), pg_temp.numbered_file(:'fixtures' || '
 -- into one batch when they overlapped).
 SELECT is((SELECT l.pid FROM ecpipe.run_locks l WHERE l.ds = '2024-02-01'), pg_backend_pid(),
           'the copy took its day''s lock until it commits');
+-- So do lines appended to a batch through ecpipe.landing (numbered after its last line): two appends at once would
+-- number after the same line, and an append during a copy would survive the copy's replacement of the batch.
+SET LOCAL ecpipe.landing_date = '2024-02-11';
+INSERT INTO ecpipe.landing (line) VALUES ('{"n": 1}');
+SELECT is((SELECT l.pid FROM ecpipe.run_locks l WHERE l.ds = '2024-02-11'), pg_backend_pid(),
+          'an append took its day''s lock until it commits');
 
 -- Rows an operator writes into both tables are one batch, in line order whichever table holds a line; a line number
 -- in both would repeat a line (and fail the load): the validation refuses the batch, naming it.
