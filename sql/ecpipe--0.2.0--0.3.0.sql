@@ -134,7 +134,17 @@ CREATE TABLE ecpipe.run_locks (
     locked_at  timestamptz
 );
 COMMENT ON TABLE ecpipe.run_locks IS 'one row per day ever run; a run or load of the day holds its row lock until it commits';
-REVOKE ALL ON ecpipe.run_locks FROM PUBLIC;
+
+-- The lock on an event day's marts: every rebuild of them (a run's marts step, ecpipe_load, ecpipe_build_marts) takes
+-- it, so two rebuilds of one day never interleave, whichever batches brought the day's events (a run of the next day
+-- rebuilds a day whose late events it loaded). A row lock on the day's row, like run_locks; nobody else may touch it.
+CREATE TABLE ecpipe.mart_locks (
+    event_day  date        PRIMARY KEY,
+    pid        int,
+    locked_at  timestamptz
+);
+COMMENT ON TABLE ecpipe.mart_locks IS 'one row per event day whose marts were ever rebuilt; a rebuild holds its row lock until it commits';
+REVOKE ALL ON ecpipe.run_locks, ecpipe.mart_locks FROM PUBLIC;
 
 -- Takes the day's lock for this transaction, waiting up to ecpipe.run_lock_timeout (0: do not wait); then 55P03
 -- naming the backend that holds it. Used by ecpipe_run and by ecpipe_load (through ecpipe.load_batch).
@@ -179,6 +189,32 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION ecpipe.lock_day(date, bigint) IS
     'takes the per-day run lock until the end of the transaction, waiting up to ecpipe.run_lock_timeout';
+
+-- Takes the lock on the day's marts for this transaction, waiting up to ecpipe.run_lock_timeout; then 55P03 naming
+-- the backend that holds it. Taken by ecpipe.rebuild_day_marts, in ascending day order by a run's marts step.
+CREATE FUNCTION ecpipe.lock_marts(day date) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_before  text := current_setting('lock_timeout');
+    v_wait    text := ecpipe.setting('ecpipe.run_lock_timeout');
+    v_ms      bigint := greatest(1, least(2147483647, (extract(epoch FROM v_wait::interval) * 1000)::bigint));
+    v_holder  int;
+BEGIN
+    BEGIN
+        PERFORM set_config('lock_timeout', v_ms || 'ms', true);  -- undone with this block if the wait fails
+        INSERT INTO ecpipe.mart_locks AS l (event_day, pid, locked_at) VALUES (day, pg_backend_pid(), clock_timestamp())
+        ON CONFLICT (event_day) DO UPDATE SET pid = excluded.pid, locked_at = excluded.locked_at;
+        PERFORM set_config('lock_timeout', v_before, true);
+    EXCEPTION WHEN lock_not_available THEN
+        SELECT ecpipe.xid_holder(l.xmax) INTO v_holder FROM ecpipe.mart_locks l WHERE l.event_day = day;
+        RAISE EXCEPTION 'the marts of % are being rebuilt by %; waited % (ecpipe.run_lock_timeout)', day,
+              coalesce('pid ' || v_holder, 'another session'), v_wait
+              USING ERRCODE = '55P03',
+                    HINT = 'A run, ecpipe_load or ecpipe_build_marts of a batch with events on that day holds them (see ecpipe.current_runs and pg_stat_activity); try again once it has ended.';
+    END;
+END $$;
+COMMENT ON FUNCTION ecpipe.lock_marts(date) IS
+    'takes the lock on an event day''s marts until the end of the transaction, waiting up to ecpipe.run_lock_timeout';
 
 CREATE FUNCTION ecpipe.run_open(run bigint, day date, started timestamptz) RETURNS boolean
 AS 'MODULE_PATHNAME', 'ecpipe_run_open'
@@ -400,11 +436,11 @@ GRANT EXECUTE ON FUNCTION ecpipe.run_step(text, bigint, date, jsonb) TO ecpipe_o
 -- steps, nor mark an alert delivered or delete it (retention of the outbox is the extension owner's).
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ecpipe.runs, ecpipe.run_steps FROM ecpipe_operator;
 REVOKE UPDATE, DELETE, TRUNCATE ON ecpipe.notifications FROM ecpipe_operator;
-REVOKE ALL ON FUNCTION ecpipe.lock_day(date, bigint), ecpipe.run_open(bigint, date, timestamptz),
+REVOKE ALL ON FUNCTION ecpipe.lock_day(date, bigint), ecpipe.lock_marts(date), ecpipe.run_open(bigint, date, timestamptz),
     ecpipe.backend_alive(int), ecpipe.xid_holder(xid), ecpipe.delivery_note(), ecpipe.fail_dead_runs(), ecpipe.own_open_run(bigint),
     ecpipe.record_step(bigint, text, text, timestamptz, timestamptz, bigint, text),
     ecpipe.run_finish(bigint, text, date[], jsonb, jsonb) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION ecpipe.lock_day(date, bigint), ecpipe.run_open(bigint, date, timestamptz),
+GRANT EXECUTE ON FUNCTION ecpipe.lock_day(date, bigint), ecpipe.lock_marts(date), ecpipe.run_open(bigint, date, timestamptz),
     ecpipe.backend_alive(int), ecpipe.delivery_note(), ecpipe.fail_dead_runs(),
     ecpipe.record_step(bigint, text, text, timestamptz, timestamptz, bigint, text),
     ecpipe.run_finish(bigint, text, date[], jsonb, jsonb) TO ecpipe_operator;
@@ -691,6 +727,7 @@ DECLARE
     v_orders    bigint;
 BEGIN
     PERFORM ecpipe.check_day(day, 'ecpipe_build_marts');
+    PERFORM ecpipe.lock_marts(day);  -- another rebuild of the day's marts (any batch's) waits, bounded
     IF ecpipe.distributed() THEN  -- the marts as SQL that Citus runs on the workers
         RETURN ecpipe.rebuild_day_marts_distributed(day, v_run);
     END IF;
@@ -763,9 +800,6 @@ GRANT EXECUTE ON FUNCTION ecpipe.rebuild_day_marts(date, bigint) TO ecpipe_opera
 
 CREATE OR REPLACE FUNCTION @extschema@.ecpipe_build_marts(day date) RETURNS jsonb
 LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
-    SELECT ecpipe.check_day(day, 'ecpipe_build_marts');
-    -- the day's lock, as a run of the day takes it: the two never rebuild the day's marts at once
-    SELECT ecpipe.lock_day(day, NULL);
     SELECT ecpipe.rebuild_day_marts(day, NULL)
 $$;
 
@@ -1447,8 +1481,8 @@ BEGIN
                                           'raw_events', 'user_id', 'mart_user_daily', 'user_id', 'mart_orders', 'user_id'),
         'reference', jsonb_build_array('mart_funnel_daily', 'mart_product_daily'),
         'validation', jsonb_build_object('batch_keys', 'key', 'shard_anchors', 'route_key'),
-        'local', jsonb_build_array('validations', 'quality_log', 'runs', 'run_steps', 'run_locks', 'batch_days',
-                                   'notifications'));
+        'local', jsonb_build_array('validations', 'quality_log', 'runs', 'run_steps', 'run_locks', 'mart_locks',
+                                   'batch_days', 'notifications'));
 END $$;
 COMMENT ON FUNCTION @extschema@.ecpipe_distribute(int) IS
     'on a Citus coordinator: distributes ecpipe''s tables over the workers (shard_count shards, co-located by user); refuses without Citus, without workers, when a worker lacks this ecpipe version, or when already distributed';

@@ -21,6 +21,7 @@ SELECT is((SELECT string_agg(p.oid::regprocedure::text || ' ' || array_to_string
           'ecpipe.hold_run_messages(bigint) search_path=pg_catalog, pg_temp; '
           'ecpipe.index_raw_partition(regclass) search_path=pg_catalog, pg_temp; '
           'ecpipe.lock_day(date,bigint) search_path=pg_catalog, pg_temp; '
+          'ecpipe.lock_marts(date) search_path=pg_catalog, pg_temp; '
           'ecpipe.make_raw_partitions(date[]) search_path=pg_catalog, pg_temp; '
           'ecpipe.quarantine_counts() search_path=pg_catalog, pg_temp; '
           'ecpipe.queue_backfill_digest(bigint[],date,date) search_path=pg_catalog, pg_temp; '

@@ -41,7 +41,7 @@ SELECT is(ecpipe_distribute(4) - 'workers',
                             "mart_orders": "user_id"},
             "reference": ["mart_funnel_daily", "mart_product_daily"],
             "validation": {"batch_keys": "key", "shard_anchors": "route_key"},
-            "local": ["validations", "quality_log", "runs", "run_steps", "run_locks", "batch_days",
+            "local": ["validations", "quality_log", "runs", "run_steps", "run_locks", "mart_locks", "batch_days",
                       "notifications"]}'::jsonb,
           'ecpipe_distribute(4): what went where');
 SELECT throws_ok($$SELECT ecpipe_distribute(4)$$, '55000',

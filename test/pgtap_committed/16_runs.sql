@@ -2,7 +2,7 @@
 -- cannot stall a run, two runs of a day serialise and the refused one is recorded with its alert, a run is visible
 -- as running while it works and ends failed when its transaction rolls back or its backend is gone, a second
 -- database's messages say which database the worker serves, and a non-UTF8 database refuses CREATE EXTENSION.
-SELECT plan(38);
+SELECT plan(40);
 CREATE EXTENSION ecpipe;
 CREATE FUNCTION pg_temp.wait_for(condition text, seconds int) RETURNS boolean LANGUAGE plpgsql AS $$
 DECLARE
@@ -135,8 +135,8 @@ SELECT dblink_exec('op', 'ROLLBACK TO SAVEPOINT s');
 SELECT dblink_exec('op', 'COMMIT');
 SELECT is((SELECT status FROM ecpipe.runs WHERE ds = '2024-01-08'), 'no_data',
           'a savepoint rolled back after the run leaves the run as it ended');
--- A client's \copy holds the day too: a run and ecpipe_build_marts of the day wait for it, and say what holds it
--- (its pid once the day has been locked before; "another session" while its first lock is not committed).
+-- A client's \copy holds the day too: a run and ecpipe_load of the day wait for it, and say what holds it (its pid
+-- once the day has been locked before; "another session" while its first lock is not committed).
 SELECT dblink_exec('op', 'BEGIN');
 SELECT dblink_exec('op', $$SET LOCAL ecpipe.landing_date = '2024-01-08'$$);
 SELECT dblink_exec('op', $$INSERT INTO ecpipe.landing_import (line) VALUES ('{}')$$);
@@ -146,13 +146,26 @@ SELECT is((SELECT (r->>'step') || ': ' || (r->>'error') FROM ecpipe_run('2024-01
           format('lock: 2024-01-08 is held by pid %s, which loads, lands or rebuilds that day (ecpipe_load, ecpipe_ingest, a \copy or ecpipe_build_marts); waited 300ms (ecpipe.run_lock_timeout)',
                  current_setting('ecpipe_test.op_pid')),
           'a run of a day a copy holds fails at lock, naming the copy''s pid');
-SELECT throws_ok($$SELECT ecpipe_build_marts('2024-01-06')$$, '55P03',
+SELECT throws_ok($$SELECT ecpipe_load('2024-01-06')$$, '55P03',
                  '2024-01-06 is held by another session, which loads, lands or rebuilds that day (ecpipe_load, ecpipe_ingest, a \copy or ecpipe_build_marts); waited 300ms (ecpipe.run_lock_timeout)',
-                 'ecpipe_build_marts takes the day''s lock too, bounded by the same timeout');
-SELECT throws_ok($$SELECT ecpipe_load('2024-01-06')$$, '55P03', NULL,
                  'ecpipe_load waits for the lock before it looks for a validation (one may be on its way)');
 SELECT dblink_exec('op', 'ROLLBACK');
-SELECT is(ecpipe_build_marts('2024-01-06')->>'users', '0', 'and rebuilds the day once it is free');
+-- An event day's marts have a lock of their own, which every rebuild takes: ecpipe_build_marts, and a run of another
+-- day whose batch has late events on that day, wait for a rebuild in progress, bounded, and name its backend.
+INSERT INTO ecpipe.landing (batch_date, line_no, line)
+SELECT '2024-01-09', n, l FROM ecpipe_generate('2024-01-06', 3, 1) WITH ORDINALITY AS g(l, n);
+SELECT is(ecpipe_run('2024-01-09')->'days_rebuilt', '["2024-01-06"]', 'a batch of 2024-01-09 with its events on 2024-01-06');
+SELECT dblink_exec('op', 'BEGIN');
+SELECT * FROM dblink('op', $$SELECT ecpipe_build_marts('2024-01-06')->>'users'$$) AS t(x text);
+SELECT set_config('ecpipe_test.want', format('the marts of 2024-01-06 are being rebuilt by pid %s; waited 300ms (ecpipe.run_lock_timeout)',
+                                             current_setting('ecpipe_test.op_pid')), false);
+SELECT throws_ok($$SELECT ecpipe_build_marts('2024-01-06')$$, '55P03', current_setting('ecpipe_test.want'),
+                 'a second rebuild of a day''s marts waits for the first, bounded by run_lock_timeout');
+SELECT is((SELECT (r->>'step') || ': ' || (r->>'error') FROM ecpipe_run('2024-01-09') r),
+          'marts: ' || current_setting('ecpipe_test.want'),
+          'so does the marts step of a run whose late events fall on that day (it failed on a duplicate mart key)');
+SELECT dblink_exec('op', 'ROLLBACK');
+SELECT is(ecpipe_run('2024-01-09')->>'status', 'succeeded', 'and the run succeeds once the day''s marts are free');
 SELECT dblink_disconnect('op');
 
 -- A terminated backend: its transaction aborts, the row ends failed too.
