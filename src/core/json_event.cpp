@@ -45,7 +45,7 @@ bool EventParser::parse_with(simdjson::dom::parser& p, std::string& buffer, std:
       break;
     case simdjson::STRING_ERROR: why = "invalid string (bad escape or lone surrogate)"; break;
     case simdjson::UNESCAPED_CHARS: why = "unescaped control character in a string"; break;
-    case simdjson::NUMBER_ERROR: why = "a number not written as JSON writes numbers (01, 1., 1e, +1, -, 0x10)"; break;
+    case simdjson::NUMBER_ERROR: why = "a number not written as JSON writes numbers (01, 1., 1e, -, 0x10)"; break;
     case simdjson::EMPTY: why = "empty"; break;
     default: why = std::string("not valid JSON (") + simdjson::error_message(error) + ")"; break;
   }

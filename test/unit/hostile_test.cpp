@@ -120,7 +120,7 @@ TEST(Hostile, IntegersBeyond64BitsAreNumbersNotParseErrors) {
   EXPECT_EQ(fixture::run_events({purchase}).check(CheckId::OrderAmount).failed, 0);
   for (const char* bad : {"01", "-01", "1.", "1e", "1e+", "-", "--1", "0x10", "-Infinity"})
     EXPECT_EQ(detail(one(with(std::string("\"x\": ") + bad)), 0),
-              "required_fields: unparseable: a number not written as JSON writes numbers (01, 1., 1e, +1, -, 0x10)")
+              "required_fields: unparseable: a number not written as JSON writes numbers (01, 1., 1e, -, 0x10)")
         << bad;
 }
 
