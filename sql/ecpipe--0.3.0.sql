@@ -780,7 +780,8 @@ CREATE TABLE ecpipe.mart_locks (
 COMMENT ON TABLE ecpipe.mart_locks IS 'one row per event day whose marts were ever rebuilt; a rebuild holds its row lock until it commits';
 
 -- Takes the day's lock for this transaction, waiting up to ecpipe.run_lock_timeout (0: do not wait); then 55P03
--- naming the backend that holds it. Used by ecpipe_run and by ecpipe_load (through ecpipe.load_batch).
+-- naming the backend that holds it. Taken by ecpipe_run, ecpipe_load (through ecpipe.load_batch), ecpipe_ingest and a
+-- client's \copy into ecpipe.landing_import or ecpipe.landing.
 CREATE FUNCTION ecpipe.lock_day(day date, run bigint) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -806,11 +807,10 @@ BEGIN
              WHERE r.ds = day AND r.status = 'running' AND r.pid <> pg_backend_pid() ORDER BY r.run_id DESC LIMIT 1;
         END IF;
         -- the holder is a run of the day (recorded as running, with its backend), or else an ecpipe_load, an
-        -- ecpipe_ingest, a client's \copy or an ecpipe_build_marts of it (unknown while the day's first lock is
-        -- not committed)
+        -- ecpipe_ingest or a client's \copy of it (unknown while the day's first lock is not committed)
         IF v_holder IS NULL OR NOT EXISTS (SELECT FROM ecpipe.runs r
                                            WHERE r.ds = day AND r.pid = v_holder AND r.status = 'running') THEN
-            RAISE EXCEPTION '% is held by %, which loads, lands or rebuilds that day (ecpipe_load, ecpipe_ingest, a \copy or ecpipe_build_marts); waited % (ecpipe.run_lock_timeout)',
+            RAISE EXCEPTION '% is held by %, which loads or lands that day (ecpipe_load, ecpipe_ingest or a \copy); waited % (ecpipe.run_lock_timeout)',
                   day, coalesce('pid ' || v_holder, 'another session'), v_wait
                   USING ERRCODE = '55P03',
                         HINT = 'See pg_stat_activity (and ecpipe.current_runs); try again once its transaction has ended.';
@@ -2138,7 +2138,8 @@ GRANT EXECUTE ON FUNCTION ecpipe.setting(text), ecpipe.check_day(date, text), ec
     ecpipe.scan_day_events(date, bigint), ecpipe.rebuild_day_marts(date, bigint),
     ecpipe.load_batch(date, bigint, boolean),
     ecpipe.slack_message(text, jsonb), ecpipe.slack_digest(jsonb), ecpipe.slack_payload(jsonb), ecpipe.delivery_note(),
-    ecpipe.hold_run_messages(bigint), ecpipe.queue_backfill_digest(bigint[], date, date), ecpipe.lock_day(date, bigint), ecpipe.lock_marts(date),
+    ecpipe.hold_run_messages(bigint), ecpipe.queue_backfill_digest(bigint[], date, date), ecpipe.lock_day(date, bigint),
+    ecpipe.lock_marts(date),
     ecpipe.failure_alert(bigint, date, numeric, text, text),
     ecpipe.run_open(bigint, date, timestamptz), ecpipe.backend_alive(int), ecpipe.fail_dead_runs(),
     ecpipe.record_step(bigint, text, text, timestamptz, bigint, text),

@@ -223,7 +223,7 @@ check "a run that cannot get its day's lock in time fails, recorded, naming the 
   "$out/$(q -c "SELECT r.failed_step || ':' || r.error || ':' || string_agg(n.kind, ',') FROM ecpipe.runs r
                LEFT JOIN ecpipe.notifications n USING (run_id) WHERE r.run_id = (SELECT max(run_id) FROM ecpipe.runs)
                GROUP BY r.run_id")" \
-  "failed/lock:$D1 is held by pid $hpid, which loads, lands or rebuilds that day (ecpipe_load, ecpipe_ingest, a \\copy or ecpipe_build_marts); waited 100ms (ecpipe.run_lock_timeout):failed"
+  "failed/lock:$D1 is held by pid $hpid, which loads or lands that day (ecpipe_load, ecpipe_ingest or a \copy); waited 100ms (ecpipe.run_lock_timeout):failed"
 check "runs of two days in parallel both succeed" "$(runs_at_once $D1 $D2)" "succeeded/succeeded"
 check "with the marts of sequential runs" "$(q -c "SELECT digest()")" "$baseline2"
 # Two batches whose events fall on one day without a partition yet: both loads make it, the second waits for the first.

@@ -143,11 +143,11 @@ SELECT dblink_exec('op', $$INSERT INTO ecpipe.landing_import (line) VALUES ('{}'
 SELECT dblink_exec('op', $$SET LOCAL ecpipe.landing_date = '2024-01-06'$$);
 SELECT dblink_exec('op', $$INSERT INTO ecpipe.landing_import (line) VALUES ('{}')$$);
 SELECT is((SELECT (r->>'step') || ': ' || (r->>'error') FROM ecpipe_run('2024-01-08') r),
-          format('lock: 2024-01-08 is held by pid %s, which loads, lands or rebuilds that day (ecpipe_load, ecpipe_ingest, a \copy or ecpipe_build_marts); waited 300ms (ecpipe.run_lock_timeout)',
+          format('lock: 2024-01-08 is held by pid %s, which loads or lands that day (ecpipe_load, ecpipe_ingest or a \copy); waited 300ms (ecpipe.run_lock_timeout)',
                  current_setting('ecpipe_test.op_pid')),
           'a run of a day a copy holds fails at lock, naming the copy''s pid');
 SELECT throws_ok($$SELECT ecpipe_load('2024-01-06')$$, '55P03',
-                 '2024-01-06 is held by another session, which loads, lands or rebuilds that day (ecpipe_load, ecpipe_ingest, a \copy or ecpipe_build_marts); waited 300ms (ecpipe.run_lock_timeout)',
+                 '2024-01-06 is held by another session, which loads or lands that day (ecpipe_load, ecpipe_ingest or a \copy); waited 300ms (ecpipe.run_lock_timeout)',
                  'ecpipe_load waits for the lock before it looks for a validation (one may be on its way)');
 SELECT dblink_exec('op', 'ROLLBACK');
 -- An event day's marts have a lock of their own, which every rebuild takes: ecpipe_build_marts, and a run of another
