@@ -200,6 +200,7 @@ DECLARE
     v_ms      bigint := greatest(1, least(2147483647, (extract(epoch FROM v_wait::interval) * 1000)::bigint));
     v_holder  int;
 BEGIN
+    PERFORM ecpipe.check_day(day, 'ecpipe.lock_marts');  -- a day whose marts can exist, not NULL or infinity
     BEGIN
         PERFORM set_config('lock_timeout', v_ms || 'ms', true);  -- undone with this block if the wait fails
         INSERT INTO ecpipe.mart_locks AS l (event_day, pid, locked_at) VALUES (day, pg_backend_pid(), clock_timestamp())

@@ -1,7 +1,7 @@
 -- Privileges: nothing for PUBLIC, ecpipe_reader reads marts and quality, ecpipe_operator runs the pipeline,
 -- SECURITY DEFINER functions are few and pin search_path, C writers check the privilege the executor would.
 BEGIN;
-SELECT plan(29);
+SELECT plan(31);
 CREATE EXTENSION ecpipe;
 CREATE TEMP VIEW members AS
 SELECT d.classid, d.objid FROM pg_depend d
@@ -102,6 +102,11 @@ CREATE TRIGGER hijack BEFORE INSERT OR TRUNCATE ON ecpipe_day_purchases
   FOR EACH STATEMENT EXECUTE FUNCTION pg_temp.hijack();
 SELECT is(ecpipe.rebuild_day_marts_distributed('2024-04-02', 1)->>'orders', '2',
           'the marts builder that runs as the owner makes its temp tables afresh: an operator''s trigger never runs');
+SELECT throws_ok($$SELECT ecpipe.lock_marts('infinity')$$, '22008',
+                 'ecpipe.lock_marts: day infinity is outside the days ecpipe accepts (0001-01-01 to 9999-12-31)',
+                 'the marts lock an operator''s rebuild takes is only for days whose marts can exist');
+SELECT throws_ok($$SELECT pid FROM ecpipe.mart_locks FOR UPDATE$$, '42501', 'permission denied for table mart_locks',
+                 'and an operator can neither read nor lock its rows directly');
 RESET ROLE;
 SELECT throws_ok($$SELECT ecpipe.index_raw_partition('pg_catalog.pg_class')$$, '42809',
                  'ecpipe.index_raw_partition: pg_class is not a partition of ecpipe.raw_events',
