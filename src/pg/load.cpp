@@ -36,8 +36,8 @@ namespace {
 // it creates are used): a normal batch has one or two, and each builder holds a day's users and sessions.
 constexpr size_t kMaxAggregatedDays = 4;
 
-// The advisory-lock key with which ecpipe SQL older than this library (no ecpipe.lock_day: installed.hpp) serializes
-// the runs of a day; the day, counted from 2000-01-01, is the second key.
+// The advisory-lock key with which ecpipe SQL at 0.1.0 or 0.2.0 (no ecpipe.lock_day: installed.hpp) serializes the
+// runs of a day; the day, counted from 2000-01-01, is the second key.
 constexpr int32_t kNotUpdatedRunLockKey = 1701864048;
 
 struct Verdict {
@@ -60,7 +60,7 @@ struct Validation {
 // validates after it, under a smaller run_id), else the latest.
 Validation latest_validation(DateADT batch, int64_t run_id = 0) {
   Validation v;
-  // older ecpipe SQL (installed.hpp) validates landed lines only
+  // ecpipe SQL at 0.1.0 or 0.2.0 (installed.hpp) validates landed lines only
   spi_exec(validations_record_source()
                ? "SELECT run_id, status, fingerprint, settings->>'timezone', source, source_file->>'path', "
                  "source_file->>'size', source_file->>'mtime', source_file->>'device', source_file->>'inode' "
@@ -150,8 +150,8 @@ std::unordered_map<int64_t, Verdict> verdicts_of(int64_t validation_run) {
 
 // The event days the batch's rows were loaded into (ecpipe.batch_days), whose partitions still exist. Read from the
 // map rather than from raw_events: a batch_date predicate prunes no partition, so it would lock every one of them.
-// A day outside 0001..9999 (a BC partition) has no partition name and is skipped. Older ecpipe SQL (installed.hpp) has
-// no map: the days are then read from raw_events.
+// A day outside 0001..9999 (a BC partition) has no partition name and is skipped. ecpipe SQL at 0.1.0 or 0.2.0
+// (installed.hpp) has no map: the days are then read from raw_events.
 std::set<int64_t> days_of_batch(DateADT batch, bool mapped) {
   std::set<int64_t> days;
   spi_exec(mapped ? "SELECT b.event_day FROM ecpipe.batch_days b WHERE b.batch_date = $1 "
@@ -187,7 +187,7 @@ void index_raw_partition(Oid part) {
   spi_exec("SELECT ecpipe.index_raw_partition($1)", {REGCLASSOID}, {ObjectIdGetDatum(part)});
 }
 
-// Whether a cursor is open in this session: one could read a partition made by this load later, with its older
+// Whether a cursor is open in this session: one could read a partition made by this load later, with its own
 // snapshot, and frozen rows are visible to every snapshot (COPY FREEZE refuses then too).
 bool cursors_open() {
   spi_exec("SELECT EXISTS (SELECT FROM pg_catalog.pg_cursors)", {}, {}, nullptr, true);
@@ -262,8 +262,8 @@ std::string result_json(int64_t run_id, DateADT batch, const std::string& status
 std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
   // One loader per batch at a time; a second waits here up to ecpipe.run_lock_timeout (and then sees the first one's
   // result, and a validation a run of the day was making). It is the lock ecpipe_run takes for its day, a row lock
-  // only ecpipe's roles can take (ecpipe.lock_day); older ecpipe SQL (installed.hpp) has the advisory lock its own
-  // ecpipe_run takes.
+  // only ecpipe's roles can take (ecpipe.lock_day); ecpipe SQL at 0.1.0 or 0.2.0 (installed.hpp) has the advisory
+  // lock its own ecpipe_run takes.
   if (has_lock_day())
     spi_exec("SELECT ecpipe.lock_day($1, $2)", {DATEOID, INT8OID}, {DateADTGetDatum(batch), Int64GetDatum(run_id)});
   else
@@ -409,7 +409,7 @@ std::string load_batch(DateADT batch, int64_t run_id, bool build_marts) {
   counts.orders = static_cast<int64_t>(orders.size());
   counts.revenue = any_revenue ? format_cents(revenue) : "0";  // "0" as coalesce(sum, 0) shows none
   if (build_marts && !days.empty()) {
-    // ecpipe.build_marts in older ecpipe SQL (installed.hpp)
+    // ecpipe.build_marts in ecpipe SQL at 0.1.0 or 0.2.0 (installed.hpp)
     const char* rebuild =
         has_rebuild_day_marts() ? "SELECT ecpipe.rebuild_day_marts($1, $2)" : "SELECT ecpipe.build_marts($1, $2)";
     for (int64_t day : days)

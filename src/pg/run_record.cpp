@@ -53,8 +53,8 @@ bool have_open = false;
 RecordRequest last_open;
 bool callback_registered = false;
 // The subtransaction the transaction's newest open run was opened in, and whether a subtransaction holding one of the
-// open runs (ecpipe_run inside an exception block or a savepoint) was rolled back: its runs' rows then stay
-// `running` while the transaction goes on to commit, so the commit closes them as failed.
+// open runs (ecpipe_run inside an exception block or a savepoint) rolled back: its runs' rows then stay `running`
+// while the transaction goes on to commit, so the commit closes them as failed.
 SubTransactionId last_open_subxact = InvalidSubTransactionId;
 bool open_run_rolled_back = false;
 
@@ -280,7 +280,7 @@ void ecpipe_run_recorder_main(Datum) {
             "WHERE r.status = 'running' RETURNING r.*) " kQueueAlerts;
   if (SPI_execute_with_args(sql, 4, types, values, nullptr, false, 0) < 0)
     elog(ERROR, "ecpipe run recorder: SPI failed");
-  // the transaction's earlier runs (a backfill): committed as running, their close rolled back
+  // the transaction's other runs (a backfill): committed as running, their close rolled back with the transaction
   if (r.mode == ecpipe::pg::FailRun &&
       SPI_execute_with_args("WITH closed AS (UPDATE ecpipe.runs r SET status = 'failed', finished_at = "
                             "clock_timestamp(), seconds = round(extract(epoch FROM clock_timestamp() - "
