@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "ecpipe/quote.hpp"
+#include "json_text.hpp"
 #include "ecpipe/schema.hpp"
 #include "ecpipe/utf8.hpp"
 #include "ecpipe/core_only.hpp"
@@ -175,42 +176,17 @@ bool fits_64_bits(const std::string& token) {
 
 bool rewrite_out_of_range_numbers(std::string_view in, std::string& out) {
   out.clear();
-  bool changed = false, in_string = false;
-  for (size_t i = 0; i < in.size();) {
-    char c = in[i];
-    if (in_string) {
-      out += c;
-      if (c == '\\' && i + 1 < in.size())
-        out += in[++i];
-      else if (c == '"')
-        in_string = false;
-      ++i;
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-      out += c;
-      ++i;
-      continue;
-    }
-    if (c != '-' && (c < '0' || c > '9')) {
-      out += c;
-      ++i;
-      continue;
-    }
-    size_t end = i + (c == '-');
-    bool integral = true;
-    while (end < in.size() && ((in[end] >= '0' && in[end] <= '9') || in[end] == '.' || in[end] == 'e' ||
-                               in[end] == 'E' || in[end] == '+' || in[end] == '-')) {
-      if (in[end] == '.' || in[end] == 'e' || in[end] == 'E') integral = false;
-      ++end;
-    }
-    std::string token(in.substr(i, end - i));
+  bool changed = false;
+  size_t done = 0, at = 0;
+  for (std::string_view token; !(token = next_number(in, done, at)).empty(); done = at + token.size()) {
+    out.append(in, done, at - done);
+    const std::string text(token);
     errno = 0;
     char* stop = nullptr;
-    double value = std::strtod(token.c_str(), &stop);
-    const bool whole_token = stop == token.c_str() + token.size();
-    if (whole_token && ((errno == ERANGE && std::isinf(value)) || (integral && !fits_64_bits(token)))) {
+    double value = std::strtod(text.c_str(), &stop);
+    const bool whole_token = stop == text.c_str() + text.size();
+    const bool integral = text.find_first_of(".eE") == std::string::npos;
+    if (whole_token && ((errno == ERANGE && std::isinf(value)) || (integral && !fits_64_bits(text)))) {
       char buf[40];
       if (std::isinf(value)) value = std::copysign(1.7976931348623157e308, value);
       std::snprintf(buf, sizeof buf, "%.17g", value);
@@ -220,8 +196,8 @@ bool rewrite_out_of_range_numbers(std::string_view in, std::string& out) {
     } else {
       out += token;
     }
-    i = end;
   }
+  out.append(in, done, std::string_view::npos);
   return changed;
 }
 

@@ -12,13 +12,7 @@ namespace {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-// A JSON number's parts as written: [-] int [. frac] [e|E [+|-] exponent]; an exponent beyond ±(max + 1) is kept
-// at that bound, where it is out of numeric's range anyway.
-struct WrittenNumber {
-  bool negative = false;
-  std::string_view int_digits, frac_digits;
-  int64_t exponent = 0;
-};
+}  // namespace
 
 WrittenNumber parse_number(std::string_view t) {
   WrittenNumber n;
@@ -32,30 +26,32 @@ WrittenNumber parse_number(std::string_view t) {
     while (i < t.size() && is_digit(t[i])) ++i;
     n.frac_digits = t.substr(start, i - start);
   }
+  bool exponent_digits = true;
   if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
     ++i;
     bool minus = false;
     if (i < t.size() && (t[i] == '+' || t[i] == '-')) minus = t[i] == '-', ++i;
+    start = i;
     int64_t e = 0;
     for (; i < t.size() && is_digit(t[i]); ++i)
       if (e <= kNumericMaxExponent) e = e * 10 + (t[i] - '0');
     if (e > kNumericMaxExponent + 1) e = kNumericMaxExponent + 1;
     n.exponent = minus ? -e : e;
+    exponent_digits = i > start;
   }
+  n.complete = i == t.size() && exponent_digits && !(n.int_digits.empty() && n.frac_digits.empty());
   return n;
 }
 
-// The digit at position k of int_digits followed by frac_digits.
 char digit_at(const WrittenNumber& n, size_t k) {
   return k < n.int_digits.size() ? n.int_digits[k] : n.frac_digits[k - n.int_digits.size()];
 }
 
-// The significant digits of a number: the first and one past the last non-zero digit of int + frac (first == end
-// for zero), and the power of ten of the last one's place.
-struct Significant {
-  size_t first = 0, end = 0;
-  int64_t last_place = 0;
-};
+int digit_at_place(const WrittenNumber& n, int64_t place) {
+  const int64_t k = static_cast<int64_t>(n.int_digits.size()) - 1 + n.exponent - place;
+  const int64_t total = static_cast<int64_t>(n.int_digits.size() + n.frac_digits.size());
+  return k >= 0 && k < total ? digit_at(n, static_cast<size_t>(k)) - '0' : 0;
+}
 
 Significant significant(const WrittenNumber& n) {
   const size_t total = n.int_digits.size() + n.frac_digits.size();
@@ -64,31 +60,18 @@ Significant significant(const WrittenNumber& n) {
   s.end = total;
   while (s.end > s.first && digit_at(n, s.end - 1) == '0') --s.end;
   // the place of digit k is 10^(int_digits - 1 - k + exponent)
-  if (s.end > s.first)
+  if (s.end > s.first) {
+    s.leading_place = static_cast<int64_t>(n.int_digits.size()) - 1 - static_cast<int64_t>(s.first) + n.exponent;
     s.last_place = static_cast<int64_t>(n.int_digits.size()) - static_cast<int64_t>(s.end) + n.exponent;
+  }
   return s;
 }
-
-}  // namespace
 
 void MemberTexts::space() {
   while (i_ < text_.size() && (text_[i_] == ' ' || text_[i_] == '\t' || text_[i_] == '\n' || text_[i_] == '\r')) ++i_;
 }
 
-void MemberTexts::skip_string() {  // at the opening quote; past the closing one, found by memchr
-  for (++i_;;) {
-    const void* quote = i_ < text_.size() ? std::memchr(text_.data() + i_, '"', text_.size() - i_) : nullptr;
-    if (!quote) {
-      i_ = text_.size();
-      return;
-    }
-    const size_t at = static_cast<const char*>(quote) - text_.data();
-    size_t backslashes = 0;
-    while (at - backslashes > i_ && text_[at - backslashes - 1] == '\\') ++backslashes;
-    i_ = at + 1;
-    if (backslashes % 2 == 0) return;  // an escaped quote is part of the string
-  }
-}
+void MemberTexts::skip_string() { i_ = past_string(text_, i_); }  // at the opening quote
 
 void MemberTexts::skip_to_first() {
   space();
@@ -149,10 +132,7 @@ bool number_fits_numeric(std::string_view token) {
   const int64_t scale = static_cast<int64_t>(n.frac_digits.size()) - n.exponent;
   if (scale > kNumericMaxScale) return false;
   const Significant s = significant(n);
-  if (s.first == s.end) return true;  // zero
-  const int64_t leading_place =
-      static_cast<int64_t>(n.int_digits.size()) - 1 - static_cast<int64_t>(s.first) + n.exponent;
-  return leading_place < kNumericMaxIntegerDigits;
+  return s.first == s.end || s.leading_place < kNumericMaxIntegerDigits;  // zero has no digits before the point
 }
 
 bool number_is_whole(std::string_view token) {
@@ -175,13 +155,23 @@ bool number_to_int64(std::string_view token, int64_t& out) {
   return true;
 }
 
-std::string_view first_number_beyond_numeric(std::string_view json) {
-  for (size_t i = 0; i < json.size();) {
+size_t past_string(std::string_view json, size_t quote) {
+  for (size_t i = quote + 1;;) {  // each quote found by memchr: it closes the string unless a backslash escapes it
+    const void* found = i < json.size() ? std::memchr(json.data() + i, '"', json.size() - i) : nullptr;
+    if (!found) return json.size();
+    const size_t at = static_cast<const char*>(found) - json.data();
+    size_t backslashes = 0;
+    while (at - backslashes > i && json[at - backslashes - 1] == '\\') ++backslashes;
+    i = at + 1;
+    if (backslashes % 2 == 0) return i;
+  }
+}
+
+std::string_view next_number(std::string_view json, size_t from, size_t& at) {
+  for (size_t i = from; i < json.size();) {
     const char c = json[i];
     if (c == '"') {
-      for (++i; i < json.size() && json[i] != '"'; ++i)
-        if (json[i] == '\\') ++i;
-      ++i;
+      i = past_string(json, i);
       continue;
     }
     if (c != '-' && !is_digit(c)) {
@@ -192,10 +182,17 @@ std::string_view first_number_beyond_numeric(std::string_view json) {
     while (end < json.size() && (is_digit(json[end]) || json[end] == '.' || json[end] == 'e' || json[end] == 'E' ||
                                  json[end] == '+' || json[end] == '-'))
       ++end;
-    const std::string_view token = json.substr(i, end - i);
-    if (!number_fits_numeric(token)) return token;
-    i = end;
+    at = i;
+    return json.substr(i, end - i);
   }
+  at = json.size();
+  return {};
+}
+
+std::string_view first_number_beyond_numeric(std::string_view json) {
+  size_t at = 0;
+  for (std::string_view token; !(token = next_number(json, at, at)).empty(); at += token.size())
+    if (!number_fits_numeric(token)) return token;
   return {};
 }
 

@@ -31,6 +31,34 @@ class MemberTexts {
 // The value text of the k-th member (0-based) of the JSON object `object`, by walking to it.
 std::string_view member_text(std::string_view object, size_t k);
 
+// The position just past the string that opens with the quote at `quote` (the text's end when it is not closed).
+size_t past_string(std::string_view json, size_t quote);
+
+// The next number token of the JSON text `json` at or after `from`, outside strings, and (in `at`) where it starts;
+// empty, with `at` = json.size(), when there is none. The text need not be valid JSON.
+std::string_view next_number(std::string_view json, size_t from, size_t& at);
+
+// A JSON number's parts as written: [-] int [. frac] [e|E [+|-] exponent]; an exponent beyond
+// ±(kNumericMaxExponent + 1) is kept at that bound, where it is out of numeric's range anyway. complete: the whole
+// text is one such number (a digit before or after the point; an exponent with digits).
+struct WrittenNumber {
+  bool negative = false, complete = false;
+  std::string_view int_digits, frac_digits;
+  int64_t exponent = 0;
+};
+WrittenNumber parse_number(std::string_view token);
+// The digit at position k of int_digits followed by frac_digits.
+char digit_at(const WrittenNumber& n, size_t k);
+// The digit (0..9) of the number's value at the place 10^place (0 where none is written).
+int digit_at_place(const WrittenNumber& n, int64_t place);
+// The significant digits: the first and one past the last non-zero digit of int + frac (first == end for zero), and
+// the places (powers of ten) of those two digits.
+struct Significant {
+  size_t first = 0, end = 0;
+  int64_t leading_place = 0, last_place = 0;
+};
+Significant significant(const WrittenNumber& n);
+
 // Limits of PostgreSQL's numeric, which jsonb stores numbers in: digits before the decimal point, digits after it,
 // and the written exponent its input accepts.
 constexpr int64_t kNumericMaxIntegerDigits = 131072;

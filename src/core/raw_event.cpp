@@ -44,47 +44,18 @@ constexpr int64_t kMaxHundredths = 99999999999999;  // numeric(14,2): 9999999999
 }  // namespace
 
 bool numeric_14_2_hundredths(std::string_view text, int64_t& out) {
-  size_t i = 0;
-  const bool negative = i < text.size() && text[i] == '-';
-  if (negative) ++i;
-  std::string digits;  // the significant digits of int and fraction, leading zeros dropped
-  int64_t fraction = 0;
-  bool any = false;
-  for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i, any = true)
-    if (!(digits.empty() && text[i] == '0')) digits += text[i];
-  if (i < text.size() && text[i] == '.') {
-    for (++i; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i, ++fraction, any = true)
-      if (!(digits.empty() && text[i] == '0')) digits += text[i];
-  }
-  if (!any) return false;
-  int64_t exponent = 0;
-  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
-    ++i;
-    const bool minus = i < text.size() && text[i] == '-';
-    if (i < text.size() && (text[i] == '-' || text[i] == '+')) ++i;
-    if (i == text.size()) return false;
-    for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i)
-      if (exponent < 1000000) exponent = exponent * 10 + (text[i] - '0');  // beyond that: out of range either way
-    exponent = minus ? -exponent : exponent;
-  }
-  if (i != text.size()) return false;
-  // value = digits × 10^(exponent − fraction); in hundredths: digits × 10^shift
-  const int64_t shift = exponent - fraction + 2;
+  const detail::WrittenNumber n = detail::parse_number(text);
+  if (!n.complete) return false;
+  const detail::Significant s = detail::significant(n);
   int64_t value = 0;
-  if (digits.empty()) {
-    value = 0;
-  } else if (shift >= 0) {
-    if (static_cast<int64_t>(digits.size()) + shift > 14) return false;
-    for (char d : digits) value = value * 10 + (d - '0');
-    for (int64_t s = 0; s < shift; ++s) value *= 10;
-  } else {
-    const int64_t kept = static_cast<int64_t>(digits.size()) + shift;  // digits left of the rounding point
-    if (kept > 14) return false;
-    for (int64_t d = 0; d < kept; ++d) value = value * 10 + (digits[d] - '0');
-    if (kept >= 0 && digits[kept] >= '5') ++value;  // half away from zero
+  if (s.first < s.end) {
+    if (s.leading_place >= 12) return false;  // 10^12 or more: beyond 999999999999.99 however it rounds
+    // the digits down to the hundredths, then the thousandths' digit rounds half away from zero
+    for (int64_t place = s.leading_place; place >= -2; --place) value = value * 10 + detail::digit_at_place(n, place);
+    if (detail::digit_at_place(n, -3) >= 5) ++value;
   }
   if (value > kMaxHundredths) return false;
-  out = negative ? -value : value;
+  out = n.negative ? -value : value;
   return true;
 }
 

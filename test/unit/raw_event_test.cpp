@@ -130,6 +130,9 @@ TEST(RawEvent, MoneyIsTheNumberAsWrittenRoundedAsNumeric14_2) {
   EXPECT_EQ(h("1e12"), INT64_MIN);
   EXPECT_EQ(h("1e400"), INT64_MIN);
   EXPECT_EQ(h("\"1\""), INT64_MIN);
+  EXPECT_EQ(h("1e"), INT64_MIN) << "an exponent without digits";
+  EXPECT_EQ(h("0.0000001e7"), 100);
+  EXPECT_EQ(h("123456789012345678e-6"), 12345678901235) << "18 digits, the point moved";
 }
 
 TEST(RawEvent, MoneyComesFromTheLinesOwnText) {
