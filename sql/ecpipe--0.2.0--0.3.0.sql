@@ -146,46 +146,58 @@ CREATE TABLE ecpipe.mart_locks (
 COMMENT ON TABLE ecpipe.mart_locks IS 'one row per event day whose marts were ever rebuilt; a rebuild holds its row lock until it commits';
 REVOKE ALL ON ecpipe.run_locks, ecpipe.mart_locks FROM PUBLIC;
 
+-- Runs `take`, the upsert of this backend's row in a lock table ($1 the day, $2 the run), waiting for another
+-- transaction's row lock at most ecpipe.run_lock_timeout (0: not at all); false when that wait ran out. Behind
+-- ecpipe.lock_day and ecpipe.lock_marts, which say who holds the lock then.
+CREATE FUNCTION ecpipe.take_lock_row(take text, day date, run bigint) RETURNS boolean
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_before  text := current_setting('lock_timeout');
+BEGIN
+    PERFORM set_config('lock_timeout', greatest(1, least(2147483647, (extract(epoch FROM
+        ecpipe.setting('ecpipe.run_lock_timeout')::interval) * 1000)::bigint)) || 'ms', true);
+    EXECUTE take USING day, run;
+    PERFORM set_config('lock_timeout', v_before, true);
+    RETURN true;
+EXCEPTION WHEN lock_not_available THEN
+    RETURN false;  -- the lock_timeout set above is undone with the block
+END $$;
+
 -- Takes the day's lock for this transaction, waiting up to ecpipe.run_lock_timeout (0: do not wait); then 55P03
 -- naming the backend that holds it. Taken by ecpipe_run, ecpipe_load (through ecpipe.load_batch), ecpipe_ingest and a
 -- client's \copy into ecpipe.landing_import or ecpipe.landing.
 CREATE FUNCTION ecpipe.lock_day(day date, run bigint) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    v_before  text := current_setting('lock_timeout');
-    v_wait    text := ecpipe.setting('ecpipe.run_lock_timeout');
-    v_ms      bigint := greatest(1, least(2147483647, (extract(epoch FROM v_wait::interval) * 1000)::bigint));
     v_holder  int;
 BEGIN
     IF day IS NULL THEN
         RAISE EXCEPTION 'ecpipe.lock_day: day must not be NULL' USING ERRCODE = '22004';
     END IF;
-    BEGIN
-        PERFORM set_config('lock_timeout', v_ms || 'ms', true);  -- undone with this block if the wait fails
-        INSERT INTO ecpipe.run_locks AS l (ds, run_id, pid, locked_at)
-        VALUES (day, run, pg_backend_pid(), clock_timestamp())
-        ON CONFLICT (ds) DO UPDATE SET run_id = excluded.run_id, pid = excluded.pid, locked_at = excluded.locked_at;
-        PERFORM set_config('lock_timeout', v_before, true);
-    EXCEPTION WHEN lock_not_available THEN
-        -- the holder's transaction (or subtransaction) id is the row's xmax
-        SELECT ecpipe.xid_holder(l.xmax) INTO v_holder FROM ecpipe.run_locks l WHERE l.ds = day;
-        IF v_holder IS NULL THEN  -- the day's first lock, not committed yet: the run that holds it is recorded
-            SELECT r.pid INTO v_holder FROM ecpipe.runs r
-             WHERE r.ds = day AND r.status = 'running' AND r.pid <> pg_backend_pid() ORDER BY r.run_id DESC LIMIT 1;
-        END IF;
-        -- the holder is a run of the day (recorded as running, with its backend), or else an ecpipe_load, an
-        -- ecpipe_ingest or a client's \copy of it (unknown while the day's first lock is not committed)
-        IF v_holder IS NULL OR NOT EXISTS (SELECT FROM ecpipe.runs r
-                                           WHERE r.ds = day AND r.pid = v_holder AND r.status = 'running') THEN
-            RAISE EXCEPTION '% is held by %, which loads or lands that day (ecpipe_load, ecpipe_ingest or a \copy); waited % (ecpipe.run_lock_timeout)',
-                  day, coalesce('pid ' || v_holder, 'another session'), v_wait
-                  USING ERRCODE = '55P03',
-                        HINT = 'See pg_stat_activity (and ecpipe.current_runs); try again once its transaction has ended.';
-        END IF;
-        RAISE EXCEPTION 'another run of % is in progress (pid %); waited % (ecpipe.run_lock_timeout)', day,
-              coalesce(v_holder::text, 'unknown'), v_wait
-              USING ERRCODE = '55P03', HINT = 'See ecpipe.current_runs; try again once that run has ended.';
-    END;
+    IF ecpipe.take_lock_row('INSERT INTO ecpipe.run_locks AS l (ds, run_id, pid, locked_at)
+                             VALUES ($1, $2, pg_catalog.pg_backend_pid(), pg_catalog.clock_timestamp())
+                             ON CONFLICT (ds) DO UPDATE SET run_id = excluded.run_id, pid = excluded.pid,
+                                                            locked_at = excluded.locked_at', day, run) THEN
+        RETURN;
+    END IF;
+    -- the holder's transaction (or subtransaction) id is the row's xmax
+    SELECT ecpipe.xid_holder(l.xmax) INTO v_holder FROM ecpipe.run_locks l WHERE l.ds = day;
+    IF v_holder IS NULL THEN  -- the day's first lock, not committed yet: the run that holds it is recorded
+        SELECT r.pid INTO v_holder FROM ecpipe.runs r
+         WHERE r.ds = day AND r.status = 'running' AND r.pid <> pg_backend_pid() ORDER BY r.run_id DESC LIMIT 1;
+    END IF;
+    -- the holder is a run of the day (recorded as running, with its backend), or else an ecpipe_load, an
+    -- ecpipe_ingest or a client's \copy of it (unknown while the day's first lock is not committed)
+    IF v_holder IS NULL OR NOT EXISTS (SELECT FROM ecpipe.runs r
+                                       WHERE r.ds = day AND r.pid = v_holder AND r.status = 'running') THEN
+        RAISE EXCEPTION '% is held by %, which loads or lands that day (ecpipe_load, ecpipe_ingest or a \copy); waited % (ecpipe.run_lock_timeout)',
+              day, coalesce('pid ' || v_holder, 'another session'), ecpipe.setting('ecpipe.run_lock_timeout')
+              USING ERRCODE = '55P03',
+                    HINT = 'See pg_stat_activity (and ecpipe.current_runs); try again once its transaction has ended.';
+    END IF;
+    RAISE EXCEPTION 'another run of % is in progress (pid %); waited % (ecpipe.run_lock_timeout)', day,
+          coalesce(v_holder::text, 'unknown'), ecpipe.setting('ecpipe.run_lock_timeout')
+          USING ERRCODE = '55P03', HINT = 'See ecpipe.current_runs; try again once that run has ended.';
 END $$;
 COMMENT ON FUNCTION ecpipe.lock_day(date, bigint) IS
     'takes the per-day run lock until the end of the transaction, waiting up to ecpipe.run_lock_timeout';
@@ -195,24 +207,20 @@ COMMENT ON FUNCTION ecpipe.lock_day(date, bigint) IS
 CREATE FUNCTION ecpipe.lock_marts(day date) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    v_before  text := current_setting('lock_timeout');
-    v_wait    text := ecpipe.setting('ecpipe.run_lock_timeout');
-    v_ms      bigint := greatest(1, least(2147483647, (extract(epoch FROM v_wait::interval) * 1000)::bigint));
     v_holder  int;
 BEGIN
     PERFORM ecpipe.check_day(day, 'ecpipe.lock_marts');  -- a day whose marts can exist, not NULL or infinity
-    BEGIN
-        PERFORM set_config('lock_timeout', v_ms || 'ms', true);  -- undone with this block if the wait fails
-        INSERT INTO ecpipe.mart_locks AS l (event_day, pid, locked_at) VALUES (day, pg_backend_pid(), clock_timestamp())
-        ON CONFLICT (event_day) DO UPDATE SET pid = excluded.pid, locked_at = excluded.locked_at;
-        PERFORM set_config('lock_timeout', v_before, true);
-    EXCEPTION WHEN lock_not_available THEN
-        SELECT ecpipe.xid_holder(l.xmax) INTO v_holder FROM ecpipe.mart_locks l WHERE l.event_day = day;
-        RAISE EXCEPTION 'the marts of % are being rebuilt by %; waited % (ecpipe.run_lock_timeout)', day,
-              coalesce('pid ' || v_holder, 'another session'), v_wait
-              USING ERRCODE = '55P03',
-                    HINT = 'A run, ecpipe_load or ecpipe_build_marts of a batch with events on that day holds them (see ecpipe.current_runs and pg_stat_activity); try again once it has ended.';
-    END;
+    IF ecpipe.take_lock_row('INSERT INTO ecpipe.mart_locks AS l (event_day, pid, locked_at)
+                             VALUES ($1, pg_catalog.pg_backend_pid(), pg_catalog.clock_timestamp())
+                             ON CONFLICT (event_day) DO UPDATE SET pid = excluded.pid, locked_at = excluded.locked_at',
+                            day, NULL) THEN
+        RETURN;
+    END IF;
+    SELECT ecpipe.xid_holder(l.xmax) INTO v_holder FROM ecpipe.mart_locks l WHERE l.event_day = day;
+    RAISE EXCEPTION 'the marts of % are being rebuilt by %; waited % (ecpipe.run_lock_timeout)', day,
+          coalesce('pid ' || v_holder, 'another session'), ecpipe.setting('ecpipe.run_lock_timeout')
+          USING ERRCODE = '55P03',
+                HINT = 'A run, ecpipe_load or ecpipe_build_marts of a batch with events on that day holds them (see ecpipe.current_runs and pg_stat_activity); try again once it has ended.';
 END $$;
 COMMENT ON FUNCTION ecpipe.lock_marts(date) IS
     'takes the lock on an event day''s marts until the end of the transaction, waiting up to ecpipe.run_lock_timeout';
@@ -437,6 +445,7 @@ GRANT EXECUTE ON FUNCTION ecpipe.run_step(text, bigint, date, jsonb) TO ecpipe_o
 -- steps, nor mark an alert delivered or delete it (retention of the outbox is the extension owner's).
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ecpipe.runs, ecpipe.run_steps FROM ecpipe_operator;
 REVOKE UPDATE, DELETE, TRUNCATE ON ecpipe.notifications FROM ecpipe_operator;
+REVOKE ALL ON FUNCTION ecpipe.take_lock_row(text, date, bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION ecpipe.lock_day(date, bigint), ecpipe.lock_marts(date), ecpipe.run_open(bigint, date, timestamptz),
     ecpipe.backend_alive(int), ecpipe.xid_holder(xid), ecpipe.delivery_note(), ecpipe.fail_dead_runs(), ecpipe.own_open_run(bigint),
     ecpipe.record_step(bigint, text, text, timestamptz, timestamptz, bigint, text),
